@@ -1,0 +1,16 @@
+DROP TABLE uploads;
+DROP TABLE abandoned_records;
+DROP TABLE sync_issues;
+DROP TABLE sync_runs;
+DROP TABLE family_links;
+DROP TABLE class_teachers;
+DROP TABLE class_students;
+DROP TABLE school_staff;
+DROP TABLE school_students;
+DROP TABLE classes;
+DROP TABLE staff;
+DROP TABLE guardians;
+DROP TABLE students;
+DROP TABLE schools;
+DROP TABLE sync_settings;
+DROP TABLE districts;

@@ -1,0 +1,123 @@
+//! Typed configuration: every flag also reads a `ROSTER_*` environment variable, and a bad
+//! value fails at start-up with a message naming it, never at the first request.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// The roster-sync gRPC service.
+#[derive(Debug, Parser)]
+#[command(name = "roster-server", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Used when no subcommand is given: `roster-server` alone serves.
+    #[command(flatten)]
+    pub serve: ServeConfig,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the gRPC API (the default).
+    Serve(ServeConfig),
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseConfig),
+}
+
+/// Where the store lives.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseConfig {
+    /// `mysql://user:pass@host:port/db` (production) or `sqlite://path` (embedded default).
+    #[arg(long, env = "ROSTER_DATABASE_URL", default_value = "sqlite://./roster.db")]
+    pub database_url: String,
+    /// Most connections the pool keeps open (SQLite uses at most 4 whatever this says).
+    #[arg(long, env = "ROSTER_DB_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub db_pool_size: u32,
+    /// How long a request waits for a free database connection, e.g. `5s`.
+    #[arg(long, env = "ROSTER_DB_CONNECT_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub db_connect_timeout: Duration,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeConfig {
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// Address to listen on.
+    #[arg(long, env = "ROSTER_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+    /// Do not apply pending migrations at start-up.
+    #[arg(long, env = "ROSTER_NO_MIGRATE")]
+    pub no_migrate: bool,
+    #[arg(long, env = "ROSTER_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+    /// Longest a unary call may take, e.g. `30s`.
+    #[arg(long, env = "ROSTER_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+    /// Most requests served at once per connection.
+    #[arg(long, env = "ROSTER_CONCURRENCY_LIMIT", default_value_t = 256)]
+    pub concurrency_limit: usize,
+    /// How often the store is checked for health reporting, e.g. `5s`.
+    #[arg(long, env = "ROSTER_HEALTH_INTERVAL", default_value = "5s", value_parser = parse_duration)]
+    pub health_interval: Duration,
+    /// Folder under which OneRoster CSV sources may be read by path.
+    #[arg(long, env = "ROSTER_IMPORT_DIR", default_value = "./import")]
+    pub import_dir: PathBuf,
+    /// Folder for uploaded roster archives.
+    #[arg(long, env = "ROSTER_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Largest roster archive UploadRosterArchive accepts, in bytes.
+    #[arg(long, env = "ROSTER_MAX_UPLOAD_BYTES", default_value_t = 512 * 1024 * 1024)]
+    pub max_upload_bytes: u64,
+}
+
+/// Parses `500ms`, `5s`, `2m` or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 500ms, 5s or 2m"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        _ => Err(format!("`{text}`: unknown unit `{unit}` (use ms, s or m)")),
+    }
+}
+
+impl ServeConfig {
+    /// A configuration for tests and embedding: the given store, an ephemeral port on
+    /// loopback, everything else at its default.
+    pub fn for_database(database_url: &str) -> Self {
+        let mut config = Cli::parse_from(["roster-server"]).serve;
+        config.database.database_url = database_url.to_owned();
+        config.listen = "127.0.0.1:0".parse().expect("valid address");
+        config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert!(parse_duration("5h").is_err());
+        assert!(parse_duration("soon").is_err());
+    }
+}

@@ -1,0 +1,175 @@
+//! Classes and their members.
+
+use super::districts::{optional_text, required_name, require_district};
+use super::people::{
+    require_school, require_school_any, require_staff, require_student, staff_views, student_views,
+    StaffView, StudentView,
+};
+use super::{conn, now};
+use crate::domain::{new_id, Error, Origin, Page, PageRequest, Result, StatusFilter, Violations};
+use crate::store::models::{Class, ClassStudent, ClassTeacher};
+use crate::store::queries::directory as q;
+use crate::store::Store;
+
+/// Input of CreateClass.
+#[derive(Debug, Clone, Default)]
+pub struct NewClass {
+    pub district_id: i64,
+    pub school_id: i64,
+    pub name: String,
+    pub grades: Vec<String>,
+    pub sis_id: String,
+}
+
+/// Grades are stored joined by commas, so a grade may not hold one.
+fn grades(grades: &[String]) -> Result<String> {
+    let mut out = Vec::with_capacity(grades.len());
+    for (i, grade) in grades.iter().enumerate() {
+        let grade = grade.trim();
+        if grade.is_empty() || grade.contains(',') || grade.len() > 32 {
+            return Err(Error::invalid(
+                format!("grades[{i}]"),
+                format!("`{grade}` is not a grade (1 to 32 characters, no comma)"),
+            ));
+        }
+        out.push(grade);
+    }
+    Ok(out.join(","))
+}
+
+pub async fn create_class(store: &Store, input: NewClass) -> Result<Class> {
+    let mut v = Violations::default();
+    let name = v.check(required_name("name", &input.name))?.unwrap_or_default();
+    let sis_id = v.check(optional_text("sis_id", &input.sis_id))?.unwrap_or_default();
+    let grades = v.check(grades(&input.grades))?.unwrap_or_default();
+    v.into_result()?;
+    let mut conn = conn(store).await?;
+    require_district(&mut conn, input.district_id).await?;
+    require_school(&mut conn, input.district_id, input.school_id).await?;
+    let now = now();
+    let row = Class {
+        id: new_id(),
+        district_id: input.district_id,
+        school_id: input.school_id,
+        source_id: None,
+        sis_id,
+        name,
+        grades,
+        origin: Origin::Manual.as_str().into(),
+        archived_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    q::insert_class(&mut conn, &row).await?;
+    Ok(row)
+}
+
+pub async fn list_classes(
+    store: &Store,
+    school_id: i64,
+    filter: StatusFilter,
+    page: PageRequest,
+) -> Result<Page<Class>> {
+    let mut conn = conn(store).await?;
+    require_school_any(&mut conn, school_id).await?;
+    let rows = q::list_classes(&mut conn, school_id, filter, &page).await?;
+    Ok(page.finish(rows, |c| c.id))
+}
+
+/// A teacher or a student of a class.
+#[derive(Debug, Clone)]
+pub enum ClassMember {
+    Teacher(StaffView),
+    Student(StudentView),
+}
+
+impl ClassMember {
+    fn id(&self) -> i64 {
+        match self {
+            ClassMember::Teacher(t) => t.row.id,
+            ClassMember::Student(s) => s.row.id,
+        }
+    }
+}
+
+/// Adds a manual membership; the person must be of the class's district and, for a
+/// student or teacher, a member of the class's school.
+pub async fn add_class_member(
+    store: &Store,
+    class_id: i64,
+    user_id: i64,
+    as_teacher: bool,
+) -> Result<ClassMember> {
+    let mut conn = conn(store).await?;
+    let class = q::get_class(&mut conn, class_id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("class {class_id}")))?;
+    let now = now();
+    let member = if as_teacher {
+        let teacher = require_staff(&mut conn, user_id).await?;
+        same_district(class.district_id, teacher.district_id)?;
+        let view = staff_views(&mut conn, vec![teacher]).await?.remove(0);
+        let row = ClassTeacher {
+            class_id,
+            staff_id: user_id,
+            district_id: class.district_id,
+            source_id: None,
+            origin: Origin::Manual.as_str().into(),
+            created_at: now,
+        };
+        q::insert_class_teacher(&mut conn, &row).await.map_err(|e| already_member(e, user_id, class_id))?;
+        ClassMember::Teacher(view)
+    } else {
+        let student = require_student(&mut conn, user_id).await?;
+        same_district(class.district_id, student.district_id)?;
+        let view = student_views(&mut conn, vec![student]).await?.remove(0);
+        let row = ClassStudent {
+            class_id,
+            student_id: user_id,
+            district_id: class.district_id,
+            source_id: None,
+            origin: Origin::Manual.as_str().into(),
+            created_at: now,
+        };
+        q::insert_class_student(&mut conn, &row).await.map_err(|e| already_member(e, user_id, class_id))?;
+        ClassMember::Student(view)
+    };
+    Ok(member)
+}
+
+fn same_district(class_district: i64, user_district: i64) -> Result<()> {
+    if class_district == user_district {
+        Ok(())
+    } else {
+        Err(Error::invalid("user_id", "belongs to another district than the class"))
+    }
+}
+
+fn already_member(e: crate::store::StoreError, user_id: i64, class_id: i64) -> Error {
+    match Error::from(e) {
+        Error::AlreadyExists { .. } => Error::AlreadyExists {
+            message: format!("user {user_id} is already a member of class {class_id}"),
+        },
+        other => other,
+    }
+}
+
+/// Teachers and students of a class, in one id order (ids are unique across kinds).
+pub async fn list_class_members(store: &Store, class_id: i64, page: PageRequest) -> Result<Page<ClassMember>> {
+    let mut conn = conn(store).await?;
+    q::get_class(&mut conn, class_id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("class {class_id}")))?;
+    let after = page.after.unwrap_or(0);
+    let teachers = q::class_teachers(&mut conn, class_id, after, page.limit()).await?;
+    let students = q::class_students(&mut conn, class_id, after, page.limit()).await?;
+    let mut members: Vec<ClassMember> = staff_views(&mut conn, teachers)
+        .await?
+        .into_iter()
+        .map(ClassMember::Teacher)
+        .chain(student_views(&mut conn, students).await?.into_iter().map(ClassMember::Student))
+        .collect();
+    members.sort_by_key(ClassMember::id);
+    members.truncate(page.limit() as usize);
+    Ok(page.finish(members, ClassMember::id))
+}

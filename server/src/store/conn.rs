@@ -1,0 +1,277 @@
+//! Connection pools for both backends and the connection enum query code runs on.
+
+use super::{migrate, StoreError};
+use diesel::SqliteConnection;
+use diesel::{ConnectionError, ConnectionResult};
+use diesel_async::pooled_connection::bb8::{Pool, PooledConnection};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{
+    AnsiTransactionManager, AsyncConnection, AsyncMysqlConnection, SimpleAsyncConnection,
+    TransactionManager,
+};
+use futures::future::{BoxFuture, FutureExt};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+/// Runs `$body` with `$c` bound to the concrete connection of either backend. The body is
+/// compiled once per backend, so keep it to one statement or a few.
+macro_rules! with_conn {
+    ($conn:expr, $c:ident => $body:expr) => {
+        match $conn {
+            $crate::store::DbConn::Mysql(pooled) => {
+                let $c: &mut ::diesel_async::AsyncMysqlConnection = &mut **pooled;
+                $body
+            }
+            $crate::store::DbConn::Sqlite(pooled) => {
+                let $c: &mut $crate::store::conn::SqliteConn = &mut **pooled;
+                $body
+            }
+        }
+    };
+}
+
+/// Which database a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Mysql,
+    Sqlite,
+}
+
+#[derive(Clone)]
+enum Pools {
+    Mysql(Pool<AsyncMysqlConnection>),
+    Sqlite(Pool<SqliteConn>),
+}
+
+/// A pooled store. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pools: Pools,
+    url: String,
+    /// Whether the last health probe reached the store. While it did not, requests fail
+    /// at once with UNAVAILABLE instead of each waiting out the connection timeout.
+    up: Arc<AtomicBool>,
+}
+
+/// A connection checked out of the pool.
+pub enum DbConn {
+    Mysql(PooledConnection<'static, AsyncMysqlConnection>),
+    Sqlite(PooledConnection<'static, SqliteConn>),
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("backend", &self.backend()).finish()
+    }
+}
+
+/// Sets the pragmas every SQLite connection needs: WAL so readers never wait for the
+/// writer, a busy timeout so writers queue instead of failing, and foreign keys on.
+fn sqlite_setup(url: &str) -> BoxFuture<'_, ConnectionResult<SqliteConn>> {
+    async move {
+        let mut conn = SqliteConn::establish(url).await?;
+        for pragma in [
+            "PRAGMA busy_timeout = 10000;",
+            "PRAGMA journal_mode = WAL;",
+            "PRAGMA synchronous = NORMAL;",
+            "PRAGMA foreign_keys = ON;",
+        ] {
+            conn.batch_execute(pragma)
+                .await
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+        }
+        Ok(conn)
+    }
+    .boxed()
+}
+
+impl Store {
+    /// Builds the pool for `url` (`mysql://...` or `sqlite://path`). Connections open
+    /// lazily: a store that is down makes requests fail with UNAVAILABLE, not start-up.
+    pub fn connect(url: &str, max_size: u32, timeout: Duration) -> Result<Self, StoreError> {
+        let pools = match Self::backend_of(url)? {
+            Backend::Mysql => Pools::Mysql(
+                Pool::builder()
+                    .max_size(max_size)
+                    .connection_timeout(timeout)
+                    .build_unchecked(AsyncDieselConnectionManager::new(url)),
+            ),
+            Backend::Sqlite => {
+                let path = url.trim_start_matches("sqlite://");
+                if path.is_empty() {
+                    return Err(StoreError::Config(
+                        "sqlite:// URL has no path (try sqlite://./roster.db)".into(),
+                    ));
+                }
+                if let Some(parent) = std::path::Path::new(path).parent() {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent).map_err(|e| {
+                            StoreError::Config(format!("cannot create {}: {e}", parent.display()))
+                        })?;
+                    }
+                }
+                let mut config = ManagerConfig::<SqliteConn>::default();
+                config.custom_setup = Box::new(sqlite_setup);
+                // One writer at a time in SQLite anyway; a few connections serve readers.
+                Pools::Sqlite(
+                    Pool::builder()
+                        .max_size(max_size.min(4))
+                        .connection_timeout(timeout)
+                        .build_unchecked(AsyncDieselConnectionManager::new_with_config(
+                            path, config,
+                        )),
+                )
+            }
+        };
+        Ok(Store {
+            pools,
+            url: url.to_owned(),
+            up: Arc::new(AtomicBool::new(true)),
+        })
+    }
+
+    /// The backend a URL names, or a clear error for any other scheme.
+    pub fn backend_of(url: &str) -> Result<Backend, StoreError> {
+        let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or("");
+        match scheme {
+            "mysql" => Ok(Backend::Mysql),
+            "sqlite" => Ok(Backend::Sqlite),
+            _ => Err(StoreError::Config(format!(
+                "unsupported database URL `{}`: use mysql://user:pass@host:port/db or sqlite://path",
+                redact(url)
+            ))),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Mysql(_) => Backend::Mysql,
+            Pools::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Checks out a connection; UNAVAILABLE when the store cannot be reached in time or
+    /// the last health probe found it down.
+    pub async fn conn(&self) -> Result<DbConn, StoreError> {
+        if !self.up.load(Ordering::Relaxed) {
+            return Err(StoreError::Unavailable("the last health check could not reach it".into()));
+        }
+        self.checkout().await
+    }
+
+    async fn checkout(&self) -> Result<DbConn, StoreError> {
+        match &self.pools {
+            Pools::Mysql(p) => p.get_owned().await.map(DbConn::Mysql),
+            Pools::Sqlite(p) => p.get_owned().await.map(DbConn::Sqlite),
+        }
+        .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// Applies pending migrations of this backend.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        migrate::run(self.backend(), self.url.trim_start_matches("sqlite://")).await
+    }
+
+    /// Whether the store answers a trivial query within `timeout`; remembers the answer
+    /// for [`Store::conn`].
+    pub async fn probe(&self, timeout: Duration) -> bool {
+        let ping = async {
+            let mut conn = self.checkout().await?;
+            with_conn!(&mut conn, c => c.batch_execute("SELECT 1").await)?;
+            Ok::<_, StoreError>(())
+        };
+        let up = matches!(tokio::time::timeout(timeout, ping).await, Ok(Ok(())));
+        self.up.store(up, Ordering::Relaxed);
+        up
+    }
+}
+
+impl DbConn {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Mysql(_) => Backend::Mysql,
+            DbConn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Runs `f` in a transaction: committed when it returns Ok, rolled back otherwise.
+    /// SQLite takes the write lock at BEGIN (IMMEDIATE), so two writers queue on the busy
+    /// timeout instead of failing when one upgrades a read lock. A dropped future leaves
+    /// the connection marked broken, and the pool discards it.
+    pub async fn transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
+    where
+        F: for<'c> FnOnce(&'c mut DbConn) -> BoxFuture<'c, Result<T, E>> + Send,
+        E: From<StoreError> + Send,
+        T: Send,
+    {
+        match self {
+            DbConn::Mysql(c) => AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN").await,
+            DbConn::Sqlite(c) => {
+                c.spawn_blocking(|inner| {
+                    diesel::connection::AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
+                })
+                .await
+            }
+        }
+        .map_err(StoreError::from)?;
+        match f(self).await {
+            Ok(value) => {
+                with_conn!(self, c => commit(c).await).map_err(StoreError::from)?;
+                Ok(value)
+            }
+            Err(e) => {
+                if let Err(rollback) = with_conn!(self, c => rollback(c).await) {
+                    tracing::warn!(error = %rollback, "rollback failed");
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+async fn commit<C: AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
+    <C::TransactionManager as TransactionManager<C>>::commit_transaction(c).await
+}
+
+async fn rollback<C: AsyncConnection>(c: &mut C) -> diesel::QueryResult<()> {
+    <C::TransactionManager as TransactionManager<C>>::rollback_transaction(c).await
+}
+
+/// A database URL with any password replaced, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_follows_the_scheme() {
+        assert_eq!(Store::backend_of("mysql://root@h/db").unwrap(), Backend::Mysql);
+        assert_eq!(Store::backend_of("sqlite://./x.db").unwrap(), Backend::Sqlite);
+        let err = Store::backend_of("postgres://u:secret@h/db").unwrap_err().to_string();
+        assert!(err.contains("unsupported database URL"), "{err}");
+        assert!(!err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("mysql://root:pw@h:3306/db"), "mysql://root:***@h:3306/db");
+        assert_eq!(redact("mysql://root@h/db"), "mysql://root@h/db");
+        assert_eq!(redact("sqlite://./a.db"), "sqlite://./a.db");
+    }
+}

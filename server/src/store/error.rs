@@ -1,0 +1,37 @@
+//! The store's error, and its one mapping into the domain error.
+
+use crate::domain::Error;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The configuration names no usable store (bad URL, unwritable path).
+    #[error("{0}")]
+    Config(String),
+    /// The store cannot be reached or gave up the connection.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Query(#[from] DieselError),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+impl From<StoreError> for Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(msg) => Error::Unavailable(msg),
+            StoreError::Query(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
+                Error::AlreadyExists {
+                    message: format!("record already exists ({})", info.message()),
+                }
+            }
+            StoreError::Query(DieselError::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            )) => Error::Unavailable(info.message().to_owned()),
+            StoreError::Query(DieselError::NotFound) => Error::not_found("record"),
+            other => Error::Internal(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! The store: one Diesel code base for MySQL (production) and SQLite (embedded default).
+//!
+//! The backend is chosen by the URL scheme. Query code is written once and expanded for
+//! each backend by [`with_conn!`]; backend branches exist only where the SQL differs.
+
+#[macro_use]
+mod conn;
+mod error;
+mod migrate;
+pub mod models;
+pub mod queries;
+pub mod schema;
+
+pub use conn::{Backend, DbConn, Store};
+pub use error::StoreError;

@@ -1,0 +1,33 @@
+//! Districts.
+
+use crate::domain::PageRequest;
+use crate::store::models::District;
+use crate::store::schema::districts;
+use crate::store::{DbConn, StoreError};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+pub async fn insert(conn: &mut DbConn, row: &District) -> Result<(), StoreError> {
+    with_conn!(conn, c => diesel::insert_into(districts::table).values(row).execute(c).await)?;
+    Ok(())
+}
+
+pub async fn get(conn: &mut DbConn, id: i64) -> Result<Option<District>, StoreError> {
+    Ok(with_conn!(conn, c => districts::table
+        .find(id)
+        .select(District::as_select())
+        .first(c)
+        .await
+        .optional())?)
+}
+
+pub async fn list(conn: &mut DbConn, page: &PageRequest) -> Result<Vec<District>, StoreError> {
+    let after = page.after.unwrap_or(0);
+    Ok(with_conn!(conn, c => districts::table
+        .filter(districts::id.gt(after))
+        .order(districts::id.asc())
+        .limit(page.limit())
+        .select(District::as_select())
+        .load(c)
+        .await)?)
+}

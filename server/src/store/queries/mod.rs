@@ -1,0 +1,6 @@
+//! Queries by area. Each function takes a checked-out connection, so a caller can run
+//! several in one transaction; none knows a sync rule.
+
+pub mod directory;
+pub mod districts;
+pub mod settings;
