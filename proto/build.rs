@@ -6,10 +6,17 @@ use std::{env, fs, path::PathBuf};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let proto_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR")?);
-    println!("cargo:rerun-if-changed={}", proto_dir.join("roster").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        proto_dir.join("roster").display()
+    );
 
-    let files = ["types.proto", "sync_service.proto", "directory_service.proto"]
-        .map(|f| format!("roster/v1/{f}"));
+    let files = [
+        "types.proto",
+        "sync_service.proto",
+        "directory_service.proto",
+    ]
+    .map(|f| format!("roster/v1/{f}"));
     let fds = protox::compile(&files, [&proto_dir])?;
 
     // compile_fds ignores file_descriptor_set_path, so the set for reflection is written here.

@@ -27,7 +27,11 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseConfig {
     /// `mysql://user:pass@host:port/db` (production) or `sqlite://path` (embedded default).
-    #[arg(long, env = "ROSTER_DATABASE_URL", default_value = "sqlite://./roster.db")]
+    #[arg(
+        long,
+        env = "ROSTER_DATABASE_URL",
+        default_value = "sqlite://./roster.db"
+    )]
     pub database_url: String,
     /// Most connections the pool keeps open (SQLite uses at most 4 whatever this says).
     #[arg(long, env = "ROSTER_DB_POOL_SIZE", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=256))]

@@ -50,7 +50,9 @@ async fn run(config: roster_server::config::ServeConfig) -> Result<(), Box<dyn s
     Ok(())
 }
 
-async fn migrate(db: roster_server::config::DatabaseConfig) -> Result<(), Box<dyn std::error::Error>> {
+async fn migrate(
+    db: roster_server::config::DatabaseConfig,
+) -> Result<(), Box<dyn std::error::Error>> {
     let store = Store::connect(&db.database_url, 1, db.db_connect_timeout)?;
     store.migrate().await?;
     Ok(())

@@ -14,8 +14,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
-use tonic_health::server::HealthReporter;
 use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -23,7 +23,10 @@ pub enum StartError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: SocketAddr, source: std::io::Error },
+    Listen {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
 }
@@ -46,7 +49,10 @@ impl Running {
     }
 
     /// Waits until `signal` resolves, then shuts down gracefully.
-    pub async fn run_until(self, signal: impl Future<Output = ()>) -> Result<(), tonic::transport::Error> {
+    pub async fn run_until(
+        self,
+        signal: impl Future<Output = ()>,
+    ) -> Result<(), tonic::transport::Error> {
         signal.await;
         tracing::info!("shutting down: finishing in-flight calls");
         self.shutdown().await
@@ -69,24 +75,32 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
 
     let listener = TcpListener::bind(config.listen)
         .await
-        .map_err(|source| StartError::Listen { addr: config.listen, source })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| StartError::Listen { addr: config.listen, source })?;
+        .map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: config.listen,
+        source,
+    })?;
 
     let (health, health_service) = tonic_health::server::health_reporter();
     for name in SERVICES {
-        health.set_service_status(name, ServingStatus::NotServing).await;
+        health
+            .set_service_status(name, ServingStatus::NotServing)
+            .await;
     }
     tokio::spawn(watch_store(store.clone(), health, config.health_interval));
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(roster_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
     let reflection_v1alpha = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(roster_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
 
     let router = Server::builder()
@@ -97,12 +111,17 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(SyncServiceServer::new(SyncApi::new(store.clone())))
-        .add_service(DirectoryServiceServer::new(DirectoryApi::new(store.clone())));
+        .add_service(DirectoryServiceServer::new(DirectoryApi::new(
+            store.clone(),
+        )));
 
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
-        let _ = rx.await;
-    }));
+    let task = tokio::spawn(router.serve_with_incoming_shutdown(
+        TcpListenerStream::new(listener),
+        async {
+            let _ = rx.await;
+        },
+    ));
     tracing::info!(%addr, backend = ?store.backend(), "roster-server listening");
     Ok(Running {
         addr,

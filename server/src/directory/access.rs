@@ -1,13 +1,16 @@
 //! Access derived from stored facts, never stored twice (R6.3): what a guardian reaches,
 //! and who receives an announcement.
 
-use super::districts::require_district;
-use super::people::{guardian_views, require_guardian, require_school, student_views, GuardianView, StaffView, StudentView};
 use super::conn;
+use super::districts::require_district;
+use super::people::{
+    GuardianView, StaffView, StudentView, guardian_views, require_guardian, require_school,
+    student_views,
+};
 use crate::domain::{Page, PageRequest, Result};
+use crate::store::Store;
 use crate::store::models::{Class, School};
 use crate::store::queries::directory as q;
-use crate::store::Store;
 use std::collections::BTreeSet;
 
 /// What a guardian reaches now.
@@ -51,7 +54,9 @@ pub async fn guardian_access(store: &Store, guardian_id: i64) -> Result<Guardian
             if !classes.iter().any(|c| c.id == class.id) {
                 classes.push(class);
             }
-        } else if !classes.iter().any(|c| c.id == class.id) && !content.iter().any(|c| c.id == class.id) {
+        } else if !classes.iter().any(|c| c.id == class.id)
+            && !content.iter().any(|c| c.id == class.id)
+        {
             content.push(class);
         }
     }
@@ -94,12 +99,18 @@ pub async fn list_announcement_recipients(
     }
     let after = page.after.unwrap_or(0);
     let staff = q::staff_recipients(&mut conn, district_id, school_id, after, page.limit()).await?;
-    let guardians = q::guardian_recipients(&mut conn, district_id, school_id, after, page.limit()).await?;
+    let guardians =
+        q::guardian_recipients(&mut conn, district_id, school_id, after, page.limit()).await?;
     let mut all: Vec<Recipient> = super::people::staff_views(&mut conn, staff)
         .await?
         .into_iter()
         .map(Recipient::Staff)
-        .chain(guardian_views(&mut conn, guardians).await?.into_iter().map(Recipient::Guardian))
+        .chain(
+            guardian_views(&mut conn, guardians)
+                .await?
+                .into_iter()
+                .map(Recipient::Guardian),
+        )
         .collect();
     all.sort_by_key(Recipient::id);
     all.truncate(page.limit() as usize);

@@ -1,15 +1,15 @@
 //! Classes and their members.
 
-use super::districts::{optional_text, required_name, require_district};
+use super::districts::{optional_text, require_district, required_name};
 use super::people::{
-    require_school, require_school_any, require_staff, require_student, staff_views, student_views,
-    StaffView, StudentView,
+    StaffView, StudentView, require_school, require_school_any, require_staff, require_student,
+    staff_views, student_views,
 };
 use super::{conn, now};
-use crate::domain::{new_id, Error, Origin, Page, PageRequest, Result, StatusFilter, Violations};
+use crate::domain::{Error, Origin, Page, PageRequest, Result, StatusFilter, Violations, new_id};
+use crate::store::Store;
 use crate::store::models::{Class, ClassStudent, ClassTeacher};
 use crate::store::queries::directory as q;
-use crate::store::Store;
 
 /// Input of CreateClass.
 #[derive(Debug, Clone, Default)]
@@ -39,8 +39,12 @@ fn grades(grades: &[String]) -> Result<String> {
 
 pub async fn create_class(store: &Store, input: NewClass) -> Result<Class> {
     let mut v = Violations::default();
-    let name = v.check(required_name("name", &input.name))?.unwrap_or_default();
-    let sis_id = v.check(optional_text("sis_id", &input.sis_id))?.unwrap_or_default();
+    let name = v
+        .check(required_name("name", &input.name))?
+        .unwrap_or_default();
+    let sis_id = v
+        .check(optional_text("sis_id", &input.sis_id))?
+        .unwrap_or_default();
     let grades = v.check(grades(&input.grades))?.unwrap_or_default();
     v.into_result()?;
     let mut conn = conn(store).await?;
@@ -117,7 +121,9 @@ pub async fn add_class_member(
             origin: Origin::Manual.as_str().into(),
             created_at: now,
         };
-        q::insert_class_teacher(&mut conn, &row).await.map_err(|e| already_member(e, user_id, class_id))?;
+        q::insert_class_teacher(&mut conn, &row)
+            .await
+            .map_err(|e| already_member(e, user_id, class_id))?;
         ClassMember::Teacher(view)
     } else {
         let student = require_student(&mut conn, user_id).await?;
@@ -131,7 +137,9 @@ pub async fn add_class_member(
             origin: Origin::Manual.as_str().into(),
             created_at: now,
         };
-        q::insert_class_student(&mut conn, &row).await.map_err(|e| already_member(e, user_id, class_id))?;
+        q::insert_class_student(&mut conn, &row)
+            .await
+            .map_err(|e| already_member(e, user_id, class_id))?;
         ClassMember::Student(view)
     };
     Ok(member)
@@ -141,7 +149,10 @@ fn same_district(class_district: i64, user_district: i64) -> Result<()> {
     if class_district == user_district {
         Ok(())
     } else {
-        Err(Error::invalid("user_id", "belongs to another district than the class"))
+        Err(Error::invalid(
+            "user_id",
+            "belongs to another district than the class",
+        ))
     }
 }
 
@@ -155,7 +166,11 @@ fn already_member(e: crate::store::StoreError, user_id: i64, class_id: i64) -> E
 }
 
 /// Teachers and students of a class, in one id order (ids are unique across kinds).
-pub async fn list_class_members(store: &Store, class_id: i64, page: PageRequest) -> Result<Page<ClassMember>> {
+pub async fn list_class_members(
+    store: &Store,
+    class_id: i64,
+    page: PageRequest,
+) -> Result<Page<ClassMember>> {
     let mut conn = conn(store).await?;
     q::get_class(&mut conn, class_id)
         .await?
@@ -167,7 +182,12 @@ pub async fn list_class_members(store: &Store, class_id: i64, page: PageRequest)
         .await?
         .into_iter()
         .map(ClassMember::Teacher)
-        .chain(student_views(&mut conn, students).await?.into_iter().map(ClassMember::Student))
+        .chain(
+            student_views(&mut conn, students)
+                .await?
+                .into_iter()
+                .map(ClassMember::Student),
+        )
         .collect();
     members.sort_by_key(ClassMember::id);
     members.truncate(page.limit() as usize);

@@ -1,7 +1,7 @@
 //! Districts and schools.
 
 use super::{conn, now};
-use crate::domain::{new_id, Error, Origin, Page, PageRequest, Result};
+use crate::domain::{Error, Origin, Page, PageRequest, Result, new_id};
 use crate::store::models::{District, School};
 use crate::store::queries::{directory as q, districts};
 use crate::store::{DbConn, Store};
@@ -35,7 +35,12 @@ pub async fn list_districts(store: &Store, page: PageRequest) -> Result<Page<Dis
     Ok(page.finish(rows, |d| d.id))
 }
 
-pub async fn create_school(store: &Store, district_id: i64, name: &str, sis_id: &str) -> Result<School> {
+pub async fn create_school(
+    store: &Store,
+    district_id: i64,
+    name: &str,
+    sis_id: &str,
+) -> Result<School> {
     let name = required_name("name", name)?;
     let mut conn = conn(store).await?;
     require_district(&mut conn, district_id).await?;
@@ -55,7 +60,11 @@ pub async fn create_school(store: &Store, district_id: i64, name: &str, sis_id: 
     Ok(row)
 }
 
-pub async fn list_schools(store: &Store, district_id: i64, page: PageRequest) -> Result<Page<School>> {
+pub async fn list_schools(
+    store: &Store,
+    district_id: i64,
+    page: PageRequest,
+) -> Result<Page<School>> {
     let mut conn = conn(store).await?;
     require_district(&mut conn, district_id).await?;
     let rows = q::list_schools(&mut conn, district_id, &page).await?;

@@ -6,9 +6,13 @@ mod classes;
 mod districts;
 mod people;
 
-pub use access::{guardian_access, list_announcement_recipients, GuardianAccess, Recipient};
-pub use classes::{add_class_member, create_class, list_class_members, list_classes, ClassMember, NewClass};
-pub use districts::{create_district, create_school, get_district, list_districts, list_schools, require_district};
+pub use access::{GuardianAccess, Recipient, guardian_access, list_announcement_recipients};
+pub use classes::{
+    ClassMember, NewClass, add_class_member, create_class, list_class_members, list_classes,
+};
+pub use districts::{
+    create_district, create_school, get_district, list_districts, list_schools, require_district,
+};
 pub use people::*;
 
 use crate::domain::Result;

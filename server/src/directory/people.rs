@@ -1,13 +1,15 @@
 //! Students, guardians and staff: manual creation, reads with their links, and the
 //! account actions (contact edits R4.6, role R4.3, activation R4.5).
 
-use super::districts::{optional_text, required_name, require_district};
+use super::districts::{optional_text, require_district, required_name};
 use super::{conn, now};
 use crate::domain::{
-    new_id, parse_email, parse_phone, Error, Origin, Page, PageRequest, PhoneKind, Result,
-    StaffRole, StatusFilter, Violations,
+    Error, Origin, Page, PageRequest, PhoneKind, Result, StaffRole, StatusFilter, Violations,
+    new_id, parse_email, parse_phone,
 };
-use crate::store::models::{Class, FamilyLink, Guardian, School, SchoolStaff, SchoolStudent, Staff, Student};
+use crate::store::models::{
+    Class, FamilyLink, Guardian, School, SchoolStaff, SchoolStudent, Staff, Student,
+};
 use crate::store::queries::directory::{self as q, Contact};
 use crate::store::{DbConn, Store};
 use crate::sync::settings;
@@ -103,7 +105,9 @@ async fn one<T>(views: Vec<T>) -> Result<T> {
 pub async fn require_school(conn: &mut DbConn, district_id: i64, school_id: i64) -> Result<School> {
     match q::get_school(conn, school_id).await? {
         Some(school) if school.district_id == district_id => Ok(school),
-        _ => Err(Error::not_found(format!("school {school_id} in district {district_id}"))),
+        _ => Err(Error::not_found(format!(
+            "school {school_id} in district {district_id}"
+        ))),
     }
 }
 
@@ -134,9 +138,15 @@ struct Names {
 
 fn names(v: &mut Violations, given: &str, family: &str, sis_id: &str) -> Result<Names> {
     Ok(Names {
-        given: v.check(required_name("given_name", given))?.unwrap_or_default(),
-        family: v.check(required_name("family_name", family))?.unwrap_or_default(),
-        sis_id: v.check(optional_text("sis_id", sis_id))?.unwrap_or_default(),
+        given: v
+            .check(required_name("given_name", given))?
+            .unwrap_or_default(),
+        family: v
+            .check(required_name("family_name", family))?
+            .unwrap_or_default(),
+        sis_id: v
+            .check(optional_text("sis_id", sis_id))?
+            .unwrap_or_default(),
     })
 }
 
@@ -155,8 +165,12 @@ pub struct NewStudent {
 pub async fn create_student(store: &Store, input: NewStudent) -> Result<StudentView> {
     let mut v = Violations::default();
     let names = names(&mut v, &input.given_name, &input.family_name, &input.sis_id)?;
-    let email = v.check(parse_email("email", &input.email))?.unwrap_or_default();
-    let grade = v.check(optional_text("grade", &input.grade))?.unwrap_or_default();
+    let email = v
+        .check(parse_email("email", &input.email))?
+        .unwrap_or_default();
+    let grade = v
+        .check(optional_text("grade", &input.grade))?
+        .unwrap_or_default();
     v.into_result()?;
     let mut conn = conn(store).await?;
     require_district(&mut conn, input.district_id).await?;
@@ -210,12 +224,24 @@ pub struct ContactInput {
 
 fn contact(v: &mut Violations, input: &ContactInput, region: &str) -> Result<Contact> {
     Ok(Contact {
-        email: v.check(parse_email("email", &input.email))?.unwrap_or_default(),
+        email: v
+            .check(parse_email("email", &input.email))?
+            .unwrap_or_default(),
         sms_number: v
-            .check(parse_phone("sms_number", &input.sms_number, region, PhoneKind::Sms))?
+            .check(parse_phone(
+                "sms_number",
+                &input.sms_number,
+                region,
+                PhoneKind::Sms,
+            ))?
             .unwrap_or_default(),
         home_phone: v
-            .check(parse_phone("home_phone", &input.home_phone, region, PhoneKind::Voice))?
+            .check(parse_phone(
+                "home_phone",
+                &input.home_phone,
+                region,
+                PhoneKind::Voice,
+            ))?
             .unwrap_or_default(),
     })
 }
@@ -234,11 +260,15 @@ pub struct NewGuardian {
 pub async fn create_guardian(store: &Store, input: NewGuardian) -> Result<GuardianView> {
     let mut conn = conn(store).await?;
     require_district(&mut conn, input.district_id).await?;
-    let region = settings::load(&mut conn, input.district_id).await?.default_phone_region;
+    let region = settings::load(&mut conn, input.district_id)
+        .await?
+        .default_phone_region;
     let mut v = Violations::default();
     let names = names(&mut v, &input.given_name, &input.family_name, &input.sis_id)?;
     let contact = contact(&mut v, &input.contact, &region)?;
-    let language = v.check(optional_text("language", &input.language))?.unwrap_or_default();
+    let language = v
+        .check(optional_text("language", &input.language))?
+        .unwrap_or_default();
     v.into_result()?;
     if contact.email.is_empty() && contact.sms_number.is_empty() {
         return Err(Error::invalid(
@@ -286,12 +316,20 @@ pub struct NewStaff {
 pub async fn create_staff(store: &Store, input: NewStaff) -> Result<StaffView> {
     let mut conn = conn(store).await?;
     require_district(&mut conn, input.district_id).await?;
-    let region = settings::load(&mut conn, input.district_id).await?.default_phone_region;
+    let region = settings::load(&mut conn, input.district_id)
+        .await?
+        .default_phone_region;
     let mut v = Violations::default();
     let names = names(&mut v, &input.given_name, &input.family_name, &input.sis_id)?;
     let contact = contact(&mut v, &input.contact, &region)?;
-    let language = v.check(optional_text("language", &input.language))?.unwrap_or_default();
-    let role = v.check(input.role.ok_or_else(|| Error::invalid("role", "is required (ADMIN or TEACHER)")))?;
+    let language = v
+        .check(optional_text("language", &input.language))?
+        .unwrap_or_default();
+    let role = v.check(
+        input
+            .role
+            .ok_or_else(|| Error::invalid("role", "is required (ADMIN or TEACHER)")),
+    )?;
     v.into_result()?;
     let role = role.ok_or_else(|| Error::Internal("role checked above".into()))?;
     require_school(&mut conn, input.district_id, input.school_id).await?;
@@ -385,7 +423,11 @@ pub async fn get_student(store: &Store, id: i64) -> Result<StudentDetail> {
     })
 }
 
-pub async fn list_staff(store: &Store, school_id: i64, page: PageRequest) -> Result<Page<StaffView>> {
+pub async fn list_staff(
+    store: &Store,
+    school_id: i64,
+    page: PageRequest,
+) -> Result<Page<StaffView>> {
     let mut conn = conn(store).await?;
     require_school_any(&mut conn, school_id).await?;
     let rows = q::list_staff(&mut conn, school_id, &page).await?;
@@ -415,7 +457,11 @@ pub async fn list_guardians(
 }
 
 /// Links a guardian to a student of the same district (a manual link, R1.3).
-pub async fn link_guardian(store: &Store, guardian_id: i64, student_id: i64) -> Result<GuardianView> {
+pub async fn link_guardian(
+    store: &Store,
+    guardian_id: i64,
+    student_id: i64,
+) -> Result<GuardianView> {
     let mut conn = conn(store).await?;
     let guardian = require_guardian(&mut conn, guardian_id).await?;
     let student = require_student(&mut conn, student_id).await?;
@@ -432,24 +478,34 @@ pub async fn link_guardian(store: &Store, guardian_id: i64, student_id: i64) -> 
         origin: Origin::Manual.as_str().into(),
         created_at: now(),
     };
-    q::insert_family_link(&mut conn, &link).await.map_err(|e| match Error::from(e) {
-        Error::AlreadyExists { .. } => Error::AlreadyExists {
-            message: format!("guardian {guardian_id} is already linked to student {student_id}"),
-        },
-        other => other,
-    })?;
+    q::insert_family_link(&mut conn, &link)
+        .await
+        .map_err(|e| match Error::from(e) {
+            Error::AlreadyExists { .. } => Error::AlreadyExists {
+                message: format!(
+                    "guardian {guardian_id} is already linked to student {student_id}"
+                ),
+            },
+            other => other,
+        })?;
     one(guardian_views(&mut conn, vec![guardian]).await?).await
 }
 
 /// Finds the guardian or staff member with this id.
 async fn account_holder(conn: &mut DbConn, user_id: i64) -> Result<AccountHolder> {
     if let Some(g) = q::get_guardian(conn, user_id).await? {
-        return Ok(AccountHolder::Guardian(one(guardian_views(conn, vec![g]).await?).await?));
+        return Ok(AccountHolder::Guardian(
+            one(guardian_views(conn, vec![g]).await?).await?,
+        ));
     }
     if let Some(s) = q::get_staff(conn, user_id).await? {
-        return Ok(AccountHolder::Staff(one(staff_views(conn, vec![s]).await?).await?));
+        return Ok(AccountHolder::Staff(
+            one(staff_views(conn, vec![s]).await?).await?,
+        ));
     }
-    Err(Error::not_found(format!("guardian or staff member {user_id}")))
+    Err(Error::not_found(format!(
+        "guardian or staff member {user_id}"
+    )))
 }
 
 /// Which contact fields an update names.
@@ -479,7 +535,7 @@ impl ContactMask {
                     return Err(Error::invalid(
                         "update_mask",
                         format!("unknown path `{other}` (use email, sms_number, home_phone)"),
-                    ))
+                    ));
                 }
             }
         }
@@ -498,8 +554,18 @@ pub async fn update_contact_details(
     let mut conn = conn(store).await?;
     let holder = account_holder(&mut conn, user_id).await?;
     let (district_id, origin, activated, current) = match &holder {
-        AccountHolder::Guardian(g) => (g.row.district_id, &g.row.origin, g.row.activated_at.is_some(), contact_of(&g.row.email, &g.row.sms_number, &g.row.home_phone)),
-        AccountHolder::Staff(s) => (s.row.district_id, &s.row.origin, s.row.activated_at.is_some(), contact_of(&s.row.email, &s.row.sms_number, &s.row.home_phone)),
+        AccountHolder::Guardian(g) => (
+            g.row.district_id,
+            &g.row.origin,
+            g.row.activated_at.is_some(),
+            contact_of(&g.row.email, &g.row.sms_number, &g.row.home_phone),
+        ),
+        AccountHolder::Staff(s) => (
+            s.row.district_id,
+            &s.row.origin,
+            s.row.activated_at.is_some(),
+            contact_of(&s.row.email, &s.row.sms_number, &s.row.home_phone),
+        ),
     };
     let settings = settings::load(&mut conn, district_id).await?;
     if origin == Origin::Sis.as_str() && activated && settings.update_active_users {
@@ -515,14 +581,30 @@ pub async fn update_contact_details(
     let parsed = contact(&mut v, &input, &settings.default_phone_region)?;
     v.into_result()?;
     let updated = Contact {
-        email: if mask.email { parsed.email } else { current.email },
-        sms_number: if mask.sms_number { parsed.sms_number } else { current.sms_number },
-        home_phone: if mask.home_phone { parsed.home_phone } else { current.home_phone },
+        email: if mask.email {
+            parsed.email
+        } else {
+            current.email
+        },
+        sms_number: if mask.sms_number {
+            parsed.sms_number
+        } else {
+            current.sms_number
+        },
+        home_phone: if mask.home_phone {
+            parsed.home_phone
+        } else {
+            current.home_phone
+        },
     };
     let now = now();
     match &holder {
-        AccountHolder::Guardian(_) => q::update_guardian_contact(&mut conn, user_id, &updated, now).await?,
-        AccountHolder::Staff(_) => q::update_staff_contact(&mut conn, user_id, &updated, now).await?,
+        AccountHolder::Guardian(_) => {
+            q::update_guardian_contact(&mut conn, user_id, &updated, now).await?
+        }
+        AccountHolder::Staff(_) => {
+            q::update_staff_contact(&mut conn, user_id, &updated, now).await?
+        }
     }
     account_holder(&mut conn, user_id).await
 }

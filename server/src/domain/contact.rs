@@ -2,7 +2,7 @@
 //! validated for the district's default region and stored in E.164 (R3.1).
 
 use super::{Error, Result};
-use phonenumber::{country, Mode, Type};
+use phonenumber::{Mode, Type, country};
 
 /// Emails compare case-insensitively after trimming (R1.4, R3.1).
 pub fn normalize_email(email: &str) -> String {
@@ -31,7 +31,10 @@ pub fn parse_email(field: &str, email: &str) -> Result<String> {
     if well_formed {
         Ok(email.to_owned())
     } else {
-        Err(Error::invalid(field, format!("`{email}` is not a valid email address")))
+        Err(Error::invalid(
+            field,
+            format!("`{email}` is not a valid email address"),
+        ))
     }
 }
 
@@ -87,9 +90,20 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_and_checked() {
-        assert_eq!(parse_email("email", "  Ann@Example.org ").unwrap(), "Ann@Example.org");
+        assert_eq!(
+            parse_email("email", "  Ann@Example.org ").unwrap(),
+            "Ann@Example.org"
+        );
         assert_eq!(parse_email("email", "").unwrap(), "");
-        for bad in ["ann", "ann@", "@x.org", "a b@x.org", "ann@x", "a@@x.org", "a@x..org"] {
+        for bad in [
+            "ann",
+            "ann@",
+            "@x.org",
+            "a b@x.org",
+            "ann@x",
+            "a@@x.org",
+            "a@x..org",
+        ] {
             let err = parse_email("email", bad).unwrap_err().to_string();
             assert!(err.starts_with("email: "), "{bad}: {err}");
         }

@@ -22,7 +22,10 @@ pub enum Error {
     /// The request is valid but the system is not in a state to do it; `reason` is a
     /// stable UPPER_SNAKE code callers can switch on.
     #[error("{message}")]
-    FailedPrecondition { reason: &'static str, message: String },
+    FailedPrecondition {
+        reason: &'static str,
+        message: String,
+    },
     #[error("not implemented yet: {0}")]
     Unimplemented(&'static str),
     /// The store cannot be reached; retrying later may succeed.

@@ -7,7 +7,7 @@ mod error;
 mod ids;
 mod page;
 
-pub use contact::{is_phone_region, normalize_email, parse_email, parse_phone, PhoneKind};
+pub use contact::{PhoneKind, is_phone_region, normalize_email, parse_email, parse_phone};
 pub use enums::*;
 pub use error::{Error, Result, Violation, Violations};
 pub use ids::{new_id, parse_id};

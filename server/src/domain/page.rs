@@ -3,7 +3,7 @@
 //! another list (or a hand-made one) is refused with INVALID_ARGUMENT, not misread.
 
 use super::{Error, Result};
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
 pub const DEFAULT_PAGE_SIZE: i64 = 50;
 pub const MAX_PAGE_SIZE: i64 = 1000;
@@ -64,9 +64,9 @@ impl PageRequest {
         let more = rows.len() as i64 > self.size;
         rows.truncate(self.size as usize);
         let next_page_token = match rows.last() {
-            Some(last) if more => Some(
-                URL_SAFE_NO_PAD.encode(format!("{}|{}", self.scope, id_of(last)).as_bytes()),
-            ),
+            Some(last) if more => {
+                Some(URL_SAFE_NO_PAD.encode(format!("{}|{}", self.scope, id_of(last)).as_bytes()))
+            }
             _ => None,
         };
         Page {
@@ -104,10 +104,18 @@ mod tests {
     fn bad_tokens_and_sizes_are_refused() {
         assert!(PageRequest::parse(-1, "", "l").is_err());
         assert!(PageRequest::parse(10, "garbage!", "l").is_err());
-        let token = PageRequest::parse(1, "", "a").unwrap().finish(vec![1, 2], |x| *x);
+        let token = PageRequest::parse(1, "", "a")
+            .unwrap()
+            .finish(vec![1, 2], |x| *x);
         let err = PageRequest::parse(1, &token.next_page_token.unwrap(), "b").unwrap_err();
         assert!(err.to_string().starts_with("page_token:"));
-        assert_eq!(PageRequest::parse(5000, "", "l").unwrap().size, MAX_PAGE_SIZE);
-        assert_eq!(PageRequest::parse(0, "", "l").unwrap().size, DEFAULT_PAGE_SIZE);
+        assert_eq!(
+            PageRequest::parse(5000, "", "l").unwrap().size,
+            MAX_PAGE_SIZE
+        );
+        assert_eq!(
+            PageRequest::parse(0, "", "l").unwrap().size,
+            DEFAULT_PAGE_SIZE
+        );
     }
 }

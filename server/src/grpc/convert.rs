@@ -1,7 +1,9 @@
 //! Conversions between stored rows / domain values and wire messages.
 
-use crate::directory::{AccountHolder, ClassMember, GuardianView, Recipient, StaffView, StudentView};
-use crate::domain::{parse_id, Error, Origin, Page, PageRequest, Result, StaffRole, StatusFilter};
+use crate::directory::{
+    AccountHolder, ClassMember, GuardianView, Recipient, StaffView, StudentView,
+};
+use crate::domain::{Error, Origin, Page, PageRequest, Result, StaffRole, StatusFilter, parse_id};
 use crate::store::models;
 use chrono::NaiveDateTime;
 use roster_proto::prost_types::Timestamp;
@@ -17,10 +19,6 @@ pub fn timestamp(t: NaiveDateTime) -> Option<Timestamp> {
 
 pub fn id(id: i64) -> String {
     id.to_string()
-}
-
-fn opt_id(id: Option<i64>) -> String {
-    id.map(|i| i.to_string()).unwrap_or_default()
 }
 
 fn origin(text: &str) -> i32 {
@@ -212,7 +210,10 @@ pub fn status_filter(value: i32) -> Result<StatusFilter> {
         Ok(pb::StatusFilter::Unspecified | pb::StatusFilter::Active) => Ok(StatusFilter::Active),
         Ok(pb::StatusFilter::Archived) => Ok(StatusFilter::Archived),
         Ok(pb::StatusFilter::All) => Ok(StatusFilter::All),
-        Err(_) => Err(Error::invalid("status_filter", format!("unknown value {value}"))),
+        Err(_) => Err(Error::invalid(
+            "status_filter",
+            format!("unknown value {value}"),
+        )),
     }
 }
 
@@ -240,12 +241,4 @@ pub fn paged<T, U>(page: Page<T>, f: impl FnMut(T) -> U) -> (Vec<U>, String) {
 /// Parses a required id field.
 pub fn req_id(field: &str, value: &str) -> Result<i64> {
     parse_id(field, value)
-}
-
-pub fn guardian_list(views: Vec<GuardianView>) -> Vec<pb::Guardian> {
-    views.into_iter().map(guardian).collect()
-}
-
-pub fn upload_id_string(id: Option<i64>) -> String {
-    opt_id(id)
 }

@@ -1,7 +1,9 @@
 //! `roster.v1.DirectoryService`: converts, calls the directory, converts back.
 
-use super::convert::{self as cv, page, paged, req_id, User};
-use crate::directory::{self as dir, ContactInput, ContactMask, NewClass, NewGuardian, NewStaff, NewStudent};
+use super::convert::{self as cv, User, page, paged, req_id};
+use crate::directory::{
+    self as dir, ContactInput, ContactMask, NewClass, NewGuardian, NewStaff, NewStudent,
+};
 use crate::domain::Error;
 use crate::store::Store;
 use roster_proto::v1 as pb;
@@ -36,7 +38,10 @@ fn contact(email: String, sms_number: String, home_phone: String) -> ContactInpu
 
 #[tonic::async_trait]
 impl DirectoryService for DirectoryApi {
-    async fn create_district(&self, req: Request<pb::CreateDistrictRequest>) -> Res<pb::CreateDistrictResponse> {
+    async fn create_district(
+        &self,
+        req: Request<pb::CreateDistrictRequest>,
+    ) -> Res<pb::CreateDistrictResponse> {
         let r = req.into_inner();
         let d = dir::create_district(&self.store, &r.display_name).await?;
         ok(pb::CreateDistrictResponse {
@@ -44,7 +49,10 @@ impl DirectoryService for DirectoryApi {
         })
     }
 
-    async fn get_district(&self, req: Request<pb::GetDistrictRequest>) -> Res<pb::GetDistrictResponse> {
+    async fn get_district(
+        &self,
+        req: Request<pb::GetDistrictRequest>,
+    ) -> Res<pb::GetDistrictResponse> {
         let id = req_id("district_id", &req.get_ref().district_id)?;
         let d = dir::get_district(&self.store, id).await?;
         ok(pb::GetDistrictResponse {
@@ -52,17 +60,24 @@ impl DirectoryService for DirectoryApi {
         })
     }
 
-    async fn list_districts(&self, req: Request<pb::ListDistrictsRequest>) -> Res<pb::ListDistrictsResponse> {
+    async fn list_districts(
+        &self,
+        req: Request<pb::ListDistrictsRequest>,
+    ) -> Res<pb::ListDistrictsResponse> {
         let r = req.into_inner();
         let p = page(r.page_size, &r.page_token, "districts".into())?;
-        let (districts, next_page_token) = paged(dir::list_districts(&self.store, p).await?, cv::district);
+        let (districts, next_page_token) =
+            paged(dir::list_districts(&self.store, p).await?, cv::district);
         ok(pb::ListDistrictsResponse {
             districts,
             next_page_token,
         })
     }
 
-    async fn create_school(&self, req: Request<pb::CreateSchoolRequest>) -> Res<pb::CreateSchoolResponse> {
+    async fn create_school(
+        &self,
+        req: Request<pb::CreateSchoolRequest>,
+    ) -> Res<pb::CreateSchoolResponse> {
         let r = req.into_inner();
         let district_id = req_id("district_id", &r.district_id)?;
         let s = dir::create_school(&self.store, district_id, &r.name, &r.sis_id).await?;
@@ -71,31 +86,49 @@ impl DirectoryService for DirectoryApi {
         })
     }
 
-    async fn list_schools(&self, req: Request<pb::ListSchoolsRequest>) -> Res<pb::ListSchoolsResponse> {
+    async fn list_schools(
+        &self,
+        req: Request<pb::ListSchoolsRequest>,
+    ) -> Res<pb::ListSchoolsResponse> {
         let r = req.into_inner();
         let district_id = req_id("district_id", &r.district_id)?;
         let p = page(r.page_size, &r.page_token, format!("schools:{district_id}"))?;
-        let (schools, next_page_token) = paged(dir::list_schools(&self.store, district_id, p).await?, cv::school);
+        let (schools, next_page_token) = paged(
+            dir::list_schools(&self.store, district_id, p).await?,
+            cv::school,
+        );
         ok(pb::ListSchoolsResponse {
             schools,
             next_page_token,
         })
     }
 
-    async fn list_students(&self, req: Request<pb::ListStudentsRequest>) -> Res<pb::ListStudentsResponse> {
+    async fn list_students(
+        &self,
+        req: Request<pb::ListStudentsRequest>,
+    ) -> Res<pb::ListStudentsResponse> {
         let r = req.into_inner();
         let school_id = req_id("school_id", &r.school_id)?;
         let filter = cv::status_filter(r.status_filter)?;
-        let p = page(r.page_size, &r.page_token, format!("students:{school_id}:{filter:?}"))?;
-        let (students, next_page_token) =
-            paged(dir::list_students(&self.store, school_id, filter, p).await?, cv::student);
+        let p = page(
+            r.page_size,
+            &r.page_token,
+            format!("students:{school_id}:{filter:?}"),
+        )?;
+        let (students, next_page_token) = paged(
+            dir::list_students(&self.store, school_id, filter, p).await?,
+            cv::student,
+        );
         ok(pb::ListStudentsResponse {
             students,
             next_page_token,
         })
     }
 
-    async fn get_student(&self, req: Request<pb::GetStudentRequest>) -> Res<pb::GetStudentResponse> {
+    async fn get_student(
+        &self,
+        req: Request<pb::GetStudentRequest>,
+    ) -> Res<pb::GetStudentResponse> {
         let id = req_id("student_id", &req.get_ref().student_id)?;
         let d = dir::get_student(&self.store, id).await?;
         ok(pb::GetStudentResponse {
@@ -109,33 +142,52 @@ impl DirectoryService for DirectoryApi {
         let r = req.into_inner();
         let school_id = req_id("school_id", &r.school_id)?;
         let p = page(r.page_size, &r.page_token, format!("staff:{school_id}"))?;
-        let (staff, next_page_token) = paged(dir::list_staff(&self.store, school_id, p).await?, cv::staff);
+        let (staff, next_page_token) =
+            paged(dir::list_staff(&self.store, school_id, p).await?, cv::staff);
         ok(pb::ListStaffResponse {
             staff,
             next_page_token,
         })
     }
 
-    async fn list_guardians(&self, req: Request<pb::ListGuardiansRequest>) -> Res<pb::ListGuardiansResponse> {
+    async fn list_guardians(
+        &self,
+        req: Request<pb::ListGuardiansRequest>,
+    ) -> Res<pb::ListGuardiansResponse> {
         let r = req.into_inner();
         let school_id = req_id("school_id", &r.school_id)?;
         let filter = cv::status_filter(r.status_filter)?;
-        let p = page(r.page_size, &r.page_token, format!("guardians:{school_id}:{filter:?}"))?;
-        let (guardians, next_page_token) =
-            paged(dir::list_guardians(&self.store, school_id, filter, p).await?, cv::guardian);
+        let p = page(
+            r.page_size,
+            &r.page_token,
+            format!("guardians:{school_id}:{filter:?}"),
+        )?;
+        let (guardians, next_page_token) = paged(
+            dir::list_guardians(&self.store, school_id, filter, p).await?,
+            cv::guardian,
+        );
         ok(pb::ListGuardiansResponse {
             guardians,
             next_page_token,
         })
     }
 
-    async fn list_classes(&self, req: Request<pb::ListClassesRequest>) -> Res<pb::ListClassesResponse> {
+    async fn list_classes(
+        &self,
+        req: Request<pb::ListClassesRequest>,
+    ) -> Res<pb::ListClassesResponse> {
         let r = req.into_inner();
         let school_id = req_id("school_id", &r.school_id)?;
         let filter = cv::status_filter(r.status_filter)?;
-        let p = page(r.page_size, &r.page_token, format!("classes:{school_id}:{filter:?}"))?;
-        let (classes, next_page_token) =
-            paged(dir::list_classes(&self.store, school_id, filter, p).await?, cv::class);
+        let p = page(
+            r.page_size,
+            &r.page_token,
+            format!("classes:{school_id}:{filter:?}"),
+        )?;
+        let (classes, next_page_token) = paged(
+            dir::list_classes(&self.store, school_id, filter, p).await?,
+            cv::class,
+        );
         ok(pb::ListClassesResponse {
             classes,
             next_page_token,
@@ -148,9 +200,15 @@ impl DirectoryService for DirectoryApi {
     ) -> Res<pb::ListClassMembersResponse> {
         let r = req.into_inner();
         let class_id = req_id("class_id", &r.class_id)?;
-        let p = page(r.page_size, &r.page_token, format!("class_members:{class_id}"))?;
-        let (members, next_page_token) =
-            paged(dir::list_class_members(&self.store, class_id, p).await?, cv::class_member);
+        let p = page(
+            r.page_size,
+            &r.page_token,
+            format!("class_members:{class_id}"),
+        )?;
+        let (members, next_page_token) = paged(
+            dir::list_class_members(&self.store, class_id, p).await?,
+            cv::class_member,
+        );
         ok(pb::ListClassMembersResponse {
             members,
             next_page_token,
@@ -168,7 +226,11 @@ impl DirectoryService for DirectoryApi {
             students: a.students.into_iter().map(cv::student).collect(),
             schools: a.schools.into_iter().map(cv::school).collect(),
             classes: a.classes.into_iter().map(cv::class).collect(),
-            student_content_classes: a.student_content_classes.into_iter().map(cv::class).collect(),
+            student_content_classes: a
+                .student_content_classes
+                .into_iter()
+                .map(cv::class)
+                .collect(),
         })
     }
 
@@ -194,7 +256,10 @@ impl DirectoryService for DirectoryApi {
         })
     }
 
-    async fn create_student(&self, req: Request<pb::CreateStudentRequest>) -> Res<pb::CreateStudentResponse> {
+    async fn create_student(
+        &self,
+        req: Request<pb::CreateStudentRequest>,
+    ) -> Res<pb::CreateStudentResponse> {
         let r = req.into_inner();
         let input = NewStudent {
             district_id: req_id("district_id", &r.district_id)?,
@@ -211,7 +276,10 @@ impl DirectoryService for DirectoryApi {
         })
     }
 
-    async fn create_guardian(&self, req: Request<pb::CreateGuardianRequest>) -> Res<pb::CreateGuardianResponse> {
+    async fn create_guardian(
+        &self,
+        req: Request<pb::CreateGuardianRequest>,
+    ) -> Res<pb::CreateGuardianResponse> {
         let r = req.into_inner();
         let input = NewGuardian {
             district_id: req_id("district_id", &r.district_id)?,
@@ -248,7 +316,10 @@ impl DirectoryService for DirectoryApi {
         })
     }
 
-    async fn create_class(&self, req: Request<pb::CreateClassRequest>) -> Res<pb::CreateClassResponse> {
+    async fn create_class(
+        &self,
+        req: Request<pb::CreateClassRequest>,
+    ) -> Res<pb::CreateClassResponse> {
         let r = req.into_inner();
         let input = NewClass {
             district_id: req_id("district_id", &r.district_id)?,
@@ -263,7 +334,10 @@ impl DirectoryService for DirectoryApi {
         })
     }
 
-    async fn add_class_member(&self, req: Request<pb::AddClassMemberRequest>) -> Res<pb::AddClassMemberResponse> {
+    async fn add_class_member(
+        &self,
+        req: Request<pb::AddClassMemberRequest>,
+    ) -> Res<pb::AddClassMemberResponse> {
         let r = req.into_inner();
         let class_id = req_id("class_id", &r.class_id)?;
         let user_id = req_id("user_id", &r.user_id)?;
@@ -278,7 +352,10 @@ impl DirectoryService for DirectoryApi {
         })
     }
 
-    async fn link_guardian(&self, req: Request<pb::LinkGuardianRequest>) -> Res<pb::LinkGuardianResponse> {
+    async fn link_guardian(
+        &self,
+        req: Request<pb::LinkGuardianRequest>,
+    ) -> Res<pb::LinkGuardianResponse> {
         let r = req.into_inner();
         let guardian_id = req_id("guardian_id", &r.guardian_id)?;
         let student_id = req_id("student_id", &r.student_id)?;
@@ -311,7 +388,10 @@ impl DirectoryService for DirectoryApi {
         ok(pb::UpdateContactDetailsResponse { user: Some(user) })
     }
 
-    async fn set_staff_role(&self, req: Request<pb::SetStaffRoleRequest>) -> Res<pb::SetStaffRoleResponse> {
+    async fn set_staff_role(
+        &self,
+        req: Request<pb::SetStaffRoleRequest>,
+    ) -> Res<pb::SetStaffRoleResponse> {
         let r = req.into_inner();
         let staff_id = req_id("staff_id", &r.staff_id)?;
         let role = cv::staff_role(r.role)?
@@ -322,7 +402,10 @@ impl DirectoryService for DirectoryApi {
         })
     }
 
-    async fn activate_user(&self, req: Request<pb::ActivateUserRequest>) -> Res<pb::ActivateUserResponse> {
+    async fn activate_user(
+        &self,
+        req: Request<pb::ActivateUserRequest>,
+    ) -> Res<pb::ActivateUserResponse> {
         let user_id = req_id("user_id", &req.get_ref().user_id)?;
         let h = dir::activate_user(&self.store, user_id).await?;
         let user = match cv::account_holder(h) {

@@ -33,27 +33,35 @@ fn not_yet<T>(rpc: &'static str) -> Res<T> {
 fn source_to_pb(source: &Source, secret_set: bool) -> pb::SyncSource {
     use pb::sync_source::Kind;
     let kind = match source {
-        Source::OneRosterCsvUpload { upload_id } => Kind::OnerosterCsvUpload(pb::OneRosterCsvUpload {
-            upload_id: cv::id(*upload_id),
-        }),
-        Source::OneRosterCsvPath { path } => Kind::OnerosterCsvPath(pb::OneRosterCsvPath { path: path.clone() }),
+        Source::OneRosterCsvUpload { upload_id } => {
+            Kind::OnerosterCsvUpload(pb::OneRosterCsvUpload {
+                upload_id: cv::id(*upload_id),
+            })
+        }
+        Source::OneRosterCsvPath { path } => {
+            Kind::OnerosterCsvPath(pb::OneRosterCsvPath { path: path.clone() })
+        }
         Source::OneRosterRest { base_url, auth } => Kind::OnerosterRest(pb::OneRosterRest {
             base_url: base_url.clone(),
             auth: Some(match auth {
-                RestAuth::OAuth1 { consumer_key } => pb::one_roster_rest::Auth::Oauth1(pb::OAuth1 {
-                    consumer_key: consumer_key.clone(),
-                    consumer_secret: String::new(),
-                    consumer_secret_set: secret_set,
-                }),
-                RestAuth::OAuth2 { token_url, client_id, scope } => {
-                    pb::one_roster_rest::Auth::Oauth2(pb::OAuth2ClientCredentials {
-                        token_url: token_url.clone(),
-                        client_id: client_id.clone(),
-                        client_secret: String::new(),
-                        scope: scope.clone(),
-                        client_secret_set: secret_set,
+                RestAuth::OAuth1 { consumer_key } => {
+                    pb::one_roster_rest::Auth::Oauth1(pb::OAuth1 {
+                        consumer_key: consumer_key.clone(),
+                        consumer_secret: String::new(),
+                        consumer_secret_set: secret_set,
                     })
                 }
+                RestAuth::OAuth2 {
+                    token_url,
+                    client_id,
+                    scope,
+                } => pb::one_roster_rest::Auth::Oauth2(pb::OAuth2ClientCredentials {
+                    token_url: token_url.clone(),
+                    client_id: client_id.clone(),
+                    client_secret: String::new(),
+                    scope: scope.clone(),
+                    client_secret_set: secret_set,
+                }),
             }),
         }),
         Source::Clever { base_url } => Kind::Clever(pb::Clever {
@@ -77,7 +85,12 @@ pub fn source_from_pb(source: pb::SyncSource) -> Result<(Source, Option<String>)
             },
             None,
         )),
-        Some(Kind::OnerosterCsvPath(p)) => Ok((Source::OneRosterCsvPath { path: p.path.trim().to_owned() }, None)),
+        Some(Kind::OnerosterCsvPath(p)) => Ok((
+            Source::OneRosterCsvPath {
+                path: p.path.trim().to_owned(),
+            },
+            None,
+        )),
         Some(Kind::OnerosterRest(r)) => {
             let (auth, s) = match r.auth {
                 Some(pb::one_roster_rest::Auth::Oauth1(a)) => (
@@ -98,7 +111,7 @@ pub fn source_from_pb(source: pb::SyncSource) -> Result<(Source, Option<String>)
                     return Err(Error::invalid(
                         "source.oneroster_rest.auth",
                         "must be oauth1 or oauth2",
-                    ))
+                    ));
                 }
             };
             Ok((
@@ -165,34 +178,57 @@ fn settings_update(s: pb::SyncSettings, paths: &[String]) -> Result<SettingsUpda
             }
             "update_active_users" => update.update_active_users = Some(s.update_active_users),
             "abandoned_family_policy" => {
-                update.abandoned_family_policy = Some(match pb::AbandonedFamilyPolicy::try_from(s.abandoned_family_policy) {
-                    Ok(pb::AbandonedFamilyPolicy::Soft) => FamilyPolicy::Soft,
-                    Ok(pb::AbandonedFamilyPolicy::Extreme) => FamilyPolicy::Extreme,
-                    _ => {
-                        return Err(Error::invalid(
-                            "settings.abandoned_family_policy",
-                            "must be SOFT or EXTREME",
-                        ))
-                    }
-                })
+                update.abandoned_family_policy = Some(
+                    match pb::AbandonedFamilyPolicy::try_from(s.abandoned_family_policy) {
+                        Ok(pb::AbandonedFamilyPolicy::Soft) => FamilyPolicy::Soft,
+                        Ok(pb::AbandonedFamilyPolicy::Extreme) => FamilyPolicy::Extreme,
+                        _ => {
+                            return Err(Error::invalid(
+                                "settings.abandoned_family_policy",
+                                "must be SOFT or EXTREME",
+                            ));
+                        }
+                    },
+                )
             }
-            "abandon_threshold_percent" => update.abandon_threshold_percent = Some(s.abandon_threshold_percent),
-            "default_phone_region" => update.default_phone_region = Some(s.default_phone_region.clone()),
+            "abandon_threshold_percent" => {
+                update.abandon_threshold_percent = Some(s.abandon_threshold_percent)
+            }
+            "default_phone_region" => {
+                update.default_phone_region = Some(s.default_phone_region.clone())
+            }
             "schedule" => {
                 let sch = s.schedule.clone().unwrap_or_default();
                 let kind = match pb::ScheduleKind::try_from(sch.kind) {
                     Ok(pb::ScheduleKind::Unspecified | pb::ScheduleKind::Off) => ScheduleKind::Off,
                     Ok(pb::ScheduleKind::Interval) => ScheduleKind::Interval,
                     Ok(pb::ScheduleKind::Daily) => ScheduleKind::Daily,
-                    Err(_) => return Err(Error::invalid("settings.schedule.kind", format!("unknown value {}", sch.kind))),
+                    Err(_) => {
+                        return Err(Error::invalid(
+                            "settings.schedule.kind",
+                            format!("unknown value {}", sch.kind),
+                        ));
+                    }
                 };
                 update.schedule = Some(match kind {
                     ScheduleKind::Off => Schedule::off(),
                     _ => Schedule {
                         kind,
-                        interval_minutes: if kind == ScheduleKind::Interval { sch.interval_minutes } else { 0 },
-                        daily_time: if kind == ScheduleKind::Daily { sch.daily_time.trim().to_owned() } else { String::new() },
-                        time_zone: if kind == ScheduleKind::Daily { sch.time_zone.trim().to_owned() } else { String::new() },
+                        interval_minutes: if kind == ScheduleKind::Interval {
+                            sch.interval_minutes
+                        } else {
+                            0
+                        },
+                        daily_time: if kind == ScheduleKind::Daily {
+                            sch.daily_time.trim().to_owned()
+                        } else {
+                            String::new()
+                        },
+                        time_zone: if kind == ScheduleKind::Daily {
+                            sch.time_zone.trim().to_owned()
+                        } else {
+                            String::new()
+                        },
                     },
                 })
             }
@@ -200,7 +236,7 @@ fn settings_update(s: pb::SyncSettings, paths: &[String]) -> Result<SettingsUpda
                 return Err(Error::invalid(
                     "update_mask",
                     format!("unknown path `{other}`"),
-                ))
+                ));
             }
         }
     }
@@ -213,29 +249,45 @@ impl SyncService for SyncApi {
         not_yet("StartSync")
     }
 
-    async fn get_sync_status(&self, _req: Request<pb::GetSyncStatusRequest>) -> Res<pb::GetSyncStatusResponse> {
+    async fn get_sync_status(
+        &self,
+        _req: Request<pb::GetSyncStatusRequest>,
+    ) -> Res<pb::GetSyncStatusResponse> {
         not_yet("GetSyncStatus")
     }
 
-    type WatchSyncStream = Pin<Box<dyn Stream<Item = Result<pb::WatchSyncResponse, Status>> + Send>>;
+    type WatchSyncStream =
+        Pin<Box<dyn Stream<Item = Result<pb::WatchSyncResponse, Status>> + Send>>;
 
     async fn watch_sync(&self, _req: Request<pb::WatchSyncRequest>) -> Res<Self::WatchSyncStream> {
         not_yet("WatchSync")
     }
 
-    async fn list_sync_runs(&self, _req: Request<pb::ListSyncRunsRequest>) -> Res<pb::ListSyncRunsResponse> {
+    async fn list_sync_runs(
+        &self,
+        _req: Request<pb::ListSyncRunsRequest>,
+    ) -> Res<pb::ListSyncRunsResponse> {
         not_yet("ListSyncRuns")
     }
 
-    async fn cancel_sync(&self, _req: Request<pb::CancelSyncRequest>) -> Res<pb::CancelSyncResponse> {
+    async fn cancel_sync(
+        &self,
+        _req: Request<pb::CancelSyncRequest>,
+    ) -> Res<pb::CancelSyncResponse> {
         not_yet("CancelSync")
     }
 
-    async fn list_sync_issues(&self, _req: Request<pb::ListSyncIssuesRequest>) -> Res<pb::ListSyncIssuesResponse> {
+    async fn list_sync_issues(
+        &self,
+        _req: Request<pb::ListSyncIssuesRequest>,
+    ) -> Res<pb::ListSyncIssuesResponse> {
         not_yet("ListSyncIssues")
     }
 
-    async fn get_sync_settings(&self, req: Request<pb::GetSyncSettingsRequest>) -> Res<pb::GetSyncSettingsResponse> {
+    async fn get_sync_settings(
+        &self,
+        req: Request<pb::GetSyncSettingsRequest>,
+    ) -> Res<pb::GetSyncSettingsResponse> {
         let district_id = req_id("district_id", &req.get_ref().district_id)?;
         let s = settings::get(&self.store, district_id).await?;
         Ok(Response::new(pb::GetSyncSettingsResponse {

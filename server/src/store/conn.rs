@@ -1,6 +1,6 @@
 //! Connection pools for both backends and the connection enum query code runs on.
 
-use super::{migrate, StoreError};
+use super::{StoreError, migrate};
 use diesel::SqliteConnection;
 use diesel::{ConnectionError, ConnectionResult};
 use diesel_async::pooled_connection::bb8::{Pool, PooledConnection};
@@ -11,8 +11,8 @@ use diesel_async::{
     TransactionManager,
 };
 use futures::future::{BoxFuture, FutureExt};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
@@ -65,7 +65,9 @@ pub enum DbConn {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend()).finish()
+        f.debug_struct("Store")
+            .field("backend", &self.backend())
+            .finish()
     }
 }
 
@@ -107,12 +109,12 @@ impl Store {
                         "sqlite:// URL has no path (try sqlite://./roster.db)".into(),
                     ));
                 }
-                if let Some(parent) = std::path::Path::new(path).parent() {
-                    if !parent.as_os_str().is_empty() {
-                        std::fs::create_dir_all(parent).map_err(|e| {
-                            StoreError::Config(format!("cannot create {}: {e}", parent.display()))
-                        })?;
-                    }
+                if let Some(parent) = std::path::Path::new(path).parent()
+                    && !parent.as_os_str().is_empty()
+                {
+                    std::fs::create_dir_all(parent).map_err(|e| {
+                        StoreError::Config(format!("cannot create {}: {e}", parent.display()))
+                    })?;
                 }
                 let mut config = ManagerConfig::<SqliteConn>::default();
                 config.custom_setup = Box::new(sqlite_setup);
@@ -158,7 +160,9 @@ impl Store {
     /// the last health probe found it down.
     pub async fn conn(&self) -> Result<DbConn, StoreError> {
         if !self.up.load(Ordering::Relaxed) {
-            return Err(StoreError::Unavailable("the last health check could not reach it".into()));
+            return Err(StoreError::Unavailable(
+                "the last health check could not reach it".into(),
+            ));
         }
         self.checkout().await
     }
@@ -209,10 +213,15 @@ impl DbConn {
         T: Send,
     {
         match self {
-            DbConn::Mysql(c) => AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN").await,
+            DbConn::Mysql(c) => {
+                AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN").await
+            }
             DbConn::Sqlite(c) => {
                 c.spawn_blocking(|inner| {
-                    diesel::connection::AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")
+                    diesel::connection::AnsiTransactionManager::begin_transaction_sql(
+                        inner,
+                        "BEGIN IMMEDIATE",
+                    )
                 })
                 .await
             }
@@ -261,16 +270,27 @@ mod tests {
 
     #[test]
     fn backend_follows_the_scheme() {
-        assert_eq!(Store::backend_of("mysql://root@h/db").unwrap(), Backend::Mysql);
-        assert_eq!(Store::backend_of("sqlite://./x.db").unwrap(), Backend::Sqlite);
-        let err = Store::backend_of("postgres://u:secret@h/db").unwrap_err().to_string();
+        assert_eq!(
+            Store::backend_of("mysql://root@h/db").unwrap(),
+            Backend::Mysql
+        );
+        assert_eq!(
+            Store::backend_of("sqlite://./x.db").unwrap(),
+            Backend::Sqlite
+        );
+        let err = Store::backend_of("postgres://u:secret@h/db")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("unsupported database URL"), "{err}");
         assert!(!err.contains("secret"), "{err}");
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact("mysql://root:pw@h:3306/db"), "mysql://root:***@h:3306/db");
+        assert_eq!(
+            redact("mysql://root:pw@h:3306/db"),
+            "mysql://root:***@h:3306/db"
+        );
         assert_eq!(redact("mysql://root@h/db"), "mysql://root@h/db");
         assert_eq!(redact("sqlite://./a.db"), "sqlite://./a.db");
     }

@@ -21,11 +21,12 @@ impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Unavailable(msg) => Error::Unavailable(msg),
-            StoreError::Query(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)) => {
-                Error::AlreadyExists {
-                    message: format!("record already exists ({})", info.message()),
-                }
-            }
+            StoreError::Query(DieselError::DatabaseError(
+                DatabaseErrorKind::UniqueViolation,
+                info,
+            )) => Error::AlreadyExists {
+                message: format!("record already exists ({})", info.message()),
+            },
             StoreError::Query(DieselError::DatabaseError(
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 info,

@@ -4,7 +4,7 @@ use super::{Backend, StoreError};
 use diesel::SqliteConnection;
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncMysqlConnection};
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 const MYSQL: EmbeddedMigrations = embed_migrations!("../migrations/mysql");
 const SQLITE: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
@@ -26,7 +26,10 @@ pub async fn run(backend: Backend, url: &str) -> Result<(), StoreError> {
                 .await
                 .map_err(|e| StoreError::Unavailable(e.to_string()))?;
             let mut harness = AsyncMigrationHarness::new(conn);
-            harness.run_pending_migrations(SQLITE).map_err(failed)?.len()
+            harness
+                .run_pending_migrations(SQLITE)
+                .map_err(failed)?
+                .len()
         }
     };
     tracing::info!(applied, "migrations up to date");

@@ -3,7 +3,7 @@
 //! so that nothing that serializes the source can leak one.
 
 use crate::directory::{now, require_district};
-use crate::domain::{is_phone_region, Error, FamilyPolicy, Result, ScheduleKind};
+use crate::domain::{Error, FamilyPolicy, Result, ScheduleKind, is_phone_region};
 use crate::store::models::SettingsRow;
 use crate::store::queries::settings as q;
 use crate::store::{DbConn, Store};
@@ -27,8 +27,14 @@ pub enum Source {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RestAuth {
-    OAuth1 { consumer_key: String },
-    OAuth2 { token_url: String, client_id: String, scope: String },
+    OAuth1 {
+        consumer_key: String,
+    },
+    OAuth2 {
+        token_url: String,
+        client_id: String,
+        scope: String,
+    },
 }
 
 impl Source {
@@ -43,7 +49,10 @@ impl Source {
             (Source::Clever { .. }, Source::Clever { .. }) => true,
             (Source::OneRosterRest { auth: a, .. }, Source::OneRosterRest { auth: b, .. }) => {
                 match (a, b) {
-                    (RestAuth::OAuth1 { consumer_key: x }, RestAuth::OAuth1 { consumer_key: y }) => x == y,
+                    (
+                        RestAuth::OAuth1 { consumer_key: x },
+                        RestAuth::OAuth1 { consumer_key: y },
+                    ) => x == y,
                     (
                         RestAuth::OAuth2 { client_id: x, .. },
                         RestAuth::OAuth2 { client_id: y, .. },
@@ -71,7 +80,11 @@ impl Source {
                         Error::invalid("source.oneroster_rest.oauth1.consumer_key", "is required"),
                     ),
                     RestAuth::OAuth1 { .. } => Ok(()),
-                    RestAuth::OAuth2 { token_url, client_id, .. } => {
+                    RestAuth::OAuth2 {
+                        token_url,
+                        client_id,
+                        ..
+                    } => {
                         validate_url("source.oneroster_rest.oauth2.token_url", token_url)?;
                         if client_id.trim().is_empty() {
                             return Err(Error::invalid(
@@ -95,7 +108,10 @@ fn validate_url(field: &str, url: &str) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::invalid(field, format!("`{url}` is not an http(s) URL")))
+        Err(Error::invalid(
+            field,
+            format!("`{url}` is not an http(s) URL"),
+        ))
     }
 }
 
@@ -107,7 +123,12 @@ fn validate_relative_path(path: &str) -> Result<()> {
         return Err(Error::invalid(field, "is required"));
     }
     if p.is_absolute()
-        || p.components().any(|c| !matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir))
+        || p.components().any(|c| {
+            !matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
     {
         return Err(Error::invalid(
             field,
@@ -197,7 +218,10 @@ impl SyncSettings {
             None
         } else {
             Some(serde_json::from_str(&row.source).map_err(|e| {
-                Error::Internal(format!("stored source of district {} is unreadable: {e}", row.district_id))
+                Error::Internal(format!(
+                    "stored source of district {} is unreadable: {e}",
+                    row.district_id
+                ))
             })?)
         };
         Ok(SyncSettings {
@@ -269,7 +293,11 @@ pub struct SettingsUpdate {
 
 /// Applies an update. A new source of the same kind and credentials without a secret
 /// keeps the stored secret, so a caller can change a URL without re-sending a token.
-pub async fn update(store: &Store, district_id: i64, update: SettingsUpdate) -> Result<SyncSettings> {
+pub async fn update(
+    store: &Store,
+    district_id: i64,
+    update: SettingsUpdate,
+) -> Result<SyncSettings> {
     let mut conn = store.conn().await?;
     require_district(&mut conn, district_id).await?;
     let existed = q::get(&mut conn, district_id).await?.is_some();
@@ -342,9 +370,10 @@ pub async fn update(store: &Store, district_id: i64, update: SettingsUpdate) -> 
 fn secret_field(source: &Source) -> &'static str {
     match source {
         Source::Clever { .. } => "settings.source.clever.district_token",
-        Source::OneRosterRest { auth: RestAuth::OAuth1 { .. }, .. } => {
-            "settings.source.oneroster_rest.oauth1.consumer_secret"
-        }
+        Source::OneRosterRest {
+            auth: RestAuth::OAuth1 { .. },
+            ..
+        } => "settings.source.oneroster_rest.oauth1.consumer_secret",
         _ => "settings.source.oneroster_rest.oauth2.client_secret",
     }
 }

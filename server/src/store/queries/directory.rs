@@ -54,7 +54,11 @@ get_one!(get_guardian, guardians, Guardian);
 get_one!(get_staff, staff, Staff);
 get_one!(get_class, classes, Class);
 
-pub async fn list_schools(conn: &mut DbConn, district_id: i64, page: &PageRequest) -> R<Vec<School>> {
+pub async fn list_schools(
+    conn: &mut DbConn,
+    district_id: i64,
+    page: &PageRequest,
+) -> R<Vec<School>> {
     let after = page.after.unwrap_or(0);
     Ok(with_conn!(conn, c => schools::table
         .filter(schools::district_id.eq(district_id).and(schools::id.gt(after)))
@@ -151,7 +155,12 @@ pub async fn list_classes(
 }
 
 /// A class's teachers with id > after, in id order.
-pub async fn class_teachers(conn: &mut DbConn, class_id: i64, after: i64, limit: i64) -> R<Vec<Staff>> {
+pub async fn class_teachers(
+    conn: &mut DbConn,
+    class_id: i64,
+    after: i64,
+    limit: i64,
+) -> R<Vec<Staff>> {
     Ok(with_conn!(conn, c => staff::table
         .inner_join(class_teachers::table.on(class_teachers::staff_id.eq(staff::id)))
         .filter(class_teachers::class_id.eq(class_id).and(staff::id.gt(after)))
@@ -163,7 +172,12 @@ pub async fn class_teachers(conn: &mut DbConn, class_id: i64, after: i64, limit:
 }
 
 /// A class's students with id > after, in id order.
-pub async fn class_students(conn: &mut DbConn, class_id: i64, after: i64, limit: i64) -> R<Vec<Student>> {
+pub async fn class_students(
+    conn: &mut DbConn,
+    class_id: i64,
+    after: i64,
+    limit: i64,
+) -> R<Vec<Student>> {
     Ok(with_conn!(conn, c => students::table
         .inner_join(class_students::table.on(class_students::student_id.eq(students::id)))
         .filter(class_students::class_id.eq(class_id).and(students::id.gt(after)))
@@ -311,7 +325,12 @@ pub struct Contact {
     pub home_phone: String,
 }
 
-pub async fn update_guardian_contact(conn: &mut DbConn, id: i64, contact: &Contact, now: NaiveDateTime) -> R<()> {
+pub async fn update_guardian_contact(
+    conn: &mut DbConn,
+    id: i64,
+    contact: &Contact,
+    now: NaiveDateTime,
+) -> R<()> {
     with_conn!(conn, c => diesel::update(guardians::table.find(id))
         .set((
             guardians::email.eq(&contact.email),
@@ -324,7 +343,12 @@ pub async fn update_guardian_contact(conn: &mut DbConn, id: i64, contact: &Conta
     Ok(())
 }
 
-pub async fn update_staff_contact(conn: &mut DbConn, id: i64, contact: &Contact, now: NaiveDateTime) -> R<()> {
+pub async fn update_staff_contact(
+    conn: &mut DbConn,
+    id: i64,
+    contact: &Contact,
+    now: NaiveDateTime,
+) -> R<()> {
     with_conn!(conn, c => diesel::update(staff::table.find(id))
         .set((
             staff::email.eq(&contact.email),

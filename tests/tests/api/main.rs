@@ -1,0 +1,8 @@
+//! End-to-end tests of the gRPC API: a real server on loopback, a real client, a fresh
+//! database per test (SQLite, or MySQL when ROSTER_TEST_MYSQL_URL is set).
+
+mod access;
+mod directory;
+mod people;
+mod server;
+mod settings;
