@@ -115,8 +115,7 @@ CREATE TABLE classes (
   updated_at DATETIME(6) NOT NULL,
   UNIQUE KEY uq_classes_source (district_id, source_id),
   KEY ix_classes_school (school_id),
-  CONSTRAINT fk_classes_district FOREIGN KEY (district_id) REFERENCES districts (id),
-  CONSTRAINT fk_classes_school FOREIGN KEY (school_id) REFERENCES schools (id)
+  CONSTRAINT fk_classes_district FOREIGN KEY (district_id) REFERENCES districts (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
 -- Memberships and links. origin tells a sync-made link from a manual one: a sync only

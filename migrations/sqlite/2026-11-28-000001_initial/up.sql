@@ -114,8 +114,7 @@ CREATE TABLE classes (
   created_at TIMESTAMP NOT NULL,
   updated_at TIMESTAMP NOT NULL,
   CONSTRAINT uq_classes_source UNIQUE (district_id, source_id),
-  CONSTRAINT fk_classes_district FOREIGN KEY (district_id) REFERENCES districts (id),
-  CONSTRAINT fk_classes_school FOREIGN KEY (school_id) REFERENCES schools (id)
+  CONSTRAINT fk_classes_district FOREIGN KEY (district_id) REFERENCES districts (id)
 );
 CREATE INDEX ix_classes_school ON classes (school_id);
 

@@ -179,3 +179,77 @@ pub struct FamilyLink {
     pub origin: String,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = abandoned_records, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_default_value = false)]
+pub struct AbandonedRow {
+    pub id: i64,
+    pub district_id: i64,
+    pub run_id: i64,
+    pub record_kind: String,
+    pub record_id: i64,
+    pub related_id: Option<i64>,
+    pub source_id: String,
+    pub display_name: String,
+    pub school_id: Option<i64>,
+    pub action: String,
+    pub abandoned_at: NaiveDateTime,
+    pub restored_at: Option<NaiveDateTime>,
+    pub restore_run_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sync_issues, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
+pub struct IssueRow {
+    pub id: i64,
+    pub run_id: i64,
+    pub severity: String,
+    pub record_kind: String,
+    pub code: String,
+    pub message: String,
+    pub source_file: String,
+    pub source_line: i64,
+    pub source_resource: String,
+    pub source_id: String,
+    pub field: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sync_runs, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_default_value = false)]
+pub struct RunRow {
+    pub id: i64,
+    pub district_id: i64,
+    pub active_district_id: Option<i64>,
+    pub state: String,
+    pub phase: String,
+    pub trigger_kind: String,
+    pub dry_run: bool,
+    pub override_threshold: bool,
+    pub request_id: Option<String>,
+    /// The source as JSON, without its secret.
+    pub source: String,
+    pub created_at: NaiveDateTime,
+    pub started_at: Option<NaiveDateTime>,
+    pub finished_at: Option<NaiveDateTime>,
+    pub heartbeat_at: Option<NaiveDateTime>,
+    pub cancel_requested: bool,
+    pub progress_done: i64,
+    pub progress_total: i64,
+    /// Counts per record kind as JSON.
+    pub counts: String,
+    pub issue_count: i64,
+    pub error_message: String,
+    /// The safety block as JSON, or empty.
+    pub safety_block: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = uploads, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
+pub struct UploadRow {
+    pub id: i64,
+    pub district_id: i64,
+    pub size_bytes: i64,
+    pub created_at: NaiveDateTime,
+}

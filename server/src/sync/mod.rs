@@ -1,4 +1,7 @@
-//! The sync engine. Settings live here; sources, planning and applying land with the
-//! sync engine issue.
+//! The sync engine: source -> snapshot -> plan (pure) -> safety checks -> apply -> report.
 
+pub mod apply;
+pub mod plan;
 pub mod settings;
+pub mod snapshot;
+pub mod state;

@@ -3,4 +3,5 @@
 
 pub mod directory;
 pub mod districts;
+pub mod roster;
 pub mod settings;

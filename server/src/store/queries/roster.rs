@@ -1,0 +1,156 @@
+//! A district's roster as one set: loaded in a few queries, written back in batched
+//! multi-row statements. No statement here is per roster row.
+
+use crate::store::models::*;
+use crate::store::schema::*;
+use crate::store::{DbConn, StoreError};
+use crate::sync::state::State;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel_async::{AsyncMysqlConnection, RunQueryDsl, SimpleAsyncConnection};
+
+type R<T> = Result<T, StoreError>;
+
+/// Rows per multi-row statement: large enough to amortize round trips, small enough for
+/// MySQL's packet limit and SQLite's bound-parameter limit (16 columns × 1000 < 32766).
+const BATCH: usize = 1000;
+
+/// Loads everything the planner compares for one district.
+pub async fn load_state(conn: &mut DbConn, district: i64) -> R<State> {
+    macro_rules! all {
+        ($table:ident, $row:ty) => {
+            with_conn!(&mut *conn, c => $table::table
+                .filter($table::district_id.eq(district))
+                .select(<$row>::as_select())
+                .load(c)
+                .await)?
+        };
+    }
+    Ok(State {
+        schools: all!(schools, School),
+        students: all!(students, Student),
+        guardians: all!(guardians, Guardian),
+        staff: all!(staff, Staff),
+        classes: all!(classes, Class),
+        school_students: all!(school_students, SchoolStudent),
+        school_staff: all!(school_staff, SchoolStaff),
+        class_students: all!(class_students, ClassStudent),
+        class_teachers: all!(class_teachers, ClassTeacher),
+        links: all!(family_links, FamilyLink),
+        open_abandonments: with_conn!(&mut *conn, c => abandoned_records::table
+            .filter(abandoned_records::district_id.eq(district).and(abandoned_records::restored_at.is_null()))
+            .select(AbandonedRow::as_select())
+            .load(c)
+            .await)?,
+    })
+}
+
+/// Runs one multi-row statement per chunk of `rows`. MySQL takes it through diesel-async;
+/// SQLite's batch insert only exists in sync diesel, so it runs on the blocking thread
+/// that owns the connection, with owned rows.
+macro_rules! batched {
+    ($conn:expr, $rows:expr, |$chunk:ident| $stmt:expr) => {{
+        for piece in $rows.chunks(BATCH) {
+            match &mut *$conn {
+                DbConn::Mysql(c) => {
+                    let $chunk = piece;
+                    let c: &mut AsyncMysqlConnection = &mut **c;
+                    RunQueryDsl::execute($stmt, c).await?;
+                }
+                DbConn::Sqlite(c) => {
+                    let $chunk = piece.to_vec();
+                    c.spawn_blocking(move |c| diesel::RunQueryDsl::execute($stmt, c)).await?;
+                }
+            }
+        }
+    }};
+}
+
+/// Writes whole rows by primary key: inserted when new, replaced when present. Ids are
+/// the application's own, so a replaced row keeps its id (no table references these
+/// rows with a foreign key).
+pub async fn write_schools(conn: &mut DbConn, rows: &[School]) -> R<()> {
+    batched!(conn, rows, |chunk| diesel::replace_into(schools::table).values(chunk));
+    Ok(())
+}
+
+pub async fn write_students(conn: &mut DbConn, rows: &[Student]) -> R<()> {
+    batched!(conn, rows, |chunk| diesel::replace_into(students::table).values(chunk));
+    Ok(())
+}
+
+pub async fn write_guardians(conn: &mut DbConn, rows: &[Guardian]) -> R<()> {
+    batched!(conn, rows, |chunk| diesel::replace_into(guardians::table).values(chunk));
+    Ok(())
+}
+
+pub async fn write_staff(conn: &mut DbConn, rows: &[Staff]) -> R<()> {
+    batched!(conn, rows, |chunk| diesel::replace_into(staff::table).values(chunk));
+    Ok(())
+}
+
+pub async fn write_classes(conn: &mut DbConn, rows: &[Class]) -> R<()> {
+    batched!(conn, rows, |chunk| diesel::replace_into(classes::table).values(chunk));
+    Ok(())
+}
+
+/// Link rows are added with INSERT IGNORE: a manual link made meanwhile wins.
+pub async fn add_school_students(conn: &mut DbConn, rows: &[SchoolStudent]) -> R<()> {
+    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(school_students::table).values(chunk));
+    Ok(())
+}
+
+pub async fn add_school_staff(conn: &mut DbConn, rows: &[SchoolStaff]) -> R<()> {
+    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(school_staff::table).values(chunk));
+    Ok(())
+}
+
+pub async fn add_class_students(conn: &mut DbConn, rows: &[ClassStudent]) -> R<()> {
+    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(class_students::table).values(chunk));
+    Ok(())
+}
+
+pub async fn add_class_teachers(conn: &mut DbConn, rows: &[ClassTeacher]) -> R<()> {
+    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(class_teachers::table).values(chunk));
+    Ok(())
+}
+
+pub async fn add_links(conn: &mut DbConn, rows: &[FamilyLink]) -> R<()> {
+    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(family_links::table).values(chunk));
+    Ok(())
+}
+
+pub async fn insert_abandoned(conn: &mut DbConn, rows: &[AbandonedRow]) -> R<()> {
+    batched!(conn, rows, |chunk| diesel::insert_into(abandoned_records::table).values(chunk));
+    Ok(())
+}
+
+pub async fn insert_issues(conn: &mut DbConn, rows: &[IssueRow]) -> R<()> {
+    batched!(conn, rows, |chunk| diesel::insert_into(sync_issues::table).values(chunk));
+    Ok(())
+}
+
+/// Deletes sis link rows by their two-column key, many pairs per statement. The values
+/// are integers formatted by us, so the SQL text carries no caller input.
+pub async fn delete_pairs(conn: &mut DbConn, table: &str, columns: (&str, &str), pairs: &[(i64, i64)]) -> R<()> {
+    for piece in pairs.chunks(BATCH) {
+        let list = piece.iter().map(|(a, b)| format!("({a},{b})")).collect::<Vec<_>>().join(",");
+        let sql = format!(
+            "DELETE FROM {table} WHERE origin = 'sis' AND ({}, {}) IN ({list})",
+            columns.0, columns.1
+        );
+        with_conn!(&mut *conn, c => c.batch_execute(&sql).await)?;
+    }
+    Ok(())
+}
+
+/// Closes abandonments whose record came back (R5.7).
+pub async fn restore_abandoned(conn: &mut DbConn, ids: &[i64], run_id: i64, now: NaiveDateTime) -> R<()> {
+    for piece in ids.chunks(BATCH) {
+        with_conn!(&mut *conn, c => diesel::update(abandoned_records::table.filter(abandoned_records::id.eq_any(piece)))
+            .set((abandoned_records::restored_at.eq(now), abandoned_records::restore_run_id.eq(run_id)))
+            .execute(c)
+            .await)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,78 @@
+//! Contact credentials of account holders (R3.1): valid for the district's region, and
+//! unique among every guardian and staff member of the district, in the source or stored.
+
+use crate::domain::{normalize_email, parse_email, parse_phone, PhoneKind};
+use std::collections::{HashMap, HashSet};
+
+/// Who holds a credential: a stored record, or a source record not stored yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Holder {
+    Stored(i64),
+    NewGuardian(usize),
+    NewStaff(usize),
+}
+
+/// Credentials by holder, to tell unique ones from shared ones.
+#[derive(Debug, Default)]
+pub(super) struct Registry {
+    emails: HashMap<String, HashSet<Holder>>,
+    phones: HashMap<String, HashSet<Holder>>,
+}
+
+impl Registry {
+    pub fn add_email(&mut self, email: &str, holder: Holder) {
+        if !email.trim().is_empty() {
+            self.emails.entry(normalize_email(email)).or_default().insert(holder);
+        }
+    }
+
+    pub fn add_phone(&mut self, e164: &str, holder: Holder) {
+        if !e164.is_empty() {
+            self.phones.entry(e164.to_owned()).or_default().insert(holder);
+        }
+    }
+
+    pub fn email_is_unique(&self, email: &str) -> bool {
+        self.emails.get(&normalize_email(email)).is_none_or(|h| h.len() <= 1)
+    }
+
+    pub fn phone_is_unique(&self, e164: &str) -> bool {
+        self.phones.get(e164).is_none_or(|h| h.len() <= 1)
+    }
+}
+
+/// One credential as the source gave it, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Checked {
+    /// The source left it empty.
+    Empty,
+    /// Valid: the normalized value (trimmed email, E.164 phone).
+    Valid(String),
+    /// Not valid; the reason.
+    Invalid(String),
+}
+
+impl Checked {
+    pub fn email(raw: &str) -> Self {
+        match parse_email("email", raw) {
+            Ok(e) if e.is_empty() => Checked::Empty,
+            Ok(e) => Checked::Valid(e),
+            Err(e) => Checked::Invalid(e.to_string()),
+        }
+    }
+
+    pub fn phone(field: &str, raw: &str, region: &str, kind: PhoneKind) -> Self {
+        match parse_phone(field, raw, region, kind) {
+            Ok(p) if p.is_empty() => Checked::Empty,
+            Ok(p) => Checked::Valid(p),
+            Err(e) => Checked::Invalid(e.to_string()),
+        }
+    }
+
+    pub fn valid(&self) -> Option<&str> {
+        match self {
+            Checked::Valid(v) => Some(v),
+            _ => None,
+        }
+    }
+}

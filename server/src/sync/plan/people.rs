@@ -1,0 +1,506 @@
+//! Students (R2.1, R4.1, R5.6, R6), guardians (R2.2, R3, R4.2) and staff (R2.3, R4.3),
+//! with association of manual users by unique email (R1.4) and the invitee / active
+//! contact rules (R4.5, R4.6). A manual record is never updated (R4.7).
+
+use super::credentials::{Checked, Holder, Registry};
+use super::places::gone;
+use super::{abandon, Abandonments, Plan, Policy, Resolved, RunContext};
+use crate::domain::{new_id, normalize_email, AbandonAction, FamilyPolicy, Origin, PhoneKind, RecordKind, Severity};
+use crate::store::models::{Guardian, Staff, Student};
+use crate::sync::snapshot::{Issue, SnapGuardian, SnapStaff, Snapshot};
+use crate::sync::state::State;
+use std::collections::HashMap;
+
+fn is_sis(origin: &str) -> bool {
+    origin == Origin::Sis.as_str()
+}
+
+/// Manual records whose email matches exactly one source record and exactly one manual
+/// record of the same kind: the pairs R1.4 associates, source id -> stored row.
+fn associations<'a, T>(
+    stored: &'a [T],
+    source_emails: impl Iterator<Item = (&'a str, &'a str)>,
+    origin: impl Fn(&T) -> &str,
+    email: impl Fn(&T) -> &str,
+) -> HashMap<&'a str, &'a T> {
+    let mut manual: HashMap<String, Vec<&T>> = HashMap::new();
+    for row in stored.iter().filter(|r| origin(r) == Origin::Manual.as_str()) {
+        let e = normalize_email(email(row));
+        if !e.is_empty() {
+            manual.entry(e).or_default().push(row);
+        }
+    }
+    let mut by_email: HashMap<String, Vec<&str>> = HashMap::new();
+    for (sid, e) in source_emails {
+        let e = normalize_email(e);
+        if !e.is_empty() {
+            by_email.entry(e).or_default().push(sid);
+        }
+    }
+    by_email
+        .into_iter()
+        .filter_map(|(e, sids)| match (sids.as_slice(), manual.get(&e).map(Vec::as_slice)) {
+            ([sid], Some([row])) => Some((*sid, *row)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn full_name(given: &str, family: &str) -> String {
+    format!("{given} {family}").trim().to_owned()
+}
+
+pub(super) fn students(
+    state: &State,
+    snap: &Snapshot,
+    policy: &Policy,
+    ctx: &RunContext,
+    plan: &mut Plan,
+    resolved: &mut Resolved,
+    abandonments: &mut Abandonments,
+) {
+    let stored: HashMap<&str, &Student> = state
+        .students
+        .iter()
+        .filter(|s| is_sis(&s.origin))
+        .filter_map(|s| s.source_id.as_deref().map(|sid| (sid, s)))
+        .collect();
+    let associated = associations(
+        &state.students,
+        snap.students.iter().filter(|s| !stored.contains_key(s.source_id.as_str())).map(|s| (s.source_id.as_str(), s.email.as_str())),
+        |s| &s.origin,
+        |s| &s.email,
+    );
+    for src in &snap.students {
+        let existing = stored.get(src.source_id.as_str()).or(associated.get(src.source_id.as_str())).copied();
+        let attributes = match (snap.attributes_supported, existing) {
+            (true, _) => serde_json::to_string(&src.attributes).unwrap_or_else(|_| "{}".into()),
+            (false, Some(row)) => row.attributes.clone(),
+            (false, None) => "{}".into(),
+        };
+        let id = match existing {
+            Some(row) => {
+                let next = Student {
+                    source_id: Some(src.source_id.clone()),
+                    sis_id: src.sis_id.clone(),
+                    given_name: src.given_name.clone(),
+                    family_name: src.family_name.clone(),
+                    email: src.email.clone(),
+                    grade: src.grade.clone(),
+                    attributes,
+                    origin: Origin::Sis.as_str().into(),
+                    archived_at: None,
+                    ..row.clone()
+                };
+                let restored = row.archived_at.is_some();
+                let changed = next != *row;
+                let count = plan.count(RecordKind::Student);
+                if restored {
+                    count.restored += 1;
+                    abandonments.restore(plan, RecordKind::Student, row.id, None);
+                } else if changed {
+                    count.updated += 1;
+                } else {
+                    count.unchanged += 1;
+                }
+                if changed {
+                    plan.students.push(Student {
+                        updated_at: ctx.now,
+                        ..next
+                    });
+                }
+                row.id
+            }
+            None => {
+                plan.count(RecordKind::Student).created += 1;
+                let row = Student {
+                    id: new_id(),
+                    district_id: ctx.district_id,
+                    source_id: Some(src.source_id.clone()),
+                    sis_id: src.sis_id.clone(),
+                    given_name: src.given_name.clone(),
+                    family_name: src.family_name.clone(),
+                    email: src.email.clone(),
+                    grade: src.grade.clone(),
+                    attributes,
+                    origin: Origin::Sis.as_str().into(),
+                    archived_at: None,
+                    created_at: ctx.now,
+                    updated_at: ctx.now,
+                };
+                let id = row.id;
+                plan.students.push(row);
+                id
+            }
+        };
+        resolved.students.insert(src.source_id.clone(), id);
+    }
+    if policy.family_policy != FamilyPolicy::Soft {
+        return; // EXTREME removes memberships instead: see links::school_memberships.
+    }
+    let first_school: HashMap<i64, i64> = state.school_students.iter().map(|m| (m.student_id, m.school_id)).collect();
+    for (sid, row) in stored {
+        let present = resolved.students.contains_key(sid);
+        if row.archived_at.is_none() && gone(snap.users, present, snap.deleted.users.contains(sid)) {
+            // R6.1: the student is archived; enrollments and family links stay.
+            abandon(
+                plan,
+                ctx,
+                RecordKind::Student,
+                row.id,
+                None,
+                sid,
+                full_name(&row.given_name, &row.family_name),
+                first_school.get(&row.id).copied(),
+                AbandonAction::Archived,
+            );
+            plan.students.push(Student {
+                archived_at: Some(ctx.now),
+                updated_at: ctx.now,
+                ..row.clone()
+            });
+        }
+    }
+}
+
+/// The contact fields of a guardian or staff member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Contact {
+    email: String,
+    sms_number: String,
+    home_phone: String,
+}
+
+/// A source account holder (guardian or staff), checked and matched to its stored row.
+struct Candidate<'a> {
+    kind: RecordKind,
+    source_id: &'a str,
+    at: &'a crate::sync::snapshot::SourceRef,
+    email: Checked,
+    sms: Checked,
+    home: Checked,
+    /// The stored contact when the stored row exists.
+    stored: Option<Contact>,
+    stored_id: Option<i64>,
+    /// Whether the source may change the contact (R4.5, R4.6).
+    updatable: bool,
+}
+
+impl Candidate<'_> {
+    fn holder(&self, index: usize) -> Holder {
+        match (self.stored_id, self.kind) {
+            (Some(id), _) => Holder::Stored(id),
+            (None, RecordKind::Guardian) => Holder::NewGuardian(index),
+            (None, _) => Holder::NewStaff(index),
+        }
+    }
+
+    fn warn(&self, plan: &mut Plan, code: &str, field: &str, message: String) {
+        plan.issues.push(Issue {
+            severity: Severity::Warning,
+            record_kind: self.kind,
+            code: code.into(),
+            message,
+            at: self.at.clone(),
+            source_id: self.source_id.into(),
+            field: field.into(),
+        });
+    }
+}
+
+/// Guardians and staff: both hold accounts, so their credentials are checked together.
+pub(super) fn accounts(
+    state: &State,
+    snap: &Snapshot,
+    policy: &Policy,
+    ctx: &RunContext,
+    plan: &mut Plan,
+    resolved: &mut Resolved,
+) {
+    let stored_g: HashMap<&str, &Guardian> = state
+        .guardians
+        .iter()
+        .filter(|g| is_sis(&g.origin))
+        .filter_map(|g| g.source_id.as_deref().map(|sid| (sid, g)))
+        .collect();
+    let stored_s: HashMap<&str, &Staff> = state
+        .staff
+        .iter()
+        .filter(|s| is_sis(&s.origin))
+        .filter_map(|s| s.source_id.as_deref().map(|sid| (sid, s)))
+        .collect();
+    let assoc_g = associations(
+        &state.guardians,
+        snap.guardians.iter().filter(|g| !stored_g.contains_key(g.source_id.as_str())).map(|g| (g.source_id.as_str(), g.email.as_str())),
+        |g| &g.origin,
+        |g| &g.email,
+    );
+    let assoc_s = associations(
+        &state.staff,
+        snap.staff.iter().filter(|s| !stored_s.contains_key(s.source_id.as_str())).map(|s| (s.source_id.as_str(), s.email.as_str())),
+        |s| &s.origin,
+        |s| &s.email,
+    );
+    let guardian_rows: Vec<Option<&Guardian>> = snap
+        .guardians
+        .iter()
+        .map(|g| stored_g.get(g.source_id.as_str()).or(assoc_g.get(g.source_id.as_str())).copied())
+        .collect();
+    let staff_rows: Vec<Option<&Staff>> = snap
+        .staff
+        .iter()
+        .map(|s| stored_s.get(s.source_id.as_str()).or(assoc_s.get(s.source_id.as_str())).copied())
+        .collect();
+
+    let region = policy.phone_region.as_str();
+    let check = |kind, source_id, at, email: &str, sms: &str, home: &str, stored: Option<(i64, Contact, bool)>| {
+        let (stored_id, stored, active) = match stored {
+            Some((id, c, active)) => (Some(id), Some(c), active),
+            None => (None, None, false),
+        };
+        Candidate {
+            kind,
+            source_id,
+            at,
+            email: Checked::email(email),
+            sms: Checked::phone("sms", sms, region, PhoneKind::Sms),
+            home: Checked::phone("phone", home, region, PhoneKind::Voice),
+            stored,
+            stored_id,
+            updatable: !active || policy.update_active_users,
+        }
+    };
+    let guardians: Vec<Candidate> = snap
+        .guardians
+        .iter()
+        .zip(&guardian_rows)
+        .map(|(g, row)| {
+            check(RecordKind::Guardian, g.source_id.as_str(), &g.at, &g.email, &g.sms_number, &g.home_phone,
+                row.map(|r| (r.id, Contact { email: r.email.clone(), sms_number: r.sms_number.clone(), home_phone: r.home_phone.clone() }, r.activated_at.is_some())))
+        })
+        .collect();
+    let staff: Vec<Candidate> = snap
+        .staff
+        .iter()
+        .zip(&staff_rows)
+        .map(|(s, row)| {
+            check(RecordKind::Staff, s.source_id.as_str(), &s.at, &s.email, &s.sms_number, &s.home_phone,
+                row.map(|r| (r.id, Contact { email: r.email.clone(), sms_number: r.sms_number.clone(), home_phone: r.home_phone.clone() }, r.activated_at.is_some())))
+        })
+        .collect();
+
+    // Every account holder's effective credentials, source and stored (R3.1).
+    let mut registry = Registry::default();
+    for (i, c) in guardians.iter().chain(staff.iter()).enumerate() {
+        let index = if i < guardians.len() { i } else { i - guardians.len() };
+        let holder = c.holder(index);
+        match (&c.stored, c.updatable) {
+            (Some(stored), false) => {
+                registry.add_email(&stored.email, holder);
+                registry.add_phone(&stored.sms_number, holder);
+            }
+            _ => {
+                if let Some(e) = c.email.valid() {
+                    registry.add_email(e, holder);
+                }
+                if let Some(p) = c.sms.valid() {
+                    registry.add_phone(p, holder);
+                }
+            }
+        }
+    }
+    let matched: std::collections::HashSet<i64> = guardians.iter().chain(staff.iter()).filter_map(|c| c.stored_id).collect();
+    for g in state.guardians.iter().filter(|g| !matched.contains(&g.id)) {
+        registry.add_email(&g.email, Holder::Stored(g.id));
+        registry.add_phone(&g.sms_number, Holder::Stored(g.id));
+    }
+    for s in state.staff.iter().filter(|s| !matched.contains(&s.id)) {
+        registry.add_email(&s.email, Holder::Stored(s.id));
+        registry.add_phone(&s.sms_number, Holder::Stored(s.id));
+    }
+
+    for ((src, row), cand) in snap.guardians.iter().zip(&guardian_rows).zip(&guardians) {
+        if let Some(id) = plan_guardian(src, *row, cand, &registry, ctx, plan) {
+            resolved.guardians.insert(src.source_id.clone(), id);
+        }
+    }
+    for ((src, row), cand) in snap.staff.iter().zip(&staff_rows).zip(&staff) {
+        let id = plan_staff(src, *row, cand, &registry, ctx, plan);
+        resolved.staff.insert(src.source_id.clone(), id);
+    }
+}
+
+/// The contact a candidate ends with, or None for a new guardian without any unique
+/// credential (skipped, R3.1). Unusable credentials are left out with a warning; for a
+/// stored record the stored value stays instead, so a shared or mistyped number in the
+/// source never wipes a working one.
+fn resolve_contact(c: &Candidate, registry: &Registry, require_unique: bool, plan: &mut Plan) -> Option<Contact> {
+    if let (Some(stored), false) = (&c.stored, c.updatable) {
+        return Some(stored.clone());
+    }
+    let keep = |pick: fn(&Contact) -> &String| c.stored.as_ref().map(|s| pick(s).clone()).unwrap_or_default();
+    let mut problems: Vec<(&str, &str, String)> = Vec::new();
+    let email = match &c.email {
+        Checked::Empty => Some(String::new()),
+        Checked::Valid(e) if !require_unique || registry.email_is_unique(e) => Some(e.clone()),
+        Checked::Valid(e) => {
+            problems.push(("DUPLICATE_EMAIL", "email", format!("email `{e}` is held by another guardian or staff member")));
+            None
+        }
+        Checked::Invalid(why) => {
+            problems.push(("INVALID_EMAIL", "email", why.clone()));
+            None
+        }
+    };
+    let sms = match &c.sms {
+        Checked::Empty => Some(String::new()),
+        Checked::Valid(p) if !require_unique || registry.phone_is_unique(p) => Some(p.clone()),
+        Checked::Valid(p) => {
+            problems.push(("DUPLICATE_PHONE", "sms", format!("SMS number `{p}` is held by another guardian or staff member")));
+            None
+        }
+        Checked::Invalid(why) => {
+            problems.push(("INVALID_PHONE", "sms", why.clone()));
+            None
+        }
+    };
+    let home = match &c.home {
+        Checked::Empty => Some(String::new()),
+        Checked::Valid(p) => Some(p.clone()),
+        Checked::Invalid(why) => {
+            problems.push(("INVALID_PHONE", "phone", why.clone()));
+            None
+        }
+    };
+    let reachable = email.as_deref().is_some_and(|e| !e.is_empty()) || sms.as_deref().is_some_and(|p| !p.is_empty());
+    if c.kind == RecordKind::Guardian && c.stored.is_none() && !reachable {
+        let (code, field, reason) = problems
+            .iter()
+            .find(|(_, field, _)| *field != "phone")
+            .cloned()
+            .unwrap_or(("NO_CONTACT", "", "no email and no SMS-capable phone number".into()));
+        plan.count(RecordKind::Guardian).skipped += 1;
+        plan.issues.push(Issue {
+            severity: Severity::Error,
+            record_kind: RecordKind::Guardian,
+            code: code.into(),
+            message: format!("guardian not added: no unique contact credential ({reason})"),
+            at: c.at.clone(),
+            source_id: c.source_id.into(),
+            field: field.into(),
+        });
+        return None;
+    }
+    for (code, field, message) in problems {
+        c.warn(plan, code, field, format!("{message}; left out"));
+    }
+    Some(Contact {
+        email: email.unwrap_or_else(|| keep(|s| &s.email)),
+        sms_number: sms.unwrap_or_else(|| keep(|s| &s.sms_number)),
+        home_phone: home.unwrap_or_else(|| keep(|s| &s.home_phone)),
+    })
+}
+
+fn plan_guardian(src: &SnapGuardian, row: Option<&Guardian>, cand: &Candidate, registry: &Registry, ctx: &RunContext, plan: &mut Plan) -> Option<i64> {
+    let contact = resolve_contact(cand, registry, true, plan)?;
+    Some(match row {
+        Some(row) => {
+            let next = Guardian {
+                source_id: Some(src.source_id.clone()),
+                sis_id: src.sis_id.clone(),
+                given_name: src.given_name.clone(),
+                family_name: src.family_name.clone(),
+                email: contact.email,
+                sms_number: contact.sms_number,
+                home_phone: contact.home_phone,
+                origin: Origin::Sis.as_str().into(),
+                ..row.clone()
+            };
+            let count = plan.count(RecordKind::Guardian);
+            if next == *row {
+                count.unchanged += 1;
+            } else {
+                count.updated += 1;
+                plan.guardians.push(Guardian { updated_at: ctx.now, ..next });
+            }
+            row.id
+        }
+        None => {
+            plan.count(RecordKind::Guardian).created += 1;
+            let row = Guardian {
+                id: new_id(),
+                district_id: ctx.district_id,
+                source_id: Some(src.source_id.clone()),
+                sis_id: src.sis_id.clone(),
+                given_name: src.given_name.clone(),
+                family_name: src.family_name.clone(),
+                email: contact.email,
+                sms_number: contact.sms_number,
+                home_phone: contact.home_phone,
+                language: src.language.clone(),
+                origin: Origin::Sis.as_str().into(),
+                activated_at: None,
+                created_at: ctx.now,
+                updated_at: ctx.now,
+            };
+            let id = row.id;
+            plan.guardians.push(row);
+            id
+        }
+    })
+}
+
+fn plan_staff(src: &SnapStaff, row: Option<&Staff>, cand: &Candidate, registry: &Registry, ctx: &RunContext, plan: &mut Plan) -> i64 {
+    let contact = resolve_contact(cand, registry, false, plan).unwrap_or(Contact {
+        email: String::new(),
+        sms_number: String::new(),
+        home_phone: String::new(),
+    });
+    match row {
+        Some(row) => {
+            // The role is set on create only (R4.3).
+            let next = Staff {
+                source_id: Some(src.source_id.clone()),
+                sis_id: src.sis_id.clone(),
+                given_name: src.given_name.clone(),
+                family_name: src.family_name.clone(),
+                email: contact.email,
+                sms_number: contact.sms_number,
+                home_phone: contact.home_phone,
+                origin: Origin::Sis.as_str().into(),
+                ..row.clone()
+            };
+            let count = plan.count(RecordKind::Staff);
+            if next == *row {
+                count.unchanged += 1;
+            } else {
+                count.updated += 1;
+                plan.staff.push(Staff { updated_at: ctx.now, ..next });
+            }
+            row.id
+        }
+        None => {
+            plan.count(RecordKind::Staff).created += 1;
+            let row = Staff {
+                id: new_id(),
+                district_id: ctx.district_id,
+                source_id: Some(src.source_id.clone()),
+                sis_id: src.sis_id.clone(),
+                given_name: src.given_name.clone(),
+                family_name: src.family_name.clone(),
+                email: contact.email,
+                sms_number: contact.sms_number,
+                home_phone: contact.home_phone,
+                language: src.language.clone(),
+                role: src.role.as_str().into(),
+                origin: Origin::Sis.as_str().into(),
+                activated_at: None,
+                created_at: ctx.now,
+                updated_at: ctx.now,
+            };
+            let id = row.id;
+            plan.staff.push(row);
+            id
+        }
+    }
+}
