@@ -11,4 +11,5 @@ pub mod grpc;
 pub mod server;
 #[macro_use]
 pub mod store;
+pub mod sources;
 pub mod sync;

@@ -4,6 +4,7 @@
 use crate::config::ServeConfig;
 use crate::grpc::{DirectoryApi, RpcSpanLayer, SyncApi};
 use crate::store::{Store, StoreError};
+use crate::sync::worker::SourcePaths;
 use roster_proto::v1::directory_service_server::DirectoryServiceServer;
 use roster_proto::v1::sync_service_server::SyncServiceServer;
 use std::future::Future;
@@ -84,6 +85,12 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
         source,
     })?;
 
+    let paths = SourcePaths {
+        import_dir: config.import_dir.clone(),
+        data_dir: config.data_dir.clone(),
+    };
+    let worker = crate::sync::worker::spawn(store.clone(), paths.clone());
+
     let (health, health_service) = tonic_health::server::health_reporter();
     for name in SERVICES {
         health
@@ -110,7 +117,12 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(SyncServiceServer::new(SyncApi::new(store.clone())))
+        .add_service(SyncServiceServer::new(SyncApi::new(
+            store.clone(),
+            worker,
+            paths,
+            config.max_upload_bytes,
+        )))
         .add_service(DirectoryServiceServer::new(DirectoryApi::new(
             store.clone(),
         )));

@@ -115,12 +115,22 @@ impl Drop for TestDb {
     }
 }
 
+pub mod roster;
+
 /// A running server on a fresh database, and a client connected to it.
 pub struct TestServer {
     pub client: RosterClient,
     pub endpoint: String,
     pub db: TestDb,
+    /// The server's import directory (OneRoster CSV sources by path) and data directory.
+    pub files: PathBuf,
     server: Option<Running>,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.files);
+    }
 }
 
 impl TestServer {
@@ -131,8 +141,12 @@ impl TestServer {
     /// Starts with a configuration adjusted by `tweak`.
     pub async fn start_with(tweak: impl FnOnce(&mut ServeConfig)) -> Self {
         let db = TestDb::new().await;
+        let files = std::env::temp_dir().join(format!("{}_files", unique_name()));
+        std::fs::create_dir_all(files.join("import")).expect("import dir");
         let mut config = ServeConfig::for_database(&db.url);
         config.health_interval = Duration::from_millis(200);
+        config.import_dir = files.join("import");
+        config.data_dir = files.join("data");
         tweak(&mut config);
         let server = start(config).await.expect("server starts");
         let endpoint = format!("http://{}", server.addr);
@@ -143,6 +157,7 @@ impl TestServer {
             client,
             endpoint,
             db,
+            files,
             server: Some(server),
         }
     }
@@ -185,6 +200,109 @@ impl TestServer {
             .id
     }
 
+    /// Writes `roster` into the import directory under a new name and returns that name.
+    pub fn put_roster(&self, roster: &roster::Roster) -> String {
+        let name = unique_name();
+        roster.write(&self.files.join("import").join(&name));
+        name
+    }
+
+    /// Copies a folder of CSV files into the import directory; returns its name there.
+    pub fn put_folder(&self, from: &std::path::Path) -> String {
+        let name = unique_name();
+        let to = self.files.join("import").join(&name);
+        std::fs::create_dir_all(&to).expect("folder");
+        for entry in std::fs::read_dir(from).expect("fixture folder") {
+            let entry = entry.expect("entry");
+            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
+        }
+        name
+    }
+
+    /// Starts a run on a folder of the import directory.
+    pub async fn start_sync(&self, district_id: &str, folder: &str, dry_run: bool, override_threshold: bool) -> pb::SyncRun {
+        self.sync()
+            .start_sync(pb::StartSyncRequest {
+                district_id: district_id.into(),
+                source: Some(pb::SyncSource {
+                    kind: Some(pb::sync_source::Kind::OnerosterCsvPath(pb::OneRosterCsvPath { path: folder.into() })),
+                }),
+                dry_run,
+                override_safety_threshold: override_threshold,
+                request_id: String::new(),
+            })
+            .await
+            .expect("StartSync")
+            .into_inner()
+            .run
+            .expect("run")
+    }
+
+    /// Waits until the run reaches a final state (at most 60 s) and returns it.
+    pub async fn wait(&self, run_id: &str) -> pb::SyncRun {
+        for _ in 0..1200 {
+            let run = self
+                .sync()
+                .get_sync_status(pb::GetSyncStatusRequest { run_id: run_id.into() })
+                .await
+                .expect("GetSyncStatus")
+                .into_inner()
+                .run
+                .expect("run");
+            if run.state >= pb::SyncState::Succeeded as i32 {
+                return run;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("run {run_id} did not finish");
+    }
+
+    /// Syncs `roster` into the district and waits for the run to end.
+    pub async fn sync_roster(&self, district_id: &str, roster: &roster::Roster) -> pb::SyncRun {
+        let folder = self.put_roster(roster);
+        let run = self.start_sync(district_id, &folder, false, false).await;
+        self.wait(&run.run_id).await
+    }
+
+    /// Like [`Self::sync_roster`], asserting the run succeeded.
+    pub async fn sync_ok(&self, district_id: &str, roster: &roster::Roster) -> pb::SyncRun {
+        let run = self.sync_roster(district_id, roster).await;
+        assert_eq!(run.state, pb::SyncState::Succeeded as i32, "run did not succeed: {run:?}");
+        run
+    }
+
+    /// Updates sync settings fields named by `paths`.
+    pub async fn set(&self, settings: pb::SyncSettings, paths: &[&str]) {
+        self.sync()
+            .update_sync_settings(pb::UpdateSyncSettingsRequest {
+                settings: Some(settings),
+                update_mask: Some(roster_client::prost_types::FieldMask {
+                    paths: paths.iter().map(|p| p.to_string()).collect(),
+                }),
+            })
+            .await
+            .expect("UpdateSyncSettings");
+    }
+
+    /// All issues of a run.
+    pub async fn issues(&self, run_id: &str) -> Vec<pb::SyncIssue> {
+        self.sync()
+            .list_sync_issues(pb::ListSyncIssuesRequest {
+                run_id: run_id.into(),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await
+            .expect("ListSyncIssues")
+            .into_inner()
+            .issues
+    }
+
+    /// Counts of one record kind in a run.
+    pub fn counts(run: &pb::SyncRun, kind: pb::RecordKind) -> pb::RecordCounts {
+        run.counts.iter().find(|c| c.record_kind == kind as i32).cloned().unwrap_or_default()
+    }
+
     /// Stops the server gracefully.
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {
@@ -219,4 +337,25 @@ pub async fn exec_sql(store: &Store, sql: &str) {
         DbConn::Sqlite(c) => c.batch_execute(sql).await,
     };
     result.unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+#[derive(diesel::QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// The product id of a record by its source id (`table` is students, guardians, staff,
+/// classes or schools): what a caller would learn from a listing.
+pub async fn id_of(store: &Store, table: &str, source_id: &str) -> String {
+    use diesel_async::RunQueryDsl;
+    use roster_server::store::DbConn;
+    let sql = format!("SELECT id FROM {table} WHERE source_id = '{source_id}'");
+    let mut conn = store.conn().await.expect("store connection");
+    let rows: Vec<IdRow> = match &mut conn {
+        DbConn::Mysql(c) => diesel::sql_query(&sql).load(&mut **c).await,
+        DbConn::Sqlite(c) => diesel::sql_query(&sql).load(&mut **c).await,
+    }
+    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.first().map(|r| r.id.to_string()).unwrap_or_else(|| panic!("no {table} row with source id {source_id}"))
 }

@@ -3,6 +3,7 @@
 
 pub mod convert;
 mod directory;
+mod report;
 mod span;
 pub mod status;
 mod sync;

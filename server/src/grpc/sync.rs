@@ -3,7 +3,13 @@
 use super::convert::{self as cv, req_id};
 use crate::domain::{Error, FamilyPolicy, Result, ScheduleKind};
 use crate::store::Store;
+use crate::store::queries::runs::AbandonedFilter;
+use crate::sync::runs::{self, StartRequest};
 use crate::sync::settings::{self, RestAuth, Schedule, SettingsUpdate, Source, SyncSettings};
+use crate::sync::worker::{SourcePaths, WorkerHandle};
+use crate::sync::{reports, uploads};
+use crate::domain::Trigger;
+use super::report::{abandoned_to_pb, issue_to_pb, record_kind_from_pb, run_to_pb, severity_from_pb};
 use roster_proto::v1 as pb;
 use roster_proto::v1::sync_service_server::SyncService;
 use std::pin::Pin;
@@ -14,23 +20,46 @@ use tonic::{Request, Response, Status, Streaming};
 #[derive(Debug, Clone)]
 pub struct SyncApi {
     store: Store,
+    worker: WorkerHandle,
+    paths: SourcePaths,
+    max_upload_bytes: u64,
 }
 
+/// How often WatchSync looks for a new snapshot of the run.
+const WATCH_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
 impl SyncApi {
-    pub fn new(store: Store) -> Self {
-        SyncApi { store }
+    pub fn new(store: Store, worker: WorkerHandle, paths: SourcePaths, max_upload_bytes: u64) -> Self {
+        SyncApi {
+            store,
+            worker,
+            paths,
+            max_upload_bytes,
+        }
+    }
+
+    /// A per-run source: OneRoster CSV only (a secret cannot ride along with one run).
+    async fn run_source(&self, district_id: i64, src: pb::SyncSource) -> Result<Source> {
+        let (source, secret) = source_from_pb(src)?;
+        source.validate()?;
+        if secret.is_some() || source.needs_secret() {
+            return Err(Error::invalid(
+                "source",
+                "only OneRoster CSV sources can be given for one run; configure REST and Clever sources in the sync settings",
+            ));
+        }
+        if let Source::OneRosterCsvUpload { upload_id } = source {
+            uploads::require(&self.store, district_id, upload_id).await?;
+        }
+        Ok(source)
     }
 }
 
 type Res<T> = Result<Response<T>, Status>;
 
-/// What the sync engine issue brings; answered honestly until then.
-fn not_yet<T>(rpc: &'static str) -> Res<T> {
-    Err(Error::Unimplemented(rpc).into())
-}
 
 /// The wire form of a source: secrets never leave, only whether one is set.
-fn source_to_pb(source: &Source, secret_set: bool) -> pb::SyncSource {
+pub(super) fn source_to_pb(source: &Source, secret_set: bool) -> pb::SyncSource {
     use pb::sync_source::Kind;
     let kind = match source {
         Source::OneRosterCsvUpload { upload_id } => {
@@ -245,43 +274,104 @@ fn settings_update(s: pb::SyncSettings, paths: &[String]) -> Result<SettingsUpda
 
 #[tonic::async_trait]
 impl SyncService for SyncApi {
-    async fn start_sync(&self, _req: Request<pb::StartSyncRequest>) -> Res<pb::StartSyncResponse> {
-        not_yet("StartSync")
+    async fn start_sync(&self, req: Request<pb::StartSyncRequest>) -> Res<pb::StartSyncResponse> {
+        let r = req.into_inner();
+        let district_id = req_id("district_id", &r.district_id)?;
+        let source = match r.source {
+            None => None,
+            Some(src) => Some(self.run_source(district_id, src).await?),
+        };
+        let request_id = match r.request_id.trim() {
+            "" => None,
+            id if id.len() > 255 => return Err(Error::invalid("request_id", "is longer than 255 characters").into()),
+            id => Some(id.to_owned()),
+        };
+        let run = runs::start(
+            &self.store,
+            StartRequest {
+                district_id,
+                source,
+                dry_run: r.dry_run,
+                override_threshold: r.override_safety_threshold,
+                request_id,
+                trigger: Trigger::Manual,
+            },
+        )
+        .await?;
+        self.worker.wake();
+        Ok(Response::new(pb::StartSyncResponse {
+            run: Some(run_to_pb(run)),
+        }))
     }
 
-    async fn get_sync_status(
-        &self,
-        _req: Request<pb::GetSyncStatusRequest>,
-    ) -> Res<pb::GetSyncStatusResponse> {
-        not_yet("GetSyncStatus")
+    async fn get_sync_status(&self, req: Request<pb::GetSyncStatusRequest>) -> Res<pb::GetSyncStatusResponse> {
+        let run_id = req_id("run_id", &req.get_ref().run_id)?;
+        let run = runs::get(&self.store, run_id).await?;
+        Ok(Response::new(pb::GetSyncStatusResponse {
+            run: Some(run_to_pb(run)),
+        }))
     }
 
-    type WatchSyncStream =
-        Pin<Box<dyn Stream<Item = Result<pb::WatchSyncResponse, Status>> + Send>>;
+    type WatchSyncStream = Pin<Box<dyn Stream<Item = Result<pb::WatchSyncResponse, Status>> + Send>>;
 
-    async fn watch_sync(&self, _req: Request<pb::WatchSyncRequest>) -> Res<Self::WatchSyncStream> {
-        not_yet("WatchSync")
+    async fn watch_sync(&self, req: Request<pb::WatchSyncRequest>) -> Res<Self::WatchSyncStream> {
+        let run_id = req_id("run_id", &req.get_ref().run_id)?;
+        let first = runs::get(&self.store, run_id).await?;
+        let store = self.store.clone();
+        let (tx, rx) = tokio::sync::mpsc::channel(8);
+        tokio::spawn(async move {
+            let mut last = run_to_pb(first.clone());
+            let mut done = first.is_final();
+            if tx.send(Ok(pb::WatchSyncResponse { run: Some(last.clone()) })).await.is_err() {
+                return;
+            }
+            while !done {
+                tokio::time::sleep(WATCH_POLL).await;
+                let next = match runs::get(&store, run_id).await {
+                    Ok(run) => run,
+                    Err(e) => {
+                        let _ = tx.send(Err(e.into())).await;
+                        return;
+                    }
+                };
+                done = next.is_final();
+                let snapshot = run_to_pb(next);
+                if snapshot != last {
+                    last = snapshot.clone();
+                    if tx.send(Ok(pb::WatchSyncResponse { run: Some(snapshot) })).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx))))
     }
 
-    async fn list_sync_runs(
-        &self,
-        _req: Request<pb::ListSyncRunsRequest>,
-    ) -> Res<pb::ListSyncRunsResponse> {
-        not_yet("ListSyncRuns")
+    async fn list_sync_runs(&self, req: Request<pb::ListSyncRunsRequest>) -> Res<pb::ListSyncRunsResponse> {
+        let r = req.into_inner();
+        let district_id = req_id("district_id", &r.district_id)?;
+        let p = cv::page(r.page_size, &r.page_token, format!("runs:{district_id}"))?;
+        let (runs, next_page_token) = cv::paged(runs::list(&self.store, district_id, p).await?, run_to_pb);
+        Ok(Response::new(pb::ListSyncRunsResponse { runs, next_page_token }))
     }
 
-    async fn cancel_sync(
-        &self,
-        _req: Request<pb::CancelSyncRequest>,
-    ) -> Res<pb::CancelSyncResponse> {
-        not_yet("CancelSync")
+    async fn cancel_sync(&self, req: Request<pb::CancelSyncRequest>) -> Res<pb::CancelSyncResponse> {
+        let run_id = req_id("run_id", &req.get_ref().run_id)?;
+        let run = runs::cancel(&self.store, run_id).await?;
+        Ok(Response::new(pb::CancelSyncResponse {
+            run: Some(run_to_pb(run)),
+        }))
     }
 
-    async fn list_sync_issues(
-        &self,
-        _req: Request<pb::ListSyncIssuesRequest>,
-    ) -> Res<pb::ListSyncIssuesResponse> {
-        not_yet("ListSyncIssues")
+    async fn list_sync_issues(&self, req: Request<pb::ListSyncIssuesRequest>) -> Res<pb::ListSyncIssuesResponse> {
+        let r = req.into_inner();
+        let run_id = req_id("run_id", &r.run_id)?;
+        let severity = severity_from_pb(r.severity)?;
+        let kind = record_kind_from_pb("record_kind", r.record_kind)?;
+        let p = cv::page(r.page_size, &r.page_token, format!("issues:{run_id}:{severity:?}:{kind:?}"))?;
+        let page = reports::list_issues(&self.store, run_id, severity, kind, p).await?;
+        let (issues, next_page_token) = cv::paged(page, issue_to_pb);
+        Ok(Response::new(pb::ListSyncIssuesResponse { issues, next_page_token }))
     }
 
     async fn get_sync_settings(
@@ -314,15 +404,52 @@ impl SyncService for SyncApi {
 
     async fn list_abandoned_records(
         &self,
-        _req: Request<pb::ListAbandonedRecordsRequest>,
+        req: Request<pb::ListAbandonedRecordsRequest>,
     ) -> Res<pb::ListAbandonedRecordsResponse> {
-        not_yet("ListAbandonedRecords")
+        let r = req.into_inner();
+        let district_id = req_id("district_id", &r.district_id)?;
+        let filter = AbandonedFilter {
+            kind: record_kind_from_pb("record_kind", r.record_kind)?,
+            run_id: match r.run_id.trim() {
+                "" => None,
+                id => Some(req_id("run_id", id)?),
+            },
+            restored: match pb::RestoredFilter::try_from(r.restored) {
+                Ok(pb::RestoredFilter::Unspecified) => None,
+                Ok(pb::RestoredFilter::Restored) => Some(true),
+                Ok(pb::RestoredFilter::NotRestored) => Some(false),
+                Err(_) => return Err(Error::invalid("restored", format!("unknown value {}", r.restored)).into()),
+            },
+        };
+        let scope = format!("abandoned:{district_id}:{:?}:{:?}:{:?}", filter.kind, filter.run_id, filter.restored);
+        let p = cv::page(r.page_size, &r.page_token, scope)?;
+        let page = reports::list_abandoned(&self.store, district_id, filter, p).await?;
+        let (records, next_page_token) = cv::paged(page, abandoned_to_pb);
+        Ok(Response::new(pb::ListAbandonedRecordsResponse { records, next_page_token }))
     }
 
     async fn upload_roster_archive(
         &self,
-        _req: Request<Streaming<pb::UploadRosterArchiveRequest>>,
+        req: Request<Streaming<pb::UploadRosterArchiveRequest>>,
     ) -> Res<pb::UploadRosterArchiveResponse> {
-        not_yet("UploadRosterArchive")
+        let mut stream = req.into_inner();
+        let mut district_id = None;
+        let mut upload = None;
+        while let Some(message) = stream.message().await? {
+            if district_id.is_none() {
+                let id = req_id("district_id", &message.district_id)?;
+                upload = Some(uploads::Upload::begin(&self.store, &self.paths, id, self.max_upload_bytes).await?);
+                district_id = Some(id);
+            }
+            if let Some(upload) = upload.as_mut() {
+                upload.write(&message.chunk).await?;
+            }
+        }
+        let upload = upload.ok_or_else(|| Error::invalid("district_id", "is required on the first message"))?;
+        let (upload_id, size_bytes) = upload.finish(&self.store).await?;
+        Ok(Response::new(pb::UploadRosterArchiveResponse {
+            upload_id: cv::id(upload_id),
+            size_bytes,
+        }))
     }
 }

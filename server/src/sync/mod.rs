@@ -2,6 +2,10 @@
 
 pub mod apply;
 pub mod plan;
+pub mod reports;
 pub mod settings;
 pub mod snapshot;
+pub mod runs;
 pub mod state;
+pub mod uploads;
+pub mod worker;

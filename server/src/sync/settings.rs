@@ -7,6 +7,7 @@ use crate::domain::{Error, FamilyPolicy, Result, ScheduleKind, is_phone_region};
 use crate::store::models::SettingsRow;
 use crate::store::queries::settings as q;
 use crate::store::{DbConn, Store};
+use chrono::{NaiveDateTime, NaiveTime, TimeDelta, TimeZone};
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_THRESHOLD_PERCENT: i32 = 20;
@@ -157,6 +158,26 @@ impl Schedule {
         }
     }
 
+    /// The first time after `now` (UTC) a scheduled run is due; None when off. A daily
+    /// time that does not exist locally (a DST gap) moves to the next day.
+    pub fn next_after(&self, now: NaiveDateTime) -> Option<NaiveDateTime> {
+        match self.kind {
+            ScheduleKind::Off => None,
+            ScheduleKind::Interval => Some(now + TimeDelta::minutes(i64::from(self.interval_minutes.max(1)))),
+            ScheduleKind::Daily => {
+                let time = NaiveTime::parse_from_str(&self.daily_time, "%H:%M").ok()?;
+                let tz: chrono_tz::Tz = self.time_zone.parse().ok()?;
+                let local_today = now.and_utc().with_timezone(&tz).date_naive();
+                (0..=2).find_map(|days| {
+                    let date = local_today + TimeDelta::days(days);
+                    let at = tz.from_local_datetime(&date.and_time(time)).earliest()?;
+                    let utc = at.naive_utc();
+                    (utc > now).then_some(utc)
+                })
+            }
+        }
+    }
+
     pub fn validate(&self) -> Result<()> {
         match self.kind {
             ScheduleKind::Off => Ok(()),
@@ -195,7 +216,7 @@ pub struct SyncSettings {
     pub abandon_threshold_percent: i32,
     pub default_phone_region: String,
     pub schedule: Schedule,
-    pub updated_at: chrono::NaiveDateTime,
+    pub updated_at: NaiveDateTime,
 }
 
 impl SyncSettings {
@@ -213,7 +234,7 @@ impl SyncSettings {
         }
     }
 
-    fn from_row(row: SettingsRow) -> Result<Self> {
+    pub(crate) fn from_row(row: SettingsRow) -> Result<Self> {
         let source = if row.source.is_empty() {
             None
         } else {
@@ -259,7 +280,7 @@ impl SyncSettings {
             schedule_interval_minutes: self.schedule.interval_minutes,
             schedule_daily_time: self.schedule.daily_time.clone(),
             schedule_time_zone: self.schedule.time_zone.clone(),
-            next_scheduled_at: None,
+            next_scheduled_at: self.schedule.next_after(self.updated_at),
             updated_at: self.updated_at,
         })
     }

@@ -4,4 +4,5 @@
 pub mod directory;
 pub mod districts;
 pub mod roster;
+pub mod runs;
 pub mod settings;
