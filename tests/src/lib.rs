@@ -220,12 +220,22 @@ impl TestServer {
     }
 
     /// Starts a run on a folder of the import directory.
-    pub async fn start_sync(&self, district_id: &str, folder: &str, dry_run: bool, override_threshold: bool) -> pb::SyncRun {
+    pub async fn start_sync(
+        &self,
+        district_id: &str,
+        folder: &str,
+        dry_run: bool,
+        override_threshold: bool,
+    ) -> pb::SyncRun {
         self.sync()
             .start_sync(pb::StartSyncRequest {
                 district_id: district_id.into(),
                 source: Some(pb::SyncSource {
-                    kind: Some(pb::sync_source::Kind::OnerosterCsvPath(pb::OneRosterCsvPath { path: folder.into() })),
+                    kind: Some(pb::sync_source::Kind::OnerosterCsvPath(
+                        pb::OneRosterCsvPath {
+                            path: folder.into(),
+                        },
+                    )),
                 }),
                 dry_run,
                 override_safety_threshold: override_threshold,
@@ -243,7 +253,9 @@ impl TestServer {
         for _ in 0..1200 {
             let run = self
                 .sync()
-                .get_sync_status(pb::GetSyncStatusRequest { run_id: run_id.into() })
+                .get_sync_status(pb::GetSyncStatusRequest {
+                    run_id: run_id.into(),
+                })
                 .await
                 .expect("GetSyncStatus")
                 .into_inner()
@@ -267,7 +279,11 @@ impl TestServer {
     /// Like [`Self::sync_roster`], asserting the run succeeded.
     pub async fn sync_ok(&self, district_id: &str, roster: &roster::Roster) -> pb::SyncRun {
         let run = self.sync_roster(district_id, roster).await;
-        assert_eq!(run.state, pb::SyncState::Succeeded as i32, "run did not succeed: {run:?}");
+        assert_eq!(
+            run.state,
+            pb::SyncState::Succeeded as i32,
+            "run did not succeed: {run:?}"
+        );
         run
     }
 
@@ -300,7 +316,11 @@ impl TestServer {
 
     /// Counts of one record kind in a run.
     pub fn counts(run: &pb::SyncRun, kind: pb::RecordKind) -> pb::RecordCounts {
-        run.counts.iter().find(|c| c.record_kind == kind as i32).cloned().unwrap_or_default()
+        run.counts
+            .iter()
+            .find(|c| c.record_kind == kind as i32)
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Stops the server gracefully.
@@ -350,12 +370,15 @@ struct IdRow {
 pub async fn id_of(store: &Store, table: &str, source_id: &str) -> String {
     use diesel_async::RunQueryDsl;
     use roster_server::store::DbConn;
-    let sql = format!("SELECT id FROM {table} WHERE source_id = '{source_id}'");
+    let sql = format!("SELECT id FROM {table} WHERE source_id = '{source_id}' ORDER BY id");
     let mut conn = store.conn().await.expect("store connection");
     let rows: Vec<IdRow> = match &mut conn {
         DbConn::Mysql(c) => diesel::sql_query(&sql).load(&mut **c).await,
         DbConn::Sqlite(c) => diesel::sql_query(&sql).load(&mut **c).await,
     }
     .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    rows.first().map(|r| r.id.to_string()).unwrap_or_else(|| panic!("no {table} row with source id {source_id}"))
+    rows.iter()
+        .next()
+        .map(|r| r.id.to_string())
+        .unwrap_or_else(|| panic!("no {table} row with source id {source_id}"))
 }

@@ -64,7 +64,14 @@ impl Roster {
         u
     }
 
-    pub fn guardian(&mut self, id: &str, given: &str, family: &str, email: &str, children: &[&str]) -> &mut User {
+    pub fn guardian(
+        &mut self,
+        id: &str,
+        given: &str,
+        family: &str,
+        email: &str,
+        children: &[&str],
+    ) -> &mut User {
         let u = self.user("guardian", id, given, family, "");
         u.orgs.clear();
         u.email = email.into();
@@ -85,18 +92,23 @@ impl Roster {
     }
 
     pub fn class(&mut self, id: &str, title: &str, school: &str, grades: &str) -> &mut Self {
-        self.classes.push((id.into(), title.into(), school.into(), grades.into()));
+        self.classes
+            .push((id.into(), title.into(), school.into(), grades.into()));
         self
     }
 
     pub fn enroll(&mut self, class: &str, user: &str, role: &str) -> &mut Self {
         let id = format!("enr-{class}-{user}");
-        self.enrollments.push((id, class.into(), user.into(), role.into()));
+        self.enrollments
+            .push((id, class.into(), user.into(), role.into()));
         self
     }
 
     pub fn user_mut(&mut self, id: &str) -> &mut User {
-        self.users.iter_mut().find(|u| u.id == id).expect("user in roster")
+        self.users
+            .iter_mut()
+            .find(|u| u.id == id)
+            .expect("user in roster")
     }
 
     pub fn remove_user(&mut self, id: &str) -> &mut Self {
@@ -113,13 +125,21 @@ impl Roster {
         std::fs::create_dir_all(dir).expect("roster dir");
         let manifest = "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\nfile.orgs,bulk\nfile.users,bulk\nfile.classes,bulk\nfile.enrollments,bulk\nfile.demographics,absent\n";
         std::fs::write(dir.join("manifest.csv"), manifest).expect("manifest");
-        let mut orgs = String::from("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n");
+        let mut orgs = String::from(
+            "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n",
+        );
         orgs.push_str("dist-1,active,2026-01-01,The District,district,D1,\n");
         for (id, name) in &self.schools {
-            let _ = writeln!(orgs, "{id},active,2026-01-01,{},school,{id},dist-1", csv_cell(name));
+            let _ = writeln!(
+                orgs,
+                "{id},active,2026-01-01,{},school,{id},dist-1",
+                csv_cell(name)
+            );
         }
         std::fs::write(dir.join("orgs.csv"), orgs).expect("orgs");
-        let mut users = String::from("sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password\n");
+        let mut users = String::from(
+            "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password\n",
+        );
         for u in &self.users {
             let _ = writeln!(
                 users,
@@ -140,15 +160,32 @@ impl Roster {
             );
         }
         std::fs::write(dir.join("users.csv"), users).expect("users");
-        let mut classes = String::from("sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,schoolSourcedId,termSourcedIds\n");
+        let mut classes = String::from(
+            "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,schoolSourcedId,termSourcedIds\n",
+        );
         for (id, title, school, grades) in &self.classes {
-            let _ = writeln!(classes, "{id},active,2026-01-01,{},{},crs-1,{id},scheduled,,{school},term-1", csv_cell(title), csv_cell(grades));
+            let _ = writeln!(
+                classes,
+                "{id},active,2026-01-01,{},{},crs-1,{id},scheduled,,{school},term-1",
+                csv_cell(title),
+                csv_cell(grades)
+            );
         }
         std::fs::write(dir.join("classes.csv"), classes).expect("classes");
-        let mut enrollments = String::from("sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate\n");
+        let mut enrollments = String::from(
+            "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate\n",
+        );
         for (id, class, user, role) in &self.enrollments {
-            let school = self.classes.iter().find(|c| &c.0 == class).map(|c| c.2.clone()).unwrap_or_default();
-            let _ = writeln!(enrollments, "{id},active,2026-01-01,{class},{school},{user},{role},FALSE,,");
+            let school = self
+                .classes
+                .iter()
+                .find(|c| &c.0 == class)
+                .map(|c| c.2.clone())
+                .unwrap_or_default();
+            let _ = writeln!(
+                enrollments,
+                "{id},active,2026-01-01,{class},{school},{user},{role},FALSE,,"
+            );
         }
         std::fs::write(dir.join("enrollments.csv"), enrollments).expect("enrollments");
     }
@@ -158,17 +195,49 @@ impl Roster {
 /// guardians, two teachers and an admin, three classes.
 pub fn springfield() -> Roster {
     let mut r = Roster::default();
-    r.school("sch-1", "Springfield Elementary").school("sch-2", "Shelbyville Middle");
+    r.school("sch-1", "Springfield Elementary")
+        .school("sch-2", "Shelbyville Middle");
     r.student("stu-bart", "Bart", "Simpson", "sch-1").email = "bart@kids.example.org".into();
     r.student("stu-lisa", "Lisa", "Simpson", "sch-1");
     r.student("stu-milhouse", "Milhouse", "Van Houten", "sch-1");
     r.student("stu-nelson", "Nelson", "Muntz", "sch-2");
     r.student("stu-martin", "Martin", "Prince", "sch-1");
-    r.guardian("par-marge", "Marge", "Simpson", "marge@example.org", &["stu-bart", "stu-lisa"]).sms = "(603) 555-0101".into();
-    r.guardian("par-homer", "Homer", "Simpson", "homer@example.org", &["stu-bart"]);
-    r.guardian("par-kirk", "Kirk", "Van Houten", "kirk@example.org", &["stu-milhouse"]);
-    r.guardian("par-muntz", "Mrs", "Muntz", "muntz@example.org", &["stu-nelson"]);
-    r.guardian("par-prince", "Mr", "Prince", "prince@example.org", &["stu-martin"]);
+    r.guardian(
+        "par-marge",
+        "Marge",
+        "Simpson",
+        "marge@example.org",
+        &["stu-bart", "stu-lisa"],
+    )
+    .sms = "(603) 555-0101".into();
+    r.guardian(
+        "par-homer",
+        "Homer",
+        "Simpson",
+        "homer@example.org",
+        &["stu-bart"],
+    );
+    r.guardian(
+        "par-kirk",
+        "Kirk",
+        "Van Houten",
+        "kirk@example.org",
+        &["stu-milhouse"],
+    );
+    r.guardian(
+        "par-muntz",
+        "Mrs",
+        "Muntz",
+        "muntz@example.org",
+        &["stu-nelson"],
+    );
+    r.guardian(
+        "par-prince",
+        "Mr",
+        "Prince",
+        "prince@example.org",
+        &["stu-martin"],
+    );
     r.teacher("tch-edna", "Edna", "Krabappel", "sch-1");
     r.teacher("tch-hoover", "Elizabeth", "Hoover", "sch-1");
     r.teacher("tch-largo", "Dewey", "Largo", "sch-2");

@@ -1,7 +1,9 @@
 //! Wire forms of runs, issues and abandoned records.
 
 use super::convert::{id, timestamp};
-use crate::domain::{AbandonAction, Error, RecordKind, Result, RunPhase, RunState, Severity, Trigger};
+use crate::domain::{
+    AbandonAction, Error, RecordKind, Result, RunPhase, RunState, Severity, Trigger,
+};
 use crate::store::models::{AbandonedRow, IssueRow};
 use crate::sync::runs::Run;
 use roster_proto::v1 as pb;
@@ -21,8 +23,12 @@ pub fn record_kind_to_pb(kind: RecordKind) -> pb::RecordKind {
 
 /// A record kind filter: UNSPECIFIED is None (all kinds).
 pub fn record_kind_from_pb(field: &str, value: i32) -> Result<Option<RecordKind>> {
-    let kind = pb::RecordKind::try_from(value).map_err(|_| Error::invalid(field, format!("unknown value {value}")))?;
-    Ok(RecordKind::ALL.iter().copied().find(|k| record_kind_to_pb(*k) == kind))
+    let kind = pb::RecordKind::try_from(value)
+        .map_err(|_| Error::invalid(field, format!("unknown value {value}")))?;
+    Ok(RecordKind::ALL
+        .iter()
+        .copied()
+        .find(|k| record_kind_to_pb(*k) == kind))
 }
 
 /// A severity filter: UNSPECIFIED is None (all severities).
@@ -37,7 +43,9 @@ pub fn severity_from_pb(value: i32) -> Result<Option<Severity>> {
 }
 
 fn kind_of(text: &str) -> i32 {
-    RecordKind::parse(text).map(|k| record_kind_to_pb(k) as i32).unwrap_or(0)
+    RecordKind::parse(text)
+        .map(|k| record_kind_to_pb(k) as i32)
+        .unwrap_or(0)
 }
 
 pub fn run_to_pb(run: Run) -> pb::SyncRun {
@@ -67,7 +75,10 @@ pub fn run_to_pb(run: Run) -> pb::SyncRun {
         dry_run: row.dry_run,
         override_safety_threshold: row.override_threshold,
         request_id: row.request_id.unwrap_or_default(),
-        source: run.source.as_ref().map(|s| super::sync::source_to_pb(s, false)),
+        source: run
+            .source
+            .as_ref()
+            .map(|s| super::sync::source_to_pb(s, false)),
         create_time: timestamp(row.created_at),
         start_time: row.started_at.and_then(timestamp),
         finish_time: row.finished_at.and_then(timestamp),

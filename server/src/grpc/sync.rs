@@ -1,6 +1,10 @@
 //! `roster.v1.SyncService`: settings now; runs arrive with the sync engine.
 
 use super::convert::{self as cv, req_id};
+use super::report::{
+    abandoned_to_pb, issue_to_pb, record_kind_from_pb, run_to_pb, severity_from_pb,
+};
+use crate::domain::Trigger;
 use crate::domain::{Error, FamilyPolicy, Result, ScheduleKind};
 use crate::store::Store;
 use crate::store::queries::runs::AbandonedFilter;
@@ -8,8 +12,6 @@ use crate::sync::runs::{self, StartRequest};
 use crate::sync::settings::{self, RestAuth, Schedule, SettingsUpdate, Source, SyncSettings};
 use crate::sync::worker::{SourcePaths, WorkerHandle};
 use crate::sync::{reports, uploads};
-use crate::domain::Trigger;
-use super::report::{abandoned_to_pb, issue_to_pb, record_kind_from_pb, run_to_pb, severity_from_pb};
 use roster_proto::v1 as pb;
 use roster_proto::v1::sync_service_server::SyncService;
 use std::pin::Pin;
@@ -29,7 +31,12 @@ pub struct SyncApi {
 const WATCH_POLL: std::time::Duration = std::time::Duration::from_millis(200);
 
 impl SyncApi {
-    pub fn new(store: Store, worker: WorkerHandle, paths: SourcePaths, max_upload_bytes: u64) -> Self {
+    pub fn new(
+        store: Store,
+        worker: WorkerHandle,
+        paths: SourcePaths,
+        max_upload_bytes: u64,
+    ) -> Self {
         SyncApi {
             store,
             worker,
@@ -56,7 +63,6 @@ impl SyncApi {
 }
 
 type Res<T> = Result<Response<T>, Status>;
-
 
 /// The wire form of a source: secrets never leave, only whether one is set.
 pub(super) fn source_to_pb(source: &Source, secret_set: bool) -> pb::SyncSource {
@@ -283,7 +289,9 @@ impl SyncService for SyncApi {
         };
         let request_id = match r.request_id.trim() {
             "" => None,
-            id if id.len() > 255 => return Err(Error::invalid("request_id", "is longer than 255 characters").into()),
+            id if id.len() > 255 => {
+                return Err(Error::invalid("request_id", "is longer than 255 characters").into());
+            }
             id => Some(id.to_owned()),
         };
         let run = runs::start(
@@ -304,7 +312,10 @@ impl SyncService for SyncApi {
         }))
     }
 
-    async fn get_sync_status(&self, req: Request<pb::GetSyncStatusRequest>) -> Res<pb::GetSyncStatusResponse> {
+    async fn get_sync_status(
+        &self,
+        req: Request<pb::GetSyncStatusRequest>,
+    ) -> Res<pb::GetSyncStatusResponse> {
         let run_id = req_id("run_id", &req.get_ref().run_id)?;
         let run = runs::get(&self.store, run_id).await?;
         Ok(Response::new(pb::GetSyncStatusResponse {
@@ -312,7 +323,8 @@ impl SyncService for SyncApi {
         }))
     }
 
-    type WatchSyncStream = Pin<Box<dyn Stream<Item = Result<pb::WatchSyncResponse, Status>> + Send>>;
+    type WatchSyncStream =
+        Pin<Box<dyn Stream<Item = Result<pb::WatchSyncResponse, Status>> + Send>>;
 
     async fn watch_sync(&self, req: Request<pb::WatchSyncRequest>) -> Res<Self::WatchSyncStream> {
         let run_id = req_id("run_id", &req.get_ref().run_id)?;
@@ -322,7 +334,13 @@ impl SyncService for SyncApi {
         tokio::spawn(async move {
             let mut last = run_to_pb(first.clone());
             let mut done = first.is_final();
-            if tx.send(Ok(pb::WatchSyncResponse { run: Some(last.clone()) })).await.is_err() {
+            if tx
+                .send(Ok(pb::WatchSyncResponse {
+                    run: Some(last.clone()),
+                }))
+                .await
+                .is_err()
+            {
                 return;
             }
             while !done {
@@ -338,24 +356,42 @@ impl SyncService for SyncApi {
                 let snapshot = run_to_pb(next);
                 if snapshot != last {
                     last = snapshot.clone();
-                    if tx.send(Ok(pb::WatchSyncResponse { run: Some(snapshot) })).await.is_err() {
+                    if tx
+                        .send(Ok(pb::WatchSyncResponse {
+                            run: Some(snapshot),
+                        }))
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                 }
             }
         });
-        Ok(Response::new(Box::pin(tokio_stream::wrappers::ReceiverStream::new(rx))))
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(rx),
+        )))
     }
 
-    async fn list_sync_runs(&self, req: Request<pb::ListSyncRunsRequest>) -> Res<pb::ListSyncRunsResponse> {
+    async fn list_sync_runs(
+        &self,
+        req: Request<pb::ListSyncRunsRequest>,
+    ) -> Res<pb::ListSyncRunsResponse> {
         let r = req.into_inner();
         let district_id = req_id("district_id", &r.district_id)?;
         let p = cv::page(r.page_size, &r.page_token, format!("runs:{district_id}"))?;
-        let (runs, next_page_token) = cv::paged(runs::list(&self.store, district_id, p).await?, run_to_pb);
-        Ok(Response::new(pb::ListSyncRunsResponse { runs, next_page_token }))
+        let (runs, next_page_token) =
+            cv::paged(runs::list(&self.store, district_id, p).await?, run_to_pb);
+        Ok(Response::new(pb::ListSyncRunsResponse {
+            runs,
+            next_page_token,
+        }))
     }
 
-    async fn cancel_sync(&self, req: Request<pb::CancelSyncRequest>) -> Res<pb::CancelSyncResponse> {
+    async fn cancel_sync(
+        &self,
+        req: Request<pb::CancelSyncRequest>,
+    ) -> Res<pb::CancelSyncResponse> {
         let run_id = req_id("run_id", &req.get_ref().run_id)?;
         let run = runs::cancel(&self.store, run_id).await?;
         Ok(Response::new(pb::CancelSyncResponse {
@@ -363,15 +399,25 @@ impl SyncService for SyncApi {
         }))
     }
 
-    async fn list_sync_issues(&self, req: Request<pb::ListSyncIssuesRequest>) -> Res<pb::ListSyncIssuesResponse> {
+    async fn list_sync_issues(
+        &self,
+        req: Request<pb::ListSyncIssuesRequest>,
+    ) -> Res<pb::ListSyncIssuesResponse> {
         let r = req.into_inner();
         let run_id = req_id("run_id", &r.run_id)?;
         let severity = severity_from_pb(r.severity)?;
         let kind = record_kind_from_pb("record_kind", r.record_kind)?;
-        let p = cv::page(r.page_size, &r.page_token, format!("issues:{run_id}:{severity:?}:{kind:?}"))?;
+        let p = cv::page(
+            r.page_size,
+            &r.page_token,
+            format!("issues:{run_id}:{severity:?}:{kind:?}"),
+        )?;
         let page = reports::list_issues(&self.store, run_id, severity, kind, p).await?;
         let (issues, next_page_token) = cv::paged(page, issue_to_pb);
-        Ok(Response::new(pb::ListSyncIssuesResponse { issues, next_page_token }))
+        Ok(Response::new(pb::ListSyncIssuesResponse {
+            issues,
+            next_page_token,
+        }))
     }
 
     async fn get_sync_settings(
@@ -418,14 +464,24 @@ impl SyncService for SyncApi {
                 Ok(pb::RestoredFilter::Unspecified) => None,
                 Ok(pb::RestoredFilter::Restored) => Some(true),
                 Ok(pb::RestoredFilter::NotRestored) => Some(false),
-                Err(_) => return Err(Error::invalid("restored", format!("unknown value {}", r.restored)).into()),
+                Err(_) => {
+                    return Err(
+                        Error::invalid("restored", format!("unknown value {}", r.restored)).into(),
+                    );
+                }
             },
         };
-        let scope = format!("abandoned:{district_id}:{:?}:{:?}:{:?}", filter.kind, filter.run_id, filter.restored);
+        let scope = format!(
+            "abandoned:{district_id}:{:?}:{:?}:{:?}",
+            filter.kind, filter.run_id, filter.restored
+        );
         let p = cv::page(r.page_size, &r.page_token, scope)?;
         let page = reports::list_abandoned(&self.store, district_id, filter, p).await?;
         let (records, next_page_token) = cv::paged(page, abandoned_to_pb);
-        Ok(Response::new(pb::ListAbandonedRecordsResponse { records, next_page_token }))
+        Ok(Response::new(pb::ListAbandonedRecordsResponse {
+            records,
+            next_page_token,
+        }))
     }
 
     async fn upload_roster_archive(
@@ -438,14 +494,18 @@ impl SyncService for SyncApi {
         while let Some(message) = stream.message().await? {
             if district_id.is_none() {
                 let id = req_id("district_id", &message.district_id)?;
-                upload = Some(uploads::Upload::begin(&self.store, &self.paths, id, self.max_upload_bytes).await?);
+                upload = Some(
+                    uploads::Upload::begin(&self.store, &self.paths, id, self.max_upload_bytes)
+                        .await?,
+                );
                 district_id = Some(id);
             }
             if let Some(upload) = upload.as_mut() {
                 upload.write(&message.chunk).await?;
             }
         }
-        let upload = upload.ok_or_else(|| Error::invalid("district_id", "is required on the first message"))?;
+        let upload = upload
+            .ok_or_else(|| Error::invalid("district_id", "is required on the first message"))?;
         let (upload_id, size_bytes) = upload.finish(&self.store).await?;
         Ok(Response::new(pb::UploadRosterArchiveResponse {
             upload_id: cv::id(upload_id),

@@ -7,7 +7,12 @@ use crate::store::{DbConn, StoreError};
 use chrono::NaiveDateTime;
 use std::sync::Arc;
 
-pub async fn apply(conn: &mut DbConn, plan: Arc<Plan>, run_id: i64, now: NaiveDateTime) -> Result<(), StoreError> {
+pub async fn apply(
+    conn: &mut DbConn,
+    plan: Arc<Plan>,
+    run_id: i64,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
     conn.transaction::<_, StoreError, _>(move |c| {
         Box::pin(async move {
             q::write_schools(c, &plan.schools).await?;
@@ -15,11 +20,41 @@ pub async fn apply(conn: &mut DbConn, plan: Arc<Plan>, run_id: i64, now: NaiveDa
             q::write_students(c, &plan.students).await?;
             q::write_guardians(c, &plan.guardians).await?;
             q::write_staff(c, &plan.staff).await?;
-            q::delete_pairs(c, "school_students", ("school_id", "student_id"), &plan.remove_school_students).await?;
-            q::delete_pairs(c, "school_staff", ("school_id", "staff_id"), &plan.remove_school_staff).await?;
-            q::delete_pairs(c, "class_students", ("class_id", "student_id"), &plan.remove_class_students).await?;
-            q::delete_pairs(c, "class_teachers", ("class_id", "staff_id"), &plan.remove_class_teachers).await?;
-            q::delete_pairs(c, "family_links", ("student_id", "guardian_id"), &plan.remove_links).await?;
+            q::delete_pairs(
+                c,
+                "school_students",
+                ("school_id", "student_id"),
+                &plan.remove_school_students,
+            )
+            .await?;
+            q::delete_pairs(
+                c,
+                "school_staff",
+                ("school_id", "staff_id"),
+                &plan.remove_school_staff,
+            )
+            .await?;
+            q::delete_pairs(
+                c,
+                "class_students",
+                ("class_id", "student_id"),
+                &plan.remove_class_students,
+            )
+            .await?;
+            q::delete_pairs(
+                c,
+                "class_teachers",
+                ("class_id", "staff_id"),
+                &plan.remove_class_teachers,
+            )
+            .await?;
+            q::delete_pairs(
+                c,
+                "family_links",
+                ("student_id", "guardian_id"),
+                &plan.remove_links,
+            )
+            .await?;
             q::add_school_students(c, &plan.add_school_students).await?;
             q::add_school_staff(c, &plan.add_school_staff).await?;
             q::add_class_students(c, &plan.add_class_students).await?;

@@ -3,9 +3,9 @@
 pub mod apply;
 pub mod plan;
 pub mod reports;
+pub mod runs;
 pub mod settings;
 pub mod snapshot;
-pub mod runs;
 pub mod state;
 pub mod uploads;
 pub mod worker;

@@ -2,9 +2,9 @@
 
 use crate::directory::require_district;
 use crate::domain::{Error, Page, PageRequest, RecordKind, Result, Severity};
+use crate::store::Store;
 use crate::store::models::{AbandonedRow, IssueRow};
 use crate::store::queries::runs::{self as q, AbandonedFilter};
-use crate::store::Store;
 
 pub async fn list_issues(
     store: &Store,
@@ -21,7 +21,12 @@ pub async fn list_issues(
     Ok(page.finish(rows, |i| i.id))
 }
 
-pub async fn list_abandoned(store: &Store, district_id: i64, filter: AbandonedFilter, page: PageRequest) -> Result<Page<AbandonedRow>> {
+pub async fn list_abandoned(
+    store: &Store,
+    district_id: i64,
+    filter: AbandonedFilter,
+    page: PageRequest,
+) -> Result<Page<AbandonedRow>> {
     let mut conn = store.conn().await?;
     require_district(&mut conn, district_id).await?;
     let rows = q::list_abandoned(&mut conn, district_id, &filter, &page).await?;

@@ -4,7 +4,9 @@
 use super::plan::{Counts, SafetyBlock};
 use super::settings::{self, Source};
 use crate::directory::{now, require_district};
-use crate::domain::{new_id, Error, Page, PageRequest, RecordKind, Result, RunPhase, RunState, Trigger};
+use crate::domain::{
+    Error, Page, PageRequest, RecordKind, Result, RunPhase, RunState, Trigger, new_id,
+};
 use crate::store::models::RunRow;
 use crate::store::queries::runs as q;
 use crate::store::{DbConn, Store};
@@ -115,7 +117,9 @@ async fn already_active(conn: &mut DbConn, req: &StartRequest) -> Result<Run> {
                 req.district_id, active.id, active.state
             ),
         }),
-        None => Err(Error::Unavailable("the district's active run just changed; retry".into())),
+        None => Err(Error::Unavailable(
+            "the district's active run just changed; retry".into(),
+        )),
     }
 }
 
@@ -132,7 +136,11 @@ pub async fn list(store: &Store, district_id: i64, page: PageRequest) -> Result<
     require_district(&mut conn, district_id).await?;
     let rows = q::list_runs(&mut conn, district_id, &page).await?;
     let page = page.finish(rows, |r| r.id);
-    let items = page.items.into_iter().map(Run::from_row).collect::<Result<Vec<_>>>()?;
+    let items = page
+        .items
+        .into_iter()
+        .map(Run::from_row)
+        .collect::<Result<Vec<_>>>()?;
     Ok(Page {
         items,
         next_page_token: page.next_page_token,
@@ -155,7 +163,7 @@ pub async fn cancel(store: &Store, run_id: i64) -> Result<Run> {
             return Err(Error::precondition(
                 "RUN_FINISHED",
                 format!("sync run {run_id} already ended ({state})"),
-            ))
+            ));
         }
     }
     get(store, run_id).await

@@ -163,7 +163,9 @@ impl Schedule {
     pub fn next_after(&self, now: NaiveDateTime) -> Option<NaiveDateTime> {
         match self.kind {
             ScheduleKind::Off => None,
-            ScheduleKind::Interval => Some(now + TimeDelta::minutes(i64::from(self.interval_minutes.max(1)))),
+            ScheduleKind::Interval => {
+                Some(now + TimeDelta::minutes(i64::from(self.interval_minutes.max(1))))
+            }
             ScheduleKind::Daily => {
                 let time = NaiveTime::parse_from_str(&self.daily_time, "%H:%M").ok()?;
                 let tz: chrono_tz::Tz = self.time_zone.parse().ok()?;

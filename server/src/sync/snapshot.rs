@@ -42,7 +42,14 @@ pub struct Issue {
 
 impl Issue {
     /// An invalid row, skipped (R3.3).
-    pub fn invalid(kind: RecordKind, code: &str, at: &SourceRef, source_id: &str, field: &str, message: impl Into<String>) -> Self {
+    pub fn invalid(
+        kind: RecordKind,
+        code: &str,
+        at: &SourceRef,
+        source_id: &str,
+        field: &str,
+        message: impl Into<String>,
+    ) -> Self {
         Issue {
             severity: Severity::Error,
             record_kind: kind,
@@ -195,50 +202,135 @@ impl Snapshot {
     /// relationship to an unknown student or guardian, a membership of an unknown school.
     /// `known_*` are the source ids already stored, which a delta source may refer to.
     pub fn check_references(&mut self, known: &KnownIds) {
-        let schools: HashSet<&str> = self.schools.iter().map(|s| s.source_id.as_str()).chain(known.schools.iter().map(String::as_str)).collect();
+        let schools: HashSet<&str> = self
+            .schools
+            .iter()
+            .map(|s| s.source_id.as_str())
+            .chain(known.schools.iter().map(String::as_str))
+            .collect();
         let mut issues = Vec::new();
 
-        let mut unknown = |kind, at: &SourceRef, id: &str, field: &str, what: &str, target: &str| {
-            issues.push(Issue::invalid(kind, "UNKNOWN_REFERENCE", at, id, field, format!("{what} `{target}` is not in this roster")));
-        };
+        let mut unknown =
+            |kind, at: &SourceRef, id: &str, field: &str, what: &str, target: &str| {
+                issues.push(Issue::invalid(
+                    kind,
+                    "UNKNOWN_REFERENCE",
+                    at,
+                    id,
+                    field,
+                    format!("{what} `{target}` is not in this roster"),
+                ));
+            };
 
+        let deleted = &self.deleted;
         self.classes.retain(|c| {
-            let ok = schools.contains(c.school_source_id.as_str());
+            let ok = schools.contains(c.school_source_id.as_str())
+                || deleted.schools.contains(&c.school_source_id);
             if !ok {
-                unknown(RecordKind::Class, &c.at, &c.source_id, "schoolSourcedId", "school", &c.school_source_id);
+                unknown(
+                    RecordKind::Class,
+                    &c.at,
+                    &c.source_id,
+                    "schoolSourcedId",
+                    "school",
+                    &c.school_source_id,
+                );
             }
             ok
         });
         for s in &mut self.students {
             let before = s.school_source_ids.clone();
-            s.school_source_ids.retain(|id| schools.contains(id.as_str()));
+            s.school_source_ids
+                .retain(|id| schools.contains(id.as_str()));
             for id in before.iter().filter(|id| !schools.contains(id.as_str())) {
-                unknown(RecordKind::Student, &s.at, &s.source_id, "orgSourcedIds", "school", id);
+                unknown(
+                    RecordKind::Student,
+                    &s.at,
+                    &s.source_id,
+                    "orgSourcedIds",
+                    "school",
+                    id,
+                );
             }
         }
         for s in &mut self.staff {
             let before = s.school_source_ids.clone();
-            s.school_source_ids.retain(|id| schools.contains(id.as_str()));
+            s.school_source_ids
+                .retain(|id| schools.contains(id.as_str()));
             for id in before.iter().filter(|id| !schools.contains(id.as_str())) {
-                unknown(RecordKind::Staff, &s.at, &s.source_id, "orgSourcedIds", "school", id);
+                unknown(
+                    RecordKind::Staff,
+                    &s.at,
+                    &s.source_id,
+                    "orgSourcedIds",
+                    "school",
+                    id,
+                );
             }
         }
 
-        let classes: HashSet<&str> = self.classes.iter().map(|c| c.source_id.as_str()).chain(known.classes.iter().map(String::as_str)).collect();
-        let students: HashSet<&str> = self.students.iter().map(|s| s.source_id.as_str()).chain(known.students.iter().map(String::as_str)).collect();
-        let staff: HashSet<&str> = self.staff.iter().map(|s| s.source_id.as_str()).chain(known.staff.iter().map(String::as_str)).collect();
-        let guardians: HashSet<&str> = self.guardians.iter().map(|g| g.source_id.as_str()).chain(known.guardians.iter().map(String::as_str)).collect();
+        let classes: HashSet<&str> = self
+            .classes
+            .iter()
+            .map(|c| c.source_id.as_str())
+            .chain(known.classes.iter().map(String::as_str))
+            .collect();
+        let students: HashSet<&str> = self
+            .students
+            .iter()
+            .map(|s| s.source_id.as_str())
+            .chain(known.students.iter().map(String::as_str))
+            .collect();
+        let staff: HashSet<&str> = self
+            .staff
+            .iter()
+            .map(|s| s.source_id.as_str())
+            .chain(known.staff.iter().map(String::as_str))
+            .collect();
+        let guardians: HashSet<&str> = self
+            .guardians
+            .iter()
+            .map(|g| g.source_id.as_str())
+            .chain(known.guardians.iter().map(String::as_str))
+            .collect();
 
         for (list, kind, people) in [
-            (&mut self.student_enrollments, RecordKind::StudentEnrollment, &students),
-            (&mut self.teacher_enrollments, RecordKind::TeacherEnrollment, &staff),
+            (
+                &mut self.student_enrollments,
+                RecordKind::StudentEnrollment,
+                &students,
+            ),
+            (
+                &mut self.teacher_enrollments,
+                RecordKind::TeacherEnrollment,
+                &staff,
+            ),
         ] {
             list.retain(|e| {
-                if !classes.contains(e.class_source_id.as_str()) {
-                    unknown(kind, &e.at, &e.source_id, "classSourcedId", "class", &e.class_source_id);
+                // A deleted class or user takes its enrollments with it, silently.
+                if deleted.classes.contains(&e.class_source_id)
+                    || deleted.users.contains(&e.user_source_id)
+                {
+                    false
+                } else if !classes.contains(e.class_source_id.as_str()) {
+                    unknown(
+                        kind,
+                        &e.at,
+                        &e.source_id,
+                        "classSourcedId",
+                        "class",
+                        &e.class_source_id,
+                    );
                     false
                 } else if !people.contains(e.user_source_id.as_str()) {
-                    unknown(kind, &e.at, &e.source_id, "userSourcedId", "user", &e.user_source_id);
+                    unknown(
+                        kind,
+                        &e.at,
+                        &e.source_id,
+                        "userSourcedId",
+                        "user",
+                        &e.user_source_id,
+                    );
                     false
                 } else {
                     true
@@ -247,7 +339,10 @@ impl Snapshot {
         }
         self.links.sort();
         self.links.dedup();
-        self.links.retain(|l| students.contains(l.student_source_id.as_str()) && guardians.contains(l.guardian_source_id.as_str()));
+        self.links.retain(|l| {
+            students.contains(l.student_source_id.as_str())
+                && guardians.contains(l.guardian_source_id.as_str())
+        });
         self.issues.extend(issues);
     }
 }

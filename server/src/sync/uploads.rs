@@ -3,10 +3,10 @@
 
 use super::worker::SourcePaths;
 use crate::directory::{now, require_district};
-use crate::domain::{new_id, Error, Result};
+use crate::domain::{Error, Result, new_id};
+use crate::store::Store;
 use crate::store::models::UploadRow;
 use crate::store::queries::runs as q;
-use crate::store::Store;
 use std::path::PathBuf;
 use tokio::io::AsyncWriteExt;
 
@@ -21,7 +21,12 @@ pub struct Upload {
 }
 
 impl Upload {
-    pub async fn begin(store: &Store, paths: &SourcePaths, district_id: i64, limit: u64) -> Result<Self> {
+    pub async fn begin(
+        store: &Store,
+        paths: &SourcePaths,
+        district_id: i64,
+        limit: u64,
+    ) -> Result<Self> {
         require_district(&mut store.conn().await?, district_id).await?;
         let id = new_id();
         let path = paths.upload_path(id);
@@ -46,7 +51,10 @@ impl Upload {
             let _ = tokio::fs::remove_file(&self.path).await;
             return Err(Error::invalid(
                 "chunk",
-                format!("the archive exceeds the upload limit of {} bytes", self.limit),
+                format!(
+                    "the archive exceeds the upload limit of {} bytes",
+                    self.limit
+                ),
             ));
         }
         self.file
@@ -80,6 +88,8 @@ impl Upload {
 pub async fn require(store: &Store, district_id: i64, upload_id: i64) -> Result<()> {
     match q::get_upload(&mut store.conn().await?, upload_id).await? {
         Some(u) if u.district_id == district_id => Ok(()),
-        _ => Err(Error::not_found(format!("upload {upload_id} of district {district_id}"))),
+        _ => Err(Error::not_found(format!(
+            "upload {upload_id} of district {district_id}"
+        ))),
     }
 }

@@ -7,11 +7,11 @@ use super::runs::{self, Run, StartRequest};
 use super::settings::{self, Source, SyncSettings};
 use super::snapshot::{Coverage, KnownIds, Snapshot};
 use crate::directory::now;
-use crate::domain::{new_id, Error, RunPhase, RunState, Trigger};
+use crate::domain::{Error, RunPhase, RunState, Trigger, new_id};
 use crate::sources::oneroster_csv::{self, CsvLimits};
+use crate::store::Store;
 use crate::store::models::IssueRow;
 use crate::store::queries::{roster, runs as q};
-use crate::store::Store;
 use chrono::TimeDelta;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -29,15 +29,19 @@ pub struct SourcePaths {
 
 impl SourcePaths {
     pub fn upload_path(&self, upload_id: i64) -> PathBuf {
-        self.data_dir.join("uploads").join(format!("{upload_id}.zip"))
+        self.data_dir
+            .join("uploads")
+            .join(format!("{upload_id}.zip"))
     }
 
     /// A path under the import directory; anything that escapes it (`..`, links) is refused.
     fn import_path(&self, relative: &str) -> Result<PathBuf, String> {
-        let base = self
-            .import_dir
-            .canonicalize()
-            .map_err(|e| format!("import directory {} is not readable: {e}", self.import_dir.display()))?;
+        let base = self.import_dir.canonicalize().map_err(|e| {
+            format!(
+                "import directory {} is not readable: {e}",
+                self.import_dir.display()
+            )
+        })?;
         let full = base
             .join(relative)
             .canonicalize()
@@ -113,7 +117,9 @@ async fn fail_stale_runs(store: &Store) -> Result<(), Error> {
         tracing::warn!(run_id = row.id, "failing a run whose worker stopped");
         row.state = RunState::Failed.as_str().into();
         row.finished_at = Some(now());
-        row.error_message = "interrupted: the server running it stopped; nothing was applied, start it again".into();
+        row.error_message =
+            "interrupted: the server running it stopped; nothing was applied, start it again"
+                .into();
         q::finish_run(&mut conn, &row).await?;
     }
     Ok(())
@@ -139,7 +145,12 @@ async fn start_due_schedules(store: &Store) -> Result<(), Error> {
         if let Err(e) = started {
             tracing::warn!(district_id = settings.district_id, error = %e, "scheduled run not started");
         }
-        q::set_next_schedule(&mut conn, settings.district_id, settings.schedule.next_after(now)).await?;
+        q::set_next_schedule(
+            &mut conn,
+            settings.district_id,
+            settings.schedule.next_after(now),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -172,21 +183,48 @@ async fn execute(store: &Store, paths: &SourcePaths, run_id: i64) {
     }
 }
 
-async fn phase(store: &Store, run_id: i64, phase: RunPhase, done: usize, total: usize) -> Result<bool, Error> {
+async fn phase(
+    store: &Store,
+    run_id: i64,
+    phase: RunPhase,
+    done: usize,
+    total: usize,
+) -> Result<bool, Error> {
     let mut conn = store.conn().await?;
-    q::set_phase(&mut conn, run_id, phase.as_str(), done as i64, total as i64, now()).await?;
-    let run = q::get_run(&mut conn, run_id).await?.ok_or_else(|| Error::not_found("run"))?;
+    q::set_phase(
+        &mut conn,
+        run_id,
+        phase.as_str(),
+        done as i64,
+        total as i64,
+        now(),
+    )
+    .await?;
+    let run = q::get_run(&mut conn, run_id)
+        .await?
+        .ok_or_else(|| Error::not_found("run"))?;
     Ok(run.cancel_requested)
 }
 
 async fn run_phases(store: &Store, paths: &SourcePaths, run_id: i64) -> Result<(), Error> {
     let run = runs::get(store, run_id).await?;
-    tracing::info!(run_id, district_id = run.row.district_id, dry_run = run.row.dry_run, "run started");
+    tracing::info!(
+        run_id,
+        district_id = run.row.district_id,
+        dry_run = run.row.dry_run,
+        "run started"
+    );
     if phase(store, run_id, RunPhase::Fetching, 0, 0).await? {
         return finish(store, run_id, Outcome::Cancelled, None).await;
     }
     let Some(source) = run.source.clone() else {
-        return finish(store, run_id, Outcome::Failed("the run's source is unreadable".into()), None).await;
+        return finish(
+            store,
+            run_id,
+            Outcome::Failed("the run's source is unreadable".into()),
+            None,
+        )
+        .await;
     };
     let paths2 = paths.clone();
     let fetched = tokio::task::spawn_blocking(move || read_source(&source, &paths2))
@@ -197,7 +235,15 @@ async fn run_phases(store: &Store, paths: &SourcePaths, run_id: i64) -> Result<(
         Err(message) => return finish(store, run_id, Outcome::Failed(message), None).await,
     };
 
-    if phase(store, run_id, RunPhase::Validating, 0, snapshot.record_count()).await? {
+    if phase(
+        store,
+        run_id,
+        RunPhase::Validating,
+        0,
+        snapshot.record_count(),
+    )
+    .await?
+    {
         return finish(store, run_id, Outcome::Cancelled, None).await;
     }
     let mut conn = store.conn().await?;
@@ -222,7 +268,11 @@ async fn run_phases(store: &Store, paths: &SourcePaths, run_id: i64) -> Result<(
         run_id,
         now: now(),
     };
-    let plan = Arc::new(tokio::task::spawn_blocking(move || plan::plan(&state, &snapshot, &policy, &ctx)).await.map_err(|e| Error::Internal(e.to_string()))?);
+    let plan = Arc::new(
+        tokio::task::spawn_blocking(move || plan::plan(&state, &snapshot, &policy, &ctx))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?,
+    );
     if let Some(block) = plan.safety_block.clone() {
         return finish(store, run_id, Outcome::Blocked(block), Some(&plan)).await;
     }
@@ -248,11 +298,26 @@ fn known_ids(snapshot: &Snapshot, state: &super::state::State) -> KnownIds {
         }
     };
     KnownIds {
-        schools: ids(snapshot.orgs, &mut state.schools.iter().map(|s| s.source_id.as_ref())),
-        students: ids(snapshot.users, &mut state.students.iter().map(|s| s.source_id.as_ref())),
-        guardians: ids(snapshot.users, &mut state.guardians.iter().map(|s| s.source_id.as_ref())),
-        staff: ids(snapshot.users, &mut state.staff.iter().map(|s| s.source_id.as_ref())),
-        classes: ids(snapshot.class_coverage, &mut state.classes.iter().map(|s| s.source_id.as_ref())),
+        schools: ids(
+            snapshot.orgs,
+            &mut state.schools.iter().map(|s| s.source_id.as_ref()),
+        ),
+        students: ids(
+            snapshot.users,
+            &mut state.students.iter().map(|s| s.source_id.as_ref()),
+        ),
+        guardians: ids(
+            snapshot.users,
+            &mut state.guardians.iter().map(|s| s.source_id.as_ref()),
+        ),
+        staff: ids(
+            snapshot.users,
+            &mut state.staff.iter().map(|s| s.source_id.as_ref()),
+        ),
+        classes: ids(
+            snapshot.class_coverage,
+            &mut state.classes.iter().map(|s| s.source_id.as_ref()),
+        ),
     }
 }
 
@@ -263,16 +328,25 @@ fn read_source(source: &Source, paths: &SourcePaths) -> Result<Snapshot, String>
         Source::OneRosterCsvPath { path } => paths.import_path(path)?,
         Source::OneRosterCsvUpload { upload_id } => paths.upload_path(*upload_id),
         Source::OneRosterRest { .. } | Source::Clever { .. } => {
-            return Err("OneRoster REST and Clever sources are not supported by this server yet".into())
+            return Err(
+                "OneRoster REST and Clever sources are not supported by this server yet".into(),
+            );
         }
     };
     oneroster_csv::read_path(Path::new(&path), &limits).map_err(|e| e.to_string())
 }
 
 /// Writes the end of a run: issues, counts, state. The district is free again.
-async fn finish(store: &Store, run_id: i64, outcome: Outcome, plan: Option<&plan::Plan>) -> Result<(), Error> {
+async fn finish(
+    store: &Store,
+    run_id: i64,
+    outcome: Outcome,
+    plan: Option<&plan::Plan>,
+) -> Result<(), Error> {
     let mut conn = store.conn().await?;
-    let mut row = q::get_run(&mut conn, run_id).await?.ok_or_else(|| Error::not_found("run"))?;
+    let mut row = q::get_run(&mut conn, run_id)
+        .await?
+        .ok_or_else(|| Error::not_found("run"))?;
     if let Some(plan) = plan {
         let issues: Vec<IssueRow> = plan
             .issues
@@ -293,7 +367,8 @@ async fn finish(store: &Store, run_id: i64, outcome: Outcome, plan: Option<&plan
             .collect();
         roster::insert_issues(&mut conn, &issues).await?;
         row.issue_count = issues.len() as i64;
-        row.counts = serde_json::to_string(&plan.counts).map_err(|e| Error::Internal(e.to_string()))?;
+        row.counts =
+            serde_json::to_string(&plan.counts).map_err(|e| Error::Internal(e.to_string()))?;
         row.progress_total = plan.change_count() as i64;
     }
     let (state, message) = match outcome {
@@ -304,7 +379,8 @@ async fn finish(store: &Store, run_id: i64, outcome: Outcome, plan: Option<&plan
         Outcome::Failed(m) => (RunState::Failed, m),
         Outcome::Cancelled => (RunState::Cancelled, String::new()),
         Outcome::Blocked(block) => {
-            row.safety_block = serde_json::to_string(&block).map_err(|e| Error::Internal(e.to_string()))?;
+            row.safety_block =
+                serde_json::to_string(&block).map_err(|e| Error::Internal(e.to_string()))?;
             (RunState::Blocked, String::new())
         }
     };

@@ -6,3 +6,4 @@ mod directory;
 mod people;
 mod server;
 mod settings;
+mod sync;

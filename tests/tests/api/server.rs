@@ -150,18 +150,3 @@ async fn shutdown_stops_accepting_calls() {
         "{err:?}"
     );
 }
-
-#[tokio::test(flavor = "multi_thread")]
-async fn sync_engine_rpcs_say_unimplemented_until_it_lands() {
-    let server = TestServer::start().await;
-    let district_id = server.district("D").await;
-    let err = server
-        .sync()
-        .start_sync(roster_client::pb::StartSyncRequest {
-            district_id,
-            ..Default::default()
-        })
-        .await
-        .unwrap_err();
-    assert_eq!(err.code(), Code::Unimplemented);
-}

@@ -59,7 +59,8 @@ macro_rules! batched {
                 }
                 DbConn::Sqlite(c) => {
                     let $chunk = piece.to_vec();
-                    c.spawn_blocking(move |c| diesel::RunQueryDsl::execute($stmt, c)).await?;
+                    c.spawn_blocking(move |c| diesel::RunQueryDsl::execute($stmt, c))
+                        .await?;
                 }
             }
         }
@@ -70,71 +71,104 @@ macro_rules! batched {
 /// the application's own, so a replaced row keeps its id (no table references these
 /// rows with a foreign key).
 pub async fn write_schools(conn: &mut DbConn, rows: &[School]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::replace_into(schools::table).values(chunk));
+    batched!(conn, rows, |chunk| diesel::replace_into(schools::table)
+        .values(chunk));
     Ok(())
 }
 
 pub async fn write_students(conn: &mut DbConn, rows: &[Student]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::replace_into(students::table).values(chunk));
+    batched!(conn, rows, |chunk| diesel::replace_into(students::table)
+        .values(chunk));
     Ok(())
 }
 
 pub async fn write_guardians(conn: &mut DbConn, rows: &[Guardian]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::replace_into(guardians::table).values(chunk));
+    batched!(conn, rows, |chunk| diesel::replace_into(guardians::table)
+        .values(chunk));
     Ok(())
 }
 
 pub async fn write_staff(conn: &mut DbConn, rows: &[Staff]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::replace_into(staff::table).values(chunk));
+    batched!(conn, rows, |chunk| diesel::replace_into(staff::table)
+        .values(chunk));
     Ok(())
 }
 
 pub async fn write_classes(conn: &mut DbConn, rows: &[Class]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::replace_into(classes::table).values(chunk));
+    batched!(conn, rows, |chunk| diesel::replace_into(classes::table)
+        .values(chunk));
     Ok(())
 }
 
 /// Link rows are added with INSERT IGNORE: a manual link made meanwhile wins.
 pub async fn add_school_students(conn: &mut DbConn, rows: &[SchoolStudent]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(school_students::table).values(chunk));
+    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(
+        school_students::table
+    )
+    .values(chunk));
     Ok(())
 }
 
 pub async fn add_school_staff(conn: &mut DbConn, rows: &[SchoolStaff]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(school_staff::table).values(chunk));
+    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(
+        school_staff::table
+    )
+    .values(chunk));
     Ok(())
 }
 
 pub async fn add_class_students(conn: &mut DbConn, rows: &[ClassStudent]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(class_students::table).values(chunk));
+    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(
+        class_students::table
+    )
+    .values(chunk));
     Ok(())
 }
 
 pub async fn add_class_teachers(conn: &mut DbConn, rows: &[ClassTeacher]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(class_teachers::table).values(chunk));
+    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(
+        class_teachers::table
+    )
+    .values(chunk));
     Ok(())
 }
 
 pub async fn add_links(conn: &mut DbConn, rows: &[FamilyLink]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(family_links::table).values(chunk));
+    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(
+        family_links::table
+    )
+    .values(chunk));
     Ok(())
 }
 
 pub async fn insert_abandoned(conn: &mut DbConn, rows: &[AbandonedRow]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::insert_into(abandoned_records::table).values(chunk));
+    batched!(conn, rows, |chunk| diesel::insert_into(
+        abandoned_records::table
+    )
+    .values(chunk));
     Ok(())
 }
 
 pub async fn insert_issues(conn: &mut DbConn, rows: &[IssueRow]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::insert_into(sync_issues::table).values(chunk));
+    batched!(conn, rows, |chunk| diesel::insert_into(sync_issues::table)
+        .values(chunk));
     Ok(())
 }
 
 /// Deletes sis link rows by their two-column key, many pairs per statement. The values
 /// are integers formatted by us, so the SQL text carries no caller input.
-pub async fn delete_pairs(conn: &mut DbConn, table: &str, columns: (&str, &str), pairs: &[(i64, i64)]) -> R<()> {
+pub async fn delete_pairs(
+    conn: &mut DbConn,
+    table: &str,
+    columns: (&str, &str),
+    pairs: &[(i64, i64)],
+) -> R<()> {
     for piece in pairs.chunks(BATCH) {
-        let list = piece.iter().map(|(a, b)| format!("({a},{b})")).collect::<Vec<_>>().join(",");
+        let list = piece
+            .iter()
+            .map(|(a, b)| format!("({a},{b})"))
+            .collect::<Vec<_>>()
+            .join(",");
         let sql = format!(
             "DELETE FROM {table} WHERE origin = 'sis' AND ({}, {}) IN ({list})",
             columns.0, columns.1
@@ -145,7 +179,12 @@ pub async fn delete_pairs(conn: &mut DbConn, table: &str, columns: (&str, &str),
 }
 
 /// Closes abandonments whose record came back (R5.7).
-pub async fn restore_abandoned(conn: &mut DbConn, ids: &[i64], run_id: i64, now: NaiveDateTime) -> R<()> {
+pub async fn restore_abandoned(
+    conn: &mut DbConn,
+    ids: &[i64],
+    run_id: i64,
+    now: NaiveDateTime,
+) -> R<()> {
     for piece in ids.chunks(BATCH) {
         with_conn!(&mut *conn, c => diesel::update(abandoned_records::table.filter(abandoned_records::id.eq_any(piece)))
             .set((abandoned_records::restored_at.eq(now), abandoned_records::restore_run_id.eq(run_id)))

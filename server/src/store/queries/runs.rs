@@ -16,7 +16,9 @@ pub async fn insert_run(conn: &mut DbConn, row: &RunRow) -> R<()> {
 }
 
 pub async fn get_run(conn: &mut DbConn, id: i64) -> R<Option<RunRow>> {
-    Ok(with_conn!(conn, c => sync_runs::table.find(id).select(RunRow::as_select()).first(c).await.optional())?)
+    Ok(
+        with_conn!(conn, c => sync_runs::table.find(id).select(RunRow::as_select()).first(c).await.optional())?,
+    )
 }
 
 /// The district's queued or running run, if any.
@@ -29,7 +31,11 @@ pub async fn active_run(conn: &mut DbConn, district_id: i64) -> R<Option<RunRow>
         .optional())?)
 }
 
-pub async fn run_by_request(conn: &mut DbConn, district_id: i64, request_id: &str) -> R<Option<RunRow>> {
+pub async fn run_by_request(
+    conn: &mut DbConn,
+    district_id: i64,
+    request_id: &str,
+) -> R<Option<RunRow>> {
     Ok(with_conn!(conn, c => sync_runs::table
         .filter(sync_runs::district_id.eq(district_id).and(sync_runs::request_id.eq(request_id)))
         .select(RunRow::as_select())
@@ -76,7 +82,14 @@ pub async fn claim_run(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> R<bool
 }
 
 /// Records phase and progress of a running run (and proves it alive).
-pub async fn set_phase(conn: &mut DbConn, id: i64, phase: &str, done: i64, total: i64, now: NaiveDateTime) -> R<()> {
+pub async fn set_phase(
+    conn: &mut DbConn,
+    id: i64,
+    phase: &str,
+    done: i64,
+    total: i64,
+    now: NaiveDateTime,
+) -> R<()> {
     with_conn!(conn, c => diesel::update(sync_runs::table.find(id))
         .set((
             sync_runs::phase.eq(phase),
@@ -161,7 +174,12 @@ pub struct AbandonedFilter {
 }
 
 /// A district's abandoned records, newest first.
-pub async fn list_abandoned(conn: &mut DbConn, district_id: i64, filter: &AbandonedFilter, page: &PageRequest) -> R<Vec<AbandonedRow>> {
+pub async fn list_abandoned(
+    conn: &mut DbConn,
+    district_id: i64,
+    filter: &AbandonedFilter,
+    page: &PageRequest,
+) -> R<Vec<AbandonedRow>> {
     let before = page.after.unwrap_or(i64::MAX);
     let kind = filter.kind.map(|k| k.as_str().to_owned());
     Ok(with_conn!(conn, c => {
@@ -189,7 +207,9 @@ pub async fn insert_upload(conn: &mut DbConn, row: &UploadRow) -> R<()> {
 }
 
 pub async fn get_upload(conn: &mut DbConn, id: i64) -> R<Option<UploadRow>> {
-    Ok(with_conn!(conn, c => uploads::table.find(id).select(UploadRow::as_select()).first(c).await.optional())?)
+    Ok(
+        with_conn!(conn, c => uploads::table.find(id).select(UploadRow::as_select()).first(c).await.optional())?,
+    )
 }
 
 /// Settings rows whose schedule is due.
@@ -201,7 +221,11 @@ pub async fn due_schedules(conn: &mut DbConn, now: NaiveDateTime) -> R<Vec<Setti
         .await)?)
 }
 
-pub async fn set_next_schedule(conn: &mut DbConn, district_id: i64, next: Option<NaiveDateTime>) -> R<()> {
+pub async fn set_next_schedule(
+    conn: &mut DbConn,
+    district_id: i64,
+    next: Option<NaiveDateTime>,
+) -> R<()> {
     with_conn!(conn, c => diesel::update(sync_settings::table.find(district_id))
         .set(sync_settings::next_scheduled_at.eq(next))
         .execute(c)

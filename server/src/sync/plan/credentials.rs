@@ -1,7 +1,7 @@
 //! Contact credentials of account holders (R3.1): valid for the district's region, and
 //! unique among every guardian and staff member of the district, in the source or stored.
 
-use crate::domain::{normalize_email, parse_email, parse_phone, PhoneKind};
+use crate::domain::{PhoneKind, normalize_email, parse_email, parse_phone};
 use std::collections::{HashMap, HashSet};
 
 /// Who holds a credential: a stored record, or a source record not stored yet.
@@ -22,18 +22,26 @@ pub(super) struct Registry {
 impl Registry {
     pub fn add_email(&mut self, email: &str, holder: Holder) {
         if !email.trim().is_empty() {
-            self.emails.entry(normalize_email(email)).or_default().insert(holder);
+            self.emails
+                .entry(normalize_email(email))
+                .or_default()
+                .insert(holder);
         }
     }
 
     pub fn add_phone(&mut self, e164: &str, holder: Holder) {
         if !e164.is_empty() {
-            self.phones.entry(e164.to_owned()).or_default().insert(holder);
+            self.phones
+                .entry(e164.to_owned())
+                .or_default()
+                .insert(holder);
         }
     }
 
     pub fn email_is_unique(&self, email: &str) -> bool {
-        self.emails.get(&normalize_email(email)).is_none_or(|h| h.len() <= 1)
+        self.emails
+            .get(&normalize_email(email))
+            .is_none_or(|h| h.len() <= 1)
     }
 
     pub fn phone_is_unique(&self, e164: &str) -> bool {

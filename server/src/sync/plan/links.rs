@@ -2,7 +2,7 @@
 //! R5.5), family relationships (R5.1, R8.3), and what an abandoned family loses (R6).
 
 use super::places::gone;
-use super::{abandon, Abandonments, Plan, Policy, Resolved, RunContext};
+use super::{Abandonments, Plan, Policy, Resolved, RunContext, abandon};
 use crate::domain::{AbandonAction, FamilyPolicy, Origin, RecordKind};
 use crate::store::models::{ClassStudent, ClassTeacher, FamilyLink, SchoolStaff, SchoolStudent};
 use crate::sync::snapshot::{Coverage, Snapshot};
@@ -16,13 +16,20 @@ fn is_sis(origin: &str) -> bool {
 /// Whether a stored student or staff member is gone from the source.
 fn person_gone(snap: &Snapshot, source_id: Option<&str>, present: &HashMap<String, i64>) -> bool {
     match source_id {
-        Some(sid) => gone(snap.users, present.contains_key(sid), snap.deleted.users.contains(sid)),
+        Some(sid) => gone(
+            snap.users,
+            present.contains_key(sid),
+            snap.deleted.users.contains(sid),
+        ),
         None => false,
     }
 }
 
-fn names<'a>(rows: impl Iterator<Item = (i64, String, Option<&'a str>)>) -> HashMap<i64, (String, String)> {
-    rows.map(|(id, name, sid)| (id, (name, sid.unwrap_or_default().to_owned()))).collect()
+fn names<'a>(
+    rows: impl Iterator<Item = (i64, String, Option<&'a str>)>,
+) -> HashMap<i64, (String, String)> {
+    rows.map(|(id, name, sid)| (id, (name, sid.unwrap_or_default().to_owned())))
+        .collect()
 }
 
 pub(super) fn school_memberships(
@@ -37,17 +44,37 @@ pub(super) fn school_memberships(
     if snap.users == Coverage::Absent {
         return;
     }
-    let student_names = names(state.students.iter().map(|s| (s.id, format!("{} {}", s.given_name, s.family_name), s.source_id.as_deref())));
-    let staff_names = names(state.staff.iter().map(|s| (s.id, format!("{} {}", s.given_name, s.family_name), s.source_id.as_deref())));
+    let student_names = names(state.students.iter().map(|s| {
+        (
+            s.id,
+            format!("{} {}", s.given_name, s.family_name),
+            s.source_id.as_deref(),
+        )
+    }));
+    let staff_names = names(state.staff.iter().map(|s| {
+        (
+            s.id,
+            format!("{} {}", s.given_name, s.family_name),
+            s.source_id.as_deref(),
+        )
+    }));
 
     // Students: desired memberships of present students.
     let desired: HashSet<(i64, i64)> = snap
         .students
         .iter()
         .filter_map(|s| resolved.students.get(&s.source_id).map(|id| (s, *id)))
-        .flat_map(|(s, id)| s.school_source_ids.iter().filter_map(move |sch| resolved.schools.get(sch).map(|sch| (*sch, id))))
+        .flat_map(|(s, id)| {
+            s.school_source_ids
+                .iter()
+                .filter_map(move |sch| resolved.schools.get(sch).map(|sch| (*sch, id)))
+        })
         .collect();
-    let stored: HashSet<(i64, i64)> = state.school_students.iter().map(|m| (m.school_id, m.student_id)).collect();
+    let stored: HashSet<(i64, i64)> = state
+        .school_students
+        .iter()
+        .map(|m| (m.school_id, m.student_id))
+        .collect();
     for &(school_id, student_id) in desired.difference(&stored) {
         plan.add_school_students.push(SchoolStudent {
             school_id,
@@ -60,7 +87,11 @@ pub(super) fn school_memberships(
             plan.count(RecordKind::Student).restored += 1;
         }
     }
-    let source_of: HashMap<i64, Option<&str>> = state.students.iter().map(|s| (s.id, s.source_id.as_deref())).collect();
+    let source_of: HashMap<i64, Option<&str>> = state
+        .students
+        .iter()
+        .map(|s| (s.id, s.source_id.as_deref()))
+        .collect();
     let mut removed_from: HashMap<i64, HashSet<i64>> = HashMap::new();
     for m in state.school_students.iter().filter(|m| is_sis(&m.origin)) {
         if desired.contains(&(m.school_id, m.student_id)) {
@@ -71,24 +102,58 @@ pub(super) fn school_memberships(
         let absent = person_gone(snap, sid, &resolved.students);
         // A present student moved school (full user list only); an absent one leaves its
         // school only under the EXTREME policy (R6.2). SOFT archives instead (R6.1).
-        let remove = (present && snap.users == Coverage::Bulk) || (absent && policy.family_policy == FamilyPolicy::Extreme);
+        let remove = (present && snap.users == Coverage::Bulk)
+            || (absent && policy.family_policy == FamilyPolicy::Extreme);
         if remove {
-            let (name, sid) = student_names.get(&m.student_id).cloned().unwrap_or_default();
-            abandon(plan, ctx, RecordKind::Student, m.student_id, Some(m.school_id), &sid, name, Some(m.school_id), AbandonAction::RemovedFromSchool);
-            plan.remove_school_students.push((m.school_id, m.student_id));
-            removed_from.entry(m.student_id).or_default().insert(m.school_id);
+            let (name, sid) = student_names
+                .get(&m.student_id)
+                .cloned()
+                .unwrap_or_default();
+            abandon(
+                plan,
+                ctx,
+                RecordKind::Student,
+                m.student_id,
+                Some(m.school_id),
+                &sid,
+                name,
+                Some(m.school_id),
+                AbandonAction::RemovedFromSchool,
+            );
+            plan.remove_school_students
+                .push((m.school_id, m.student_id));
+            removed_from
+                .entry(m.student_id)
+                .or_default()
+                .insert(m.school_id);
         }
     }
     // R6.2: an EXTREME abandoned family also leaves every classroom of those schools.
-    let class_school: HashMap<i64, i64> = state.classes.iter().map(|c| (c.id, c.school_id)).collect();
+    let class_school: HashMap<i64, i64> =
+        state.classes.iter().map(|c| (c.id, c.school_id)).collect();
     for e in state.class_students.iter().filter(|e| is_sis(&e.origin)) {
-        let leaves = removed_from
-            .get(&e.student_id)
-            .is_some_and(|schools| class_school.get(&e.class_id).is_some_and(|s| schools.contains(s)));
+        let leaves = removed_from.get(&e.student_id).is_some_and(|schools| {
+            class_school
+                .get(&e.class_id)
+                .is_some_and(|s| schools.contains(s))
+        });
         let sid = source_of.get(&e.student_id).copied().flatten();
         if leaves && person_gone(snap, sid, &resolved.students) {
-            let (name, sid) = student_names.get(&e.student_id).cloned().unwrap_or_default();
-            abandon(plan, ctx, RecordKind::StudentEnrollment, e.student_id, Some(e.class_id), &sid, name, class_school.get(&e.class_id).copied(), AbandonAction::RemovedFromClass);
+            let (name, sid) = student_names
+                .get(&e.student_id)
+                .cloned()
+                .unwrap_or_default();
+            abandon(
+                plan,
+                ctx,
+                RecordKind::StudentEnrollment,
+                e.student_id,
+                Some(e.class_id),
+                &sid,
+                name,
+                class_school.get(&e.class_id).copied(),
+                AbandonAction::RemovedFromClass,
+            );
             plan.remove_class_students.push((e.class_id, e.student_id));
         }
     }
@@ -98,9 +163,17 @@ pub(super) fn school_memberships(
         .staff
         .iter()
         .filter_map(|s| resolved.staff.get(&s.source_id).map(|id| (s, *id)))
-        .flat_map(|(s, id)| s.school_source_ids.iter().filter_map(move |sch| resolved.schools.get(sch).map(|sch| (*sch, id))))
+        .flat_map(|(s, id)| {
+            s.school_source_ids
+                .iter()
+                .filter_map(move |sch| resolved.schools.get(sch).map(|sch| (*sch, id)))
+        })
         .collect();
-    let stored: HashSet<(i64, i64)> = state.school_staff.iter().map(|m| (m.school_id, m.staff_id)).collect();
+    let stored: HashSet<(i64, i64)> = state
+        .school_staff
+        .iter()
+        .map(|m| (m.school_id, m.staff_id))
+        .collect();
     for &(school_id, staff_id) in desired.difference(&stored) {
         plan.add_school_staff.push(SchoolStaff {
             school_id,
@@ -113,7 +186,11 @@ pub(super) fn school_memberships(
             plan.count(RecordKind::Staff).restored += 1;
         }
     }
-    let staff_source: HashMap<i64, Option<&str>> = state.staff.iter().map(|s| (s.id, s.source_id.as_deref())).collect();
+    let staff_source: HashMap<i64, Option<&str>> = state
+        .staff
+        .iter()
+        .map(|s| (s.id, s.source_id.as_deref()))
+        .collect();
     for m in state.school_staff.iter().filter(|m| is_sis(&m.origin)) {
         if desired.contains(&(m.school_id, m.staff_id)) {
             continue;
@@ -122,7 +199,17 @@ pub(super) fn school_memberships(
         let present = sid.is_some_and(|sid| resolved.staff.contains_key(sid));
         if (present && snap.users == Coverage::Bulk) || person_gone(snap, sid, &resolved.staff) {
             let (name, sid) = staff_names.get(&m.staff_id).cloned().unwrap_or_default();
-            abandon(plan, ctx, RecordKind::Staff, m.staff_id, Some(m.school_id), &sid, name, Some(m.school_id), AbandonAction::RemovedFromSchool);
+            abandon(
+                plan,
+                ctx,
+                RecordKind::Staff,
+                m.staff_id,
+                Some(m.school_id),
+                &sid,
+                name,
+                Some(m.school_id),
+                AbandonAction::RemovedFromSchool,
+            );
             plan.remove_school_staff.push((m.school_id, m.staff_id));
         }
     }
@@ -140,23 +227,61 @@ pub(super) fn enrollments(
     if snap.enrollments == Coverage::Absent {
         return;
     }
-    let class_school: HashMap<i64, i64> = state.classes.iter().map(|c| (c.id, c.school_id)).chain(plan.classes.iter().map(|c| (c.id, c.school_id))).collect();
-    let archived_classes: HashSet<i64> = plan.classes.iter().filter(|c| c.archived_at.is_some()).map(|c| c.id).chain(
-        state.classes.iter().filter(|c| c.archived_at.is_some() && !plan.classes.iter().any(|p| p.id == c.id)).map(|c| c.id),
-    ).collect();
+    let class_school: HashMap<i64, i64> = state
+        .classes
+        .iter()
+        .map(|c| (c.id, c.school_id))
+        .chain(plan.classes.iter().map(|c| (c.id, c.school_id)))
+        .collect();
+    let archived_classes: HashSet<i64> = plan
+        .classes
+        .iter()
+        .filter(|c| c.archived_at.is_some())
+        .map(|c| c.id)
+        .chain(
+            state
+                .classes
+                .iter()
+                .filter(|c| c.archived_at.is_some() && !plan.classes.iter().any(|p| p.id == c.id))
+                .map(|c| c.id),
+        )
+        .collect();
     let already_removed: HashSet<(i64, i64)> = plan.remove_class_students.iter().copied().collect();
-    let deleted_enrollment = |sid: &Option<String>| sid.as_ref().is_some_and(|s| snap.deleted.enrollments.contains(s));
+    let deleted_enrollment = |sid: &Option<String>| {
+        sid.as_ref()
+            .is_some_and(|s| snap.deleted.enrollments.contains(s))
+    };
     let full = snap.enrollments == Coverage::Bulk;
 
     // Students (R5.5): removed from a class while still in the source.
-    let student_source: HashMap<i64, Option<&str>> = state.students.iter().map(|s| (s.id, s.source_id.as_deref())).collect();
-    let student_names: HashMap<i64, String> = state.students.iter().map(|s| (s.id, format!("{} {}", s.given_name, s.family_name))).collect();
+    let student_source: HashMap<i64, Option<&str>> = state
+        .students
+        .iter()
+        .map(|s| (s.id, s.source_id.as_deref()))
+        .collect();
+    let student_names: HashMap<i64, String> = state
+        .students
+        .iter()
+        .map(|s| (s.id, format!("{} {}", s.given_name, s.family_name)))
+        .collect();
     let desired: HashMap<(i64, i64), &str> = snap
         .student_enrollments
         .iter()
-        .filter_map(|e| Some(((*resolved.classes.get(&e.class_source_id)?, *resolved.students.get(&e.user_source_id)?), e.source_id.as_str())))
+        .filter_map(|e| {
+            Some((
+                (
+                    *resolved.classes.get(&e.class_source_id)?,
+                    *resolved.students.get(&e.user_source_id)?,
+                ),
+                e.source_id.as_str(),
+            ))
+        })
         .collect();
-    let stored: HashSet<(i64, i64)> = state.class_students.iter().map(|e| (e.class_id, e.student_id)).collect();
+    let stored: HashSet<(i64, i64)> = state
+        .class_students
+        .iter()
+        .map(|e| (e.class_id, e.student_id))
+        .collect();
     for (&(class_id, student_id), sid) in desired.iter().filter(|(k, _)| !stored.contains(k)) {
         plan.add_class_students.push(ClassStudent {
             class_id,
@@ -168,7 +293,12 @@ pub(super) fn enrollments(
         });
         let count = plan.count(RecordKind::StudentEnrollment);
         count.created += 1;
-        if abandonments.restore(plan, RecordKind::StudentEnrollment, student_id, Some(class_id)) {
+        if abandonments.restore(
+            plan,
+            RecordKind::StudentEnrollment,
+            student_id,
+            Some(class_id),
+        ) {
             plan.count(RecordKind::StudentEnrollment).restored += 1;
         }
     }
@@ -178,26 +308,67 @@ pub(super) fn enrollments(
             plan.count(RecordKind::StudentEnrollment).unchanged += 1;
             continue;
         }
-        let student_present = student_source.get(&e.student_id).copied().flatten().is_some_and(|s| resolved.students.contains_key(s));
+        let student_present = student_source
+            .get(&e.student_id)
+            .copied()
+            .flatten()
+            .is_some_and(|s| resolved.students.contains_key(s));
         let dropped = full || deleted_enrollment(&e.source_id);
-        if dropped && student_present && !archived_classes.contains(&e.class_id) && !already_removed.contains(&key) {
-            let name = student_names.get(&e.student_id).cloned().unwrap_or_default();
+        if dropped
+            && student_present
+            && !archived_classes.contains(&e.class_id)
+            && !already_removed.contains(&key)
+        {
+            let name = student_names
+                .get(&e.student_id)
+                .cloned()
+                .unwrap_or_default();
             let sid = e.source_id.clone().unwrap_or_default();
-            abandon(plan, ctx, RecordKind::StudentEnrollment, e.student_id, Some(e.class_id), &sid, name, class_school.get(&e.class_id).copied(), AbandonAction::RemovedFromClass);
+            abandon(
+                plan,
+                ctx,
+                RecordKind::StudentEnrollment,
+                e.student_id,
+                Some(e.class_id),
+                &sid,
+                name,
+                class_school.get(&e.class_id).copied(),
+                AbandonAction::RemovedFromClass,
+            );
             plan.remove_class_students.push(key);
         }
     }
 
     // Teachers (R5.4, R5.2): removed from a class they no longer teach, or from all
     // classes when gone from the source. Archived classrooms keep their teachers.
-    let staff_source: HashMap<i64, Option<&str>> = state.staff.iter().map(|s| (s.id, s.source_id.as_deref())).collect();
-    let staff_names: HashMap<i64, String> = state.staff.iter().map(|s| (s.id, format!("{} {}", s.given_name, s.family_name))).collect();
+    let staff_source: HashMap<i64, Option<&str>> = state
+        .staff
+        .iter()
+        .map(|s| (s.id, s.source_id.as_deref()))
+        .collect();
+    let staff_names: HashMap<i64, String> = state
+        .staff
+        .iter()
+        .map(|s| (s.id, format!("{} {}", s.given_name, s.family_name)))
+        .collect();
     let desired: HashMap<(i64, i64), &str> = snap
         .teacher_enrollments
         .iter()
-        .filter_map(|e| Some(((*resolved.classes.get(&e.class_source_id)?, *resolved.staff.get(&e.user_source_id)?), e.source_id.as_str())))
+        .filter_map(|e| {
+            Some((
+                (
+                    *resolved.classes.get(&e.class_source_id)?,
+                    *resolved.staff.get(&e.user_source_id)?,
+                ),
+                e.source_id.as_str(),
+            ))
+        })
         .collect();
-    let stored: HashSet<(i64, i64)> = state.class_teachers.iter().map(|e| (e.class_id, e.staff_id)).collect();
+    let stored: HashSet<(i64, i64)> = state
+        .class_teachers
+        .iter()
+        .map(|e| (e.class_id, e.staff_id))
+        .collect();
     for (&(class_id, staff_id), sid) in desired.iter().filter(|(k, _)| !stored.contains(k)) {
         plan.add_class_teachers.push(ClassTeacher {
             class_id,
@@ -208,7 +379,12 @@ pub(super) fn enrollments(
             created_at: ctx.now,
         });
         plan.count(RecordKind::TeacherEnrollment).created += 1;
-        if abandonments.restore(plan, RecordKind::TeacherEnrollment, staff_id, Some(class_id)) {
+        if abandonments.restore(
+            plan,
+            RecordKind::TeacherEnrollment,
+            staff_id,
+            Some(class_id),
+        ) {
             plan.count(RecordKind::TeacherEnrollment).restored += 1;
         }
     }
@@ -224,7 +400,17 @@ pub(super) fn enrollments(
         if dropped && !archived_classes.contains(&e.class_id) {
             let name = staff_names.get(&e.staff_id).cloned().unwrap_or_default();
             let esid = e.source_id.clone().unwrap_or_default();
-            abandon(plan, ctx, RecordKind::TeacherEnrollment, e.staff_id, Some(e.class_id), &esid, name, class_school.get(&e.class_id).copied(), AbandonAction::RemovedFromClass);
+            abandon(
+                plan,
+                ctx,
+                RecordKind::TeacherEnrollment,
+                e.staff_id,
+                Some(e.class_id),
+                &esid,
+                name,
+                class_school.get(&e.class_id).copied(),
+                AbandonAction::RemovedFromClass,
+            );
             plan.remove_class_teachers.push(key);
         }
     }
@@ -247,9 +433,18 @@ pub(super) fn relationships(
     let desired: HashSet<(i64, i64)> = snap
         .links
         .iter()
-        .filter_map(|l| Some((*resolved.students.get(&l.student_source_id)?, *resolved.guardians.get(&l.guardian_source_id)?)))
+        .filter_map(|l| {
+            Some((
+                *resolved.students.get(&l.student_source_id)?,
+                *resolved.guardians.get(&l.guardian_source_id)?,
+            ))
+        })
         .collect();
-    let stored: HashSet<(i64, i64)> = state.links.iter().map(|l| (l.student_id, l.guardian_id)).collect();
+    let stored: HashSet<(i64, i64)> = state
+        .links
+        .iter()
+        .map(|l| (l.student_id, l.guardian_id))
+        .collect();
     for &(student_id, guardian_id) in desired.difference(&stored) {
         plan.add_links.push(FamilyLink {
             student_id,
@@ -259,13 +454,30 @@ pub(super) fn relationships(
             created_at: ctx.now,
         });
         plan.count(RecordKind::FamilyRelationship).created += 1;
-        if abandonments.restore(plan, RecordKind::FamilyRelationship, student_id, Some(guardian_id)) {
+        if abandonments.restore(
+            plan,
+            RecordKind::FamilyRelationship,
+            student_id,
+            Some(guardian_id),
+        ) {
             plan.count(RecordKind::FamilyRelationship).restored += 1;
         }
     }
-    let student_source: HashMap<i64, Option<&str>> = state.students.iter().map(|s| (s.id, s.source_id.as_deref())).collect();
-    let student_names: HashMap<i64, String> = state.students.iter().map(|s| (s.id, format!("{} {}", s.given_name, s.family_name))).collect();
-    let guardian_names: HashMap<i64, String> = state.guardians.iter().map(|g| (g.id, format!("{} {}", g.given_name, g.family_name))).collect();
+    let student_source: HashMap<i64, Option<&str>> = state
+        .students
+        .iter()
+        .map(|s| (s.id, s.source_id.as_deref()))
+        .collect();
+    let student_names: HashMap<i64, String> = state
+        .students
+        .iter()
+        .map(|s| (s.id, format!("{} {}", s.given_name, s.family_name)))
+        .collect();
+    let guardian_names: HashMap<i64, String> = state
+        .guardians
+        .iter()
+        .map(|g| (g.id, format!("{} {}", g.given_name, g.family_name)))
+        .collect();
     for l in state.links.iter().filter(|l| is_sis(&l.origin)) {
         let key = (l.student_id, l.guardian_id);
         if desired.contains(&key) {
@@ -274,13 +486,36 @@ pub(super) fn relationships(
         }
         let sid = student_source.get(&l.student_id).copied().flatten();
         let student_present = sid.is_some_and(|s| resolved.students.contains_key(s));
-        if student_present && snap.users == Coverage::Bulk && !abandonments.is_open(RecordKind::FamilyRelationship, l.student_id, Some(l.guardian_id)) {
+        if student_present
+            && snap.users == Coverage::Bulk
+            && !abandonments.is_open(
+                RecordKind::FamilyRelationship,
+                l.student_id,
+                Some(l.guardian_id),
+            )
+        {
             let name = format!(
                 "{} (guardian of {})",
-                guardian_names.get(&l.guardian_id).cloned().unwrap_or_default(),
-                student_names.get(&l.student_id).cloned().unwrap_or_default()
+                guardian_names
+                    .get(&l.guardian_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                student_names
+                    .get(&l.student_id)
+                    .cloned()
+                    .unwrap_or_default()
             );
-            abandon(plan, ctx, RecordKind::FamilyRelationship, l.student_id, Some(l.guardian_id), sid.unwrap_or_default(), name, None, AbandonAction::Disconnected);
+            abandon(
+                plan,
+                ctx,
+                RecordKind::FamilyRelationship,
+                l.student_id,
+                Some(l.guardian_id),
+                sid.unwrap_or_default(),
+                name,
+                None,
+                AbandonAction::Disconnected,
+            );
             plan.remove_links.push(key);
         }
     }

@@ -158,8 +158,17 @@ impl<'a> Abandonments<'a> {
     }
 
     /// Closes the open abandonment of this record, if any; true when one was closed.
-    fn restore(&mut self, plan: &mut Plan, kind: RecordKind, record_id: i64, related_id: Option<i64>) -> bool {
-        match self.open.remove(&(kind.as_str().to_owned(), record_id, related_id)) {
+    fn restore(
+        &mut self,
+        plan: &mut Plan,
+        kind: RecordKind,
+        record_id: i64,
+        related_id: Option<i64>,
+    ) -> bool {
+        match self
+            .open
+            .remove(&(kind.as_str().to_owned(), record_id, related_id))
+        {
             Some(row) => {
                 plan.restored.push(row.id);
                 true
@@ -170,7 +179,8 @@ impl<'a> Abandonments<'a> {
 
     /// Whether an abandonment of this record is already open (so it is not recorded twice).
     fn is_open(&self, kind: RecordKind, record_id: i64, related_id: Option<i64>) -> bool {
-        self.open.contains_key(&(kind.as_str().to_owned(), record_id, related_id))
+        self.open
+            .contains_key(&(kind.as_str().to_owned(), record_id, related_id))
     }
 }
 
@@ -220,7 +230,8 @@ pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContex
             severity: Severity::Info,
             record_kind: RecordKind::Student,
             code: "ATTRIBUTES_NOT_SYNCED".into(),
-            message: "this source does not carry student attributes; they were not synced (R2.6)".into(),
+            message: "this source does not carry student attributes; they were not synced (R2.6)"
+                .into(),
             at: Default::default(),
             source_id: String::new(),
             field: String::new(),
@@ -229,12 +240,50 @@ pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContex
 
     let mut resolved = Resolved::default();
     places::schools(state, snapshot, ctx, &mut plan, &mut resolved);
-    places::classes(state, snapshot, ctx, &mut plan, &mut resolved, &mut abandonments);
-    people::students(state, snapshot, policy, ctx, &mut plan, &mut resolved, &mut abandonments);
+    places::classes(
+        state,
+        snapshot,
+        ctx,
+        &mut plan,
+        &mut resolved,
+        &mut abandonments,
+    );
+    people::students(
+        state,
+        snapshot,
+        policy,
+        ctx,
+        &mut plan,
+        &mut resolved,
+        &mut abandonments,
+    );
     people::accounts(state, snapshot, policy, ctx, &mut plan, &mut resolved);
-    links::school_memberships(state, snapshot, policy, ctx, &mut plan, &resolved, &mut abandonments);
-    links::enrollments(state, snapshot, policy, ctx, &mut plan, &resolved, &mut abandonments);
-    links::relationships(state, snapshot, ctx, &mut plan, &resolved, &mut abandonments);
+    links::school_memberships(
+        state,
+        snapshot,
+        policy,
+        ctx,
+        &mut plan,
+        &resolved,
+        &mut abandonments,
+    );
+    links::enrollments(
+        state,
+        snapshot,
+        policy,
+        ctx,
+        &mut plan,
+        &resolved,
+        &mut abandonments,
+    );
+    links::relationships(
+        state,
+        snapshot,
+        ctx,
+        &mut plan,
+        &resolved,
+        &mut abandonments,
+    );
     plan.safety_block = safety::check(state, &plan, policy);
     plan
 }

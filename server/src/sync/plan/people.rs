@@ -4,8 +4,10 @@
 
 use super::credentials::{Checked, Holder, Registry};
 use super::places::gone;
-use super::{abandon, Abandonments, Plan, Policy, Resolved, RunContext};
-use crate::domain::{new_id, normalize_email, AbandonAction, FamilyPolicy, Origin, PhoneKind, RecordKind, Severity};
+use super::{Abandonments, Plan, Policy, Resolved, RunContext, abandon};
+use crate::domain::{
+    AbandonAction, FamilyPolicy, Origin, PhoneKind, RecordKind, Severity, new_id, normalize_email,
+};
 use crate::store::models::{Guardian, Staff, Student};
 use crate::sync::snapshot::{Issue, SnapGuardian, SnapStaff, Snapshot};
 use crate::sync::state::State;
@@ -24,7 +26,10 @@ fn associations<'a, T>(
     email: impl Fn(&T) -> &str,
 ) -> HashMap<&'a str, &'a T> {
     let mut manual: HashMap<String, Vec<&T>> = HashMap::new();
-    for row in stored.iter().filter(|r| origin(r) == Origin::Manual.as_str()) {
+    for row in stored
+        .iter()
+        .filter(|r| origin(r) == Origin::Manual.as_str())
+    {
         let e = normalize_email(email(row));
         if !e.is_empty() {
             manual.entry(e).or_default().push(row);
@@ -39,10 +44,12 @@ fn associations<'a, T>(
     }
     by_email
         .into_iter()
-        .filter_map(|(e, sids)| match (sids.as_slice(), manual.get(&e).map(Vec::as_slice)) {
-            ([sid], Some([row])) => Some((*sid, *row)),
-            _ => None,
-        })
+        .filter_map(
+            |(e, sids)| match (sids.as_slice(), manual.get(&e).map(Vec::as_slice)) {
+                ([sid], Some([row])) => Some((*sid, *row)),
+                _ => None,
+            },
+        )
         .collect()
 }
 
@@ -67,12 +74,18 @@ pub(super) fn students(
         .collect();
     let associated = associations(
         &state.students,
-        snap.students.iter().filter(|s| !stored.contains_key(s.source_id.as_str())).map(|s| (s.source_id.as_str(), s.email.as_str())),
+        snap.students
+            .iter()
+            .filter(|s| !stored.contains_key(s.source_id.as_str()))
+            .map(|s| (s.source_id.as_str(), s.email.as_str())),
         |s| &s.origin,
         |s| &s.email,
     );
     for src in &snap.students {
-        let existing = stored.get(src.source_id.as_str()).or(associated.get(src.source_id.as_str())).copied();
+        let existing = stored
+            .get(src.source_id.as_str())
+            .or(associated.get(src.source_id.as_str()))
+            .copied();
         let attributes = match (snap.attributes_supported, existing) {
             (true, _) => serde_json::to_string(&src.attributes).unwrap_or_else(|_| "{}".into()),
             (false, Some(row)) => row.attributes.clone(),
@@ -138,10 +151,15 @@ pub(super) fn students(
     if policy.family_policy != FamilyPolicy::Soft {
         return; // EXTREME removes memberships instead: see links::school_memberships.
     }
-    let first_school: HashMap<i64, i64> = state.school_students.iter().map(|m| (m.student_id, m.school_id)).collect();
+    let first_school: HashMap<i64, i64> = state
+        .school_students
+        .iter()
+        .map(|m| (m.student_id, m.school_id))
+        .collect();
     for (sid, row) in stored {
         let present = resolved.students.contains_key(sid);
-        if row.archived_at.is_none() && gone(snap.users, present, snap.deleted.users.contains(sid)) {
+        if row.archived_at.is_none() && gone(snap.users, present, snap.deleted.users.contains(sid))
+        {
             // R6.1: the student is archived; enrollments and family links stay.
             abandon(
                 plan,
@@ -231,29 +249,51 @@ pub(super) fn accounts(
         .collect();
     let assoc_g = associations(
         &state.guardians,
-        snap.guardians.iter().filter(|g| !stored_g.contains_key(g.source_id.as_str())).map(|g| (g.source_id.as_str(), g.email.as_str())),
+        snap.guardians
+            .iter()
+            .filter(|g| !stored_g.contains_key(g.source_id.as_str()))
+            .map(|g| (g.source_id.as_str(), g.email.as_str())),
         |g| &g.origin,
         |g| &g.email,
     );
     let assoc_s = associations(
         &state.staff,
-        snap.staff.iter().filter(|s| !stored_s.contains_key(s.source_id.as_str())).map(|s| (s.source_id.as_str(), s.email.as_str())),
+        snap.staff
+            .iter()
+            .filter(|s| !stored_s.contains_key(s.source_id.as_str()))
+            .map(|s| (s.source_id.as_str(), s.email.as_str())),
         |s| &s.origin,
         |s| &s.email,
     );
     let guardian_rows: Vec<Option<&Guardian>> = snap
         .guardians
         .iter()
-        .map(|g| stored_g.get(g.source_id.as_str()).or(assoc_g.get(g.source_id.as_str())).copied())
+        .map(|g| {
+            stored_g
+                .get(g.source_id.as_str())
+                .or(assoc_g.get(g.source_id.as_str()))
+                .copied()
+        })
         .collect();
     let staff_rows: Vec<Option<&Staff>> = snap
         .staff
         .iter()
-        .map(|s| stored_s.get(s.source_id.as_str()).or(assoc_s.get(s.source_id.as_str())).copied())
+        .map(|s| {
+            stored_s
+                .get(s.source_id.as_str())
+                .or(assoc_s.get(s.source_id.as_str()))
+                .copied()
+        })
         .collect();
 
     let region = policy.phone_region.as_str();
-    let check = |kind, source_id, at, email: &str, sms: &str, home: &str, stored: Option<(i64, Contact, bool)>| {
+    let check = |kind,
+                 source_id,
+                 at,
+                 email: &str,
+                 sms: &str,
+                 home: &str,
+                 stored: Option<(i64, Contact, bool)>| {
         let (stored_id, stored, active) = match stored {
             Some((id, c, active)) => (Some(id), Some(c), active),
             None => (None, None, false),
@@ -275,8 +315,25 @@ pub(super) fn accounts(
         .iter()
         .zip(&guardian_rows)
         .map(|(g, row)| {
-            check(RecordKind::Guardian, g.source_id.as_str(), &g.at, &g.email, &g.sms_number, &g.home_phone,
-                row.map(|r| (r.id, Contact { email: r.email.clone(), sms_number: r.sms_number.clone(), home_phone: r.home_phone.clone() }, r.activated_at.is_some())))
+            check(
+                RecordKind::Guardian,
+                g.source_id.as_str(),
+                &g.at,
+                &g.email,
+                &g.sms_number,
+                &g.home_phone,
+                row.map(|r| {
+                    (
+                        r.id,
+                        Contact {
+                            email: r.email.clone(),
+                            sms_number: r.sms_number.clone(),
+                            home_phone: r.home_phone.clone(),
+                        },
+                        r.activated_at.is_some(),
+                    )
+                }),
+            )
         })
         .collect();
     let staff: Vec<Candidate> = snap
@@ -284,15 +341,36 @@ pub(super) fn accounts(
         .iter()
         .zip(&staff_rows)
         .map(|(s, row)| {
-            check(RecordKind::Staff, s.source_id.as_str(), &s.at, &s.email, &s.sms_number, &s.home_phone,
-                row.map(|r| (r.id, Contact { email: r.email.clone(), sms_number: r.sms_number.clone(), home_phone: r.home_phone.clone() }, r.activated_at.is_some())))
+            check(
+                RecordKind::Staff,
+                s.source_id.as_str(),
+                &s.at,
+                &s.email,
+                &s.sms_number,
+                &s.home_phone,
+                row.map(|r| {
+                    (
+                        r.id,
+                        Contact {
+                            email: r.email.clone(),
+                            sms_number: r.sms_number.clone(),
+                            home_phone: r.home_phone.clone(),
+                        },
+                        r.activated_at.is_some(),
+                    )
+                }),
+            )
         })
         .collect();
 
     // Every account holder's effective credentials, source and stored (R3.1).
     let mut registry = Registry::default();
     for (i, c) in guardians.iter().chain(staff.iter()).enumerate() {
-        let index = if i < guardians.len() { i } else { i - guardians.len() };
+        let index = if i < guardians.len() {
+            i
+        } else {
+            i - guardians.len()
+        };
         let holder = c.holder(index);
         match (&c.stored, c.updatable) {
             (Some(stored), false) => {
@@ -309,7 +387,11 @@ pub(super) fn accounts(
             }
         }
     }
-    let matched: std::collections::HashSet<i64> = guardians.iter().chain(staff.iter()).filter_map(|c| c.stored_id).collect();
+    let matched: std::collections::HashSet<i64> = guardians
+        .iter()
+        .chain(staff.iter())
+        .filter_map(|c| c.stored_id)
+        .collect();
     for g in state.guardians.iter().filter(|g| !matched.contains(&g.id)) {
         registry.add_email(&g.email, Holder::Stored(g.id));
         registry.add_phone(&g.sms_number, Holder::Stored(g.id));
@@ -334,17 +416,31 @@ pub(super) fn accounts(
 /// credential (skipped, R3.1). Unusable credentials are left out with a warning; for a
 /// stored record the stored value stays instead, so a shared or mistyped number in the
 /// source never wipes a working one.
-fn resolve_contact(c: &Candidate, registry: &Registry, require_unique: bool, plan: &mut Plan) -> Option<Contact> {
+fn resolve_contact(
+    c: &Candidate,
+    registry: &Registry,
+    require_unique: bool,
+    plan: &mut Plan,
+) -> Option<Contact> {
     if let (Some(stored), false) = (&c.stored, c.updatable) {
         return Some(stored.clone());
     }
-    let keep = |pick: fn(&Contact) -> &String| c.stored.as_ref().map(|s| pick(s).clone()).unwrap_or_default();
+    let keep = |pick: fn(&Contact) -> &String| {
+        c.stored
+            .as_ref()
+            .map(|s| pick(s).clone())
+            .unwrap_or_default()
+    };
     let mut problems: Vec<(&str, &str, String)> = Vec::new();
     let email = match &c.email {
         Checked::Empty => Some(String::new()),
         Checked::Valid(e) if !require_unique || registry.email_is_unique(e) => Some(e.clone()),
         Checked::Valid(e) => {
-            problems.push(("DUPLICATE_EMAIL", "email", format!("email `{e}` is held by another guardian or staff member")));
+            problems.push((
+                "DUPLICATE_EMAIL",
+                "email",
+                format!("email `{e}` is held by another guardian or staff member"),
+            ));
             None
         }
         Checked::Invalid(why) => {
@@ -356,7 +452,11 @@ fn resolve_contact(c: &Candidate, registry: &Registry, require_unique: bool, pla
         Checked::Empty => Some(String::new()),
         Checked::Valid(p) if !require_unique || registry.phone_is_unique(p) => Some(p.clone()),
         Checked::Valid(p) => {
-            problems.push(("DUPLICATE_PHONE", "sms", format!("SMS number `{p}` is held by another guardian or staff member")));
+            problems.push((
+                "DUPLICATE_PHONE",
+                "sms",
+                format!("SMS number `{p}` is held by another guardian or staff member"),
+            ));
             None
         }
         Checked::Invalid(why) => {
@@ -372,13 +472,18 @@ fn resolve_contact(c: &Candidate, registry: &Registry, require_unique: bool, pla
             None
         }
     };
-    let reachable = email.as_deref().is_some_and(|e| !e.is_empty()) || sms.as_deref().is_some_and(|p| !p.is_empty());
+    let reachable = email.as_deref().is_some_and(|e| !e.is_empty())
+        || sms.as_deref().is_some_and(|p| !p.is_empty());
     if c.kind == RecordKind::Guardian && c.stored.is_none() && !reachable {
         let (code, field, reason) = problems
             .iter()
             .find(|(_, field, _)| *field != "phone")
             .cloned()
-            .unwrap_or(("NO_CONTACT", "", "no email and no SMS-capable phone number".into()));
+            .unwrap_or((
+                "NO_CONTACT",
+                "",
+                "no email and no SMS-capable phone number".into(),
+            ));
         plan.count(RecordKind::Guardian).skipped += 1;
         plan.issues.push(Issue {
             severity: Severity::Error,
@@ -401,7 +506,14 @@ fn resolve_contact(c: &Candidate, registry: &Registry, require_unique: bool, pla
     })
 }
 
-fn plan_guardian(src: &SnapGuardian, row: Option<&Guardian>, cand: &Candidate, registry: &Registry, ctx: &RunContext, plan: &mut Plan) -> Option<i64> {
+fn plan_guardian(
+    src: &SnapGuardian,
+    row: Option<&Guardian>,
+    cand: &Candidate,
+    registry: &Registry,
+    ctx: &RunContext,
+    plan: &mut Plan,
+) -> Option<i64> {
     let contact = resolve_contact(cand, registry, true, plan)?;
     Some(match row {
         Some(row) => {
@@ -421,7 +533,10 @@ fn plan_guardian(src: &SnapGuardian, row: Option<&Guardian>, cand: &Candidate, r
                 count.unchanged += 1;
             } else {
                 count.updated += 1;
-                plan.guardians.push(Guardian { updated_at: ctx.now, ..next });
+                plan.guardians.push(Guardian {
+                    updated_at: ctx.now,
+                    ..next
+                });
             }
             row.id
         }
@@ -450,7 +565,14 @@ fn plan_guardian(src: &SnapGuardian, row: Option<&Guardian>, cand: &Candidate, r
     })
 }
 
-fn plan_staff(src: &SnapStaff, row: Option<&Staff>, cand: &Candidate, registry: &Registry, ctx: &RunContext, plan: &mut Plan) -> i64 {
+fn plan_staff(
+    src: &SnapStaff,
+    row: Option<&Staff>,
+    cand: &Candidate,
+    registry: &Registry,
+    ctx: &RunContext,
+    plan: &mut Plan,
+) -> i64 {
     let contact = resolve_contact(cand, registry, false, plan).unwrap_or(Contact {
         email: String::new(),
         sms_number: String::new(),
@@ -475,7 +597,10 @@ fn plan_staff(src: &SnapStaff, row: Option<&Staff>, cand: &Candidate, registry: 
                 count.unchanged += 1;
             } else {
                 count.updated += 1;
-                plan.staff.push(Staff { updated_at: ctx.now, ..next });
+                plan.staff.push(Staff {
+                    updated_at: ctx.now,
+                    ..next
+                });
             }
             row.id
         }

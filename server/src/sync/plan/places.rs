@@ -1,7 +1,7 @@
 //! Schools and classes (R2.4, R4.4, R5.3, R5.7).
 
-use super::{abandon, Abandonments, Plan, Resolved, RunContext};
-use crate::domain::{new_id, AbandonAction, Origin, RecordKind};
+use super::{Abandonments, Plan, Resolved, RunContext, abandon};
+use crate::domain::{AbandonAction, Origin, RecordKind, new_id};
 use crate::store::models::{Class, School};
 use crate::sync::snapshot::{Coverage, Snapshot};
 use crate::sync::state::State;
@@ -13,7 +13,11 @@ pub(super) fn gone(coverage: Coverage, present: bool, deleted: bool) -> bool {
     !present && (deleted || coverage == Coverage::Bulk)
 }
 
-fn sis_by_source<'a, T>(rows: &'a [T], origin: impl Fn(&T) -> &str, sid: impl Fn(&T) -> Option<&str>) -> HashMap<&'a str, &'a T> {
+fn sis_by_source<'a, T>(
+    rows: &'a [T],
+    origin: impl Fn(&T) -> &str,
+    sid: impl Fn(&T) -> Option<&str>,
+) -> HashMap<&'a str, &'a T> {
     rows.iter()
         .filter(|r| origin(r) == Origin::Sis.as_str())
         .filter_map(|r| sid(r).map(|s| (s, r)))
@@ -23,7 +27,13 @@ fn sis_by_source<'a, T>(rows: &'a [T], origin: impl Fn(&T) -> &str, sid: impl Fn
 /// Schools are created and renamed from the source. A school missing from the source is
 /// left as it is: the rules abandon people and classes, never a whole school, so a
 /// truncated export cannot empty one.
-pub(super) fn schools(state: &State, snap: &Snapshot, ctx: &RunContext, plan: &mut Plan, resolved: &mut Resolved) {
+pub(super) fn schools(
+    state: &State,
+    snap: &Snapshot,
+    ctx: &RunContext,
+    plan: &mut Plan,
+    resolved: &mut Resolved,
+) {
     let stored = sis_by_source(&state.schools, |s| &s.origin, |s| s.source_id.as_deref());
     for s in &state.schools {
         if let Some(sid) = &s.source_id {
@@ -85,7 +95,10 @@ pub(super) fn classes(
         let row = match stored.get(src.source_id.as_str()) {
             Some(row) => {
                 let restored = row.archived_at.is_some();
-                let changed = row.name != src.name || row.grades != grades || row.sis_id != src.sis_id || row.school_id != school_id;
+                let changed = row.name != src.name
+                    || row.grades != grades
+                    || row.sis_id != src.sis_id
+                    || row.school_id != school_id;
                 let count = plan.count(RecordKind::Class);
                 if restored {
                     count.restored += 1;
@@ -132,8 +145,24 @@ pub(super) fn classes(
     }
     for (sid, row) in stored {
         let present = resolved.classes.contains_key(sid);
-        if row.archived_at.is_none() && gone(snap.class_coverage, present, snap.deleted.classes.contains(sid)) {
-            abandon(plan, ctx, RecordKind::Class, row.id, None, sid, row.name.clone(), Some(row.school_id), AbandonAction::Archived);
+        if row.archived_at.is_none()
+            && gone(
+                snap.class_coverage,
+                present,
+                snap.deleted.classes.contains(sid),
+            )
+        {
+            abandon(
+                plan,
+                ctx,
+                RecordKind::Class,
+                row.id,
+                None,
+                sid,
+                row.name.clone(),
+                Some(row.school_id),
+                AbandonAction::Archived,
+            );
             plan.classes.push(Class {
                 archived_at: Some(ctx.now),
                 updated_at: ctx.now,

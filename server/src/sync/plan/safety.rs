@@ -23,12 +23,46 @@ fn sis(origin: &str) -> bool {
 fn stored_counts(state: &State) -> Vec<(RecordKind, i64)> {
     let n = |it: usize| it as i64;
     vec![
-        (RecordKind::Student, n(state.students.iter().filter(|s| sis(&s.origin) && s.archived_at.is_none()).count())),
-        (RecordKind::Staff, n(state.school_staff.iter().filter(|m| sis(&m.origin)).count())),
-        (RecordKind::Class, n(state.classes.iter().filter(|c| sis(&c.origin) && c.archived_at.is_none()).count())),
-        (RecordKind::StudentEnrollment, n(state.class_students.iter().filter(|e| sis(&e.origin)).count())),
-        (RecordKind::TeacherEnrollment, n(state.class_teachers.iter().filter(|e| sis(&e.origin)).count())),
-        (RecordKind::FamilyRelationship, n(state.links.iter().filter(|l| sis(&l.origin)).count())),
+        (
+            RecordKind::Student,
+            n(state
+                .students
+                .iter()
+                .filter(|s| sis(&s.origin) && s.archived_at.is_none())
+                .count()),
+        ),
+        (
+            RecordKind::Staff,
+            n(state.school_staff.iter().filter(|m| sis(&m.origin)).count()),
+        ),
+        (
+            RecordKind::Class,
+            n(state
+                .classes
+                .iter()
+                .filter(|c| sis(&c.origin) && c.archived_at.is_none())
+                .count()),
+        ),
+        (
+            RecordKind::StudentEnrollment,
+            n(state
+                .class_students
+                .iter()
+                .filter(|e| sis(&e.origin))
+                .count()),
+        ),
+        (
+            RecordKind::TeacherEnrollment,
+            n(state
+                .class_teachers
+                .iter()
+                .filter(|e| sis(&e.origin))
+                .count()),
+        ),
+        (
+            RecordKind::FamilyRelationship,
+            n(state.links.iter().filter(|l| sis(&l.origin)).count()),
+        ),
     ]
 }
 
@@ -45,15 +79,26 @@ pub fn check(state: &State, plan: &Plan, policy: &Policy) -> Option<SafetyBlock>
         // Students and staff are counted once per person, not per school left.
         let abandoned = match kind {
             RecordKind::Student => {
-                let mut ids: Vec<i64> = plan.abandoned.iter().filter(|a| a.record_kind == kind.as_str()).map(|a| a.record_id).collect();
+                let mut ids: Vec<i64> = plan
+                    .abandoned
+                    .iter()
+                    .filter(|a| a.record_kind == kind.as_str())
+                    .map(|a| a.record_id)
+                    .collect();
                 ids.sort_unstable();
                 ids.dedup();
                 ids.len() as i64
             }
-            _ => plan.abandoned.iter().filter(|a| a.record_kind == kind.as_str()).count() as i64,
+            _ => plan
+                .abandoned
+                .iter()
+                .filter(|a| a.record_kind == kind.as_str())
+                .count() as i64,
         };
         let percent = abandoned as f64 * 100.0 / stored as f64;
-        if percent > f64::from(policy.threshold_percent) && worst.as_ref().is_none_or(|w| percent > w.abandon_percent) {
+        if percent > f64::from(policy.threshold_percent)
+            && worst.as_ref().is_none_or(|w| percent > w.abandon_percent)
+        {
             worst = Some(SafetyBlock {
                 record_kind: kind,
                 threshold_percent: policy.threshold_percent,
