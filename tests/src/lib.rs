@@ -377,8 +377,7 @@ pub async fn id_of(store: &Store, table: &str, source_id: &str) -> String {
         DbConn::Sqlite(c) => diesel::sql_query(&sql).load(&mut **c).await,
     }
     .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    rows.iter()
-        .next()
+    <[IdRow]>::first(&rows)
         .map(|r| r.id.to_string())
         .unwrap_or_else(|| panic!("no {table} row with source id {source_id}"))
 }

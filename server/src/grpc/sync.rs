@@ -465,9 +465,11 @@ impl SyncService for SyncApi {
                 Ok(pb::RestoredFilter::Restored) => Some(true),
                 Ok(pb::RestoredFilter::NotRestored) => Some(false),
                 Err(_) => {
-                    return Err(
-                        Error::invalid("restored", format!("unknown value {}", r.restored)).into(),
-                    );
+                    return Err(Error::invalid(
+                        "restored",
+                        format!("unknown value {}", r.restored),
+                    )
+                    .into());
                 }
             },
         };

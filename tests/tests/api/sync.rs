@@ -774,7 +774,7 @@ async fn r7_2_a_run_over_the_threshold_is_blocked_until_overridden() {
     truncated.remove_user("stu-bart").remove_user("stu-lisa");
     let blocked = server.sync_roster(&district, &truncated).await;
     assert_eq!(blocked.state, pb::SyncState::Blocked as i32);
-    let block = blocked.safety_block.clone().expect("safety block");
+    let block = blocked.safety_block.expect("safety block");
     assert_eq!(block.threshold_percent, 20);
     assert!(block.abandon_percent > 20.0, "{block:?}");
     let sch1 = school_id(&server, "sch-1").await;

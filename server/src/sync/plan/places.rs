@@ -13,11 +13,11 @@ pub(super) fn gone(coverage: Coverage, present: bool, deleted: bool) -> bool {
     !present && (deleted || coverage == Coverage::Bulk)
 }
 
-fn sis_by_source<'a, T>(
-    rows: &'a [T],
+fn sis_by_source<T>(
+    rows: &[T],
     origin: impl Fn(&T) -> &str,
     sid: impl Fn(&T) -> Option<&str>,
-) -> HashMap<&'a str, &'a T> {
+) -> HashMap<&str, &T> {
     rows.iter()
         .filter(|r| origin(r) == Origin::Sis.as_str())
         .filter_map(|r| sid(r).map(|s| (s, r)))
