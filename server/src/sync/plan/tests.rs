@@ -1,1 +1,285 @@
+//! The rules, one scenario each, on the pure planner: no database, no clock.
 
+use super::*;
+use crate::domain::{FamilyPolicy, Origin, StaffRole};
+use crate::sync::snapshot::*;
+use chrono::NaiveDate;
+
+fn now() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 28).unwrap().and_hms_opt(12, 0, 0).unwrap()
+}
+
+fn ctx() -> RunContext {
+    RunContext { district_id: 1, run_id: 99, now: now() }
+}
+
+fn policy() -> Policy {
+    Policy {
+        update_active_users: false,
+        family_policy: FamilyPolicy::Soft,
+        threshold_percent: 100,
+        phone_region: "US".into(),
+        override_threshold: false,
+    }
+}
+
+fn at() -> SourceRef {
+    SourceRef::csv("users.csv", 2)
+}
+
+fn snap_student(sid: &str) -> SnapStudent {
+    SnapStudent {
+        source_id: sid.into(),
+        sis_id: String::new(),
+        given_name: "S".into(),
+        family_name: sid.into(),
+        email: String::new(),
+        grade: "04".into(),
+        school_source_ids: vec!["sch".into()],
+        attributes: Default::default(),
+        at: at(),
+    }
+}
+
+fn snap_guardian(sid: &str, email: &str, sms: &str) -> SnapGuardian {
+    SnapGuardian {
+        source_id: sid.into(),
+        sis_id: String::new(),
+        given_name: "G".into(),
+        family_name: sid.into(),
+        email: email.into(),
+        sms_number: sms.into(),
+        home_phone: String::new(),
+        language: String::new(),
+        at: at(),
+    }
+}
+
+fn snap_staff(sid: &str, role: StaffRole) -> SnapStaff {
+    SnapStaff {
+        source_id: sid.into(),
+        sis_id: String::new(),
+        given_name: "T".into(),
+        family_name: sid.into(),
+        email: format!("{sid}@school.org"),
+        sms_number: String::new(),
+        home_phone: String::new(),
+        language: String::new(),
+        role,
+        school_source_ids: vec!["sch".into()],
+        at: at(),
+    }
+}
+
+fn snapshot() -> Snapshot {
+    Snapshot {
+        schools: vec![SnapSchool { source_id: "sch".into(), sis_id: String::new(), name: "School".into(), at: at() }],
+        attributes_supported: true,
+        ..Default::default()
+    }
+}
+
+fn link(student: &str, guardian: &str) -> SnapLink {
+    SnapLink { student_source_id: student.into(), guardian_source_id: guardian.into() }
+}
+
+/// The state a first sync of `snap` leaves behind (its plan, applied in memory).
+fn synced(snap: &Snapshot) -> State {
+    let p = plan(&State::default(), snap, &policy(), &ctx());
+    State {
+        schools: p.schools,
+        students: p.students,
+        guardians: p.guardians,
+        staff: p.staff,
+        classes: p.classes,
+        school_students: p.add_school_students,
+        school_staff: p.add_school_staff,
+        class_students: p.add_class_students,
+        class_teachers: p.add_class_teachers,
+        links: p.add_links,
+        open_abandonments: p.abandoned,
+    }
+}
+
+fn family() -> Snapshot {
+    let mut s = snapshot();
+    s.students = vec![snap_student("kid"), snap_student("other")];
+    s.guardians = vec![snap_guardian("mum", "mum@example.org", ""), snap_guardian("dad", "dad@example.org", "")];
+    s.links = vec![link("kid", "mum"), link("kid", "dad"), link("other", "mum")];
+    s.staff = vec![snap_staff("teach", StaffRole::Teacher)];
+    s
+}
+
+#[test]
+fn r7_4_planning_the_same_source_twice_changes_nothing() {
+    let snap = family();
+    let state = synced(&snap);
+    let again = plan(&state, &snap, &policy(), &ctx());
+    assert!(again.is_empty(), "{again:?}");
+    assert_eq!(again.counts[&RecordKind::Student].unchanged, 2);
+}
+
+#[test]
+fn r3_1_a_shared_phone_is_left_out_and_a_guardian_with_nothing_else_is_skipped() {
+    let mut snap = snapshot();
+    snap.students = vec![snap_student("kid")];
+    snap.guardians = vec![
+        snap_guardian("a", "a@example.org", "603 555 0142"),
+        snap_guardian("b", "", "(603) 555-0142"),
+        snap_guardian("c", "", ""),
+    ];
+    let p = plan(&State::default(), &snap, &policy(), &ctx());
+    assert_eq!(p.guardians.len(), 1);
+    assert_eq!(p.guardians[0].sms_number, "", "shared number left out");
+    assert_eq!(p.guardians[0].email, "a@example.org");
+    let codes: Vec<(&str, &str, Severity)> = p.issues.iter().map(|i| (i.source_id.as_str(), i.code.as_str(), i.severity)).collect();
+    assert!(codes.contains(&("a", "DUPLICATE_PHONE", Severity::Warning)), "{codes:?}");
+    assert!(codes.contains(&("b", "DUPLICATE_PHONE", Severity::Error)), "{codes:?}");
+    assert!(codes.contains(&("c", "NO_CONTACT", Severity::Error)), "{codes:?}");
+    assert_eq!(p.counts[&RecordKind::Guardian].skipped, 2);
+}
+
+#[test]
+fn r3_1_a_stored_staff_email_makes_a_guardian_email_shared() {
+    let mut snap = family();
+    snap.guardians.push(snap_guardian("alias", "TEACH@school.org ", ""));
+    snap.links.push(link("kid", "alias"));
+    let p = plan(&synced(&family()), &snap, &policy(), &ctx());
+    assert!(p.issues.iter().any(|i| i.source_id == "alias" && i.code == "DUPLICATE_EMAIL"));
+    assert!(p.add_links.is_empty(), "a skipped guardian gets no link");
+}
+
+#[test]
+fn r1_4_a_manual_guardian_with_a_unique_email_is_associated() {
+    let mut state = State::default();
+    let manual = Guardian {
+        id: 7,
+        district_id: 1,
+        source_id: None,
+        sis_id: String::new(),
+        given_name: "Mum".into(),
+        family_name: "Manual".into(),
+        email: "Mum@Example.org".into(),
+        sms_number: String::new(),
+        home_phone: String::new(),
+        language: "fr".into(),
+        origin: Origin::Manual.as_str().into(),
+        activated_at: None,
+        created_at: now(),
+        updated_at: now(),
+    };
+    state.guardians.push(manual.clone());
+    let p = plan(&state, &family(), &policy(), &ctx());
+    let mum = p.guardians.iter().find(|g| g.source_id.as_deref() == Some("mum")).unwrap();
+    assert_eq!(mum.id, 7);
+    assert_eq!(mum.origin, "sis");
+    assert_eq!(mum.language, "fr", "kept: language is not a synced field");
+
+    // Two manual guardians with that email: not unique, so no association (R1.4).
+    state.guardians.push(Guardian { id: 8, ..manual });
+    let p = plan(&state, &family(), &policy(), &ctx());
+    assert!(p.guardians.iter().all(|g| g.id != 7 && g.id != 8));
+}
+
+#[test]
+fn r4_3_the_role_is_never_updated_and_r4_6_active_contact_stays_when_off() {
+    let snap = family();
+    let mut state = synced(&snap);
+    state.guardians.iter_mut().for_each(|g| g.activated_at = Some(now()));
+    let mut changed = snap.clone();
+    changed.staff[0].role = StaffRole::Admin;
+    changed.guardians[0].email = "new@example.org".into();
+    changed.guardians[0].given_name = "Renamed".into();
+    let p = plan(&state, &changed, &policy(), &ctx());
+    assert!(p.staff.is_empty(), "role change alone is no update");
+    let mum = &p.guardians[0];
+    assert_eq!((mum.given_name.as_str(), mum.email.as_str()), ("Renamed", "mum@example.org"));
+
+    let on = Policy { update_active_users: true, ..policy() };
+    let p = plan(&state, &changed, &on, &ctx());
+    assert_eq!(p.guardians[0].email, "new@example.org");
+}
+
+#[test]
+fn r5_1_a_guardian_no_longer_listed_is_disconnected_only_while_the_student_stays() {
+    let snap = family();
+    let state = synced(&snap);
+    let mut next = snap.clone();
+    next.links.retain(|l| l.guardian_source_id != "dad");
+    let p = plan(&state, &next, &policy(), &ctx());
+    assert_eq!(p.remove_links.len(), 1);
+    assert_eq!(p.abandoned[0].action, "disconnected");
+
+    // The student left too: an abandoned family keeps its links (R6).
+    let mut gone = snap.clone();
+    gone.students.retain(|s| s.source_id != "kid");
+    gone.links.retain(|l| l.student_source_id != "kid");
+    gone.guardians.retain(|g| g.source_id != "dad");
+    let p = plan(&state, &gone, &policy(), &ctx());
+    assert!(p.remove_links.is_empty());
+    assert_eq!(p.students.iter().filter(|s| s.archived_at.is_some()).count(), 1, "R6.1 SOFT archives");
+}
+
+#[test]
+fn r6_2_extreme_removes_the_student_from_school_and_classes() {
+    let mut snap = family();
+    snap.classes = vec![SnapClass { source_id: "c".into(), sis_id: String::new(), name: "C".into(), grades: vec![], school_source_id: "sch".into(), at: at() }];
+    snap.student_enrollments = vec![SnapEnrollment { source_id: "e".into(), class_source_id: "c".into(), user_source_id: "kid".into(), at: at() }];
+    let state = synced(&snap);
+    let mut gone = snap.clone();
+    gone.students.retain(|s| s.source_id != "kid");
+    gone.student_enrollments.clear();
+    let extreme = Policy { family_policy: FamilyPolicy::Extreme, ..policy() };
+    let p = plan(&state, &gone, &extreme, &ctx());
+    assert_eq!(p.remove_school_students.len(), 1);
+    assert_eq!(p.remove_class_students.len(), 1);
+    assert!(p.students.iter().all(|s| s.archived_at.is_none()), "not archived under EXTREME");
+    let soft = plan(&state, &gone, &policy(), &ctx());
+    assert!(soft.remove_class_students.is_empty(), "SOFT keeps the enrollments");
+}
+
+#[test]
+fn r7_2_more_than_the_threshold_blocks_unless_overridden() {
+    let snap = family();
+    let state = synced(&snap);
+    let mut next = snap.clone();
+    next.students.truncate(1);
+    let strict = Policy { threshold_percent: 20, ..policy() };
+    let block = plan(&state, &next, &strict, &ctx()).safety_block.expect("blocked");
+    assert_eq!((block.record_kind, block.abandon_count, block.stored_count), (RecordKind::Student, 1, 2));
+    let overridden = Policy { override_threshold: true, ..strict };
+    assert!(plan(&state, &next, &overridden, &ctx()).safety_block.is_none());
+}
+
+#[test]
+fn r8_1_a_delta_source_abandons_only_what_it_marks_deleted() {
+    let snap = family();
+    let state = synced(&snap);
+    let mut delta = snapshot();
+    delta.users = Coverage::Delta;
+    delta.deleted.users.insert("other".into());
+    let p = plan(&state, &delta, &policy(), &ctx());
+    let archived: Vec<&str> = p.students.iter().filter(|s| s.archived_at.is_some()).filter_map(|s| s.source_id.as_deref()).collect();
+    assert_eq!(archived, ["other"]);
+    assert!(p.remove_links.is_empty());
+}
+
+#[test]
+fn r5_7_a_returning_student_is_restored_and_its_abandonment_closed() {
+    let snap = family();
+    let mut state = synced(&snap);
+    let mut gone = snap.clone();
+    gone.students.retain(|s| s.source_id != "other");
+    gone.links.retain(|l| l.student_source_id != "other");
+    let p = plan(&state, &gone, &policy(), &ctx());
+    for s in p.students {
+        if let Some(row) = state.students.iter_mut().find(|r| r.id == s.id) {
+            *row = s;
+        }
+    }
+    state.open_abandonments = p.abandoned;
+    let back = plan(&state, &snap, &policy(), &ctx());
+    assert_eq!(back.counts[&RecordKind::Student].restored, 1);
+    assert_eq!(back.restored.len(), 1);
+    assert!(back.students.iter().all(|s| s.archived_at.is_none()));
+}
