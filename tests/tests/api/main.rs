@@ -4,6 +4,7 @@
 mod access;
 mod directory;
 mod people;
+mod runs;
 mod server;
 mod settings;
 mod sync;

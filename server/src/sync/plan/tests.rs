@@ -6,11 +6,18 @@ use crate::sync::snapshot::*;
 use chrono::NaiveDate;
 
 fn now() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2026, 11, 28).unwrap().and_hms_opt(12, 0, 0).unwrap()
+    NaiveDate::from_ymd_opt(2026, 11, 28)
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
 }
 
 fn ctx() -> RunContext {
-    RunContext { district_id: 1, run_id: 99, now: now() }
+    RunContext {
+        district_id: 1,
+        run_id: 99,
+        now: now(),
+    }
 }
 
 fn policy() -> Policy {
@@ -73,14 +80,22 @@ fn snap_staff(sid: &str, role: StaffRole) -> SnapStaff {
 
 fn snapshot() -> Snapshot {
     Snapshot {
-        schools: vec![SnapSchool { source_id: "sch".into(), sis_id: String::new(), name: "School".into(), at: at() }],
+        schools: vec![SnapSchool {
+            source_id: "sch".into(),
+            sis_id: String::new(),
+            name: "School".into(),
+            at: at(),
+        }],
         attributes_supported: true,
         ..Default::default()
     }
 }
 
 fn link(student: &str, guardian: &str) -> SnapLink {
-    SnapLink { student_source_id: student.into(), guardian_source_id: guardian.into() }
+    SnapLink {
+        student_source_id: student.into(),
+        guardian_source_id: guardian.into(),
+    }
 }
 
 /// The state a first sync of `snap` leaves behind (its plan, applied in memory).
@@ -104,7 +119,10 @@ fn synced(snap: &Snapshot) -> State {
 fn family() -> Snapshot {
     let mut s = snapshot();
     s.students = vec![snap_student("kid"), snap_student("other")];
-    s.guardians = vec![snap_guardian("mum", "mum@example.org", ""), snap_guardian("dad", "dad@example.org", "")];
+    s.guardians = vec![
+        snap_guardian("mum", "mum@example.org", ""),
+        snap_guardian("dad", "dad@example.org", ""),
+    ];
     s.links = vec![link("kid", "mum"), link("kid", "dad"), link("other", "mum")];
     s.staff = vec![snap_staff("teach", StaffRole::Teacher)];
     s
@@ -132,20 +150,38 @@ fn r3_1_a_shared_phone_is_left_out_and_a_guardian_with_nothing_else_is_skipped()
     assert_eq!(p.guardians.len(), 1);
     assert_eq!(p.guardians[0].sms_number, "", "shared number left out");
     assert_eq!(p.guardians[0].email, "a@example.org");
-    let codes: Vec<(&str, &str, Severity)> = p.issues.iter().map(|i| (i.source_id.as_str(), i.code.as_str(), i.severity)).collect();
-    assert!(codes.contains(&("a", "DUPLICATE_PHONE", Severity::Warning)), "{codes:?}");
-    assert!(codes.contains(&("b", "DUPLICATE_PHONE", Severity::Error)), "{codes:?}");
-    assert!(codes.contains(&("c", "NO_CONTACT", Severity::Error)), "{codes:?}");
+    let codes: Vec<(&str, &str, Severity)> = p
+        .issues
+        .iter()
+        .map(|i| (i.source_id.as_str(), i.code.as_str(), i.severity))
+        .collect();
+    assert!(
+        codes.contains(&("a", "DUPLICATE_PHONE", Severity::Warning)),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&("b", "DUPLICATE_PHONE", Severity::Error)),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&("c", "NO_CONTACT", Severity::Error)),
+        "{codes:?}"
+    );
     assert_eq!(p.counts[&RecordKind::Guardian].skipped, 2);
 }
 
 #[test]
 fn r3_1_a_stored_staff_email_makes_a_guardian_email_shared() {
     let mut snap = family();
-    snap.guardians.push(snap_guardian("alias", "TEACH@school.org ", ""));
+    snap.guardians
+        .push(snap_guardian("alias", "TEACH@school.org ", ""));
     snap.links.push(link("kid", "alias"));
     let p = plan(&synced(&family()), &snap, &policy(), &ctx());
-    assert!(p.issues.iter().any(|i| i.source_id == "alias" && i.code == "DUPLICATE_EMAIL"));
+    assert!(
+        p.issues
+            .iter()
+            .any(|i| i.source_id == "alias" && i.code == "DUPLICATE_EMAIL")
+    );
     assert!(p.add_links.is_empty(), "a skipped guardian gets no link");
 }
 
@@ -170,7 +206,11 @@ fn r1_4_a_manual_guardian_with_a_unique_email_is_associated() {
     };
     state.guardians.push(manual.clone());
     let p = plan(&state, &family(), &policy(), &ctx());
-    let mum = p.guardians.iter().find(|g| g.source_id.as_deref() == Some("mum")).unwrap();
+    let mum = p
+        .guardians
+        .iter()
+        .find(|g| g.source_id.as_deref() == Some("mum"))
+        .unwrap();
     assert_eq!(mum.id, 7);
     assert_eq!(mum.origin, "sis");
     assert_eq!(mum.language, "fr", "kept: language is not a synced field");
@@ -185,7 +225,10 @@ fn r1_4_a_manual_guardian_with_a_unique_email_is_associated() {
 fn r4_3_the_role_is_never_updated_and_r4_6_active_contact_stays_when_off() {
     let snap = family();
     let mut state = synced(&snap);
-    state.guardians.iter_mut().for_each(|g| g.activated_at = Some(now()));
+    state
+        .guardians
+        .iter_mut()
+        .for_each(|g| g.activated_at = Some(now()));
     let mut changed = snap.clone();
     changed.staff[0].role = StaffRole::Admin;
     changed.guardians[0].email = "new@example.org".into();
@@ -193,9 +236,15 @@ fn r4_3_the_role_is_never_updated_and_r4_6_active_contact_stays_when_off() {
     let p = plan(&state, &changed, &policy(), &ctx());
     assert!(p.staff.is_empty(), "role change alone is no update");
     let mum = &p.guardians[0];
-    assert_eq!((mum.given_name.as_str(), mum.email.as_str()), ("Renamed", "mum@example.org"));
+    assert_eq!(
+        (mum.given_name.as_str(), mum.email.as_str()),
+        ("Renamed", "mum@example.org")
+    );
 
-    let on = Policy { update_active_users: true, ..policy() };
+    let on = Policy {
+        update_active_users: true,
+        ..policy()
+    };
     let p = plan(&state, &changed, &on, &ctx());
     assert_eq!(p.guardians[0].email, "new@example.org");
 }
@@ -217,25 +266,53 @@ fn r5_1_a_guardian_no_longer_listed_is_disconnected_only_while_the_student_stays
     gone.guardians.retain(|g| g.source_id != "dad");
     let p = plan(&state, &gone, &policy(), &ctx());
     assert!(p.remove_links.is_empty());
-    assert_eq!(p.students.iter().filter(|s| s.archived_at.is_some()).count(), 1, "R6.1 SOFT archives");
+    assert_eq!(
+        p.students
+            .iter()
+            .filter(|s| s.archived_at.is_some())
+            .count(),
+        1,
+        "R6.1 SOFT archives"
+    );
 }
 
 #[test]
 fn r6_2_extreme_removes_the_student_from_school_and_classes() {
     let mut snap = family();
-    snap.classes = vec![SnapClass { source_id: "c".into(), sis_id: String::new(), name: "C".into(), grades: vec![], school_source_id: "sch".into(), at: at() }];
-    snap.student_enrollments = vec![SnapEnrollment { source_id: "e".into(), class_source_id: "c".into(), user_source_id: "kid".into(), at: at() }];
+    snap.classes = vec![SnapClass {
+        source_id: "c".into(),
+        sis_id: String::new(),
+        name: "C".into(),
+        grades: vec![],
+        school_source_id: "sch".into(),
+        at: at(),
+    }];
+    snap.student_enrollments = vec![SnapEnrollment {
+        source_id: "e".into(),
+        class_source_id: "c".into(),
+        user_source_id: "kid".into(),
+        at: at(),
+    }];
     let state = synced(&snap);
     let mut gone = snap.clone();
     gone.students.retain(|s| s.source_id != "kid");
     gone.student_enrollments.clear();
-    let extreme = Policy { family_policy: FamilyPolicy::Extreme, ..policy() };
+    let extreme = Policy {
+        family_policy: FamilyPolicy::Extreme,
+        ..policy()
+    };
     let p = plan(&state, &gone, &extreme, &ctx());
     assert_eq!(p.remove_school_students.len(), 1);
     assert_eq!(p.remove_class_students.len(), 1);
-    assert!(p.students.iter().all(|s| s.archived_at.is_none()), "not archived under EXTREME");
+    assert!(
+        p.students.iter().all(|s| s.archived_at.is_none()),
+        "not archived under EXTREME"
+    );
     let soft = plan(&state, &gone, &policy(), &ctx());
-    assert!(soft.remove_class_students.is_empty(), "SOFT keeps the enrollments");
+    assert!(
+        soft.remove_class_students.is_empty(),
+        "SOFT keeps the enrollments"
+    );
 }
 
 #[test]
@@ -244,11 +321,26 @@ fn r7_2_more_than_the_threshold_blocks_unless_overridden() {
     let state = synced(&snap);
     let mut next = snap.clone();
     next.students.truncate(1);
-    let strict = Policy { threshold_percent: 20, ..policy() };
-    let block = plan(&state, &next, &strict, &ctx()).safety_block.expect("blocked");
-    assert_eq!((block.record_kind, block.abandon_count, block.stored_count), (RecordKind::Student, 1, 2));
-    let overridden = Policy { override_threshold: true, ..strict };
-    assert!(plan(&state, &next, &overridden, &ctx()).safety_block.is_none());
+    let strict = Policy {
+        threshold_percent: 20,
+        ..policy()
+    };
+    let block = plan(&state, &next, &strict, &ctx())
+        .safety_block
+        .expect("blocked");
+    assert_eq!(
+        (block.record_kind, block.abandon_count, block.stored_count),
+        (RecordKind::Student, 1, 2)
+    );
+    let overridden = Policy {
+        override_threshold: true,
+        ..strict
+    };
+    assert!(
+        plan(&state, &next, &overridden, &ctx())
+            .safety_block
+            .is_none()
+    );
 }
 
 #[test]
@@ -259,7 +351,12 @@ fn r8_1_a_delta_source_abandons_only_what_it_marks_deleted() {
     delta.users = Coverage::Delta;
     delta.deleted.users.insert("other".into());
     let p = plan(&state, &delta, &policy(), &ctx());
-    let archived: Vec<&str> = p.students.iter().filter(|s| s.archived_at.is_some()).filter_map(|s| s.source_id.as_deref()).collect();
+    let archived: Vec<&str> = p
+        .students
+        .iter()
+        .filter(|s| s.archived_at.is_some())
+        .filter_map(|s| s.source_id.as_deref())
+        .collect();
     assert_eq!(archived, ["other"]);
     assert!(p.remove_links.is_empty());
 }
