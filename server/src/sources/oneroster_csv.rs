@@ -518,6 +518,9 @@ fn read_orgs(table: &mut Table<'_>, snap: &mut Snapshot) -> Result<(), SourceErr
             continue;
         };
         if !org_type.eq_ignore_ascii_case("school") {
+            // A district, department or other org: people may belong to it, but it is
+            // not a school (R8.2).
+            snap.other_orgs.insert(id, org_type.to_ascii_lowercase());
             continue;
         }
         let Some(name) = table.required("name", kind, &id, &mut snap.issues) else {

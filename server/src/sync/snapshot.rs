@@ -179,6 +179,9 @@ pub struct Snapshot {
     pub class_coverage: Coverage,
     pub enrollments: Coverage,
     pub deleted: Deleted,
+    /// Orgs that are not schools (district, department, ...) by source id, with their
+    /// type: a membership of one is no school membership, and no error either.
+    pub other_orgs: std::collections::HashMap<String, String>,
     /// Whether the source can carry student attributes (OneRoster: yes; Clever: no, R2.6).
     pub attributes_supported: bool,
     pub issues: Vec<Issue>,
@@ -199,100 +202,99 @@ impl Snapshot {
 
     /// Drops records that point at records the source does not have, each with an issue
     /// (R3.3): a class of an unknown school, an enrollment of an unknown class or user, a
-    /// relationship to an unknown student or guardian, a membership of an unknown school.
-    /// `known_*` are the source ids already stored, which a delta source may refer to.
+    /// membership of an unknown school. A membership of an org that is not a school (a
+    /// district, a department) is simply no school membership. What points at a record
+    /// the source deleted goes with it, silently. `known` holds the source ids already
+    /// stored, which a delta source may refer to without listing them again.
     pub fn check_references(&mut self, known: &KnownIds) {
-        let schools: HashSet<&str> = self
-            .schools
-            .iter()
-            .map(|s| s.source_id.as_str())
-            .chain(known.schools.iter().map(String::as_str))
-            .collect();
+        // Owned, because the lists they index are filtered below.
+        fn ids<'a>(
+            listed: impl Iterator<Item = &'a String>,
+            known: &'a [String],
+        ) -> HashSet<String> {
+            listed.chain(known.iter()).cloned().collect()
+        }
+        let schools = ids(self.schools.iter().map(|s| &s.source_id), &known.schools);
+        let classes_known = ids(self.classes.iter().map(|c| &c.source_id), &known.classes);
+        let students = ids(self.students.iter().map(|s| &s.source_id), &known.students);
+        let staff = ids(self.staff.iter().map(|s| &s.source_id), &known.staff);
+        let guardians = ids(
+            self.guardians.iter().map(|g| &g.source_id),
+            &known.guardians,
+        );
+        let (deleted, other_orgs) = (&self.deleted, &self.other_orgs);
         let mut issues = Vec::new();
+        let mut report =
+            |kind, code: &str, at: &SourceRef, id: &str, field: &str, message: String| {
+                issues.push(Issue::invalid(kind, code, at, id, field, message));
+            };
+        let missing = |what: &str, target: &str| format!("{what} `{target}` is not in this roster");
 
-        let mut unknown =
-            |kind, at: &SourceRef, id: &str, field: &str, what: &str, target: &str| {
-                issues.push(Issue::invalid(
+        let mut dropped_classes = HashSet::new();
+        for c in &self.classes {
+            let target = c.school_source_id.as_str();
+            if schools.contains(target) {
+                continue;
+            }
+            dropped_classes.insert(c.source_id.clone());
+            if deleted.schools.contains(target) {
+                continue;
+            }
+            match other_orgs.get(target) {
+                Some(kind) => report(
+                    RecordKind::Class,
+                    "NOT_A_SCHOOL",
+                    &c.at,
+                    &c.source_id,
+                    "schoolSourcedId",
+                    format!("org `{target}` is a {kind}, not a school"),
+                ),
+                None => report(
+                    RecordKind::Class,
+                    "UNKNOWN_REFERENCE",
+                    &c.at,
+                    &c.source_id,
+                    "schoolSourcedId",
+                    missing("school", target),
+                ),
+            }
+        }
+        self.classes
+            .retain(|c| !dropped_classes.contains(&c.source_id));
+
+        let mut memberships = |kind, at: &SourceRef, id: &str, orgs: &mut Vec<String>| {
+            for org in orgs.iter().filter(|o| {
+                !schools.contains(o.as_str())
+                    && !other_orgs.contains_key(*o)
+                    && !deleted.schools.contains(*o)
+            }) {
+                report(
                     kind,
                     "UNKNOWN_REFERENCE",
                     at,
                     id,
-                    field,
-                    format!("{what} `{target}` is not in this roster"),
-                ));
-            };
-
-        let deleted = &self.deleted;
-        self.classes.retain(|c| {
-            let ok = schools.contains(c.school_source_id.as_str())
-                || deleted.schools.contains(&c.school_source_id);
-            if !ok {
-                unknown(
-                    RecordKind::Class,
-                    &c.at,
-                    &c.source_id,
-                    "schoolSourcedId",
-                    "school",
-                    &c.school_source_id,
-                );
-            }
-            ok
-        });
-        for s in &mut self.students {
-            let before = s.school_source_ids.clone();
-            s.school_source_ids
-                .retain(|id| schools.contains(id.as_str()));
-            for id in before.iter().filter(|id| !schools.contains(id.as_str())) {
-                unknown(
-                    RecordKind::Student,
-                    &s.at,
-                    &s.source_id,
                     "orgSourcedIds",
-                    "school",
-                    id,
+                    missing("school", org),
                 );
             }
+            orgs.retain(|o| schools.contains(o.as_str()));
+        };
+        for s in &mut self.students {
+            memberships(
+                RecordKind::Student,
+                &s.at,
+                &s.source_id,
+                &mut s.school_source_ids,
+            );
         }
         for s in &mut self.staff {
-            let before = s.school_source_ids.clone();
-            s.school_source_ids
-                .retain(|id| schools.contains(id.as_str()));
-            for id in before.iter().filter(|id| !schools.contains(id.as_str())) {
-                unknown(
-                    RecordKind::Staff,
-                    &s.at,
-                    &s.source_id,
-                    "orgSourcedIds",
-                    "school",
-                    id,
-                );
-            }
+            memberships(
+                RecordKind::Staff,
+                &s.at,
+                &s.source_id,
+                &mut s.school_source_ids,
+            );
         }
-
-        let classes: HashSet<&str> = self
-            .classes
-            .iter()
-            .map(|c| c.source_id.as_str())
-            .chain(known.classes.iter().map(String::as_str))
-            .collect();
-        let students: HashSet<&str> = self
-            .students
-            .iter()
-            .map(|s| s.source_id.as_str())
-            .chain(known.students.iter().map(String::as_str))
-            .collect();
-        let staff: HashSet<&str> = self
-            .staff
-            .iter()
-            .map(|s| s.source_id.as_str())
-            .chain(known.staff.iter().map(String::as_str))
-            .collect();
-        let guardians: HashSet<&str> = self
-            .guardians
-            .iter()
-            .map(|g| g.source_id.as_str())
-            .chain(known.guardians.iter().map(String::as_str))
-            .collect();
 
         for (list, kind, people) in [
             (
@@ -307,29 +309,29 @@ impl Snapshot {
             ),
         ] {
             list.retain(|e| {
-                // A deleted class or user takes its enrollments with it, silently.
-                if deleted.classes.contains(&e.class_source_id)
-                    || deleted.users.contains(&e.user_source_id)
-                {
+                let (class, user) = (e.class_source_id.as_str(), e.user_source_id.as_str());
+                if deleted.classes.contains(class) || deleted.users.contains(user) {
                     false
-                } else if !classes.contains(e.class_source_id.as_str()) {
-                    unknown(
+                } else if dropped_classes.contains(class) {
+                    false // the class itself was reported
+                } else if !classes_known.contains(class) {
+                    report(
                         kind,
+                        "UNKNOWN_REFERENCE",
                         &e.at,
                         &e.source_id,
                         "classSourcedId",
-                        "class",
-                        &e.class_source_id,
+                        missing("class", class),
                     );
                     false
-                } else if !people.contains(e.user_source_id.as_str()) {
-                    unknown(
+                } else if !people.contains(user) {
+                    report(
                         kind,
+                        "UNKNOWN_REFERENCE",
                         &e.at,
                         &e.source_id,
                         "userSourcedId",
-                        "user",
-                        &e.user_source_id,
+                        missing("user", user),
                     );
                     false
                 } else {
