@@ -1044,7 +1044,7 @@ mod tests {
         );
         assert_eq!(
             snap.deleted.classes,
-            HashSet::from(["cls-222-123478".to_owned()])
+            foldhash::HashSet::from_iter(["cls-222-123478".to_owned()])
         );
         assert!(
             snap.deleted.users.is_empty()
@@ -1260,7 +1260,7 @@ mod tests {
         );
         assert_eq!(
             snap.deleted.users,
-            HashSet::from(["stu-1".to_owned(), "par-1".to_owned()])
+            foldhash::HashSet::from_iter(["stu-1".to_owned(), "par-1".to_owned()])
         );
         assert_eq!((snap.students.len(), snap.guardians.len()), (1, 1));
         assert!(snap.links.is_empty());
@@ -1321,8 +1321,8 @@ mod tests {
         assert_eq!(snap.classes.len(), 1);
         assert_eq!(snap.classes[0].grades, ["03", "04"]);
         assert_eq!(snap.classes[0].sis_id, "M-3");
-        assert_eq!(snap.deleted.classes, HashSet::from(["cls-2".to_owned()]));
-        assert_eq!(snap.deleted.enrollments, HashSet::from(["e-5".to_owned()]));
+        assert_eq!(snap.deleted.classes, foldhash::HashSet::from_iter(["cls-2".to_owned()]));
+        assert_eq!(snap.deleted.enrollments, foldhash::HashSet::from_iter(["e-5".to_owned()]));
         let students: Vec<&str> = snap
             .student_enrollments
             .iter()

@@ -4,7 +4,8 @@
 //! the cross-file reference check every source needs (R3.3).
 
 use crate::domain::{RecordKind, Severity, StaffRole};
-use std::collections::{BTreeMap, HashSet};
+use foldhash::HashSet;
+use std::collections::BTreeMap;
 
 /// Where a record was read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -181,7 +182,7 @@ pub struct Snapshot {
     pub deleted: Deleted,
     /// Orgs that are not schools (district, department, ...) by source id, with their
     /// type: a membership of one is no school membership, and no error either.
-    pub other_orgs: std::collections::HashMap<String, String>,
+    pub other_orgs: foldhash::HashMap<String, String>,
     /// Whether the source can carry student attributes (OneRoster: yes; Clever: no, R2.6).
     pub attributes_supported: bool,
     pub issues: Vec<Issue>,
@@ -230,7 +231,7 @@ impl Snapshot {
             };
         let missing = |what: &str, target: &str| format!("{what} `{target}` is not in this roster");
 
-        let mut dropped_classes = HashSet::new();
+        let mut dropped_classes = HashSet::default();
         for c in &self.classes {
             let target = c.school_source_id.as_str();
             if schools.contains(target) {

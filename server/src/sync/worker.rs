@@ -246,10 +246,8 @@ async fn run_phases(store: &Store, paths: &SourcePaths, run_id: i64) -> Result<(
     {
         return finish(store, run_id, Outcome::Cancelled, None).await;
     }
-    let mut conn = store.conn().await?;
-    let state = roster::load_state(&mut conn, run.row.district_id).await?;
-    let settings = settings::load(&mut conn, run.row.district_id).await?;
-    drop(conn);
+    let state = roster::load_state(store, run.row.district_id).await?;
+    let settings = settings::load(&mut store.conn().await?, run.row.district_id).await?;
     snapshot.check_references(&known_ids(&snapshot, &state));
 
     let total = snapshot.record_count();

@@ -3,7 +3,7 @@
 
 use crate::store::models::*;
 use crate::store::schema::*;
-use crate::store::{DbConn, StoreError};
+use crate::store::{DbConn, Store, StoreError};
 use crate::sync::state::State;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -15,33 +15,53 @@ type R<T> = Result<T, StoreError>;
 /// MySQL's packet limit and SQLite's bound-parameter limit (16 columns × 1000 < 32766).
 const BATCH: usize = 1000;
 
-/// Loads everything the planner compares for one district.
-pub async fn load_state(conn: &mut DbConn, district: i64) -> R<State> {
+/// Loads everything the planner compares for one district: one query per table, spread
+/// over four pooled connections so the big tables load side by side.
+pub async fn load_state(store: &Store, district: i64) -> R<State> {
     macro_rules! all {
-        ($table:ident, $row:ty) => {
-            with_conn!(&mut *conn, c => $table::table
+        ($conn:expr, $table:ident, $row:ty) => {
+            with_conn!(&mut $conn, c => $table::table
                 .filter($table::district_id.eq(district))
                 .select(<$row>::as_select())
                 .load(c)
                 .await)?
         };
     }
-    Ok(State {
-        schools: all!(schools, School),
-        students: all!(students, Student),
-        guardians: all!(guardians, Guardian),
-        staff: all!(staff, Staff),
-        classes: all!(classes, Class),
-        school_students: all!(school_students, SchoolStudent),
-        school_staff: all!(school_staff, SchoolStaff),
-        class_students: all!(class_students, ClassStudent),
-        class_teachers: all!(class_teachers, ClassTeacher),
-        links: all!(family_links, FamilyLink),
-        open_abandonments: with_conn!(&mut *conn, c => abandoned_records::table
+    let students = async {
+        let mut c = store.conn().await?;
+        Ok::<_, StoreError>((all!(c, students, Student), all!(c, school_students, SchoolStudent)))
+    };
+    let families = async {
+        let mut c = store.conn().await?;
+        Ok::<_, StoreError>((all!(c, guardians, Guardian), all!(c, family_links, FamilyLink)))
+    };
+    let enrollments = async {
+        let mut c = store.conn().await?;
+        Ok::<_, StoreError>((all!(c, class_students, ClassStudent), all!(c, class_teachers, ClassTeacher)))
+    };
+    let rest = async {
+        let mut c = store.conn().await?;
+        let open = with_conn!(&mut c, c => abandoned_records::table
             .filter(abandoned_records::district_id.eq(district).and(abandoned_records::restored_at.is_null()))
             .select(AbandonedRow::as_select())
             .load(c)
-            .await)?,
+            .await)?;
+        Ok::<_, StoreError>((all!(c, schools, School), all!(c, staff, Staff), all!(c, school_staff, SchoolStaff), all!(c, classes, Class), open))
+    };
+    let ((students, school_students), (guardians, links), (class_students, class_teachers), (schools, staff, school_staff, classes, open_abandonments)) =
+        tokio::try_join!(students, families, enrollments, rest)?;
+    Ok(State {
+        schools,
+        students,
+        guardians,
+        staff,
+        classes,
+        school_students,
+        school_staff,
+        class_students,
+        class_teachers,
+        links,
+        open_abandonments,
     })
 }
 

@@ -2,7 +2,7 @@
 //! unique among every guardian and staff member of the district, in the source or stored.
 
 use crate::domain::{PhoneKind, normalize_email, parse_email, parse_phone};
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 /// Who holds a credential: a stored record, or a source record not stored yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

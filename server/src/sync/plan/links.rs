@@ -7,7 +7,7 @@ use crate::domain::{AbandonAction, FamilyPolicy, Origin, RecordKind};
 use crate::store::models::{ClassStudent, ClassTeacher, FamilyLink, SchoolStaff, SchoolStudent};
 use crate::sync::snapshot::{Coverage, Snapshot};
 use crate::sync::state::State;
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 fn is_sis(origin: &str) -> bool {
     origin == Origin::Sis.as_str()

@@ -16,7 +16,8 @@ use super::state::State;
 use crate::domain::{AbandonAction, FamilyPolicy, RecordKind, Severity};
 use crate::store::models::*;
 use chrono::NaiveDateTime;
-use std::collections::{BTreeMap, HashMap};
+use foldhash::HashMap;
+use std::collections::BTreeMap;
 
 pub use safety::SafetyBlock;
 

@@ -11,7 +11,7 @@ use crate::domain::{
 use crate::store::models::{Guardian, Staff, Student};
 use crate::sync::snapshot::{Issue, SnapGuardian, SnapStaff, Snapshot};
 use crate::sync::state::State;
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 fn is_sis(origin: &str) -> bool {
     origin == Origin::Sis.as_str()
@@ -286,82 +286,48 @@ pub(super) fn accounts(
         })
         .collect();
 
-    let region = policy.phone_region.as_str();
-    let check = |kind,
-                 source_id,
-                 at,
-                 email: &str,
-                 sms: &str,
-                 home: &str,
-                 stored: Option<(i64, Contact, bool)>| {
+    let phones = PhoneReader::new(&policy.phone_region);
+    let check = |kind, source_id, at, email: &str, sms: &str, home: &str, stored: Option<(i64, Contact, bool)>| {
         let (stored_id, stored, active) = match stored {
             Some((id, c, active)) => (Some(id), Some(c), active),
             None => (None, None, false),
         };
+        let known = |pick: fn(&Contact) -> &String| stored.as_ref().map(|c| pick(c).clone()).unwrap_or_default();
         Candidate {
             kind,
             source_id,
             at,
             email: Checked::email(email),
-            sms: Checked::phone("sms", sms, region, PhoneKind::Sms),
-            home: Checked::phone("phone", home, region, PhoneKind::Voice),
+            sms: phones.read("sms", sms, &known(|c| &c.sms_number), PhoneKind::Sms),
+            home: phones.read("phone", home, &known(|c| &c.home_phone), PhoneKind::Voice),
             stored,
             stored_id,
             updatable: !active || policy.update_active_users,
         }
     };
-    let guardians: Vec<Candidate> = snap
-        .guardians
-        .iter()
-        .zip(&guardian_rows)
-        .map(|(g, row)| {
-            check(
-                RecordKind::Guardian,
-                g.source_id.as_str(),
-                &g.at,
-                &g.email,
-                &g.sms_number,
-                &g.home_phone,
-                row.map(|r| {
-                    (
-                        r.id,
-                        Contact {
-                            email: r.email.clone(),
-                            sms_number: r.sms_number.clone(),
-                            home_phone: r.home_phone.clone(),
-                        },
-                        r.activated_at.is_some(),
-                    )
-                }),
-            )
-        })
-        .collect();
-    let staff: Vec<Candidate> = snap
-        .staff
-        .iter()
-        .zip(&staff_rows)
-        .map(|(s, row)| {
-            check(
-                RecordKind::Staff,
-                s.source_id.as_str(),
-                &s.at,
-                &s.email,
-                &s.sms_number,
-                &s.home_phone,
-                row.map(|r| {
-                    (
-                        r.id,
-                        Contact {
-                            email: r.email.clone(),
-                            sms_number: r.sms_number.clone(),
-                            home_phone: r.home_phone.clone(),
-                        },
-                        r.activated_at.is_some(),
-                    )
-                }),
-            )
-        })
-        .collect();
+    // Phone parsing dominates planning: spread it over the cores.
+    let guardians: Vec<Candidate> = parallel_map(snap.guardians.iter().zip(&guardian_rows).collect(), |(g, row)| {
+        check(
+            RecordKind::Guardian,
+            g.source_id.as_str(),
+            &g.at,
+            &g.email,
+            &g.sms_number,
+            &g.home_phone,
+            row.map(|r| (r.id, Contact { email: r.email.clone(), sms_number: r.sms_number.clone(), home_phone: r.home_phone.clone() }, r.activated_at.is_some())),
+        )
+    });
+    let staff: Vec<Candidate> = parallel_map(snap.staff.iter().zip(&staff_rows).collect(), |(s, row)| {
+        check(
+            RecordKind::Staff,
+            s.source_id.as_str(),
+            &s.at,
+            &s.email,
+            &s.sms_number,
+            &s.home_phone,
+            row.map(|r| (r.id, Contact { email: r.email.clone(), sms_number: r.sms_number.clone(), home_phone: r.home_phone.clone() }, r.activated_at.is_some())),
+        )
+    });
 
     // Every account holder's effective credentials, source and stored (R3.1).
     let mut registry = Registry::default();
@@ -387,7 +353,7 @@ pub(super) fn accounts(
             }
         }
     }
-    let matched: std::collections::HashSet<i64> = guardians
+    let matched: HashSet<i64> = guardians
         .iter()
         .chain(staff.iter())
         .filter_map(|c| c.stored_id)
@@ -627,5 +593,89 @@ fn plan_staff(
             plan.staff.push(row);
             id
         }
+    }
+}
+
+/// Maps `items` with `f` on all cores, keeping the order.
+fn parallel_map<T: Send, U: Send>(items: Vec<T>, f: impl Fn(T) -> U + Sync) -> Vec<U> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < 2_000 {
+        return items.into_iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<T>> = Vec::with_capacity(threads);
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        chunks.push(items.by_ref().take(chunk).collect());
+    }
+    std::thread::scope(|scope| {
+        let f = &f;
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| scope.spawn(move || c.into_iter().map(f).collect::<Vec<U>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+/// Reads source phone numbers for the district's region. A number that is digit for
+/// digit the one already stored (stored numbers were validated when written) is taken
+/// as it is: re-syncing an unchanged district parses no phone number at all.
+struct PhoneReader<'a> {
+    region: &'a str,
+    country_code: Option<u16>,
+}
+
+impl<'a> PhoneReader<'a> {
+    fn new(region: &'a str) -> Self {
+        PhoneReader {
+            region,
+            country_code: phonenumber::metadata::DATABASE.by_id(region).map(|m| m.country_code()),
+        }
+    }
+
+    fn read(&self, field: &str, raw: &str, stored: &str, kind: PhoneKind) -> Checked {
+        if !stored.is_empty() && self.same_number(raw, stored) {
+            return Checked::Valid(stored.to_owned());
+        }
+        Checked::phone(field, raw, self.region, kind)
+    }
+
+    /// Whether `raw` writes the E.164 number `stored`, as a national number of the
+    /// region or with its country code.
+    fn same_number(&self, raw: &str, stored: &str) -> bool {
+        let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+        let Some(stored_digits) = stored.strip_prefix('+') else {
+            return false;
+        };
+        if raw.trim_start().starts_with('+') {
+            return digits == stored_digits;
+        }
+        match self.country_code {
+            Some(cc) => {
+                let national = stored_digits.strip_prefix(&cc.to_string());
+                national == Some(digits.as_str()) || (digits.len() > 6 && digits == stored_digits)
+            }
+            None => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_number_written_another_way_is_recognized_without_parsing() {
+        let us = PhoneReader::new("US");
+        assert!(us.same_number("(603) 555-0142", "+16035550142"));
+        assert!(us.same_number("1-603-555-0142", "+16035550142"));
+        assert!(us.same_number("+1 603 555 0142", "+16035550142"));
+        assert!(!us.same_number("(603) 555-0143", "+16035550142"));
+        assert!(!us.same_number("+44 603 555 0142", "+16035550142"));
+        assert_eq!(us.read("sms", "603.555.0142", "+16035550142", PhoneKind::Sms), Checked::Valid("+16035550142".into()));
     }
 }

@@ -5,7 +5,7 @@ use crate::domain::{AbandonAction, Origin, RecordKind, new_id};
 use crate::store::models::{Class, School};
 use crate::sync::snapshot::{Coverage, Snapshot};
 use crate::sync::state::State;
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// Whether a stored record is gone from the source: listed as deleted, or missing from a
 /// source that lists every record of its kind.
