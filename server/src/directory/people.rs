@@ -94,7 +94,7 @@ pub async fn staff_views(conn: &mut DbConn, rows: Vec<Staff>) -> Result<Vec<Staf
         .collect())
 }
 
-async fn one<T>(views: Vec<T>) -> Result<T> {
+fn one<T>(views: Vec<T>) -> Result<T> {
     views
         .into_iter()
         .next()
@@ -408,7 +408,7 @@ pub struct StudentDetail {
 pub async fn get_student(store: &Store, id: i64) -> Result<StudentDetail> {
     let mut conn = conn(store).await?;
     let row = require_student(&mut conn, id).await?;
-    let student = one(student_views(&mut conn, vec![row]).await?).await?;
+    let student = one(student_views(&mut conn, vec![row]).await?)?;
     let guardian_rows = q::guardians_by_ids(&mut conn, &student.guardian_ids).await?;
     let guardians = guardian_views(&mut conn, guardian_rows).await?;
     let classes = q::classes_of_students(&mut conn, &[id])
@@ -488,19 +488,19 @@ pub async fn link_guardian(
             },
             other => other,
         })?;
-    one(guardian_views(&mut conn, vec![guardian]).await?).await
+    one(guardian_views(&mut conn, vec![guardian]).await?)
 }
 
 /// Finds the guardian or staff member with this id.
 async fn account_holder(conn: &mut DbConn, user_id: i64) -> Result<AccountHolder> {
     if let Some(g) = q::get_guardian(conn, user_id).await? {
         return Ok(AccountHolder::Guardian(
-            one(guardian_views(conn, vec![g]).await?).await?,
+            one(guardian_views(conn, vec![g]).await?)?,
         ));
     }
     if let Some(s) = q::get_staff(conn, user_id).await? {
         return Ok(AccountHolder::Staff(
-            one(staff_views(conn, vec![s]).await?).await?,
+            one(staff_views(conn, vec![s]).await?)?,
         ));
     }
     Err(Error::not_found(format!(
@@ -623,7 +623,7 @@ pub async fn set_staff_role(store: &Store, staff_id: i64, role: StaffRole) -> Re
     require_staff(&mut conn, staff_id).await?;
     q::set_staff_role(&mut conn, staff_id, role.as_str(), now()).await?;
     let row = require_staff(&mut conn, staff_id).await?;
-    one(staff_views(&mut conn, vec![row]).await?).await
+    one(staff_views(&mut conn, vec![row]).await?)
 }
 
 /// Records a first login: the invitee becomes an active user (R4.5, R4.6).

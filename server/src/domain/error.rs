@@ -26,8 +26,6 @@ pub enum Error {
         reason: &'static str,
         message: String,
     },
-    #[error("not implemented yet: {0}")]
-    Unimplemented(&'static str),
     /// The store cannot be reached; retrying later may succeed.
     #[error("store unavailable: {0}")]
     Unavailable(String),

@@ -28,9 +28,6 @@ impl From<Error> for Status {
                 let details = ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new());
                 Status::with_error_details(Code::FailedPrecondition, message, details)
             }
-            Error::Unimplemented(what) => {
-                Status::unimplemented(format!("{what} is not implemented yet"))
-            }
             Error::Unavailable(detail) => {
                 tracing::warn!(%detail, "store unavailable");
                 Status::unavailable("the roster store is unavailable; retry later")

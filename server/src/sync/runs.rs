@@ -37,6 +37,11 @@ pub struct Run {
 }
 
 impl Run {
+    /// Whether the run reached a final state.
+    pub fn is_final(&self) -> bool {
+        self.state.is_final()
+    }
+
     pub fn from_row(row: RunRow) -> Result<Self> {
         Ok(Run {
             state: RunState::parse(&row.state)?,

@@ -389,10 +389,3 @@ async fn finish(
     tracing::info!(run_id, state = %state, issues = row.issue_count, "run finished");
     Ok(())
 }
-
-impl Run {
-    /// Whether the run reached a final state.
-    pub fn is_final(&self) -> bool {
-        self.state.is_final()
-    }
-}
