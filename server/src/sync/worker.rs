@@ -3,7 +3,7 @@
 
 use super::apply::apply;
 use super::plan::{self, Policy, RunContext};
-use super::runs::{self, Run, StartRequest};
+use super::runs::{self, StartRequest};
 use super::settings::{self, Source, SyncSettings};
 use super::snapshot::{Coverage, KnownIds, Snapshot};
 use crate::directory::now;
