@@ -77,6 +77,10 @@ pub struct ServeConfig {
     /// Folder for uploaded roster archives.
     #[arg(long, env = "ROSTER_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
+    /// When set, every roster.v1 call must carry `authorization: Bearer <token>`
+    /// (health and reflection stay open). Never logged.
+    #[arg(long, env = "ROSTER_AUTH_TOKEN", hide_env_values = true)]
+    pub auth_token: Option<String>,
     /// Largest roster archive UploadRosterArchive accepts, in bytes.
     #[arg(long, env = "ROSTER_MAX_UPLOAD_BYTES", default_value_t = 512 * 1024 * 1024)]
     pub max_upload_bytes: u64,

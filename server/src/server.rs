@@ -2,7 +2,7 @@
 //! graceful shutdown.
 
 use crate::config::ServeConfig;
-use crate::grpc::{DirectoryApi, RpcSpanLayer, SyncApi};
+use crate::grpc::{BearerAuth, DirectoryApi, RpcSpanLayer, SyncApi};
 use crate::store::{Store, StoreError};
 use crate::sync::worker::SourcePaths;
 use roster_proto::v1::directory_service_server::DirectoryServiceServer;
@@ -110,6 +110,7 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
         .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
 
+    let auth = BearerAuth::new(config.auth_token.clone());
     let router = Server::builder()
         .timeout(config.request_timeout)
         .concurrency_limit_per_connection(config.concurrency_limit)
@@ -117,15 +118,14 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(SyncServiceServer::new(SyncApi::new(
-            store.clone(),
-            worker,
-            paths,
-            config.max_upload_bytes,
-        )))
-        .add_service(DirectoryServiceServer::new(DirectoryApi::new(
-            store.clone(),
-        )));
+        .add_service(SyncServiceServer::with_interceptor(
+            SyncApi::new(store.clone(), worker, paths, config.max_upload_bytes),
+            auth.clone(),
+        ))
+        .add_service(DirectoryServiceServer::with_interceptor(
+            DirectoryApi::new(store.clone()),
+            auth,
+        ));
 
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(router.serve_with_incoming_shutdown(

@@ -494,9 +494,9 @@ pub async fn link_guardian(
 /// Finds the guardian or staff member with this id.
 async fn account_holder(conn: &mut DbConn, user_id: i64) -> Result<AccountHolder> {
     if let Some(g) = q::get_guardian(conn, user_id).await? {
-        return Ok(AccountHolder::Guardian(
-            one(guardian_views(conn, vec![g]).await?)?,
-        ));
+        return Ok(AccountHolder::Guardian(one(
+            guardian_views(conn, vec![g]).await?
+        )?));
     }
     if let Some(s) = q::get_staff(conn, user_id).await? {
         return Ok(AccountHolder::Staff(

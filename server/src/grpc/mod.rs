@@ -1,6 +1,7 @@
 //! The gRPC surface: one adapter per service, the conversions, the error mapping, and the
 //! tower layer that gives every RPC its own tracing span.
 
+mod auth;
 pub mod convert;
 mod directory;
 mod report;
@@ -8,6 +9,7 @@ mod span;
 pub mod status;
 mod sync;
 
+pub use auth::BearerAuth;
 pub use directory::DirectoryApi;
 pub use span::RpcSpanLayer;
 pub use sync::SyncApi;

@@ -1321,8 +1321,14 @@ mod tests {
         assert_eq!(snap.classes.len(), 1);
         assert_eq!(snap.classes[0].grades, ["03", "04"]);
         assert_eq!(snap.classes[0].sis_id, "M-3");
-        assert_eq!(snap.deleted.classes, foldhash::HashSet::from_iter(["cls-2".to_owned()]));
-        assert_eq!(snap.deleted.enrollments, foldhash::HashSet::from_iter(["e-5".to_owned()]));
+        assert_eq!(
+            snap.deleted.classes,
+            foldhash::HashSet::from_iter(["cls-2".to_owned()])
+        );
+        assert_eq!(
+            snap.deleted.enrollments,
+            foldhash::HashSet::from_iter(["e-5".to_owned()])
+        );
         let students: Vec<&str> = snap
             .student_enrollments
             .iter()

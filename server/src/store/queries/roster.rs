@@ -29,15 +29,24 @@ pub async fn load_state(store: &Store, district: i64) -> R<State> {
     }
     let students = async {
         let mut c = store.conn().await?;
-        Ok::<_, StoreError>((all!(c, students, Student), all!(c, school_students, SchoolStudent)))
+        Ok::<_, StoreError>((
+            all!(c, students, Student),
+            all!(c, school_students, SchoolStudent),
+        ))
     };
     let families = async {
         let mut c = store.conn().await?;
-        Ok::<_, StoreError>((all!(c, guardians, Guardian), all!(c, family_links, FamilyLink)))
+        Ok::<_, StoreError>((
+            all!(c, guardians, Guardian),
+            all!(c, family_links, FamilyLink),
+        ))
     };
     let enrollments = async {
         let mut c = store.conn().await?;
-        Ok::<_, StoreError>((all!(c, class_students, ClassStudent), all!(c, class_teachers, ClassTeacher)))
+        Ok::<_, StoreError>((
+            all!(c, class_students, ClassStudent),
+            all!(c, class_teachers, ClassTeacher),
+        ))
     };
     let rest = async {
         let mut c = store.conn().await?;
@@ -46,10 +55,20 @@ pub async fn load_state(store: &Store, district: i64) -> R<State> {
             .select(AbandonedRow::as_select())
             .load(c)
             .await)?;
-        Ok::<_, StoreError>((all!(c, schools, School), all!(c, staff, Staff), all!(c, school_staff, SchoolStaff), all!(c, classes, Class), open))
+        Ok::<_, StoreError>((
+            all!(c, schools, School),
+            all!(c, staff, Staff),
+            all!(c, school_staff, SchoolStaff),
+            all!(c, classes, Class),
+            open,
+        ))
     };
-    let ((students, school_students), (guardians, links), (class_students, class_teachers), (schools, staff, school_staff, classes, open_abandonments)) =
-        tokio::try_join!(students, families, enrollments, rest)?;
+    let (
+        (students, school_students),
+        (guardians, links),
+        (class_students, class_teachers),
+        (schools, staff, school_staff, classes, open_abandonments),
+    ) = tokio::try_join!(students, families, enrollments, rest)?;
     Ok(State {
         schools,
         students,

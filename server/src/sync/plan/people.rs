@@ -287,12 +287,20 @@ pub(super) fn accounts(
         .collect();
 
     let phones = PhoneReader::new(&policy.phone_region);
-    let check = |kind, source_id, at, email: &str, sms: &str, home: &str, stored: Option<(i64, Contact, bool)>| {
+    let check = |kind,
+                 source_id,
+                 at,
+                 email: &str,
+                 sms: &str,
+                 home: &str,
+                 stored: Option<(i64, Contact, bool)>| {
         let (stored_id, stored, active) = match stored {
             Some((id, c, active)) => (Some(id), Some(c), active),
             None => (None, None, false),
         };
-        let known = |pick: fn(&Contact) -> &String| stored.as_ref().map(|c| pick(c).clone()).unwrap_or_default();
+        let known = |pick: fn(&Contact) -> &String| {
+            stored.as_ref().map(|c| pick(c).clone()).unwrap_or_default()
+        };
         Candidate {
             kind,
             source_id,
@@ -306,28 +314,52 @@ pub(super) fn accounts(
         }
     };
     // Phone parsing dominates planning: spread it over the cores.
-    let guardians: Vec<Candidate> = parallel_map(snap.guardians.iter().zip(&guardian_rows).collect(), |(g, row)| {
-        check(
-            RecordKind::Guardian,
-            g.source_id.as_str(),
-            &g.at,
-            &g.email,
-            &g.sms_number,
-            &g.home_phone,
-            row.map(|r| (r.id, Contact { email: r.email.clone(), sms_number: r.sms_number.clone(), home_phone: r.home_phone.clone() }, r.activated_at.is_some())),
-        )
-    });
-    let staff: Vec<Candidate> = parallel_map(snap.staff.iter().zip(&staff_rows).collect(), |(s, row)| {
-        check(
-            RecordKind::Staff,
-            s.source_id.as_str(),
-            &s.at,
-            &s.email,
-            &s.sms_number,
-            &s.home_phone,
-            row.map(|r| (r.id, Contact { email: r.email.clone(), sms_number: r.sms_number.clone(), home_phone: r.home_phone.clone() }, r.activated_at.is_some())),
-        )
-    });
+    let guardians: Vec<Candidate> = parallel_map(
+        snap.guardians.iter().zip(&guardian_rows).collect(),
+        |(g, row)| {
+            check(
+                RecordKind::Guardian,
+                g.source_id.as_str(),
+                &g.at,
+                &g.email,
+                &g.sms_number,
+                &g.home_phone,
+                row.map(|r| {
+                    (
+                        r.id,
+                        Contact {
+                            email: r.email.clone(),
+                            sms_number: r.sms_number.clone(),
+                            home_phone: r.home_phone.clone(),
+                        },
+                        r.activated_at.is_some(),
+                    )
+                }),
+            )
+        },
+    );
+    let staff: Vec<Candidate> =
+        parallel_map(snap.staff.iter().zip(&staff_rows).collect(), |(s, row)| {
+            check(
+                RecordKind::Staff,
+                s.source_id.as_str(),
+                &s.at,
+                &s.email,
+                &s.sms_number,
+                &s.home_phone,
+                row.map(|r| {
+                    (
+                        r.id,
+                        Contact {
+                            email: r.email.clone(),
+                            sms_number: r.sms_number.clone(),
+                            home_phone: r.home_phone.clone(),
+                        },
+                        r.activated_at.is_some(),
+                    )
+                }),
+            )
+        });
 
     // Every account holder's effective credentials, source and stored (R3.1).
     let mut registry = Registry::default();
@@ -633,7 +665,9 @@ impl<'a> PhoneReader<'a> {
     fn new(region: &'a str) -> Self {
         PhoneReader {
             region,
-            country_code: phonenumber::metadata::DATABASE.by_id(region).map(|m| m.country_code()),
+            country_code: phonenumber::metadata::DATABASE
+                .by_id(region)
+                .map(|m| m.country_code()),
         }
     }
 
@@ -676,6 +710,9 @@ mod tests {
         assert!(us.same_number("+1 603 555 0142", "+16035550142"));
         assert!(!us.same_number("(603) 555-0143", "+16035550142"));
         assert!(!us.same_number("+44 603 555 0142", "+16035550142"));
-        assert_eq!(us.read("sms", "603.555.0142", "+16035550142", PhoneKind::Sms), Checked::Valid("+16035550142".into()));
+        assert_eq!(
+            us.read("sms", "603.555.0142", "+16035550142", PhoneKind::Sms),
+            Checked::Valid("+16035550142".into())
+        );
     }
 }
