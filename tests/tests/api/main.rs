@@ -3,6 +3,7 @@
 
 mod access;
 mod directory;
+mod extras;
 mod people;
 mod runs;
 mod server;
