@@ -4,67 +4,163 @@
 //! # async fn demo() -> Result<(), roster_client::Error> {
 //! let client = roster_client::RosterClient::connect("http://127.0.0.1:50051").await?;
 //! let district = client.create_district("Springfield Public Schools").await?;
-//! println!("created district {}", district.id);
+//! println!("created district {} ({})", district.id, district.display_name);
+//! # Ok(()) }
+//! ```
+//!
+//! [`RosterClient`] has one typed method per RPC of `roster.v1.DirectoryService` and
+//! `roster.v1.SyncService`. They take and return the domain types of this crate (Rust
+//! enums, `Option` for unset fields, [`std::time::SystemTime`] timestamps) and fail with
+//! one [`Error`] enum mapped from the gRPC status and its `google.rpc` details.
+//!
+//! - Lists are [`futures::Stream`]s that fetch pages lazily ([`ItemStream`]), and each has
+//!   a `*_page` method for one page at a time.
+//! - [`RosterClient::start_sync`] returns a [`SyncHandle`] to [`wait`](SyncHandle::wait)
+//!   for the run's end or [`watch`](SyncHandle::watch) its progress.
+//! - [`RosterClient::builder`] sets timeouts, a bearer token and the retry policy
+//!   (read-only calls are retried on `UNAVAILABLE`).
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use roster_client::{RosterClient, StartSync, SyncSourceInput, SyncState};
+//! use std::time::Duration;
+//!
+//! # async fn demo() -> Result<(), roster_client::Error> {
+//! let client = RosterClient::connect("http://127.0.0.1:50051").await?;
+//! let district = client.create_district("Springfield").await?;
+//! let run = client
+//!     .start_sync(StartSync {
+//!         source: Some(SyncSourceInput::csv_path("springfield")),
+//!         ..StartSync::new(&district.id)
+//!     })
+//!     .await?
+//!     .wait(Duration::from_secs(300))
+//!     .await?;
+//! if run.state == SyncState::Succeeded {
+//!     let issues: Vec<_> = client
+//!         .list_sync_issues(&run.id, Default::default())
+//!         .try_collect()
+//!         .await?;
+//!     println!("{} issues", issues.len());
+//! }
 //! # Ok(()) }
 //! ```
 //!
 //! The generated stubs stay reachable through [`RosterClient::sync`] and
-//! [`RosterClient::directory`] (and the messages through [`pb`]) for every RPC.
+//! [`RosterClient::directory`] (they send the bearer token too), and the generated
+//! messages through [`pb`].
 
+#![warn(missing_docs)]
+
+mod auth;
+mod builder;
+mod directory;
 mod error;
+mod handle;
+mod manual;
+mod paging;
+mod retry;
+mod sync;
+mod types;
 
+pub use auth::BearerAuth;
+pub use builder::RosterClientBuilder;
 pub use error::{Error, FieldViolation};
+pub use handle::SyncHandle;
+pub use paging::{ItemStream, Page, PageRequest};
+pub use retry::RetryPolicy;
+pub use types::{
+    AbandonAction, AbandonedFamilyPolicy, AbandonedFilter, AbandonedRecord, AccountState,
+    AnnouncementRecipient, Class, ClassMember, ClassMemberRole, ContactUpdate, District, Guardian,
+    GuardianAccess, IssueFilter, IssueSeverity, NewClass, NewGuardian, NewStaffMember, NewStudent,
+    Origin, ParseError, Progress, RecipientKind, RecordCounts, RecordKind, RecordStatus, RestAuth,
+    SafetyBlock, Schedule, ScheduleKind, School, Secret, SettingsUpdate, StaffMember, StaffRole,
+    StartSync, StatusFilter, Student, StudentDetail, SyncIssue, SyncPhase, SyncRun, SyncSettings,
+    SyncSource, SyncSourceInput, SyncState, SyncTrigger, Upload, User,
+};
+
+/// The generated messages and stubs of the `roster.v1` package.
 pub use roster_proto::v1 as pb;
 pub use roster_proto::{prost_types, tonic};
 
 use pb::directory_service_client::DirectoryServiceClient;
 use pb::sync_service_client::SyncServiceClient;
-use tonic::transport::{Channel, Endpoint};
+use std::future::Future;
+use std::time::Duration;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+/// The generated `SyncService` stub, sending the client's bearer token.
+pub type SyncStub = SyncServiceClient<InterceptedService<Channel, BearerAuth>>;
+
+/// The generated `DirectoryService` stub, sending the client's bearer token.
+pub type DirectoryStub = DirectoryServiceClient<InterceptedService<Channel, BearerAuth>>;
 
 /// A connection to a roster-sync server. Cheap to clone; clones share the connection.
 #[derive(Debug, Clone)]
 pub struct RosterClient {
     channel: Channel,
+    auth: BearerAuth,
+    request_timeout: Option<Duration>,
+    retry: RetryPolicy,
+    page_size: u32,
 }
 
 impl RosterClient {
-    /// Connects to `endpoint`, e.g. `http://127.0.0.1:50051`.
+    /// A builder for a client with timeouts, a bearer token or a retry policy.
+    pub fn builder() -> RosterClientBuilder {
+        RosterClientBuilder::default()
+    }
+
+    /// Connects to `endpoint`, e.g. `http://127.0.0.1:50051`, with the default settings.
     pub async fn connect(endpoint: impl Into<String>) -> Result<Self, Error> {
-        let endpoint =
-            Endpoint::from_shared(endpoint.into()).map_err(|e| Error::Transport(e.to_string()))?;
-        let channel = endpoint
-            .connect()
-            .await
-            .map_err(|e| Error::Transport(e.to_string()))?;
-        Ok(RosterClient { channel })
+        RosterClient::builder().endpoint(endpoint).connect().await
+    }
+
+    /// The same client with another page size for its list streams (0: the server's).
+    ///
+    /// ```no_run
+    /// # use futures::TryStreamExt;
+    /// # async fn demo(client: roster_client::RosterClient) -> Result<(), roster_client::Error> {
+    /// let all: Vec<_> = client.with_page_size(500).list_districts().try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_page_size(&self, page_size: u32) -> RosterClient {
+        RosterClient {
+            page_size,
+            ..self.clone()
+        }
     }
 
     /// The generated SyncService stub on this connection.
-    pub fn sync(&self) -> SyncServiceClient<Channel> {
-        SyncServiceClient::new(self.channel.clone())
+    pub fn sync(&self) -> SyncStub {
+        SyncServiceClient::new(InterceptedService::new(
+            self.channel.clone(),
+            self.auth.clone(),
+        ))
     }
 
     /// The generated DirectoryService stub on this connection.
-    pub fn directory(&self) -> DirectoryServiceClient<Channel> {
-        DirectoryServiceClient::new(self.channel.clone())
+    pub fn directory(&self) -> DirectoryStub {
+        DirectoryServiceClient::new(InterceptedService::new(
+            self.channel.clone(),
+            self.auth.clone(),
+        ))
     }
 
-    /// The underlying channel, for health checks or other services.
+    /// The underlying channel, for health checks or other services (no bearer token).
     pub fn channel(&self) -> Channel {
         self.channel.clone()
     }
 
-    /// Creates a district.
-    pub async fn create_district(&self, display_name: &str) -> Result<pb::District, Error> {
-        let response = self
-            .directory()
-            .create_district(pb::CreateDistrictRequest {
-                display_name: display_name.to_owned(),
-            })
-            .await?
-            .into_inner();
-        response
-            .district
-            .ok_or_else(|| Error::Protocol("CreateDistrict returned no district".into()))
+    /// A lazy stream of every item of a list, given how to fetch one page.
+    pub(crate) fn stream<T, F, Fut>(&self, fetch: F) -> ItemStream<T>
+    where
+        T: Send + 'static,
+        F: Fn(RosterClient, PageRequest) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<Page<T>, Error>> + Send + 'static,
+    {
+        let client = self.clone();
+        paging::items(self.page_size, move |page| fetch(client.clone(), page))
     }
 }

@@ -7,11 +7,8 @@
 //! never fall back to SQLite silently.
 
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, SimpleAsyncConnection};
-use roster_client::RosterClient;
 use roster_client::pb;
-use roster_client::pb::directory_service_client::DirectoryServiceClient;
-use roster_client::pb::sync_service_client::SyncServiceClient;
-use roster_client::tonic::transport::Channel;
+use roster_client::{DirectoryStub, RosterClient, SyncStub};
 use roster_server::config::ServeConfig;
 use roster_server::server::{Running, start};
 use roster_server::store::Store;
@@ -162,11 +159,11 @@ impl TestServer {
         }
     }
 
-    pub fn dir(&self) -> DirectoryServiceClient<Channel> {
+    pub fn dir(&self) -> DirectoryStub {
         self.client.directory()
     }
 
-    pub fn sync(&self) -> SyncServiceClient<Channel> {
+    pub fn sync(&self) -> SyncStub {
         self.client.sync()
     }
 

@@ -175,21 +175,22 @@ pub async fn list_class_members(
     q::get_class(&mut conn, class_id)
         .await?
         .ok_or_else(|| Error::not_found(format!("class {class_id}")))?;
-    let after = page.after.unwrap_or(0);
-    let teachers = q::class_teachers(&mut conn, class_id, after, page.limit()).await?;
-    let students = q::class_students(&mut conn, class_id, after, page.limit()).await?;
-    let mut members: Vec<ClassMember> = staff_views(&mut conn, teachers)
-        .await?
-        .into_iter()
-        .map(ClassMember::Teacher)
-        .chain(
-            student_views(&mut conn, students)
-                .await?
-                .into_iter()
-                .map(ClassMember::Student),
-        )
-        .collect();
-    members.sort_by_key(ClassMember::id);
-    members.truncate(page.limit() as usize);
+    // Teachers first, then students, each in id order. Ids are unique across kinds, so
+    // the token's last id tells which of the two lists the previous page ended in.
+    let (teachers_after, students_after) = match page.after {
+        None => (Some(0), 0),
+        Some(id) if q::is_class_teacher(&mut conn, class_id, id).await? => (Some(id), 0),
+        Some(id) => (None, id),
+    };
+    let mut members: Vec<ClassMember> = Vec::new();
+    if let Some(after) = teachers_after {
+        let teachers = q::class_teachers(&mut conn, class_id, after, page.limit()).await?;
+        members.extend(staff_views(&mut conn, teachers).await?.into_iter().map(ClassMember::Teacher));
+    }
+    let room = page.limit() - members.len() as i64;
+    if room > 0 {
+        let students = q::class_students(&mut conn, class_id, students_after, room).await?;
+        members.extend(student_views(&mut conn, students).await?.into_iter().map(ClassMember::Student));
+    }
     Ok(page.finish(members, ClassMember::id))
 }

@@ -171,6 +171,16 @@ pub async fn class_teachers(
         .await)?)
 }
 
+/// Whether `staff_id` teaches the class.
+pub async fn is_class_teacher(conn: &mut DbConn, class_id: i64, staff_id: i64) -> R<bool> {
+    let n: i64 = with_conn!(conn, c => class_teachers::table
+        .filter(class_teachers::class_id.eq(class_id).and(class_teachers::staff_id.eq(staff_id)))
+        .count()
+        .get_result(c)
+        .await)?;
+    Ok(n > 0)
+}
+
 /// A class's students with id > after, in id order.
 pub async fn class_students(
     conn: &mut DbConn,

@@ -1,0 +1,58 @@
+//! The interceptor that puts the bearer token on every call.
+
+use crate::Error;
+use std::fmt;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
+
+/// Adds `authorization: Bearer <token>` to every call; does nothing without a token.
+///
+/// [`RosterClient`](crate::RosterClient) installs it on every stub it hands out, so the
+/// generated stubs from [`RosterClient::sync`](crate::RosterClient::sync) and
+/// [`RosterClient::directory`](crate::RosterClient::directory) send the token too.
+#[derive(Clone, Default)]
+pub struct BearerAuth {
+    header: Option<MetadataValue<Ascii>>,
+}
+
+impl BearerAuth {
+    /// An interceptor sending `token`. Fails if the token is not printable ASCII.
+    pub fn new(token: &str) -> Result<Self, Error> {
+        let mut header = MetadataValue::<Ascii>::try_from(format!("Bearer {token}"))
+            .map_err(|_| Error::Transport("the bearer token must be printable ASCII".into()))?;
+        header.set_sensitive(true);
+        Ok(BearerAuth {
+            header: Some(header),
+        })
+    }
+
+    /// Whether a token is sent.
+    pub fn is_set(&self) -> bool {
+        self.header.is_some()
+    }
+}
+
+impl fmt::Debug for BearerAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let token = if self.is_set() {
+            "<redacted>"
+        } else {
+            "<none>"
+        };
+        f.debug_struct("BearerAuth").field("token", &token).finish()
+    }
+}
+
+impl Interceptor for BearerAuth {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(header) = &self.header {
+            request
+                .metadata_mut()
+                .insert("authorization", header.clone());
+        }
+        Ok(request)
+    }
+}

@@ -1,0 +1,239 @@
+//! The command line: global options and every command's arguments.
+
+use clap::builder::BoolishValueParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use roster_client::{AbandonedFamilyPolicy, IssueSeverity, RecordKind, Schedule, StatusFilter};
+use std::path::PathBuf;
+
+/// Operate a roster-sync server: districts, sync settings, runs and what they did.
+#[derive(Debug, Parser)]
+#[command(name = "rosterctl", version)]
+pub struct Cli {
+    /// The server's gRPC endpoint.
+    #[arg(
+        long,
+        global = true,
+        env = "ROSTER_SERVER",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub server: String,
+    /// A bearer token sent with every call.
+    #[arg(long, global = true, env = "ROSTER_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// How to print results: tables for people, JSON for scripts.
+    #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns.
+    Table,
+    /// Pretty-printed JSON.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, list and show districts.
+    #[command(subcommand)]
+    District(DistrictCommand),
+    /// Read and change a district's sync settings.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
+    /// Start, follow and inspect sync runs.
+    #[command(subcommand)]
+    Sync(SyncCommand),
+    /// Records abandoned by syncs.
+    #[command(subcommand)]
+    Abandoned(AbandonedCommand),
+    /// A district's schools.
+    #[command(subcommand)]
+    Schools(SchoolsCommand),
+    /// A school's students.
+    #[command(subcommand)]
+    Students(StudentsCommand),
+    /// Upload a OneRoster CSV zip, or a folder zipped on the fly; prints the upload id.
+    Upload(UploadArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DistrictCommand {
+    /// Create a district.
+    Create {
+        /// Its display name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List every district, oldest first.
+    List,
+    /// Show one district.
+    Get {
+        /// The district's id.
+        district_id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCommand {
+    /// Show a district's sync settings (secrets show only as set or not).
+    Get {
+        /// The district's id.
+        district_id: String,
+    },
+    /// Change some of a district's sync settings; the others stay as they are.
+    Set(Box<SettingsSetArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct SettingsSetArgs {
+    /// The district's id.
+    pub district_id: String,
+    /// Whether the sync manages active users' contact details.
+    #[arg(long, value_name = "true|false", value_parser = BoolishValueParser::new())]
+    pub update_active_users: Option<bool>,
+    /// What happens to abandoned families.
+    #[arg(long, value_name = "soft|extreme")]
+    pub family_policy: Option<AbandonedFamilyPolicy>,
+    /// Largest share (percent) of the records of one kind a run may abandon.
+    #[arg(long, value_name = "PERCENT")]
+    pub threshold: Option<u32>,
+    /// ISO 3166 region for phone numbers without a country code, e.g. US.
+    #[arg(long, value_name = "REGION")]
+    pub phone_region: Option<String>,
+    /// Automatic runs: off, every:MINUTES or daily:HH:MM@TIME_ZONE.
+    #[arg(long, value_name = "SCHEDULE")]
+    pub schedule: Option<Schedule>,
+    /// Source: a OneRoster CSV folder or zip, relative to the server's import directory.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["upload_id", "clever", "clever_token"])]
+    pub csv_path: Option<String>,
+    /// Source: a OneRoster CSV zip uploaded with `rosterctl upload`.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["clever", "clever_token"])]
+    pub upload_id: Option<String>,
+    /// Source: the Clever API, with the token of --clever-token or ROSTER_CLEVER_TOKEN
+    /// (neither keeps the stored token).
+    #[arg(long)]
+    pub clever: bool,
+    /// Source: the Clever API with this district token.
+    #[arg(long, value_name = "TOKEN")]
+    pub clever_token: Option<String>,
+    /// The Clever API's base URL (default https://api.clever.com).
+    #[arg(long, value_name = "URL")]
+    pub clever_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Start a run of the district's configured source (or of --csv-path / --upload-id).
+    Start(SyncStartArgs),
+    /// Show one run with its counts per record kind.
+    Status {
+        /// The run's id.
+        run_id: String,
+    },
+    /// List a district's runs, newest first.
+    List {
+        /// The district's id.
+        district_id: String,
+        /// Show at most this many runs.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Cancel a queued or running run.
+    Cancel {
+        /// The run's id.
+        run_id: String,
+    },
+    /// List a run's issues: skipped guardians, invalid rows, warnings.
+    Issues {
+        /// The run's id.
+        run_id: String,
+        /// Only issues of this severity.
+        #[arg(long, value_name = "info|warning|error")]
+        severity: Option<IssueSeverity>,
+        /// Only issues about this kind of record, e.g. guardian.
+        #[arg(long, value_name = "KIND")]
+        kind: Option<RecordKind>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SyncStartArgs {
+    /// The district's id.
+    pub district_id: String,
+    /// Compute and report the plan without writing roster data.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Follow the run with a progress bar until it ends, then print its counts; exits
+    /// with 2 if it ends FAILED or BLOCKED.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up waiting after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub timeout: u64,
+    /// Apply even if the run would abandon more than the district's threshold.
+    #[arg(long)]
+    pub override_threshold: bool,
+    /// Read this OneRoster CSV folder or zip (under the server's import directory) instead
+    /// of the configured source.
+    #[arg(long, value_name = "PATH", conflicts_with = "upload_id")]
+    pub csv_path: Option<String>,
+    /// Read this uploaded zip instead of the configured source.
+    #[arg(long, value_name = "ID")]
+    pub upload_id: Option<String>,
+    /// Idempotency key: starting again with the same id returns the same run.
+    #[arg(long, value_name = "ID")]
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AbandonedCommand {
+    /// List the records a district's syncs abandoned, newest first.
+    List {
+        /// The district's id.
+        district_id: String,
+        /// Only records of this kind, e.g. student.
+        #[arg(long, value_name = "KIND")]
+        kind: Option<RecordKind>,
+        /// Only records abandoned by this run.
+        #[arg(long, value_name = "RUN_ID")]
+        run: Option<String>,
+        /// Only records restored since (true) or not restored (false).
+        #[arg(long, value_name = "true|false", value_parser = BoolishValueParser::new())]
+        restored: Option<bool>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchoolsCommand {
+    /// List a district's schools.
+    List {
+        /// The district's id.
+        district_id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StudentsCommand {
+    /// List a school's students.
+    List {
+        /// The school's id.
+        #[arg(long, value_name = "SCHOOL_ID")]
+        school: String,
+        /// Which students: active, archived or all.
+        #[arg(long, value_name = "active|archived|all", default_value = "active")]
+        status: StatusFilter,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UploadArgs {
+    /// A OneRoster CSV zip, or a folder of OneRoster CSV files.
+    pub path: PathBuf,
+    /// The district the roster is for.
+    #[arg(long, value_name = "DISTRICT_ID")]
+    pub district: String,
+}

@@ -1,0 +1,164 @@
+//! Running a parsed command line: connect, call, print.
+
+use crate::Failure;
+use crate::cli::{
+    AbandonedCommand, Cli, Command, DistrictCommand, OutputFormat, SchoolsCommand, SettingsCommand,
+    SettingsSetArgs, StudentsCommand, UploadArgs,
+};
+use crate::{output, sync_cmd};
+use futures::TryStreamExt;
+use roster_client::{AbandonedFilter, RosterClient, Secret, SettingsUpdate, SyncSourceInput};
+use std::process::ExitCode;
+
+/// The environment variable `settings set --clever` reads the district token from.
+const CLEVER_TOKEN_ENV: &str = "ROSTER_CLEVER_TOKEN";
+
+/// Page size of the lists rosterctl prints: few round trips, small messages.
+const PAGE_SIZE: u32 = 500;
+
+pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    let client = RosterClient::builder()
+        .endpoint(cli.server)
+        .bearer_token(cli.token.unwrap_or_default())
+        .page_size(PAGE_SIZE)
+        .connect()
+        .await?;
+    let format = cli.output;
+    match cli.command {
+        Command::Sync(command) => return sync_cmd::run(&client, command, format).await,
+        Command::District(command) => district(&client, command, format).await?,
+        Command::Settings(command) => settings(&client, command, format).await?,
+        Command::Abandoned(command) => abandoned(&client, command, format).await?,
+        Command::Schools(SchoolsCommand::List { district_id }) => {
+            let schools: Vec<_> = client.list_schools(&district_id).try_collect().await?;
+            output::print(format, schools.as_slice(), output::schools)?;
+        }
+        Command::Students(StudentsCommand::List { school, status }) => {
+            let students: Vec<_> = client.list_students(&school, status).try_collect().await?;
+            output::print(format, students.as_slice(), output::students)?;
+        }
+        Command::Upload(args) => upload(&client, args, format).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn district(
+    client: &RosterClient,
+    command: DistrictCommand,
+    format: OutputFormat,
+) -> Result<(), Failure> {
+    match command {
+        DistrictCommand::Create { name } => {
+            let district = client.create_district(&name).await?;
+            output::print(format, &district, output::district)
+        }
+        DistrictCommand::List => {
+            let districts: Vec<_> = client.list_districts().try_collect().await?;
+            output::print(format, districts.as_slice(), output::districts)
+        }
+        DistrictCommand::Get { district_id } => {
+            let district = client.get_district(&district_id).await?;
+            output::print(format, &district, output::district)
+        }
+    }
+}
+
+async fn settings(
+    client: &RosterClient,
+    command: SettingsCommand,
+    format: OutputFormat,
+) -> Result<(), Failure> {
+    let settings = match command {
+        SettingsCommand::Get { district_id } => client.get_sync_settings(&district_id).await?,
+        SettingsCommand::Set(args) => {
+            let district_id = args.district_id.clone();
+            let update = settings_update(*args);
+            if update.is_empty() {
+                return Err(Failure::Local(
+                    "nothing to change: name at least one setting (see `rosterctl settings set --help`)"
+                        .to_owned(),
+                ));
+            }
+            client.update_sync_settings(&district_id, update).await?
+        }
+    };
+    output::print(format, &settings, output::settings)
+}
+
+/// The settings the flags name; the rest stays `None` (unchanged).
+fn settings_update(args: SettingsSetArgs) -> SettingsUpdate {
+    let source = if let Some(path) = args.csv_path {
+        Some(SyncSourceInput::csv_path(path))
+    } else if let Some(upload_id) = args.upload_id {
+        Some(SyncSourceInput::upload(upload_id))
+    } else if args.clever || args.clever_token.is_some() {
+        let token = args
+            .clever_token
+            .or_else(|| std::env::var(CLEVER_TOKEN_ENV).ok())
+            .filter(|token| !token.is_empty());
+        Some(SyncSourceInput::Clever {
+            base_url: args.clever_url,
+            district_token: token.map(Secret::new),
+        })
+    } else {
+        None
+    };
+    SettingsUpdate {
+        source,
+        update_active_users: args.update_active_users,
+        abandoned_family_policy: args.family_policy,
+        abandon_threshold_percent: args.threshold,
+        default_phone_region: args.phone_region,
+        schedule: args.schedule,
+    }
+}
+
+async fn abandoned(
+    client: &RosterClient,
+    command: AbandonedCommand,
+    format: OutputFormat,
+) -> Result<(), Failure> {
+    let AbandonedCommand::List {
+        district_id,
+        kind,
+        run,
+        restored,
+    } = command;
+    let filter = AbandonedFilter {
+        record_kind: kind,
+        run_id: run,
+        restored,
+    };
+    let records: Vec<_> = client
+        .list_abandoned_records(&district_id, filter)
+        .try_collect()
+        .await?;
+    output::print(format, records.as_slice(), output::abandoned)
+}
+
+async fn upload(
+    client: &RosterClient,
+    args: UploadArgs,
+    format: OutputFormat,
+) -> Result<(), Failure> {
+    let uploaded = if args.path.is_dir() {
+        client
+            .upload_roster_folder(&args.district, &args.path)
+            .await?
+    } else {
+        let archive = tokio::fs::read(&args.path)
+            .await
+            .map_err(|e| Failure::Local(format!("cannot read {}: {e}", args.path.display())))?;
+        client
+            .upload_roster_archive(&args.district, archive)
+            .await?
+    };
+    output::print(format, &uploaded, output::upload)?;
+    if format == OutputFormat::Table {
+        eprintln!(
+            "sync from it with: rosterctl sync start {} --upload-id {}",
+            args.district, uploaded.upload_id
+        );
+    }
+    Ok(())
+}
