@@ -311,10 +311,13 @@ impl Snapshot {
         ] {
             list.retain(|e| {
                 let (class, user) = (e.class_source_id.as_str(), e.user_source_id.as_str());
-                if deleted.classes.contains(class) || deleted.users.contains(user) {
+                // A deleted class or user takes its enrollments with it, and a refused class
+                // was reported itself: both drop silently.
+                if deleted.classes.contains(class)
+                    || deleted.users.contains(user)
+                    || dropped_classes.contains(class)
+                {
                     false
-                } else if dropped_classes.contains(class) {
-                    false // the class itself was reported
                 } else if !classes_known.contains(class) {
                     report(
                         kind,
