@@ -185,12 +185,22 @@ pub async fn list_class_members(
     let mut members: Vec<ClassMember> = Vec::new();
     if let Some(after) = teachers_after {
         let teachers = q::class_teachers(&mut conn, class_id, after, page.limit()).await?;
-        members.extend(staff_views(&mut conn, teachers).await?.into_iter().map(ClassMember::Teacher));
+        members.extend(
+            staff_views(&mut conn, teachers)
+                .await?
+                .into_iter()
+                .map(ClassMember::Teacher),
+        );
     }
     let room = page.limit() - members.len() as i64;
     if room > 0 {
         let students = q::class_students(&mut conn, class_id, students_after, room).await?;
-        members.extend(student_views(&mut conn, students).await?.into_iter().map(ClassMember::Student));
+        members.extend(
+            student_views(&mut conn, students)
+                .await?
+                .into_iter()
+                .map(ClassMember::Student),
+        );
     }
     Ok(page.finish(members, ClassMember::id))
 }
