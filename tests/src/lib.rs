@@ -112,6 +112,8 @@ impl Drop for TestDb {
     }
 }
 
+pub mod mock_clever;
+pub mod mock_oneroster;
 pub mod roster;
 
 /// A running server on a fresh database, and a client connected to it.

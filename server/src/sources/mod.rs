@@ -2,7 +2,12 @@
 //! [`Snapshot`](crate::sync::snapshot::Snapshot). Row-level problems travel inside the
 //! snapshot as issues; only a source that cannot be read as a whole is an error here.
 
+pub mod clever;
+pub mod http;
+pub mod oauth;
+pub mod oneroster;
 pub mod oneroster_csv;
+pub mod oneroster_rest;
 
 /// Fatal problems: the run fails, nothing is written.
 #[derive(Debug, thiserror::Error)]

@@ -1,28 +1,22 @@
-//! OneRoster 1.1 CSV (R8.1–R8.4): a folder or a zip of CSV files in, a [`Snapshot`] out.
+//! OneRoster 1.1 CSV (R8.1): a folder or a zip of CSV files in, a [`Snapshot`] out.
 //!
+//! This module knows files: the manifest, where the files live (folder or archive), and CSV
+//! parsing. What the rows mean is [`super::oneroster`]'s, shared with the REST reader.
 //! Only what makes the whole source unreadable fails the run (no manifest, a listed file or a
 //! required column missing, a broken archive); a bad row is skipped with an issue naming file,
-//! line and id (R3.3). References between files are checked later, against the store as well
-//! ([`Snapshot::check_references`]), except family relationships, whose direction depends on
-//! the roles read here.
+//! line and id (R3.3).
 
 use super::SourceError;
-use crate::domain::{RecordKind, StaffRole};
-use crate::sync::snapshot::{
-    Coverage, Issue, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool, SnapStaff,
-    SnapStudent, Snapshot, SourceRef,
+use super::oneroster::{
+    Rows, read_classes, read_demographics, read_enrollments, read_orgs, read_users,
 };
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use crate::sync::snapshot::{Coverage, Snapshot, SourceRef};
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek};
 use std::path::Path;
 use zip::ZipArchive;
 use zip::result::ZipError;
-
-const MISSING_FIELD: &str = "MISSING_FIELD";
-const DUPLICATE_ID: &str = "DUPLICATE_ID";
-const INVALID_VALUE: &str = "INVALID_VALUE";
-const UNKNOWN_REFERENCE: &str = "UNKNOWN_REFERENCE";
 
 const MANIFEST: &str = "manifest.csv";
 
@@ -200,9 +194,6 @@ const MANIFEST_SPEC: FileSpec = FileSpec {
     required: &["propertyName", "value"],
 };
 
-/// Demographics columns that describe the row rather than the student.
-const NOT_ATTRIBUTES: [&str; 3] = ["sourcedId", "status", "dateLastModified"];
-
 fn read_files<F: Files>(files: &mut F) -> Result<Snapshot, SourceError> {
     let manifest = read_manifest(files)?;
     let mut snap = Snapshot {
@@ -349,13 +340,6 @@ impl<'a> Table<'a> {
         }))
     }
 
-    /// Moves to the next row; `false` at the end of the file.
-    fn advance(&mut self) -> Result<bool, SourceError> {
-        self.reader
-            .read_record(&mut self.record)
-            .map_err(|err| csv_error(self.file, err))
-    }
-
     /// The physical line the current row starts on; the header is line 1. The csv crate
     /// counts `\n` only, so files that end lines with a bare `\r` (seen in real exports)
     /// would drift; the record count (header = record 0) is a floor for the line.
@@ -364,9 +348,18 @@ impl<'a> Table<'a> {
             .position()
             .map_or(0, |p| p.line().max(p.record() + 1))
     }
+}
 
-    fn at(&self) -> SourceRef {
-        SourceRef::csv(self.file, self.line())
+impl Rows for Table<'_> {
+    fn name(&self) -> &str {
+        self.file
+    }
+
+    /// Moves to the next row; `false` at the end of the file.
+    fn advance(&mut self) -> Result<bool, SourceError> {
+        self.reader
+            .read_record(&mut self.record)
+            .map_err(|err| csv_error(self.file, err))
     }
 
     /// The trimmed cell of `column`; empty when the file has no such column or the row is
@@ -378,17 +371,6 @@ impl<'a> Table<'a> {
             .map_or("", str::trim)
     }
 
-    /// A cell holding several comma-separated values (R8.1), e.g. `orgSourcedIds`.
-    fn list(&self, column: &str) -> Vec<String> {
-        self.get(column)
-            .split(',')
-            .map(str::trim)
-            .filter(|value| !value.is_empty())
-            .map(str::to_owned)
-            .collect()
-    }
-
-    /// Every (column, trimmed cell) pair of the current row.
     fn cells(&self) -> impl Iterator<Item = (&str, &str)> {
         self.headers
             .iter()
@@ -396,73 +378,8 @@ impl<'a> Table<'a> {
             .zip(self.record.iter().map(str::trim))
     }
 
-    fn issue(
-        &self,
-        kind: RecordKind,
-        code: &str,
-        source_id: &str,
-        field: &str,
-        message: String,
-    ) -> Issue {
-        Issue::invalid(kind, code, &self.at(), source_id, field, message)
-    }
-
-    /// The checks every data row goes through (R3.3): a `sourcedId`, unique in its file,
-    /// and a known `status`. `None`, with an issue, when the row is skipped.
-    fn identify(
-        &self,
-        kind: RecordKind,
-        seen: &mut HashSet<String>,
-        issues: &mut Vec<Issue>,
-    ) -> Option<(String, Status)> {
-        let id = self.get("sourcedId");
-        if id.is_empty() {
-            issues.push(self.issue(
-                kind,
-                MISSING_FIELD,
-                "",
-                "sourcedId",
-                "sourcedId is empty".into(),
-            ));
-            return None;
-        }
-        if !seen.insert(id.to_owned()) {
-            let message = format!(
-                "sourcedId `{id}` is already used on an earlier line of {}",
-                self.file
-            );
-            issues.push(self.issue(kind, DUPLICATE_ID, id, "sourcedId", message));
-            return None;
-        }
-        let status = self.get("status");
-        let Some(parsed) = Status::parse(status) else {
-            let message = format!("status `{status}` is not active, tobedeleted or inactive");
-            issues.push(self.issue(kind, INVALID_VALUE, id, "status", message));
-            return None;
-        };
-        Some((id.to_owned(), parsed))
-    }
-
-    /// A cell the record cannot go without; `None`, with a `MISSING_FIELD` issue, when empty.
-    fn required(
-        &self,
-        column: &str,
-        kind: RecordKind,
-        id: &str,
-        issues: &mut Vec<Issue>,
-    ) -> Option<String> {
-        let value = self.get(column);
-        if value.is_empty() {
-            issues.push(self.issue(
-                kind,
-                MISSING_FIELD,
-                id,
-                column,
-                format!("{column} is empty"),
-            ));
-            return None;
-        }
-        Some(value.to_owned())
+    fn at(&self) -> SourceRef {
+        SourceRef::csv(self.file, self.line())
     }
 }
 
@@ -479,406 +396,14 @@ fn csv_error(file: &str, err: csv::Error) -> SourceError {
     }
 }
 
-/// A row's `status`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Status {
-    Active,
-    /// Not in the snapshot; its id goes to [`Snapshot::deleted`] so a delta can abandon it.
-    Deleted,
-}
-
-impl Status {
-    /// Bulk files often leave the status empty; `inactive` is the deprecated word for
-    /// `tobedeleted` (R8.1).
-    fn parse(text: &str) -> Option<Status> {
-        if text.is_empty() || text.eq_ignore_ascii_case("active") {
-            Some(Status::Active)
-        } else if text.eq_ignore_ascii_case("tobedeleted") || text.eq_ignore_ascii_case("inactive")
-        {
-            Some(Status::Deleted)
-        } else {
-            None
-        }
-    }
-}
-
-/// Schools; other orgs (the district itself, departments, states) are not synced (R8.2).
-fn read_orgs(table: &mut Table<'_>, snap: &mut Snapshot) -> Result<(), SourceError> {
-    let kind = RecordKind::School;
-    let mut seen = HashSet::new();
-    while table.advance()? {
-        let Some((id, status)) = table.identify(kind, &mut seen, &mut snap.issues) else {
-            continue;
-        };
-        if status == Status::Deleted {
-            snap.deleted.schools.insert(id);
-            continue;
-        }
-        let Some(org_type) = table.required("type", kind, &id, &mut snap.issues) else {
-            continue;
-        };
-        if !org_type.eq_ignore_ascii_case("school") {
-            // A district, department or other org: people may belong to it, but it is
-            // not a school (R8.2).
-            snap.other_orgs.insert(id, org_type.to_ascii_lowercase());
-            continue;
-        }
-        let Some(name) = table.required("name", kind, &id, &mut snap.issues) else {
-            continue;
-        };
-        let sis_id = table.get("identifier").to_owned();
-        snap.schools.push(SnapSchool {
-            source_id: id,
-            sis_id,
-            name,
-            at: table.at(),
-        });
-    }
-    Ok(())
-}
-
-/// What a OneRoster user role makes of the user (R8.2).
-#[derive(Debug, Clone, Copy)]
-enum UserRole {
-    Student,
-    Guardian,
-    Staff(StaffRole),
-}
-
-impl UserRole {
-    fn parse(role: &str) -> Option<UserRole> {
-        match role.to_ascii_lowercase().as_str() {
-            "student" => Some(UserRole::Student),
-            "parent" | "guardian" | "relative" => Some(UserRole::Guardian),
-            "teacher" | "aide" | "proctor" => Some(UserRole::Staff(StaffRole::Teacher)),
-            "administrator" => Some(UserRole::Staff(StaffRole::Admin)),
-            _ => None,
-        }
-    }
-
-    fn kind(self) -> RecordKind {
-        match self {
-            UserRole::Student => RecordKind::Student,
-            UserRole::Guardian => RecordKind::Guardian,
-            UserRole::Staff(_) => RecordKind::Staff,
-        }
-    }
-}
-
-/// The columns every user row carries, whatever the role.
-struct Person {
-    sis_id: String,
-    given_name: String,
-    family_name: String,
-    email: String,
-    at: SourceRef,
-}
-
-impl Person {
-    /// `None`, with an issue, when a name is missing: the row is skipped (R3.3).
-    fn read(
-        table: &Table<'_>,
-        kind: RecordKind,
-        id: &str,
-        issues: &mut Vec<Issue>,
-    ) -> Option<Person> {
-        let given_name = table.required("givenName", kind, id, issues)?;
-        let family_name = table.required("familyName", kind, id, issues)?;
-        Some(Person {
-            sis_id: table.get("identifier").to_owned(),
-            given_name,
-            family_name,
-            email: table.get("email").to_owned(),
-            at: table.at(),
-        })
-    }
-}
-
-/// A relationship as a user row lists it in `agentSourcedIds`, kept until every user is
-/// known, since the other end may come later in the file.
-struct Listed {
-    link: SnapLink,
-    /// The listing row's id.
-    row: String,
-    /// The id the row points at.
-    agent: String,
-    at: SourceRef,
-}
-
-fn read_users(table: &mut Table<'_>, snap: &mut Snapshot) -> Result<(), SourceError> {
-    let mut seen = HashSet::new();
-    let mut listed = Vec::new();
-    while table.advance()? {
-        let role = UserRole::parse(table.get("role"));
-        let kind = role.map_or(RecordKind::Student, UserRole::kind);
-        let Some((id, status)) = table.identify(kind, &mut seen, &mut snap.issues) else {
-            continue;
-        };
-        if status == Status::Deleted {
-            snap.deleted.users.insert(id);
-            continue;
-        }
-        let Some(role) = role else {
-            let message = format!("role `{}` is not a OneRoster user role", table.get("role"));
-            snap.issues
-                .push(table.issue(kind, INVALID_VALUE, &id, "role", message));
-            continue;
-        };
-        let Some(person) = Person::read(table, kind, &id, &mut snap.issues) else {
-            continue;
-        };
-        match role {
-            UserRole::Student => {
-                listed.extend(listed_agents(table, &id, true));
-                snap.students.push(student(table, id, person));
-            }
-            UserRole::Guardian => {
-                listed.extend(listed_agents(table, &id, false));
-                snap.guardians.push(guardian(table, id, person));
-            }
-            UserRole::Staff(role) => snap.staff.push(staff(table, id, person, role)),
-        }
-    }
-    resolve_links(listed, &seen, snap);
-    Ok(())
-}
-
-fn student(table: &Table<'_>, source_id: String, person: Person) -> SnapStudent {
-    SnapStudent {
-        source_id,
-        sis_id: person.sis_id,
-        given_name: person.given_name,
-        family_name: person.family_name,
-        email: person.email,
-        grade: table.list("grades").into_iter().next().unwrap_or_default(),
-        school_source_ids: table.list("orgSourcedIds"),
-        attributes: metadata_attributes(table),
-        at: person.at,
-    }
-}
-
-fn guardian(table: &Table<'_>, source_id: String, person: Person) -> SnapGuardian {
-    SnapGuardian {
-        source_id,
-        sis_id: person.sis_id,
-        given_name: person.given_name,
-        family_name: person.family_name,
-        email: person.email,
-        sms_number: table.get("sms").to_owned(),
-        home_phone: table.get("phone").to_owned(),
-        language: language(table),
-        at: person.at,
-    }
-}
-
-fn staff(table: &Table<'_>, source_id: String, person: Person, role: StaffRole) -> SnapStaff {
-    SnapStaff {
-        source_id,
-        sis_id: person.sis_id,
-        given_name: person.given_name,
-        family_name: person.family_name,
-        email: person.email,
-        sms_number: table.get("sms").to_owned(),
-        home_phone: table.get("phone").to_owned(),
-        language: language(table),
-        role,
-        school_source_ids: table.list("orgSourcedIds"),
-        at: person.at,
-    }
-}
-
-/// OneRoster 1.1 users have no language column; exporters that carry one use one of these.
-fn language(table: &Table<'_>) -> String {
-    ["metadata.language", "preferredLanguage"]
-        .into_iter()
-        .map(|column| table.get(column))
-        .find(|value| !value.is_empty())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// Student attributes from `metadata.*` extension columns (R2.6), keyed without the prefix.
-fn metadata_attributes(table: &Table<'_>) -> BTreeMap<String, String> {
-    table
-        .cells()
-        .filter(|(_, value)| !value.is_empty())
-        .filter_map(|(column, value)| {
-            Some((
-                column.strip_prefix("metadata.")?.to_owned(),
-                value.to_owned(),
-            ))
-        })
-        .collect()
-}
-
-/// The relationships a student's (`row_is_student`) or a guardian's row lists (R8.3).
-fn listed_agents(table: &Table<'_>, row: &str, row_is_student: bool) -> Vec<Listed> {
-    table
-        .list("agentSourcedIds")
-        .into_iter()
-        .map(|agent| {
-            let (student_id, guardian_id) = if row_is_student {
-                (row, agent.as_str())
-            } else {
-                (agent.as_str(), row)
-            };
-            Listed {
-                link: SnapLink {
-                    student_source_id: student_id.to_owned(),
-                    guardian_source_id: guardian_id.to_owned(),
-                },
-                row: row.to_owned(),
-                at: table.at(),
-                agent,
-            }
-        })
-        .collect()
-}
-
-/// Keeps one link per pair whose ends are a student and a guardian of this file, whichever
-/// side listed it (R8.3). An agent that is in the file but deleted, skipped or of another role
-/// drops the link quietly: its own row explains itself. An agent not in the file at all is an
-/// unknown reference, unless the file is a delta, which may point at users stored by earlier
-/// syncs: those links are left to [`Snapshot::check_references`].
-fn resolve_links(listed: Vec<Listed>, in_file: &HashSet<String>, snap: &mut Snapshot) {
-    let delta = snap.users == Coverage::Delta;
-    let students: HashSet<&str> = snap.students.iter().map(|s| s.source_id.as_str()).collect();
-    let guardians: HashSet<&str> = snap
-        .guardians
-        .iter()
-        .map(|g| g.source_id.as_str())
-        .collect();
-    let mut links = BTreeSet::new();
-    for entry in listed {
-        let known = students.contains(entry.link.student_source_id.as_str())
-            && guardians.contains(entry.link.guardian_source_id.as_str());
-        let outside = !in_file.contains(&entry.agent);
-        if known || (outside && delta) {
-            links.insert(entry.link);
-        } else if outside {
-            snap.issues.push(Issue::invalid(
-                RecordKind::FamilyRelationship,
-                UNKNOWN_REFERENCE,
-                &entry.at,
-                &entry.row,
-                "agentSourcedIds",
-                format!("agent `{}` is not in users.csv", entry.agent),
-            ));
-        }
-    }
-    snap.links = links.into_iter().collect();
-}
-
-fn read_classes(table: &mut Table<'_>, snap: &mut Snapshot) -> Result<(), SourceError> {
-    let kind = RecordKind::Class;
-    let mut seen = HashSet::new();
-    while table.advance()? {
-        let Some((id, status)) = table.identify(kind, &mut seen, &mut snap.issues) else {
-            continue;
-        };
-        if status == Status::Deleted {
-            snap.deleted.classes.insert(id);
-            continue;
-        }
-        let Some(name) = table.required("title", kind, &id, &mut snap.issues) else {
-            continue;
-        };
-        let Some(school) = table.required("schoolSourcedId", kind, &id, &mut snap.issues) else {
-            continue;
-        };
-        snap.classes.push(SnapClass {
-            source_id: id,
-            sis_id: table.get("classCode").to_owned(),
-            name,
-            grades: table.list("grades"),
-            school_source_id: school,
-            at: table.at(),
-        });
-    }
-    Ok(())
-}
-
-/// Which enrollment list a OneRoster enrollment role goes to (R2.5).
-fn enrollment_kind(role: &str) -> Option<RecordKind> {
-    match role.to_ascii_lowercase().as_str() {
-        "student" => Some(RecordKind::StudentEnrollment),
-        "teacher" | "aide" | "proctor" | "administrator" => Some(RecordKind::TeacherEnrollment),
-        _ => None,
-    }
-}
-
-fn read_enrollments(table: &mut Table<'_>, snap: &mut Snapshot) -> Result<(), SourceError> {
-    let mut seen = HashSet::new();
-    while table.advance()? {
-        let role = enrollment_kind(table.get("role"));
-        let kind = role.unwrap_or(RecordKind::StudentEnrollment);
-        let Some((id, status)) = table.identify(kind, &mut seen, &mut snap.issues) else {
-            continue;
-        };
-        if status == Status::Deleted {
-            snap.deleted.enrollments.insert(id);
-            continue;
-        }
-        if role.is_none() {
-            let message = format!(
-                "role `{}` is not a OneRoster enrollment role",
-                table.get("role")
-            );
-            snap.issues
-                .push(table.issue(kind, INVALID_VALUE, &id, "role", message));
-            continue;
-        }
-        let Some(class) = table.required("classSourcedId", kind, &id, &mut snap.issues) else {
-            continue;
-        };
-        let Some(user) = table.required("userSourcedId", kind, &id, &mut snap.issues) else {
-            continue;
-        };
-        let enrollment = SnapEnrollment {
-            source_id: id,
-            class_source_id: class,
-            user_source_id: user,
-            at: table.at(),
-        };
-        if kind == RecordKind::StudentEnrollment {
-            snap.student_enrollments.push(enrollment);
-        } else {
-            snap.teacher_enrollments.push(enrollment);
-        }
-    }
-    Ok(())
-}
-
-/// Demographics become attributes of the students read from users.csv (R2.6). Rows of other
-/// ids (staff, unknown users) and rows marked deleted add nothing.
-fn read_demographics(table: &mut Table<'_>, snap: &mut Snapshot) -> Result<(), SourceError> {
-    let by_id: HashMap<String, usize> = snap
-        .students
-        .iter()
-        .enumerate()
-        .map(|(index, s)| (s.source_id.clone(), index))
-        .collect();
-    while table.advance()? {
-        let Some(&index) = by_id.get(table.get("sourcedId")) else {
-            continue;
-        };
-        if Status::parse(table.get("status")) == Some(Status::Deleted) {
-            continue;
-        }
-        let attributes = &mut snap.students[index].attributes;
-        for (column, value) in table.cells() {
-            if !value.is_empty() && !NOT_ATTRIBUTES.contains(&column) {
-                attributes.insert(column.to_owned(), value.to_owned());
-            }
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Severity;
+    use crate::domain::{RecordKind, Severity, StaffRole};
+    use crate::sources::oneroster::{
+        DUPLICATE_ID, INVALID_VALUE, MISSING_FIELD, UNKNOWN_REFERENCE,
+    };
+    use crate::sync::snapshot::{SnapClass, SnapEnrollment, SnapGuardian, SnapLink};
     use std::fs;
     use std::io::{Cursor, Write};
     use std::path::PathBuf;

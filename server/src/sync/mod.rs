@@ -1,6 +1,7 @@
 //! The sync engine: source -> snapshot -> plan (pure) -> safety checks -> apply -> report.
 
 pub mod apply;
+pub mod fetch;
 pub mod plan;
 pub mod reports;
 pub mod runs;

@@ -8,12 +8,11 @@ use super::settings::{self, Source, SyncSettings};
 use super::snapshot::{Coverage, KnownIds, Snapshot};
 use crate::directory::now;
 use crate::domain::{Error, RunPhase, RunState, Trigger, new_id};
-use crate::sources::oneroster_csv::{self, CsvLimits};
 use crate::store::Store;
 use crate::store::models::IssueRow;
 use crate::store::queries::{roster, runs as q};
 use chrono::TimeDelta;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -35,7 +34,7 @@ impl SourcePaths {
     }
 
     /// A path under the import directory; anything that escapes it (`..`, links) is refused.
-    fn import_path(&self, relative: &str) -> Result<PathBuf, String> {
+    pub fn import_path(&self, relative: &str) -> Result<PathBuf, String> {
         let base = self.import_dir.canonicalize().map_err(|e| {
             format!(
                 "import directory {} is not readable: {e}",
@@ -226,10 +225,8 @@ async fn run_phases(store: &Store, paths: &SourcePaths, run_id: i64) -> Result<(
         )
         .await;
     };
-    let paths2 = paths.clone();
-    let fetched = tokio::task::spawn_blocking(move || read_source(&source, &paths2))
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let secret = stored_secret(store, run.row.district_id, &source).await?;
+    let fetched = super::fetch::fetch(store, run_id, &source, secret, paths).await;
     let mut snapshot = match fetched {
         Ok(s) => s,
         Err(message) => return finish(store, run_id, Outcome::Failed(message), None).await,
@@ -319,19 +316,18 @@ fn known_ids(snapshot: &Snapshot, state: &super::state::State) -> KnownIds {
     }
 }
 
-/// Reads a source into a snapshot; the error is the run's failure message.
-fn read_source(source: &Source, paths: &SourcePaths) -> Result<Snapshot, String> {
-    let limits = CsvLimits::default();
-    let path = match source {
-        Source::OneRosterCsvPath { path } => paths.import_path(path)?,
-        Source::OneRosterCsvUpload { upload_id } => paths.upload_path(*upload_id),
-        Source::OneRosterRest { .. } | Source::Clever { .. } => {
-            return Err(
-                "OneRoster REST and Clever sources are not supported by this server yet".into(),
-            );
-        }
-    };
-    oneroster_csv::read_path(Path::new(&path), &limits).map_err(|e| e.to_string())
+/// The district's stored secret, when the run reads the district's configured source.
+/// A per-run source carries no secret (only CSV sources can be given per run).
+async fn stored_secret(
+    store: &Store,
+    district_id: i64,
+    source: &Source,
+) -> Result<Option<String>, Error> {
+    let settings = settings::load(&mut store.conn().await?, district_id).await?;
+    Ok(match settings.source {
+        Some(configured) if &configured == source => settings.secret,
+        _ => None,
+    })
 }
 
 /// Writes the end of a run: issues, counts, state. The district is free again.

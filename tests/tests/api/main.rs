@@ -2,8 +2,10 @@
 //! database per test (SQLite, or MySQL when ROSTER_TEST_MYSQL_URL is set).
 
 mod access;
+mod clever;
 mod directory;
 mod extras;
+mod oneroster_rest;
 mod people;
 mod runs;
 mod server;

@@ -1,0 +1,606 @@
+//! HTTP for live sources (OneRoster REST, Clever): GETs of JSON pages with a timeout per
+//! request and retries with backoff for what may pass (connection errors, timeouts, a body
+//! cut short, 429, 5xx), so that a provider's bad minute does not fail a nightly sync, while
+//! a refusal (401, 403, another 4xx) or a malformed answer fails at once.
+//!
+//! Errors become a run's failure message, which users read: they name the endpoint
+//! (`scheme://host/path`) and the HTTP status, never a query string, a header, a token or a
+//! secret.
+
+use super::SourceError;
+use super::oauth::{self, OAuth2Client};
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{RequestBuilder, StatusCode};
+use std::error::Error as _;
+use std::fmt;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Once};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use url::Url;
+
+/// How hard to try. Default: 5 attempts, 500 ms initial backoff doubling to at most 30 s,
+/// 30 s per request.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first included.
+    pub attempts: u32,
+    /// The pause before the second attempt; it doubles for each one after.
+    pub initial_backoff: Duration,
+    /// The longest pause, also for a provider's `Retry-After`.
+    pub max_backoff: Duration,
+    /// The whole of one attempt: connecting, sending, and reading the body.
+    pub request_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 5,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The pause after failed attempt `attempt` (1-based): what the provider asked for, or
+    /// the exponential backoff, never more than `max_backoff`.
+    fn pause(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let backoff = || {
+            let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+            self.initial_backoff.saturating_mul(factor)
+        };
+        retry_after.unwrap_or_else(backoff).min(self.max_backoff)
+    }
+}
+
+/// How requests are authenticated. Debug does not print secrets.
+pub enum Auth {
+    None,
+    /// A bearer token, e.g. a Clever district token.
+    Bearer(String),
+    /// OAuth 1.0a two-legged, HMAC-SHA256: every attempt is signed anew.
+    OAuth1 {
+        consumer_key: String,
+        consumer_secret: String,
+    },
+    /// OAuth 2 client credentials: a cached bearer token.
+    OAuth2(OAuth2Client),
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::None => f.write_str("None"),
+            Auth::Bearer(_) => f.write_str("Bearer(<redacted>)"),
+            Auth::OAuth1 { consumer_key, .. } => f
+                .debug_struct("OAuth1")
+                .field("consumer_key", consumer_key)
+                .field("consumer_secret", &format_args!("<redacted>"))
+                .finish(),
+            Auth::OAuth2(client) => f.debug_tuple("OAuth2").field(client).finish(),
+        }
+    }
+}
+
+/// A page of JSON and the response headers (for `Link` and `X-Total-Count`).
+#[derive(Debug)]
+pub struct JsonPage {
+    /// The request's path and query, e.g. `/users?limit=100&offset=200`: where issues say
+    /// a record was read. Never a secret (credentials travel in headers).
+    pub url: String,
+    pub body: serde_json::Value,
+    pub headers: HeaderMap,
+}
+
+/// Fetches JSON pages for one run.
+pub struct Fetcher {
+    client: reqwest::Client,
+    retry: RetryPolicy,
+    /// Records received so far, for the run's progress: connectors add to it as pages
+    /// arrive, the worker reads it.
+    pub records: Arc<AtomicU64>,
+}
+
+/// reqwest is built without a crypto provider of its own (`rustls-no-provider`): it uses
+/// the process default, which is installed once, here.
+static CRYPTO_PROVIDER: Once = Once::new();
+
+fn install_crypto_provider() {
+    CRYPTO_PROVIDER.call_once(|| {
+        // An error means another part of the process installed one first: it is used.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// What one attempt came to, when not a page.
+enum Failure {
+    /// Worth another attempt, after the pause the provider asked for, if any.
+    Retry {
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    /// 401: with OAuth 2 a fresh token may help, once.
+    Unauthorized(SourceError),
+    /// No point in trying again.
+    Fatal(SourceError),
+}
+
+/// A fetched page, or the endpoint's 404.
+enum Fetched {
+    Page(JsonPage),
+    NotFound { endpoint: String },
+}
+
+impl Fetcher {
+    pub fn new(retry: RetryPolicy) -> Result<Self, SourceError> {
+        install_crypto_provider();
+        let client = build_client(&retry).map_err(|err| {
+            SourceError::Io(format!("cannot set up the HTTP client: {}", describe(err)))
+        })?;
+        Ok(Fetcher {
+            client,
+            retry,
+            records: Arc::default(),
+        })
+    }
+
+    /// GETs `url` (absolute) with `query` appended, retrying connection errors, timeouts, a
+    /// body cut short, 429 and 5xx with exponential backoff (honouring `Retry-After`). A
+    /// refusal (401, 403), another 4xx, including 404, or malformed JSON fails at once; the
+    /// error names the endpoint and the status.
+    pub async fn get_json(
+        &self,
+        url: &str,
+        query: &[(&str, String)],
+        auth: &Auth,
+    ) -> Result<JsonPage, SourceError> {
+        match self.fetch(url, query, auth).await? {
+            Fetched::Page(page) => Ok(page),
+            Fetched::NotFound { endpoint } => Err(SourceError::Invalid(format!(
+                "GET {endpoint}: {}",
+                StatusCode::NOT_FOUND
+            ))),
+        }
+    }
+
+    /// Like [`Self::get_json`], but `None` when the endpoint answers 404 Not Found: for
+    /// resources a provider may not offer (OneRoster `demographics`).
+    pub async fn get_json_if_present(
+        &self,
+        url: &str,
+        query: &[(&str, String)],
+        auth: &Auth,
+    ) -> Result<Option<JsonPage>, SourceError> {
+        match self.fetch(url, query, auth).await? {
+            Fetched::Page(page) => Ok(Some(page)),
+            Fetched::NotFound { .. } => Ok(None),
+        }
+    }
+
+    async fn fetch(
+        &self,
+        url: &str,
+        query: &[(&str, String)],
+        auth: &Auth,
+    ) -> Result<Fetched, SourceError> {
+        let url = request_url(url, query)?;
+        let endpoint = endpoint(&url);
+        let mut attempt = 1;
+        let mut token_renewed = false;
+        loop {
+            match self.attempt(&url, &endpoint, auth).await {
+                Ok(fetched) => return Ok(fetched),
+                Err(Failure::Fatal(error)) => return Err(error),
+                Err(Failure::Unauthorized(error)) => {
+                    if token_renewed || !forget_token(auth).await {
+                        return Err(error);
+                    }
+                    token_renewed = true;
+                }
+                Err(Failure::Retry {
+                    message,
+                    retry_after,
+                }) => {
+                    if attempt >= self.retry.attempts {
+                        return Err(SourceError::Io(format!(
+                            "{message} (gave up after {attempt} attempts)"
+                        )));
+                    }
+                    let pause = self.retry.pause(attempt, retry_after);
+                    tracing::warn!(
+                        attempt,
+                        pause_ms = pause.as_millis() as u64,
+                        error = %message,
+                        "retrying a source request"
+                    );
+                    tokio::time::sleep(pause).await;
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    /// One try: authenticate, send, read the whole body, parse it.
+    async fn attempt(&self, url: &Url, endpoint: &str, auth: &Auth) -> Result<Fetched, Failure> {
+        let request = self
+            .client
+            .get(url.clone())
+            .header(ACCEPT, "application/json");
+        let response = self
+            .authenticate(request, url, auth)
+            .await?
+            .send()
+            .await
+            .map_err(|err| transport_failure(endpoint, err))?;
+        let status = response.status();
+        if status == StatusCode::NOT_FOUND {
+            return Ok(Fetched::NotFound {
+                endpoint: endpoint.to_owned(),
+            });
+        }
+        if !status.is_success() {
+            return Err(status_failure(endpoint, status, response.headers()));
+        }
+        let headers = response.headers().clone();
+        // A connection dropped mid-body fails here, and is retried like any transport error.
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|err| transport_failure(endpoint, err))?;
+        let body = serde_json::from_slice(&bytes).map_err(|err| {
+            Failure::Fatal(SourceError::Invalid(format!(
+                "GET {endpoint}: the answer is not valid JSON ({err})"
+            )))
+        })?;
+        Ok(Fetched::Page(JsonPage {
+            url: path_and_query(url),
+            body,
+            headers,
+        }))
+    }
+
+    /// Adds the credentials to one attempt: a fresh OAuth 1 signature (new nonce and
+    /// timestamp), or the current OAuth 2 token.
+    async fn authenticate(
+        &self,
+        request: RequestBuilder,
+        url: &Url,
+        auth: &Auth,
+    ) -> Result<RequestBuilder, Failure> {
+        Ok(match auth {
+            Auth::None => request,
+            Auth::Bearer(token) => request.bearer_auth(token),
+            Auth::OAuth1 {
+                consumer_key,
+                consumer_secret,
+            } => {
+                let header = oauth::oauth1_header(
+                    "GET",
+                    url,
+                    consumer_key,
+                    consumer_secret,
+                    &nonce(),
+                    unix_time(),
+                );
+                request.header(AUTHORIZATION, sensitive(header)?)
+            }
+            Auth::OAuth2(client) => {
+                let token = client.token(&self.client).await.map_err(token_failure)?;
+                request.bearer_auth(token)
+            }
+        })
+    }
+}
+
+/// The client, verifying certificates with the system's roots. Without any (a bare
+/// container) the platform verifier cannot be built; the client then trusts no root, so
+/// plain `http` (a provider on the local network) still works and `https` fails per
+/// request with a certificate error.
+fn build_client(retry: &RetryPolicy) -> reqwest::Result<reqwest::Client> {
+    let builder = || {
+        reqwest::Client::builder()
+            .timeout(retry.request_timeout)
+            .connect_timeout(retry.request_timeout)
+            .user_agent(concat!("roster-sync/", env!("CARGO_PKG_VERSION")))
+    };
+    builder().build().or_else(|err| {
+        tracing::warn!(error = %err, "no system CA certificates: https sources will fail");
+        builder()
+            .tls_certs_only(std::iter::empty::<reqwest::Certificate>())
+            .build()
+    })
+}
+
+/// Drops a cached OAuth 2 token after a 401; `false` when there is none to renew.
+async fn forget_token(auth: &Auth) -> bool {
+    match auth {
+        Auth::OAuth2(client) => {
+            client.invalidate().await;
+            true
+        }
+        _ => false,
+    }
+}
+
+/// `url` with `query` appended (form-encoded, as the request will carry it).
+fn request_url(url: &str, query: &[(&str, String)]) -> Result<Url, SourceError> {
+    let mut parsed = Url::parse(url).map_err(|err| {
+        let without_query = url.split('?').next().unwrap_or_default();
+        SourceError::Invalid(format!("`{without_query}` is not a valid URL ({err})"))
+    })?;
+    if !query.is_empty() {
+        let mut pairs = parsed.query_pairs_mut();
+        for (name, value) in query {
+            pairs.append_pair(name, value);
+        }
+    }
+    Ok(parsed)
+}
+
+/// `scheme://host[:port]/path`: what errors name. Without user info, query or fragment, so
+/// never a secret. It is also RFC 5849's base string URI (§3.4.1.2): the url crate
+/// lowercases scheme and host and leaves a default port out.
+pub fn endpoint(url: &Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    match url.port() {
+        Some(port) => format!("{}://{host}:{port}{}", url.scheme(), url.path()),
+        None => format!("{}://{host}{}", url.scheme(), url.path()),
+    }
+}
+
+fn path_and_query(url: &Url) -> String {
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
+/// A status that is no page: refusals and other client errors are final; rate limits and
+/// server errors pass, with the pause the provider asks for.
+fn status_failure(endpoint: &str, status: StatusCode, headers: &HeaderMap) -> Failure {
+    let message = format!("GET {endpoint}: {status}");
+    match status {
+        StatusCode::UNAUTHORIZED => Failure::Unauthorized(refused(message)),
+        StatusCode::FORBIDDEN => Failure::Fatal(refused(message)),
+        _ if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() => {
+            Failure::Retry {
+                message,
+                retry_after: retry_after(headers),
+            }
+        }
+        _ => Failure::Fatal(SourceError::Invalid(message)),
+    }
+}
+
+fn refused(message: String) -> SourceError {
+    SourceError::Invalid(format!("{message} (check the credentials)"))
+}
+
+/// A request that got no complete answer. A request that could not be built or a redirect
+/// gone wrong will not improve; anything else (no connection, a timeout, a connection
+/// dropped mid-body) may.
+fn transport_failure(endpoint: &str, err: reqwest::Error) -> Failure {
+    let lasting = err.is_builder() || err.is_redirect();
+    let message = format!("GET {endpoint}: {}", describe(err));
+    if lasting {
+        Failure::Fatal(SourceError::Io(message))
+    } else {
+        Failure::Retry {
+            message,
+            retry_after: None,
+        }
+    }
+}
+
+/// An OAuth 2 token that could not be had: the token endpoint was unreachable or failing
+/// (`Io`, may pass) or refused the client (`Invalid`, final).
+fn token_failure(err: SourceError) -> Failure {
+    match err {
+        SourceError::Io(message) => Failure::Retry {
+            message,
+            retry_after: None,
+        },
+        invalid @ SourceError::Invalid(_) => Failure::Fatal(invalid),
+    }
+}
+
+/// `Retry-After` as delay-seconds or an HTTP-date (RFC 9110 §10.2.3).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    // An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) is an RFC 2822 date.
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or_default())
+}
+
+/// A reqwest error and its causes, without the URL reqwest adds (its query is not ours to
+/// show).
+pub(super) fn describe(err: reqwest::Error) -> String {
+    let err = err.without_url();
+    let mut text = err.to_string();
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
+}
+
+/// A header value kept out of debug output.
+fn sensitive(value: String) -> Result<HeaderValue, Failure> {
+    let mut header = HeaderValue::try_from(value).map_err(|_| {
+        Failure::Fatal(SourceError::Invalid(
+            "the credentials cannot be sent in an HTTP header".into(),
+        ))
+    })?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+/// A one-time value for an OAuth 1 signature.
+fn nonce() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
+fn unix_time() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderName;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|&(name, value)| {
+                (
+                    HeaderName::from_static(name),
+                    HeaderValue::from_str(value).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_and_honours_retry_after() {
+        let policy = RetryPolicy {
+            attempts: 10,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(3),
+            request_timeout: Duration::from_secs(1),
+        };
+        let pauses: Vec<u128> = (1..=5).map(|a| policy.pause(a, None).as_millis()).collect();
+        assert_eq!(pauses, [500, 1000, 2000, 3000, 3000]);
+        assert_eq!(
+            policy.pause(1, Some(Duration::from_secs(2))),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            policy.pause(1, Some(Duration::from_secs(60))),
+            Duration::from_secs(3),
+            "capped"
+        );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_dates() {
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", " 7 ")])),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(
+            retry_after(&headers(&[(
+                "retry-after",
+                "Sun, 06 Nov 1994 08:49:37 GMT"
+            )])),
+            Some(Duration::ZERO),
+            "a date in the past: go ahead"
+        );
+        let soon = (chrono::Utc::now() + chrono::TimeDelta::seconds(120))
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        let wait = retry_after(&headers(&[("retry-after", soon.as_str())])).unwrap();
+        assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120));
+        assert_eq!(retry_after(&headers(&[("retry-after", "soon")])), None);
+        assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn statuses_are_retried_or_final() {
+        let none = HeaderMap::new();
+        let endpoint = "https://sis.example.org/ims/oneroster/v1p1/users";
+        match status_failure(endpoint, StatusCode::UNAUTHORIZED, &none) {
+            Failure::Unauthorized(SourceError::Invalid(message)) => assert_eq!(
+                message,
+                "GET https://sis.example.org/ims/oneroster/v1p1/users: 401 Unauthorized (check the credentials)"
+            ),
+            _ => panic!("401 is a refusal"),
+        }
+        assert!(matches!(
+            status_failure(endpoint, StatusCode::FORBIDDEN, &none),
+            Failure::Fatal(_)
+        ));
+        assert!(matches!(
+            status_failure(endpoint, StatusCode::BAD_REQUEST, &none),
+            Failure::Fatal(_)
+        ));
+        assert!(matches!(
+            status_failure(endpoint, StatusCode::BAD_GATEWAY, &none),
+            Failure::Retry {
+                retry_after: None,
+                ..
+            }
+        ));
+        match status_failure(
+            endpoint,
+            StatusCode::TOO_MANY_REQUESTS,
+            &headers(&[("retry-after", "1")]),
+        ) {
+            Failure::Retry {
+                message,
+                retry_after,
+            } => {
+                assert!(message.ends_with("429 Too Many Requests"), "{message}");
+                assert_eq!(retry_after, Some(Duration::from_secs(1)));
+            }
+            _ => panic!("429 is retried"),
+        }
+    }
+
+    #[test]
+    fn urls_carry_the_query_but_endpoints_do_not() {
+        let url = request_url(
+            "https://user:pw@SIS.example.org:443/ims/oneroster/v1p1/users?fields=a,b",
+            &[("limit", "100".into()), ("offset", "200".into())],
+        )
+        .unwrap();
+        assert_eq!(
+            url.query(),
+            Some("fields=a,b&limit=100&offset=200"),
+            "appended to what the URL had"
+        );
+        assert_eq!(
+            endpoint(&url),
+            "https://sis.example.org/ims/oneroster/v1p1/users"
+        );
+        assert_eq!(
+            path_and_query(&url),
+            "/ims/oneroster/v1p1/users?fields=a,b&limit=100&offset=200"
+        );
+        let local = Url::parse("http://127.0.0.1:8080/x").unwrap();
+        assert_eq!(endpoint(&local), "http://127.0.0.1:8080/x");
+        let bad = request_url("not a url?token=s3cret", &[]).unwrap_err();
+        assert!(!bad.to_string().contains("s3cret"), "{bad}");
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let auth = Auth::OAuth1 {
+            consumer_key: "key".into(),
+            consumer_secret: "s3cret".into(),
+        };
+        let bearer = Auth::Bearer("tok-123".into());
+        let oauth2 = Auth::OAuth2(OAuth2Client::new(
+            "https://sis.example.org/token",
+            "client",
+            "s3cret",
+            "roster",
+        ));
+        let text = format!("{auth:?} {bearer:?} {oauth2:?}");
+        assert!(text.contains("key") && text.contains("client"), "{text}");
+        assert!(
+            !text.contains("s3cret") && !text.contains("tok-123"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,532 @@
+//! OneRoster 1.1 records into a [`Snapshot`] (R8.2–R8.4, R3.3), whatever carries them: the
+//! CSV files of an export ([`super::oneroster_csv`]) or the JSON collections of a REST
+//! provider ([`super::oneroster_rest`]). Both are the same records with the same fields, so
+//! both readers present them as [`Rows`] addressed by CSV column name and share every rule
+//! and every issue here, instead of keeping two copies that drift apart.
+//!
+//! A bad record is skipped with an issue naming where it was read and its id (R3.3).
+//! References between collections are checked later, against the store as well
+//! ([`Snapshot::check_references`]), except family relationships, whose direction depends on
+//! the roles read here.
+
+use super::SourceError;
+use crate::domain::{RecordKind, StaffRole};
+use crate::sync::snapshot::{
+    Coverage, Issue, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool, SnapStaff,
+    SnapStudent, Snapshot, SourceRef,
+};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+pub(super) const MISSING_FIELD: &str = "MISSING_FIELD";
+pub(super) const DUPLICATE_ID: &str = "DUPLICATE_ID";
+pub(super) const INVALID_VALUE: &str = "INVALID_VALUE";
+pub(super) const UNKNOWN_REFERENCE: &str = "UNKNOWN_REFERENCE";
+
+/// Demographics fields that describe the record rather than the student.
+const NOT_ATTRIBUTES: [&str; 3] = ["sourcedId", "status", "dateLastModified"];
+
+/// The records of one OneRoster collection, one at a time, with their fields by CSV column
+/// name (`orgSourcedIds`, `metadata.homeroom`, ...). Values are trimmed; a field the record
+/// lacks reads as empty.
+pub(super) trait Rows {
+    /// What the collection is called in messages: `users.csv`, or `users` for an API.
+    fn name(&self) -> &str;
+
+    /// Moves to the next record; `false` at the end of the collection.
+    fn advance(&mut self) -> Result<bool, SourceError>;
+
+    /// The trimmed value of `column` in the current record; empty when it has none.
+    fn get(&self, column: &str) -> &str;
+
+    /// Every (column, trimmed value) pair of the current record.
+    fn cells(&self) -> impl Iterator<Item = (&str, &str)>;
+
+    /// Where the current record was read, for issues.
+    fn at(&self) -> SourceRef;
+
+    /// A field holding several comma-separated values (R8.1), e.g. `orgSourcedIds`.
+    fn list(&self, column: &str) -> Vec<String> {
+        self.get(column)
+            .split(',')
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn issue(
+        &self,
+        kind: RecordKind,
+        code: &str,
+        source_id: &str,
+        field: &str,
+        message: String,
+    ) -> Issue {
+        Issue::invalid(kind, code, &self.at(), source_id, field, message)
+    }
+
+    /// The checks every record goes through (R3.3): a `sourcedId`, unique in its
+    /// collection, and a known `status`. `None`, with an issue, when the record is skipped.
+    fn identify(
+        &self,
+        kind: RecordKind,
+        seen: &mut HashSet<String>,
+        issues: &mut Vec<Issue>,
+    ) -> Option<(String, Status)> {
+        let id = self.get("sourcedId");
+        if id.is_empty() {
+            issues.push(self.issue(
+                kind,
+                MISSING_FIELD,
+                "",
+                "sourcedId",
+                "sourcedId is empty".into(),
+            ));
+            return None;
+        }
+        if !seen.insert(id.to_owned()) {
+            let message = format!(
+                "sourcedId `{id}` is already used earlier in {}",
+                self.name()
+            );
+            issues.push(self.issue(kind, DUPLICATE_ID, id, "sourcedId", message));
+            return None;
+        }
+        let status = self.get("status");
+        let Some(parsed) = Status::parse(status) else {
+            let message = format!("status `{status}` is not active, tobedeleted or inactive");
+            issues.push(self.issue(kind, INVALID_VALUE, id, "status", message));
+            return None;
+        };
+        Some((id.to_owned(), parsed))
+    }
+
+    /// A field the record cannot go without; `None`, with a `MISSING_FIELD` issue, when
+    /// empty.
+    fn required(
+        &self,
+        column: &str,
+        kind: RecordKind,
+        id: &str,
+        issues: &mut Vec<Issue>,
+    ) -> Option<String> {
+        let value = self.get(column);
+        if value.is_empty() {
+            issues.push(self.issue(
+                kind,
+                MISSING_FIELD,
+                id,
+                column,
+                format!("{column} is empty"),
+            ));
+            return None;
+        }
+        Some(value.to_owned())
+    }
+}
+
+/// A record's `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Status {
+    Active,
+    /// Not in the snapshot; its id goes to [`Snapshot::deleted`] so a delta can abandon it.
+    Deleted,
+}
+
+impl Status {
+    /// Bulk files often leave the status empty; `inactive` is the deprecated word for
+    /// `tobedeleted` (R8.1).
+    fn parse(text: &str) -> Option<Status> {
+        if text.is_empty() || text.eq_ignore_ascii_case("active") {
+            Some(Status::Active)
+        } else if text.eq_ignore_ascii_case("tobedeleted") || text.eq_ignore_ascii_case("inactive")
+        {
+            Some(Status::Deleted)
+        } else {
+            None
+        }
+    }
+}
+
+/// Schools; other orgs (the district itself, departments, states) are not synced (R8.2).
+pub(super) fn read_orgs(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<(), SourceError> {
+    let kind = RecordKind::School;
+    let mut seen = HashSet::new();
+    while rows.advance()? {
+        let Some((id, status)) = rows.identify(kind, &mut seen, &mut snap.issues) else {
+            continue;
+        };
+        if status == Status::Deleted {
+            snap.deleted.schools.insert(id);
+            continue;
+        }
+        let Some(org_type) = rows.required("type", kind, &id, &mut snap.issues) else {
+            continue;
+        };
+        if !org_type.eq_ignore_ascii_case("school") {
+            // A district, department or other org: people may belong to it, but it is
+            // not a school (R8.2).
+            snap.other_orgs.insert(id, org_type.to_ascii_lowercase());
+            continue;
+        }
+        let Some(name) = rows.required("name", kind, &id, &mut snap.issues) else {
+            continue;
+        };
+        let sis_id = rows.get("identifier").to_owned();
+        snap.schools.push(SnapSchool {
+            source_id: id,
+            sis_id,
+            name,
+            at: rows.at(),
+        });
+    }
+    Ok(())
+}
+
+/// What a OneRoster user role makes of the user (R8.2).
+#[derive(Debug, Clone, Copy)]
+enum UserRole {
+    Student,
+    Guardian,
+    Staff(StaffRole),
+}
+
+impl UserRole {
+    fn parse(role: &str) -> Option<UserRole> {
+        match role.to_ascii_lowercase().as_str() {
+            "student" => Some(UserRole::Student),
+            "parent" | "guardian" | "relative" => Some(UserRole::Guardian),
+            "teacher" | "aide" | "proctor" => Some(UserRole::Staff(StaffRole::Teacher)),
+            "administrator" => Some(UserRole::Staff(StaffRole::Admin)),
+            _ => None,
+        }
+    }
+
+    fn kind(self) -> RecordKind {
+        match self {
+            UserRole::Student => RecordKind::Student,
+            UserRole::Guardian => RecordKind::Guardian,
+            UserRole::Staff(_) => RecordKind::Staff,
+        }
+    }
+}
+
+/// The fields every user record carries, whatever the role.
+struct Person {
+    sis_id: String,
+    given_name: String,
+    family_name: String,
+    email: String,
+    at: SourceRef,
+}
+
+impl Person {
+    /// `None`, with an issue, when a name is missing: the record is skipped (R3.3).
+    fn read(
+        rows: &impl Rows,
+        kind: RecordKind,
+        id: &str,
+        issues: &mut Vec<Issue>,
+    ) -> Option<Person> {
+        let given_name = rows.required("givenName", kind, id, issues)?;
+        let family_name = rows.required("familyName", kind, id, issues)?;
+        Some(Person {
+            sis_id: rows.get("identifier").to_owned(),
+            given_name,
+            family_name,
+            email: rows.get("email").to_owned(),
+            at: rows.at(),
+        })
+    }
+}
+
+/// A relationship as a user record lists it in `agentSourcedIds`, kept until every user is
+/// known, since the other end may come later in the collection.
+struct Listed {
+    link: SnapLink,
+    /// The listing record's id.
+    row: String,
+    /// The id the record points at.
+    agent: String,
+    at: SourceRef,
+}
+
+pub(super) fn read_users(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<(), SourceError> {
+    let mut seen = HashSet::new();
+    let mut listed = Vec::new();
+    while rows.advance()? {
+        let role = UserRole::parse(rows.get("role"));
+        let kind = role.map_or(RecordKind::Student, UserRole::kind);
+        let Some((id, status)) = rows.identify(kind, &mut seen, &mut snap.issues) else {
+            continue;
+        };
+        if status == Status::Deleted {
+            snap.deleted.users.insert(id);
+            continue;
+        }
+        let Some(role) = role else {
+            let message = format!("role `{}` is not a OneRoster user role", rows.get("role"));
+            snap.issues
+                .push(rows.issue(kind, INVALID_VALUE, &id, "role", message));
+            continue;
+        };
+        let Some(person) = Person::read(&*rows, kind, &id, &mut snap.issues) else {
+            continue;
+        };
+        match role {
+            UserRole::Student => {
+                listed.extend(listed_agents(&*rows, &id, true));
+                snap.students.push(student(&*rows, id, person));
+            }
+            UserRole::Guardian => {
+                listed.extend(listed_agents(&*rows, &id, false));
+                snap.guardians.push(guardian(&*rows, id, person));
+            }
+            UserRole::Staff(role) => snap.staff.push(staff(&*rows, id, person, role)),
+        }
+    }
+    resolve_links(listed, &seen, rows.name(), snap);
+    Ok(())
+}
+
+fn student(rows: &impl Rows, source_id: String, person: Person) -> SnapStudent {
+    SnapStudent {
+        source_id,
+        sis_id: person.sis_id,
+        given_name: person.given_name,
+        family_name: person.family_name,
+        email: person.email,
+        grade: rows.list("grades").into_iter().next().unwrap_or_default(),
+        school_source_ids: rows.list("orgSourcedIds"),
+        attributes: metadata_attributes(rows),
+        at: person.at,
+    }
+}
+
+fn guardian(rows: &impl Rows, source_id: String, person: Person) -> SnapGuardian {
+    SnapGuardian {
+        source_id,
+        sis_id: person.sis_id,
+        given_name: person.given_name,
+        family_name: person.family_name,
+        email: person.email,
+        sms_number: rows.get("sms").to_owned(),
+        home_phone: rows.get("phone").to_owned(),
+        language: language(rows),
+        at: person.at,
+    }
+}
+
+fn staff(rows: &impl Rows, source_id: String, person: Person, role: StaffRole) -> SnapStaff {
+    SnapStaff {
+        source_id,
+        sis_id: person.sis_id,
+        given_name: person.given_name,
+        family_name: person.family_name,
+        email: person.email,
+        sms_number: rows.get("sms").to_owned(),
+        home_phone: rows.get("phone").to_owned(),
+        language: language(rows),
+        role,
+        school_source_ids: rows.list("orgSourcedIds"),
+        at: person.at,
+    }
+}
+
+/// OneRoster 1.1 users have no language field; exporters that carry one use one of these.
+fn language(rows: &impl Rows) -> String {
+    ["metadata.language", "preferredLanguage"]
+        .into_iter()
+        .map(|column| rows.get(column))
+        .find(|value| !value.is_empty())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Student attributes from `metadata.*` extension fields (R2.6), keyed without the prefix.
+fn metadata_attributes(rows: &impl Rows) -> BTreeMap<String, String> {
+    rows.cells()
+        .filter(|(_, value)| !value.is_empty())
+        .filter_map(|(column, value)| {
+            Some((
+                column.strip_prefix("metadata.")?.to_owned(),
+                value.to_owned(),
+            ))
+        })
+        .collect()
+}
+
+/// The relationships a student's (`row_is_student`) or a guardian's record lists (R8.3).
+fn listed_agents(rows: &impl Rows, row: &str, row_is_student: bool) -> Vec<Listed> {
+    rows.list("agentSourcedIds")
+        .into_iter()
+        .map(|agent| {
+            let (student_id, guardian_id) = if row_is_student {
+                (row, agent.as_str())
+            } else {
+                (agent.as_str(), row)
+            };
+            Listed {
+                link: SnapLink {
+                    student_source_id: student_id.to_owned(),
+                    guardian_source_id: guardian_id.to_owned(),
+                },
+                row: row.to_owned(),
+                at: rows.at(),
+                agent,
+            }
+        })
+        .collect()
+}
+
+/// Keeps one link per pair whose ends are a student and a guardian of this collection
+/// (`users`, named so in messages), whichever side listed it (R8.3). An agent that is
+/// listed but deleted, skipped or of another role drops the link quietly: its own record
+/// explains itself. An agent not listed at all is an unknown reference, unless the users
+/// are a delta, which may point at users stored by earlier syncs: those links are left to
+/// [`Snapshot::check_references`].
+fn resolve_links(
+    listed: Vec<Listed>,
+    in_users: &HashSet<String>,
+    users: &str,
+    snap: &mut Snapshot,
+) {
+    let delta = snap.users == Coverage::Delta;
+    let students: HashSet<&str> = snap.students.iter().map(|s| s.source_id.as_str()).collect();
+    let guardians: HashSet<&str> = snap
+        .guardians
+        .iter()
+        .map(|g| g.source_id.as_str())
+        .collect();
+    let mut links = BTreeSet::new();
+    for entry in listed {
+        let known = students.contains(entry.link.student_source_id.as_str())
+            && guardians.contains(entry.link.guardian_source_id.as_str());
+        let outside = !in_users.contains(&entry.agent);
+        if known || (outside && delta) {
+            links.insert(entry.link);
+        } else if outside {
+            snap.issues.push(Issue::invalid(
+                RecordKind::FamilyRelationship,
+                UNKNOWN_REFERENCE,
+                &entry.at,
+                &entry.row,
+                "agentSourcedIds",
+                format!("agent `{}` is not in {users}", entry.agent),
+            ));
+        }
+    }
+    snap.links = links.into_iter().collect();
+}
+
+pub(super) fn read_classes(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<(), SourceError> {
+    let kind = RecordKind::Class;
+    let mut seen = HashSet::new();
+    while rows.advance()? {
+        let Some((id, status)) = rows.identify(kind, &mut seen, &mut snap.issues) else {
+            continue;
+        };
+        if status == Status::Deleted {
+            snap.deleted.classes.insert(id);
+            continue;
+        }
+        let Some(name) = rows.required("title", kind, &id, &mut snap.issues) else {
+            continue;
+        };
+        let Some(school) = rows.required("schoolSourcedId", kind, &id, &mut snap.issues) else {
+            continue;
+        };
+        snap.classes.push(SnapClass {
+            source_id: id,
+            sis_id: rows.get("classCode").to_owned(),
+            name,
+            grades: rows.list("grades"),
+            school_source_id: school,
+            at: rows.at(),
+        });
+    }
+    Ok(())
+}
+
+/// Which enrollment list a OneRoster enrollment role goes to (R2.5).
+fn enrollment_kind(role: &str) -> Option<RecordKind> {
+    match role.to_ascii_lowercase().as_str() {
+        "student" => Some(RecordKind::StudentEnrollment),
+        "teacher" | "aide" | "proctor" | "administrator" => Some(RecordKind::TeacherEnrollment),
+        _ => None,
+    }
+}
+
+pub(super) fn read_enrollments(
+    rows: &mut impl Rows,
+    snap: &mut Snapshot,
+) -> Result<(), SourceError> {
+    let mut seen = HashSet::new();
+    while rows.advance()? {
+        let role = enrollment_kind(rows.get("role"));
+        let kind = role.unwrap_or(RecordKind::StudentEnrollment);
+        let Some((id, status)) = rows.identify(kind, &mut seen, &mut snap.issues) else {
+            continue;
+        };
+        if status == Status::Deleted {
+            snap.deleted.enrollments.insert(id);
+            continue;
+        }
+        if role.is_none() {
+            let message = format!(
+                "role `{}` is not a OneRoster enrollment role",
+                rows.get("role")
+            );
+            snap.issues
+                .push(rows.issue(kind, INVALID_VALUE, &id, "role", message));
+            continue;
+        }
+        let Some(class) = rows.required("classSourcedId", kind, &id, &mut snap.issues) else {
+            continue;
+        };
+        let Some(user) = rows.required("userSourcedId", kind, &id, &mut snap.issues) else {
+            continue;
+        };
+        let enrollment = SnapEnrollment {
+            source_id: id,
+            class_source_id: class,
+            user_source_id: user,
+            at: rows.at(),
+        };
+        if kind == RecordKind::StudentEnrollment {
+            snap.student_enrollments.push(enrollment);
+        } else {
+            snap.teacher_enrollments.push(enrollment);
+        }
+    }
+    Ok(())
+}
+
+/// Demographics become attributes of the students already read (R2.6). Records of other
+/// ids (staff, unknown users) and records marked deleted add nothing.
+pub(super) fn read_demographics(
+    rows: &mut impl Rows,
+    snap: &mut Snapshot,
+) -> Result<(), SourceError> {
+    let by_id: HashMap<String, usize> = snap
+        .students
+        .iter()
+        .enumerate()
+        .map(|(index, s)| (s.source_id.clone(), index))
+        .collect();
+    while rows.advance()? {
+        let Some(&index) = by_id.get(rows.get("sourcedId")) else {
+            continue;
+        };
+        if Status::parse(rows.get("status")) == Some(Status::Deleted) {
+            continue;
+        }
+        let attributes = &mut snap.students[index].attributes;
+        for (column, value) in rows.cells() {
+            if !value.is_empty() && !NOT_ATTRIBUTES.contains(&column) {
+                attributes.insert(column.to_owned(), value.to_owned());
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,565 @@
+//! OneRoster 1.1 REST (R8.6): a provider's JSON collections (`orgs`, `users`, `classes`,
+//! `enrollments`, `demographics`) in, a [`Snapshot`] out.
+//!
+//! The records are those of the CSV files, so each JSON object is flattened into the CSV
+//! column names and read by the mapping both readers share ([`super::oneroster`]):
+//! reference objects become ids (`orgs: [{"sourcedId": "a"}, ..]` → `orgSourcedIds` `a,..`;
+//! `school: {"sourcedId": ..}` → `schoolSourcedId`), lists of values are comma-joined
+//! (`grades`), booleans and numbers become their text, `null` the empty string, and
+//! `metadata: {"x": ..}` the column `metadata.x`. Lists of other objects (`userIds`) are
+//! left out.
+//!
+//! Every collection is paged with `limit` and `offset` and read whole before anything is
+//! mapped: any failure fails the run, so nothing is written from a partial roster (R7.1).
+//! Each collection read is complete ([`Coverage::Bulk`]).
+//!
+//! [`Coverage::Bulk`]: crate::sync::snapshot::Coverage::Bulk
+
+use super::SourceError;
+use super::http::{Auth, Fetcher, JsonPage};
+use super::oneroster::{
+    Rows, read_classes, read_demographics, read_enrollments, read_orgs, read_users,
+};
+use crate::sync::snapshot::{Snapshot, SourceRef};
+use reqwest::header::{HeaderMap, LINK};
+use serde_json::Value;
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use url::Url;
+
+/// Records asked for per page.
+pub const PAGE_SIZE: usize = 100;
+
+/// Reads a whole roster from the provider at `base_url` (`.../ims/oneroster/v1p1`).
+pub async fn read(base_url: &str, auth: &Auth, fetcher: &Fetcher) -> Result<Snapshot, SourceError> {
+    let provider = Provider::new(base_url, auth, fetcher)?;
+    let mut orgs = provider.collection("orgs", "orgs").await?;
+    let mut users = provider.users().await?;
+    let mut classes = provider.collection("classes", "classes").await?;
+    let mut enrollments = provider.collection("enrollments", "enrollments").await?;
+    let demographics = provider
+        .optional_collection("demographics", "demographics")
+        .await?;
+
+    let mut snap = Snapshot {
+        attributes_supported: true,
+        ..Snapshot::default()
+    };
+    read_orgs(&mut orgs, &mut snap)?;
+    read_users(&mut users, &mut snap)?;
+    read_classes(&mut classes, &mut snap)?;
+    read_enrollments(&mut enrollments, &mut snap)?;
+    if let Some(mut demographics) = demographics {
+        read_demographics(&mut demographics, &mut snap)?;
+    }
+    Ok(snap)
+}
+
+/// One provider, for one run.
+struct Provider<'a> {
+    /// The base URL without a trailing slash; collections are below it.
+    base: String,
+    /// The base URL's path, left off the resources issues name (`/users?offset=100`).
+    base_path: String,
+    /// For resolving a relative `next` link.
+    base_url: Url,
+    auth: &'a Auth,
+    fetcher: &'a Fetcher,
+}
+
+/// Which page to ask for next.
+enum PageRequest {
+    Offset(usize),
+    /// A `Link: <..>; rel="next"` target.
+    Link(String),
+}
+
+impl<'a> Provider<'a> {
+    fn new(base_url: &str, auth: &'a Auth, fetcher: &'a Fetcher) -> Result<Self, SourceError> {
+        let base = base_url.trim().trim_end_matches('/').to_owned();
+        let parsed = Url::parse(&base).map_err(|err| {
+            SourceError::Invalid(format!("`{base}` is not a OneRoster base URL ({err})"))
+        })?;
+        Ok(Provider {
+            base_path: parsed.path().trim_end_matches('/').to_owned(),
+            base_url: parsed,
+            base,
+            auth,
+            fetcher,
+        })
+    }
+
+    /// `users`, or where a provider serves no `users` collection, its `students` and
+    /// `teachers` (both as `users` envelopes).
+    async fn users(&self) -> Result<JsonRows, SourceError> {
+        if let Some(users) = self.optional_collection("users", "users").await? {
+            return Ok(users);
+        }
+        let mut users = self.collection("students", "users").await?;
+        users.extend(self.collection("teachers", "users").await?);
+        Ok(users)
+    }
+
+    /// Every page of the collection at `path`, whose records the pages list under
+    /// `envelope`.
+    async fn collection(
+        &self,
+        path: &str,
+        envelope: &'static str,
+    ) -> Result<JsonRows, SourceError> {
+        let rows = self.fetch_all(path, envelope, false).await?;
+        Ok(rows.unwrap_or_else(|| JsonRows::new(envelope)))
+    }
+
+    /// Like [`Self::collection`], but `None` when the provider answers 404 for it.
+    async fn optional_collection(
+        &self,
+        path: &str,
+        envelope: &'static str,
+    ) -> Result<Option<JsonRows>, SourceError> {
+        self.fetch_all(path, envelope, true).await
+    }
+
+    /// Pages through a collection; `None` when `optional` and its first page answers 404.
+    async fn fetch_all(
+        &self,
+        path: &str,
+        envelope: &'static str,
+        optional: bool,
+    ) -> Result<Option<JsonRows>, SourceError> {
+        let mut rows = JsonRows::new(envelope);
+        let mut request = PageRequest::Offset(0);
+        let mut first = true;
+        loop {
+            let Some(page) = self.page(path, &request, optional && first).await? else {
+                return Ok(None);
+            };
+            first = false;
+            let count = rows.add_page(&page, self.resource(&page.url))?;
+            self.fetcher
+                .records
+                .fetch_add(count as u64, Ordering::Relaxed);
+            match next_page(&request, &page.headers, count) {
+                Some(next) => request = next,
+                None => return Ok(Some(rows)),
+            }
+        }
+    }
+
+    /// One page; `None` for a 404 when `absent_ok`.
+    async fn page(
+        &self,
+        path: &str,
+        request: &PageRequest,
+        absent_ok: bool,
+    ) -> Result<Option<JsonPage>, SourceError> {
+        let (url, query) = match request {
+            PageRequest::Offset(offset) => (
+                format!("{}/{path}", self.base),
+                vec![
+                    ("limit", PAGE_SIZE.to_string()),
+                    ("offset", offset.to_string()),
+                ],
+            ),
+            PageRequest::Link(target) => (self.resolve(target)?, Vec::new()),
+        };
+        if absent_ok {
+            self.fetcher
+                .get_json_if_present(&url, &query, self.auth)
+                .await
+        } else {
+            self.fetcher
+                .get_json(&url, &query, self.auth)
+                .await
+                .map(Some)
+        }
+    }
+
+    /// A `next` link as an absolute URL; providers usually give one already.
+    fn resolve(&self, target: &str) -> Result<String, SourceError> {
+        self.base_url.join(target).map(String::from).map_err(|err| {
+            SourceError::Invalid(format!("the provider's next link is not a URL ({err})"))
+        })
+    }
+
+    /// A page's path and query relative to the base URL, as issues name it.
+    fn resource(&self, url: &str) -> String {
+        url.strip_prefix(&self.base_path).unwrap_or(url).to_owned()
+    }
+}
+
+/// The page after the one just read (`count` records), if any: the provider's `next` link
+/// when it gives one; else the next offset, unless the provider's `X-Total-Count` is
+/// reached, or without a total, the page was short. An empty page always ends the
+/// collection, so a provider that keeps linking to it cannot loop the reader forever.
+/// Offsets advance by what was received, not by what was asked for, so a provider that
+/// caps the page size loses no record.
+fn next_page(request: &PageRequest, headers: &HeaderMap, count: usize) -> Option<PageRequest> {
+    if count == 0 {
+        return None;
+    }
+    if let Some(link) = next_link(headers) {
+        return Some(PageRequest::Link(link));
+    }
+    // Following links, the last page is the one without a next link.
+    let PageRequest::Offset(offset) = request else {
+        return None;
+    };
+    let next = offset + count;
+    let more = match total_count(headers) {
+        Some(total) => next < total,
+        None => count >= PAGE_SIZE,
+    };
+    more.then_some(PageRequest::Offset(next))
+}
+
+/// The target of `Link: <url>; rel="next"` (RFC 8288), among any other links.
+fn next_link(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(LINK)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split('<').skip(1))
+        .find_map(|link| {
+            let (target, params) = link.split_once('>')?;
+            params
+                .split([';', ','])
+                .any(is_rel_next)
+                .then(|| target.trim().to_owned())
+        })
+}
+
+/// Whether a link parameter is `rel="next"` (`rel` may list several relations).
+fn is_rel_next(param: &str) -> bool {
+    param.split_once('=').is_some_and(|(name, value)| {
+        name.trim().eq_ignore_ascii_case("rel")
+            && value
+                .trim()
+                .trim_matches('"')
+                .split_whitespace()
+                .any(|relation| relation.eq_ignore_ascii_case("next"))
+    })
+}
+
+fn total_count(headers: &HeaderMap) -> Option<usize> {
+    headers
+        .get("x-total-count")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// A collection's records, flattened into CSV columns as their pages arrive.
+struct JsonRows {
+    /// The collection's name (its envelope key), for messages.
+    name: &'static str,
+    /// Records not yet read, in order.
+    pending: VecDeque<JsonRecord>,
+    current: JsonRecord,
+}
+
+#[derive(Default)]
+struct JsonRecord {
+    /// The page it came from, e.g. `/users?limit=100&offset=200`.
+    resource: String,
+    fields: Vec<(String, String)>,
+}
+
+impl JsonRows {
+    fn new(name: &'static str) -> Self {
+        JsonRows {
+            name,
+            pending: VecDeque::new(),
+            current: JsonRecord::default(),
+        }
+    }
+
+    /// Adds a page's records; how many there were. A page without its envelope list is no
+    /// OneRoster answer.
+    fn add_page(&mut self, page: &JsonPage, resource: String) -> Result<usize, SourceError> {
+        let records = page
+            .body
+            .get(self.name)
+            .and_then(Value::as_array)
+            .ok_or_else(|| {
+                SourceError::Invalid(format!(
+                    "GET {}: the answer has no `{}` list",
+                    page.url, self.name
+                ))
+            })?;
+        self.pending.extend(records.iter().map(|record| JsonRecord {
+            resource: resource.clone(),
+            fields: flatten(record),
+        }));
+        Ok(records.len())
+    }
+
+    /// Appends another collection's records after this one's.
+    fn extend(&mut self, other: JsonRows) {
+        self.pending.extend(other.pending);
+    }
+}
+
+impl Rows for JsonRows {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn advance(&mut self) -> Result<bool, SourceError> {
+        match self.pending.pop_front() {
+            Some(record) => {
+                self.current = record;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    fn get(&self, column: &str) -> &str {
+        self.current
+            .fields
+            .iter()
+            .find(|(name, _)| name == column)
+            .map_or("", |(_, value)| value.trim())
+    }
+
+    fn cells(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.current
+            .fields
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.trim()))
+    }
+
+    fn at(&self) -> SourceRef {
+        SourceRef {
+            file: String::new(),
+            line: 0,
+            resource: self.current.resource.clone(),
+        }
+    }
+}
+
+/// A JSON record as CSV columns (see the module documentation). A record that is no object
+/// has no fields, and is reported as lacking a `sourcedId`.
+fn flatten(record: &Value) -> Vec<(String, String)> {
+    let Some(object) = record.as_object() else {
+        return Vec::new();
+    };
+    let mut fields = Vec::with_capacity(object.len());
+    for (key, value) in object {
+        match value {
+            Value::Object(inner) if key == "metadata" => fields.extend(
+                inner
+                    .iter()
+                    .map(|(name, value)| (format!("metadata.{name}"), text(value))),
+            ),
+            Value::Object(reference) => {
+                if let Some(id) = reference.get("sourcedId") {
+                    fields.push((format!("{key}SourcedId"), text(id)));
+                }
+            }
+            Value::Array(items) => fields.extend(flatten_list(key, items)),
+            scalar => fields.push((key.clone(), text(scalar))),
+        }
+    }
+    fields
+}
+
+/// A list: references as `<singular>SourcedIds` (`orgs` → `orgSourcedIds`), values joined
+/// with commas under their own name; `None` for lists of other objects (`userIds`).
+fn flatten_list(key: &str, items: &[Value]) -> Option<(String, String)> {
+    let ids: Vec<String> = items
+        .iter()
+        .filter_map(|item| item.get("sourcedId"))
+        .map(text)
+        .collect();
+    if !ids.is_empty() {
+        let singular = key.strip_suffix('s').unwrap_or(key);
+        return Some((format!("{singular}SourcedIds"), ids.join(",")));
+    }
+    if items.iter().any(Value::is_object) {
+        return None;
+    }
+    let values: Vec<String> = items.iter().map(text).collect();
+    Some((key.to_owned(), values.join(",")))
+}
+
+/// A value as CSV would hold it: strings as they are, `null` empty, anything else as JSON.
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+    use serde_json::json;
+
+    fn page(url: &str, body: Value) -> JsonPage {
+        JsonPage {
+            url: url.into(),
+            body,
+            headers: HeaderMap::new(),
+        }
+    }
+
+    fn rows(name: &'static str, pages: &[(&str, Value)]) -> JsonRows {
+        let mut rows = JsonRows::new(name);
+        for (resource, body) in pages {
+            rows.add_page(&page(resource, body.clone()), (*resource).to_owned())
+                .unwrap();
+        }
+        rows
+    }
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for &(name, value) in pairs {
+            map.append(name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    fn offset(request: Option<PageRequest>) -> Option<usize> {
+        match request {
+            Some(PageRequest::Offset(offset)) => Some(offset),
+            Some(PageRequest::Link(link)) => panic!("unexpected link {link}"),
+            None => None,
+        }
+    }
+
+    #[test]
+    fn json_records_flatten_into_csv_columns() {
+        let record = json!({
+            "sourcedId": "stu-1",
+            "status": "active",
+            "enabledUser": "true",
+            "orgs": [
+                {"href": "/orgs/sch-1", "sourcedId": "sch-1", "type": "org"},
+                {"href": "/orgs/sch-2", "sourcedId": "sch-2", "type": "org"}
+            ],
+            "agents": [{"sourcedId": "par-1", "type": "user"}],
+            "school": {"sourcedId": "sch-1", "type": "org"},
+            "userIds": [{"type": "SIS", "identifier": "x"}],
+            "grades": ["04", "05"],
+            "primary": false,
+            "score": 3,
+            "middleName": null,
+            "email": "",
+            "metadata": {"homeroom": "Room 4", "language": "es"}
+        });
+        let mut fields = flatten(&record);
+        fields.sort();
+        let expected = [
+            ("agentSourcedIds", "par-1"),
+            ("email", ""),
+            ("enabledUser", "true"),
+            ("grades", "04,05"),
+            ("metadata.homeroom", "Room 4"),
+            ("metadata.language", "es"),
+            ("middleName", ""),
+            ("orgSourcedIds", "sch-1,sch-2"),
+            ("primary", "false"),
+            ("schoolSourcedId", "sch-1"),
+            ("score", "3"),
+            ("sourcedId", "stu-1"),
+            ("status", "active"),
+        ];
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(fields, expected);
+    }
+
+    #[test]
+    fn rows_read_page_after_page_and_name_their_page() {
+        let mut users = rows(
+            "users",
+            &[
+                (
+                    "/users?limit=2&offset=0",
+                    json!({"users": [{"sourcedId": "a"}, {"sourcedId": "b"}]}),
+                ),
+                (
+                    "/users?limit=2&offset=2",
+                    json!({"users": [{"sourcedId": "c"}]}),
+                ),
+            ],
+        );
+        users.extend(rows(
+            "users",
+            &[(
+                "/teachers?limit=2&offset=0",
+                json!({"users": [{"sourcedId": "t"}]}),
+            )],
+        ));
+        let mut read = Vec::new();
+        while users.advance().unwrap() {
+            read.push((users.get("sourcedId").to_owned(), users.at().resource));
+        }
+        let read: Vec<(&str, &str)> = read.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        assert_eq!(
+            read,
+            [
+                ("a", "/users?limit=2&offset=0"),
+                ("b", "/users?limit=2&offset=0"),
+                ("c", "/users?limit=2&offset=2"),
+                ("t", "/teachers?limit=2&offset=0"),
+            ]
+        );
+        assert_eq!(users.get("sourcedId"), "t");
+        assert_eq!(users.get("nothing"), "");
+    }
+
+    #[test]
+    fn a_page_without_its_envelope_is_refused() {
+        let mut users = JsonRows::new("users");
+        let err = users
+            .add_page(&page("/v1p1/users", json!({"orgs": []})), String::new())
+            .unwrap_err();
+        assert!(err.to_string().contains("/v1p1/users"), "{err}");
+    }
+
+    #[test]
+    fn paging_stops_on_a_short_page_or_the_total() {
+        let none = HeaderMap::new();
+        let start = PageRequest::Offset(0);
+        assert_eq!(offset(next_page(&start, &none, PAGE_SIZE)), Some(PAGE_SIZE));
+        assert_eq!(offset(next_page(&start, &none, PAGE_SIZE - 1)), None);
+        assert_eq!(offset(next_page(&start, &none, 0)), None);
+        // A provider capping pages at 3 records: the total says there is more.
+        let total = headers(&[("x-total-count", "7")]);
+        assert_eq!(offset(next_page(&start, &total, 3)), Some(3));
+        assert_eq!(
+            offset(next_page(&PageRequest::Offset(3), &total, 3)),
+            Some(6)
+        );
+        assert_eq!(offset(next_page(&PageRequest::Offset(6), &total, 1)), None);
+    }
+
+    #[test]
+    fn paging_follows_next_links() {
+        let linked = headers(&[(
+            "link",
+            "<https://sis.example.org/v1p1/users?limit=3&offset=0>; rel=\"first\", \
+             <https://sis.example.org/v1p1/users?limit=3&offset=3>; rel=\"next\"",
+        )]);
+        match next_page(&PageRequest::Offset(0), &linked, 3) {
+            Some(PageRequest::Link(link)) => {
+                assert_eq!(link, "https://sis.example.org/v1p1/users?limit=3&offset=3");
+            }
+            _ => panic!("expected the next link"),
+        }
+        let last = headers(&[("link", "<https://sis.example.org/v1p1/users>; rel=\"prev\"")]);
+        let followed = PageRequest::Link("https://sis.example.org/v1p1/users?offset=3".into());
+        assert_eq!(offset(next_page(&followed, &last, 3)), None);
+        assert!(next_link(&last).is_none());
+    }
+}
