@@ -5,6 +5,7 @@
 use roster_client::pb;
 use roster_e2e::TestServer;
 use roster_e2e::mock_clever::{self, MockClever, MockServer, TOKEN};
+use roster_e2e::mock_oneroster::{self, MockOneRoster};
 use roster_e2e::roster::springfield;
 
 type Kind = pb::RecordKind;
@@ -246,13 +247,38 @@ async fn r8_5_a_clever_district_read_page_by_page_syncs_like_its_csv_export() {
         "{issues:?}"
     );
 
+    // The same district as a CSV export and from a OneRoster REST provider: all three
+    // sources give the same roster.
     let csv_district = server.district("Springfield (CSV)").await;
     let csv_run = server.sync_ok(&csv_district, &springfield()).await;
     assert_eq!(sorted_counts(&run), sorted_counts(&csv_run));
-    assert_eq!(
-        directory_view(&server, &district).await,
-        directory_view(&server, &csv_district).await
-    );
+    let rest = mock_oneroster::start(springfield(), MockOneRoster::oauth1("key", "secret")).await;
+    let rest_district = server.district("Springfield (OneRoster REST)").await;
+    let rest_source = pb::SyncSource {
+        kind: Some(pb::sync_source::Kind::OnerosterRest(pb::OneRosterRest {
+            base_url: rest.base_url.clone(),
+            auth: Some(pb::one_roster_rest::Auth::Oauth1(pb::OAuth1 {
+                consumer_key: "key".into(),
+                consumer_secret: "secret".into(),
+                consumer_secret_set: false,
+            })),
+        })),
+    };
+    server
+        .set(
+            pb::SyncSettings {
+                district_id: rest_district.clone(),
+                source: Some(rest_source),
+                ..Default::default()
+            },
+            &["source"],
+        )
+        .await;
+    let rest_run = start_and_wait(&server, &rest_district).await;
+    assert_state(&rest_run, pb::SyncState::Succeeded);
+    let clever_view = directory_view(&server, &district).await;
+    assert_eq!(clever_view, directory_view(&server, &csv_district).await);
+    assert_eq!(clever_view, directory_view(&server, &rest_district).await);
 }
 
 // R7.4 with R8.5: a second read of an unchanged Clever district changes nothing.
