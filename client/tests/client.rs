@@ -583,3 +583,27 @@ async fn an_uploaded_folder_is_a_sync_source() {
         })
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_bearer_token_is_sent_and_refusals_map_to_their_variants() {
+    let server = TestServer::start_with(|c| c.auth_token = Some("test-token".into())).await;
+    let ok = client(&server).await;
+    ok.create_district("Allowed")
+        .await
+        .expect("the right token is accepted");
+
+    let connect = |token: Option<&str>| {
+        let builder = RosterClient::builder().endpoint(server.endpoint.as_str());
+        let builder = match token {
+            Some(t) => builder.bearer_token(t),
+            None => builder,
+        };
+        builder.connect()
+    };
+    let anonymous = connect(None).await.unwrap();
+    let err = anonymous.create_district("Refused").await.unwrap_err();
+    assert!(matches!(err, Error::Unauthenticated { .. }), "{err:?}");
+    let wrong = connect(Some("nope")).await.unwrap();
+    let err = wrong.create_district("Refused").await.unwrap_err();
+    assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
+}

@@ -241,3 +241,36 @@ async fn a_due_schedule_starts_a_scheduled_run_of_the_configured_source() {
     }
     panic!("no scheduled run started");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_left_running_by_a_dead_process_is_failed_not_stuck() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    // A run RUNNING since long ago whose worker stopped proving itself alive.
+    exec_sql(
+        &server.store(),
+        &format!(
+            "INSERT INTO sync_runs (id, district_id, active_district_id, state, phase, trigger_kind, dry_run, override_threshold, request_id, source, created_at, started_at, finished_at, heartbeat_at, cancel_requested, progress_done, progress_total, counts, issue_count, error_message, safety_block) \
+             VALUES (9000000000000000001, {district}, {district}, 'running', 'applying', 'manual', FALSE, FALSE, NULL, '', '2020-01-01 00:00:00', '2020-01-01 00:00:00', NULL, '2020-01-01 00:00:00', FALSE, 0, 0, '{{}}', 0, '', '')"
+        ),
+    )
+    .await;
+    let run = server.wait("9000000000000000001").await;
+    assert_eq!(run.state, pb::SyncState::Failed as i32);
+    assert!(
+        run.error_message.contains("interrupted"),
+        "{}",
+        run.error_message
+    );
+    // The district is free again.
+    let folder = server.put_roster(&springfield());
+    let next = server
+        .wait(
+            &server
+                .start_sync(&district, &folder, false, false)
+                .await
+                .run_id,
+        )
+        .await;
+    assert_eq!(next.state, pb::SyncState::Succeeded as i32);
+}
