@@ -380,3 +380,19 @@ pub async fn id_of(store: &Store, table: &str, source_id: &str) -> String {
         .map(|r| r.id.to_string())
         .unwrap_or_else(|| panic!("no {table} row with source id {source_id}"))
 }
+
+/// Stores a run RUNNING for `district` as another server process would hold it, with
+/// its last heartbeat at `heartbeat` (`YYYY-MM-DD HH:MM:SS`).
+pub async fn insert_running_run(store: &Store, run_id: i64, district: &str, heartbeat: &str) {
+    exec_sql(
+        store,
+        &format!(
+            "INSERT INTO sync_runs (id, district_id, active_district_id, state, phase, trigger_kind, dry_run, \
+             override_threshold, request_id, source, created_at, started_at, finished_at, heartbeat_at, \
+             cancel_requested, progress_done, progress_total, counts, issue_count, error_message, safety_block) \
+             VALUES ({run_id}, {district}, {district}, 'running', 'fetching', 'manual', FALSE, FALSE, NULL, '', \
+             '{heartbeat}', '{heartbeat}', NULL, '{heartbeat}', FALSE, 0, 0, '{{}}', 0, '', '')"
+        ),
+    )
+    .await;
+}

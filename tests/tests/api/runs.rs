@@ -3,7 +3,7 @@
 use roster_client::pb;
 use roster_client::tonic::Code;
 use roster_e2e::roster::springfield;
-use roster_e2e::{TestServer, assert_invalid, exec_sql};
+use roster_e2e::{TestServer, assert_invalid, exec_sql, insert_running_run};
 use std::io::Write;
 use std::time::Duration;
 use tokio_stream::StreamExt;
@@ -247,12 +247,11 @@ async fn a_run_left_running_by_a_dead_process_is_failed_not_stuck() {
     let server = TestServer::start().await;
     let district = server.district("D").await;
     // A run RUNNING since long ago whose worker stopped proving itself alive.
-    exec_sql(
+    insert_running_run(
         &server.store(),
-        &format!(
-            "INSERT INTO sync_runs (id, district_id, active_district_id, state, phase, trigger_kind, dry_run, override_threshold, request_id, source, created_at, started_at, finished_at, heartbeat_at, cancel_requested, progress_done, progress_total, counts, issue_count, error_message, safety_block) \
-             VALUES (9000000000000000001, {district}, {district}, 'running', 'applying', 'manual', FALSE, FALSE, NULL, '', '2020-01-01 00:00:00', '2020-01-01 00:00:00', NULL, '2020-01-01 00:00:00', FALSE, 0, 0, '{{}}', 0, '', '')"
-        ),
+        9000000000000000001,
+        &district,
+        "2020-01-01 00:00:00",
     )
     .await;
     let run = server.wait("9000000000000000001").await;

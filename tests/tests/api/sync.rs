@@ -5,7 +5,7 @@
 use roster_client::pb;
 use roster_client::tonic::Code;
 use roster_e2e::roster::{Roster, springfield};
-use roster_e2e::{TestServer, exec_sql, id_of};
+use roster_e2e::{TestServer, id_of, insert_running_run};
 
 type Kind = pb::RecordKind;
 
@@ -861,12 +861,11 @@ async fn r7_4_one_active_run_per_district_and_idempotent_requests() {
     server.wait(&first.run_id).await;
 
     // A run another server process holds RUNNING (fresh heartbeat) blocks a second one.
-    exec_sql(
+    insert_running_run(
         &server.store(),
-        &format!(
-            "INSERT INTO sync_runs (id, district_id, active_district_id, state, phase, trigger_kind, dry_run, override_threshold, request_id, source, created_at, started_at, finished_at, heartbeat_at, cancel_requested, progress_done, progress_total, counts, issue_count, error_message, safety_block) \
-             VALUES (9000000000000000007, {district}, {district}, 'running', 'fetching', 'manual', FALSE, FALSE, NULL, '', '2099-01-01 00:00:00', '2099-01-01 00:00:00', NULL, '2099-01-01 00:00:00', FALSE, 0, 0, '{{}}', 0, '', '')"
-        ),
+        9000000000000000007,
+        &district,
+        "2099-01-01 00:00:00",
     )
     .await;
     let err = server

@@ -5,7 +5,7 @@ use super::places::gone;
 use super::{Abandonments, Plan, Policy, Resolved, RunContext, abandon};
 use crate::domain::{AbandonAction, FamilyPolicy, Origin, RecordKind};
 use crate::store::models::{ClassStudent, ClassTeacher, FamilyLink, SchoolStaff, SchoolStudent};
-use crate::sync::snapshot::{Coverage, Snapshot};
+use crate::sync::snapshot::{Coverage, SnapEnrollment, Snapshot};
 use crate::sync::state::State;
 use foldhash::{HashMap, HashMapExt, HashSet};
 
@@ -215,6 +215,92 @@ pub(super) fn school_memberships(
     }
 }
 
+/// A stored class membership of either side, as the diff needs it.
+struct Membership<'a> {
+    class_id: i64,
+    person_id: i64,
+    source_id: Option<&'a str>,
+}
+
+/// One side of class membership: students or teachers.
+struct Side<'a> {
+    kind: RecordKind,
+    listed: &'a [SnapEnrollment],
+    people: &'a HashMap<String, i64>,
+    stored: Vec<Membership<'a>>,
+    /// Stored memberships of any origin: a manual one is never added again.
+    all_stored: HashSet<(i64, i64)>,
+    names: HashMap<i64, String>,
+    /// The school of each class, for the abandonment records.
+    class_school: &'a HashMap<i64, i64>,
+}
+
+/// What a side's diff asks for: (class, person, enrollment source id) to add, pairs to remove.
+type SideChanges = (Vec<(i64, i64, Option<String>)>, Vec<(i64, i64)>);
+
+/// Diffs one side: adds listed memberships not stored (closing their abandonment, R5.7),
+/// and removes the stored sis ones `removable` says go, recording each (R5.4, R5.5).
+fn diff_side(
+    side: Side,
+    ctx: &RunContext,
+    plan: &mut Plan,
+    resolved: &Resolved,
+    abandonments: &mut Abandonments,
+    removable: impl Fn(&Membership, bool) -> bool,
+    deleted: impl Fn(Option<&str>) -> bool,
+) -> SideChanges {
+    let desired: HashMap<(i64, i64), &str> = side
+        .listed
+        .iter()
+        .filter_map(|e| {
+            let class = *resolved.classes.get(&e.class_source_id)?;
+            let person = *side.people.get(&e.user_source_id)?;
+            Some(((class, person), e.source_id.as_str()))
+        })
+        .collect();
+    let mut added = Vec::new();
+    for (&(class_id, person_id), sid) in
+        desired.iter().filter(|(k, _)| !side.all_stored.contains(k))
+    {
+        added.push((
+            class_id,
+            person_id,
+            (!sid.is_empty()).then(|| sid.to_string()),
+        ));
+        plan.count(side.kind).created += 1;
+        if abandonments.restore(plan, side.kind, person_id, Some(class_id)) {
+            plan.count(side.kind).restored += 1;
+        }
+    }
+    let mut removed = Vec::new();
+    for m in &side.stored {
+        if desired.contains_key(&(m.class_id, m.person_id)) {
+            plan.count(side.kind).unchanged += 1;
+        } else if removable(m, deleted(m.source_id)) {
+            let name = side.names.get(&m.person_id).cloned().unwrap_or_default();
+            abandon(
+                plan,
+                ctx,
+                side.kind,
+                m.person_id,
+                Some(m.class_id),
+                m.source_id.unwrap_or_default(),
+                name,
+                side.class_school.get(&m.class_id).copied(),
+                AbandonAction::RemovedFromClass,
+            );
+            removed.push((m.class_id, m.person_id));
+        }
+    }
+    (added, removed)
+}
+
+fn full_names<'a>(people: impl Iterator<Item = (i64, &'a str, &'a str)>) -> HashMap<i64, String> {
+    people
+        .map(|(id, given, family)| (id, format!("{given} {family}")))
+        .collect()
+}
+
 pub(super) fn enrollments(
     state: &State,
     snap: &Snapshot,
@@ -233,187 +319,151 @@ pub(super) fn enrollments(
         .map(|c| (c.id, c.school_id))
         .chain(plan.classes.iter().map(|c| (c.id, c.school_id)))
         .collect();
+    // Archived classrooms keep their members (R5.3): class content lives on.
+    let replanned: HashSet<i64> = plan.classes.iter().map(|c| c.id).collect();
     let archived_classes: HashSet<i64> = plan
         .classes
         .iter()
+        .chain(state.classes.iter().filter(|c| !replanned.contains(&c.id)))
         .filter(|c| c.archived_at.is_some())
         .map(|c| c.id)
-        .chain(
-            state
-                .classes
-                .iter()
-                .filter(|c| c.archived_at.is_some() && !plan.classes.iter().any(|p| p.id == c.id))
-                .map(|c| c.id),
-        )
         .collect();
     let already_removed: HashSet<(i64, i64)> = plan.remove_class_students.iter().copied().collect();
-    let deleted_enrollment = |sid: &Option<String>| {
-        sid.as_ref()
-            .is_some_and(|s| snap.deleted.enrollments.contains(s))
-    };
     let full = snap.enrollments == Coverage::Bulk;
+    let deleted = |sid: Option<&str>| sid.is_some_and(|s| snap.deleted.enrollments.contains(s));
 
-    // Students (R5.5): removed from a class while still in the source.
+    // Students (R5.5): removed from a class while still in the source; an absent student
+    // is the family policy's business (R6).
     let student_source: HashMap<i64, Option<&str>> = state
         .students
         .iter()
         .map(|s| (s.id, s.source_id.as_deref()))
         .collect();
-    let student_names: HashMap<i64, String> = state
-        .students
-        .iter()
-        .map(|s| (s.id, format!("{} {}", s.given_name, s.family_name)))
-        .collect();
-    let desired: HashMap<(i64, i64), &str> = snap
-        .student_enrollments
-        .iter()
-        .filter_map(|e| {
-            Some((
-                (
-                    *resolved.classes.get(&e.class_source_id)?,
-                    *resolved.students.get(&e.user_source_id)?,
-                ),
-                e.source_id.as_str(),
-            ))
-        })
-        .collect();
-    let stored: HashSet<(i64, i64)> = state
-        .class_students
-        .iter()
-        .map(|e| (e.class_id, e.student_id))
-        .collect();
-    for (&(class_id, student_id), sid) in desired.iter().filter(|(k, _)| !stored.contains(k)) {
-        plan.add_class_students.push(ClassStudent {
-            class_id,
-            student_id,
-            district_id: ctx.district_id,
-            source_id: (!sid.is_empty()).then(|| sid.to_string()),
-            origin: Origin::Sis.as_str().into(),
-            created_at: ctx.now,
-        });
-        let count = plan.count(RecordKind::StudentEnrollment);
-        count.created += 1;
-        if abandonments.restore(
-            plan,
-            RecordKind::StudentEnrollment,
-            student_id,
-            Some(class_id),
-        ) {
-            plan.count(RecordKind::StudentEnrollment).restored += 1;
-        }
-    }
-    for e in state.class_students.iter().filter(|e| is_sis(&e.origin)) {
-        let key = (e.class_id, e.student_id);
-        if desired.contains_key(&key) {
-            plan.count(RecordKind::StudentEnrollment).unchanged += 1;
-            continue;
-        }
-        let student_present = student_source
-            .get(&e.student_id)
-            .copied()
-            .flatten()
-            .is_some_and(|s| resolved.students.contains_key(s));
-        let dropped = full || deleted_enrollment(&e.source_id);
-        if dropped
-            && student_present
-            && !archived_classes.contains(&e.class_id)
-            && !already_removed.contains(&key)
-        {
-            let name = student_names
-                .get(&e.student_id)
-                .cloned()
-                .unwrap_or_default();
-            let sid = e.source_id.clone().unwrap_or_default();
-            abandon(
-                plan,
-                ctx,
-                RecordKind::StudentEnrollment,
-                e.student_id,
-                Some(e.class_id),
-                &sid,
-                name,
-                class_school.get(&e.class_id).copied(),
-                AbandonAction::RemovedFromClass,
-            );
-            plan.remove_class_students.push(key);
-        }
-    }
+    let students = Side {
+        kind: RecordKind::StudentEnrollment,
+        listed: &snap.student_enrollments,
+        people: &resolved.students,
+        stored: state
+            .class_students
+            .iter()
+            .filter(|e| is_sis(&e.origin))
+            .map(|e| Membership {
+                class_id: e.class_id,
+                person_id: e.student_id,
+                source_id: e.source_id.as_deref(),
+            })
+            .collect(),
+        all_stored: state
+            .class_students
+            .iter()
+            .map(|e| (e.class_id, e.student_id))
+            .collect(),
+        names: full_names(
+            state
+                .students
+                .iter()
+                .map(|s| (s.id, s.given_name.as_str(), s.family_name.as_str())),
+        ),
+        class_school: &class_school,
+    };
+    let (added, removed) = diff_side(
+        students,
+        ctx,
+        plan,
+        resolved,
+        abandonments,
+        |m, deleted| {
+            let present = student_source
+                .get(&m.person_id)
+                .copied()
+                .flatten()
+                .is_some_and(|s| resolved.students.contains_key(s));
+            (full || deleted)
+                && present
+                && !archived_classes.contains(&m.class_id)
+                && !already_removed.contains(&(m.class_id, m.person_id))
+        },
+        deleted,
+    );
+    plan.add_class_students
+        .extend(
+            added
+                .into_iter()
+                .map(|(class_id, student_id, source_id)| ClassStudent {
+                    class_id,
+                    student_id,
+                    district_id: ctx.district_id,
+                    source_id,
+                    origin: Origin::Sis.as_str().into(),
+                    created_at: ctx.now,
+                }),
+        );
+    plan.remove_class_students.extend(removed);
 
     // Teachers (R5.4, R5.2): removed from a class they no longer teach, or from all
-    // classes when gone from the source. Archived classrooms keep their teachers.
+    // classes when gone from the source.
     let staff_source: HashMap<i64, Option<&str>> = state
         .staff
         .iter()
         .map(|s| (s.id, s.source_id.as_deref()))
         .collect();
-    let staff_names: HashMap<i64, String> = state
-        .staff
-        .iter()
-        .map(|s| (s.id, format!("{} {}", s.given_name, s.family_name)))
-        .collect();
-    let desired: HashMap<(i64, i64), &str> = snap
-        .teacher_enrollments
-        .iter()
-        .filter_map(|e| {
-            Some((
-                (
-                    *resolved.classes.get(&e.class_source_id)?,
-                    *resolved.staff.get(&e.user_source_id)?,
-                ),
-                e.source_id.as_str(),
-            ))
-        })
-        .collect();
-    let stored: HashSet<(i64, i64)> = state
-        .class_teachers
-        .iter()
-        .map(|e| (e.class_id, e.staff_id))
-        .collect();
-    for (&(class_id, staff_id), sid) in desired.iter().filter(|(k, _)| !stored.contains(k)) {
-        plan.add_class_teachers.push(ClassTeacher {
-            class_id,
-            staff_id,
-            district_id: ctx.district_id,
-            source_id: (!sid.is_empty()).then(|| sid.to_string()),
-            origin: Origin::Sis.as_str().into(),
-            created_at: ctx.now,
-        });
-        plan.count(RecordKind::TeacherEnrollment).created += 1;
-        if abandonments.restore(
-            plan,
-            RecordKind::TeacherEnrollment,
-            staff_id,
-            Some(class_id),
-        ) {
-            plan.count(RecordKind::TeacherEnrollment).restored += 1;
-        }
-    }
-    for e in state.class_teachers.iter().filter(|e| is_sis(&e.origin)) {
-        let key = (e.class_id, e.staff_id);
-        if desired.contains_key(&key) {
-            plan.count(RecordKind::TeacherEnrollment).unchanged += 1;
-            continue;
-        }
-        let sid = staff_source.get(&e.staff_id).copied().flatten();
-        let staff_gone = person_gone(snap, sid, &resolved.staff);
-        let dropped = full || deleted_enrollment(&e.source_id) || staff_gone;
-        if dropped && !archived_classes.contains(&e.class_id) {
-            let name = staff_names.get(&e.staff_id).cloned().unwrap_or_default();
-            let esid = e.source_id.clone().unwrap_or_default();
-            abandon(
-                plan,
-                ctx,
-                RecordKind::TeacherEnrollment,
-                e.staff_id,
-                Some(e.class_id),
-                &esid,
-                name,
-                class_school.get(&e.class_id).copied(),
-                AbandonAction::RemovedFromClass,
+    let teachers = Side {
+        kind: RecordKind::TeacherEnrollment,
+        listed: &snap.teacher_enrollments,
+        people: &resolved.staff,
+        stored: state
+            .class_teachers
+            .iter()
+            .filter(|e| is_sis(&e.origin))
+            .map(|e| Membership {
+                class_id: e.class_id,
+                person_id: e.staff_id,
+                source_id: e.source_id.as_deref(),
+            })
+            .collect(),
+        all_stored: state
+            .class_teachers
+            .iter()
+            .map(|e| (e.class_id, e.staff_id))
+            .collect(),
+        names: full_names(
+            state
+                .staff
+                .iter()
+                .map(|s| (s.id, s.given_name.as_str(), s.family_name.as_str())),
+        ),
+        class_school: &class_school,
+    };
+    let (added, removed) = diff_side(
+        teachers,
+        ctx,
+        plan,
+        resolved,
+        abandonments,
+        |m, deleted| {
+            let gone = person_gone(
+                snap,
+                staff_source.get(&m.person_id).copied().flatten(),
+                &resolved.staff,
             );
-            plan.remove_class_teachers.push(key);
-        }
-    }
+            (full || deleted || gone) && !archived_classes.contains(&m.class_id)
+        },
+        deleted,
+    );
+    plan.add_class_teachers
+        .extend(
+            added
+                .into_iter()
+                .map(|(class_id, staff_id, source_id)| ClassTeacher {
+                    class_id,
+                    staff_id,
+                    district_id: ctx.district_id,
+                    source_id,
+                    origin: Origin::Sis.as_str().into(),
+                    created_at: ctx.now,
+                }),
+        );
+    plan.remove_class_teachers.extend(removed);
 }
 
 /// Family relationships (R8.3, R5.1): one link per pair; a guardian no longer listed for a

@@ -11,6 +11,7 @@ use crate::domain::{
 use crate::store::models::{Guardian, Staff, Student};
 use crate::sync::snapshot::{Issue, SnapGuardian, SnapStaff, Snapshot};
 use crate::sync::state::State;
+use chrono::NaiveDateTime;
 use foldhash::{HashMap, HashMapExt, HashSet};
 
 fn is_sis(origin: &str) -> bool {
@@ -504,6 +505,52 @@ fn resolve_contact(
     })
 }
 
+/// A row a sync writes whole: `touched` stamps the time of a change.
+pub(super) trait Touch {
+    fn touched(self, now: NaiveDateTime) -> Self;
+}
+
+impl Touch for Guardian {
+    fn touched(self, now: NaiveDateTime) -> Self {
+        Guardian {
+            updated_at: now,
+            ..self
+        }
+    }
+}
+
+impl Touch for Staff {
+    fn touched(self, now: NaiveDateTime) -> Self {
+        Staff {
+            updated_at: now,
+            ..self
+        }
+    }
+}
+
+/// Keeps `next` in the plan when it is new or differs from `stored`, and counts which.
+fn keep<T: PartialEq + Touch>(
+    plan: &mut Plan,
+    kind: RecordKind,
+    rows: fn(&mut Plan) -> &mut Vec<T>,
+    stored: Option<&T>,
+    next: T,
+    now: NaiveDateTime,
+) {
+    let count = plan.count(kind);
+    match stored {
+        Some(old) if *old == next => count.unchanged += 1,
+        Some(_) => {
+            count.updated += 1;
+            rows(plan).push(next.touched(now));
+        }
+        None => {
+            count.created += 1;
+            rows(plan).push(next);
+        }
+    }
+}
+
 fn plan_guardian(
     src: &SnapGuardian,
     row: Option<&Guardian>,
@@ -513,54 +560,43 @@ fn plan_guardian(
     plan: &mut Plan,
 ) -> Option<i64> {
     let contact = resolve_contact(cand, registry, true, plan)?;
-    Some(match row {
-        Some(row) => {
-            let next = Guardian {
-                source_id: Some(src.source_id.clone()),
-                sis_id: src.sis_id.clone(),
-                given_name: src.given_name.clone(),
-                family_name: src.family_name.clone(),
-                email: contact.email,
-                sms_number: contact.sms_number,
-                home_phone: contact.home_phone,
-                origin: Origin::Sis.as_str().into(),
-                ..row.clone()
-            };
-            let count = plan.count(RecordKind::Guardian);
-            if next == *row {
-                count.unchanged += 1;
-            } else {
-                count.updated += 1;
-                plan.guardians.push(Guardian {
-                    updated_at: ctx.now,
-                    ..next
-                });
-            }
-            row.id
-        }
-        None => {
-            plan.count(RecordKind::Guardian).created += 1;
-            let row = Guardian {
-                id: new_id(),
-                district_id: ctx.district_id,
-                source_id: Some(src.source_id.clone()),
-                sis_id: src.sis_id.clone(),
-                given_name: src.given_name.clone(),
-                family_name: src.family_name.clone(),
-                email: contact.email,
-                sms_number: contact.sms_number,
-                home_phone: contact.home_phone,
-                language: src.language.clone(),
-                origin: Origin::Sis.as_str().into(),
-                activated_at: None,
-                created_at: ctx.now,
-                updated_at: ctx.now,
-            };
-            let id = row.id;
-            plan.guardians.push(row);
-            id
-        }
-    })
+    let base = row.cloned().unwrap_or_else(|| Guardian {
+        id: new_id(),
+        district_id: ctx.district_id,
+        source_id: None,
+        sis_id: String::new(),
+        given_name: String::new(),
+        family_name: String::new(),
+        email: String::new(),
+        sms_number: String::new(),
+        home_phone: String::new(),
+        language: src.language.clone(),
+        origin: String::new(),
+        activated_at: None,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+    });
+    let next = Guardian {
+        source_id: Some(src.source_id.clone()),
+        sis_id: src.sis_id.clone(),
+        given_name: src.given_name.clone(),
+        family_name: src.family_name.clone(),
+        email: contact.email,
+        sms_number: contact.sms_number,
+        home_phone: contact.home_phone,
+        origin: Origin::Sis.as_str().into(),
+        ..base
+    };
+    let id = next.id;
+    keep(
+        plan,
+        RecordKind::Guardian,
+        |p| &mut p.guardians,
+        row,
+        next,
+        ctx.now,
+    );
+    Some(id)
 }
 
 fn plan_staff(
@@ -576,56 +612,45 @@ fn plan_staff(
         sms_number: String::new(),
         home_phone: String::new(),
     });
-    match row {
-        Some(row) => {
-            // The role is set on create only (R4.3).
-            let next = Staff {
-                source_id: Some(src.source_id.clone()),
-                sis_id: src.sis_id.clone(),
-                given_name: src.given_name.clone(),
-                family_name: src.family_name.clone(),
-                email: contact.email,
-                sms_number: contact.sms_number,
-                home_phone: contact.home_phone,
-                origin: Origin::Sis.as_str().into(),
-                ..row.clone()
-            };
-            let count = plan.count(RecordKind::Staff);
-            if next == *row {
-                count.unchanged += 1;
-            } else {
-                count.updated += 1;
-                plan.staff.push(Staff {
-                    updated_at: ctx.now,
-                    ..next
-                });
-            }
-            row.id
-        }
-        None => {
-            plan.count(RecordKind::Staff).created += 1;
-            let row = Staff {
-                id: new_id(),
-                district_id: ctx.district_id,
-                source_id: Some(src.source_id.clone()),
-                sis_id: src.sis_id.clone(),
-                given_name: src.given_name.clone(),
-                family_name: src.family_name.clone(),
-                email: contact.email,
-                sms_number: contact.sms_number,
-                home_phone: contact.home_phone,
-                language: src.language.clone(),
-                role: src.role.as_str().into(),
-                origin: Origin::Sis.as_str().into(),
-                activated_at: None,
-                created_at: ctx.now,
-                updated_at: ctx.now,
-            };
-            let id = row.id;
-            plan.staff.push(row);
-            id
-        }
-    }
+    // The role is set on create only (R4.3): a stored row keeps its own.
+    let base = row.cloned().unwrap_or_else(|| Staff {
+        id: new_id(),
+        district_id: ctx.district_id,
+        source_id: None,
+        sis_id: String::new(),
+        given_name: String::new(),
+        family_name: String::new(),
+        email: String::new(),
+        sms_number: String::new(),
+        home_phone: String::new(),
+        language: src.language.clone(),
+        role: src.role.as_str().into(),
+        origin: String::new(),
+        activated_at: None,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+    });
+    let next = Staff {
+        source_id: Some(src.source_id.clone()),
+        sis_id: src.sis_id.clone(),
+        given_name: src.given_name.clone(),
+        family_name: src.family_name.clone(),
+        email: contact.email,
+        sms_number: contact.sms_number,
+        home_phone: contact.home_phone,
+        origin: Origin::Sis.as_str().into(),
+        ..base
+    };
+    let id = next.id;
+    keep(
+        plan,
+        RecordKind::Staff,
+        |p| &mut p.staff,
+        row,
+        next,
+        ctx.now,
+    );
+    id
 }
 
 /// Maps `items` with `f` on all cores, keeping the order.
