@@ -2,7 +2,7 @@
 
 use crate::{BearerAuth, Error, RetryPolicy, RosterClient, Secret};
 use std::time::Duration;
-use tonic::transport::Endpoint;
+use tonic::transport::{Certificate, ClientTlsConfig, Endpoint};
 
 /// Builds a [`RosterClient`]. Start from [`RosterClient::builder`].
 ///
@@ -25,9 +25,9 @@ use tonic::transport::Endpoint;
 ///
 /// # TLS
 ///
-/// This build of the crate has no TLS support compiled in: `https://` endpoints are
-/// refused with [`Error::Transport`]. Reach a TLS-only server through a local
-/// TLS-terminating proxy or sidecar with a plain `http://` endpoint.
+/// An `https://` endpoint is reached over TLS (rustls), trusting the system's root
+/// certificates, or only the CA given with [`RosterClientBuilder::tls_ca_certificate`]
+/// (for an internal CA or a self-signed server certificate).
 #[derive(Debug, Clone)]
 pub struct RosterClientBuilder {
     endpoint: String,
@@ -36,6 +36,8 @@ pub struct RosterClientBuilder {
     token: Option<Secret>,
     retry: RetryPolicy,
     page_size: u32,
+    /// PEM of the CA to trust for `https://` instead of the system roots.
+    tls_ca: Option<Vec<u8>>,
 }
 
 impl Default for RosterClientBuilder {
@@ -47,6 +49,7 @@ impl Default for RosterClientBuilder {
             token: None,
             retry: RetryPolicy::default(),
             page_size: 0,
+            tls_ca: None,
         }
     }
 }
@@ -105,6 +108,12 @@ impl RosterClientBuilder {
         self
     }
 
+    /// Trusts only this CA (PEM) for `https://` endpoints, instead of the system roots.
+    pub fn tls_ca_certificate(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls_ca = Some(pem.into());
+        self
+    }
+
     /// Connects now: fails with [`Error::Transport`] if the server cannot be reached.
     pub async fn connect(self) -> Result<RosterClient, Error> {
         let endpoint = self.transport_endpoint()?;
@@ -124,15 +133,17 @@ impl RosterClientBuilder {
     }
 
     fn transport_endpoint(&self) -> Result<Endpoint, Error> {
+        let invalid = |e: tonic::transport::Error| {
+            Error::Transport(format!("{}: {}", self.endpoint, error_chain(&e)))
+        };
+        let mut endpoint = Endpoint::from_shared(self.endpoint.clone()).map_err(invalid)?;
         if self.endpoint.starts_with("https://") {
-            return Err(Error::Transport(format!(
-                "{}: TLS is not compiled into this build of roster-client; use an http:// \
-                 endpoint (for example through a TLS-terminating sidecar)",
-                self.endpoint
-            )));
+            let tls = match &self.tls_ca {
+                Some(pem) => ClientTlsConfig::new().ca_certificate(Certificate::from_pem(pem)),
+                None => ClientTlsConfig::new().with_native_roots(),
+            };
+            endpoint = endpoint.tls_config(tls).map_err(invalid)?;
         }
-        let endpoint = Endpoint::from_shared(self.endpoint.clone())
-            .map_err(|e| Error::Transport(format!("{}: {e}", self.endpoint)))?;
         Ok(endpoint.connect_timeout(self.connect_timeout))
     }
 

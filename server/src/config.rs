@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the gRPC API (the default).
-    Serve(ServeConfig),
+    Serve(Box<ServeConfig>),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseConfig),
 }
@@ -77,6 +77,12 @@ pub struct ServeConfig {
     /// Folder for uploaded roster archives.
     #[arg(long, env = "ROSTER_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
+    /// PEM certificate chain to serve TLS with (with --tls-key); plain HTTP/2 without.
+    #[arg(long, env = "ROSTER_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, env = "ROSTER_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// When set, every roster.v1 call must carry `authorization: Bearer <token>`
     /// (health and reflection stay open). Never logged.
     #[arg(long, env = "ROSTER_AUTH_TOKEN", hide_env_values = true)]

@@ -12,7 +12,7 @@ async fn main() -> ExitCode {
         Some(Command::Migrate(db)) => (Err(db), LogFormat::Text),
         Some(Command::Serve(serve)) => {
             let format = serve.log_format;
-            (Ok(serve), format)
+            (Ok(*serve), format)
         }
         None => {
             let format = cli.serve.log_format;

@@ -130,6 +130,7 @@ impl<'a> Provider<'a> {
         let mut rows = JsonRows::new(envelope);
         let mut request = PageRequest::Offset(0);
         let mut first = true;
+        let mut seen = std::collections::HashSet::new();
         loop {
             let Some(page) = self.page(path, &request, optional && first).await? else {
                 return Ok(None);
@@ -139,6 +140,12 @@ impl<'a> Provider<'a> {
             self.fetcher
                 .records
                 .fetch_add(count as u64, Ordering::Relaxed);
+            if !seen.insert(page.url.clone()) {
+                return Err(SourceError::Invalid(format!(
+                    "the provider's paging of {path} came back to {} it already sent",
+                    self.resource(&page.url)
+                )));
+            }
             match next_page(&request, &page.headers, count) {
                 Some(next) => request = next,
                 None => return Ok(Some(rows)),
@@ -175,11 +182,19 @@ impl<'a> Provider<'a> {
         }
     }
 
-    /// A `next` link as an absolute URL; providers usually give one already.
+    /// A `next` link as an absolute URL; providers usually give one already. A link to
+    /// another origin is refused: the credentials go to the configured provider only.
     fn resolve(&self, target: &str) -> Result<String, SourceError> {
-        self.base_url.join(target).map(String::from).map_err(|err| {
+        let url = self.base_url.join(target).map_err(|err| {
             SourceError::Invalid(format!("the provider's next link is not a URL ({err})"))
-        })
+        })?;
+        if url.origin() != self.base_url.origin() {
+            return Err(SourceError::Invalid(format!(
+                "the provider's next link leaves {} for another host; refused",
+                self.base_url.origin().ascii_serialization()
+            )));
+        }
+        Ok(url.into())
     }
 
     /// A page's path and query relative to the base URL, as issues name it.

@@ -47,20 +47,18 @@ impl Source {
     /// Whether `other` keeps the same credentials (so a stored secret still applies).
     fn same_credentials(&self, other: &Source) -> bool {
         match (self, other) {
-            (Source::Clever { .. }, Source::Clever { .. }) => true,
-            (Source::OneRosterRest { auth: a, .. }, Source::OneRosterRest { auth: b, .. }) => {
-                match (a, b) {
-                    (
-                        RestAuth::OAuth1 { consumer_key: x },
-                        RestAuth::OAuth1 { consumer_key: y },
-                    ) => x == y,
-                    (
-                        RestAuth::OAuth2 { client_id: x, .. },
-                        RestAuth::OAuth2 { client_id: y, .. },
-                    ) => x == y,
-                    _ => false,
-                }
-            }
+            // A stored secret only ever goes back to the host it was given for.
+            (Source::Clever { base_url: a }, Source::Clever { base_url: b }) => a == b,
+            (
+                Source::OneRosterRest {
+                    base_url: a_url,
+                    auth: a,
+                },
+                Source::OneRosterRest {
+                    base_url: b_url,
+                    auth: b,
+                },
+            ) => a_url == b_url && a == b,
             _ => false,
         }
     }
@@ -333,6 +331,9 @@ pub async fn update(
             }
             Some((source, secret)) => {
                 source.validate().map_err(|e| e.within("settings"))?;
+                if let Source::OneRosterCsvUpload { upload_id } = source {
+                    super::uploads::require(store, district_id, upload_id).await?;
+                }
                 let secret = match secret {
                     Some(s) if !s.is_empty() => Some(s),
                     _ => match &settings.source {

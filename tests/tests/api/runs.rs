@@ -273,3 +273,33 @@ async fn a_run_left_running_by_a_dead_process_is_failed_not_stuck() {
         .await;
     assert_eq!(next.state, pb::SyncState::Succeeded as i32);
 }
+
+// R1.1: a district's settings cannot name another district's upload.
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_cannot_name_another_districts_upload() {
+    let server = TestServer::start().await;
+    let owner = server.district("Owner").await;
+    let other = server.district("Other").await;
+    let uploaded = upload(&server, &owner, &roster_zip(&server)).await.unwrap();
+    let err = server
+        .sync()
+        .update_sync_settings(pb::UpdateSyncSettingsRequest {
+            settings: Some(pb::SyncSettings {
+                district_id: other,
+                source: Some(pb::SyncSource {
+                    kind: Some(pb::sync_source::Kind::OnerosterCsvUpload(
+                        pb::OneRosterCsvUpload {
+                            upload_id: uploaded.upload_id,
+                        },
+                    )),
+                }),
+                ..Default::default()
+            }),
+            update_mask: Some(roster_client::prost_types::FieldMask {
+                paths: vec!["source".into()],
+            }),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::NotFound);
+}

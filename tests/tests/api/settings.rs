@@ -257,22 +257,27 @@ async fn secrets_are_write_only_and_kept_across_updates() {
     assert_eq!(c.district_token, "", "never returned");
     assert!(c.district_token_set);
 
-    // A new URL without a token keeps the stored token.
-    let moved = sync
-        .update_sync_settings(update(
-            clever(&district, "http://127.0.0.1:9/", ""),
-            &["source"],
-        ))
+    // The same source sent again without its token keeps the stored token.
+    let same = sync
+        .update_sync_settings(update(clever(&district, "", ""), &["source"]))
         .await
         .unwrap()
         .into_inner()
         .settings
         .unwrap();
-    let Some(pb::sync_source::Kind::Clever(c)) = moved.source.unwrap().kind else {
+    let Some(pb::sync_source::Kind::Clever(c)) = same.source.unwrap().kind else {
         panic!("expected Clever");
     };
-    assert_eq!(c.base_url, "http://127.0.0.1:9");
     assert!(c.district_token_set);
+    // A new host never receives the stored token: it needs its own.
+    let err = sync
+        .update_sync_settings(update(
+            clever(&district, "http://127.0.0.1:9/", ""),
+            &["source"],
+        ))
+        .await
+        .unwrap_err();
+    assert_invalid(&err, "settings.source.clever.district_token");
 
     // A OneRoster REST source with new credentials needs its secret.
     let rest = |secret: &str| pb::SyncSettings {

@@ -1059,3 +1059,32 @@ async fn r8_1_peer_fixtures_sync_with_the_expected_issues() {
         2
     );
 }
+
+// R3.3 with R5: a row unreadable this time is skipped, and its record is not abandoned.
+#[tokio::test(flavor = "multi_thread")]
+async fn r3_3_a_record_whose_row_turns_unreadable_is_kept_as_it_was() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    let full = springfield();
+    server.sync_ok(&district, &full).await;
+    let mut broken = full.clone();
+    broken.user_mut("stu-bart").family = String::new();
+    broken.user_mut("tch-edna").family = String::new();
+    let run = server.sync_ok(&district, &broken).await;
+    assert_eq!(counts(&run, Kind::Student).invalid, 1);
+    assert_eq!(counts(&run, Kind::Staff).invalid, 1);
+    for c in &run.counts {
+        assert_eq!(
+            c.abandoned, 0,
+            "nothing abandoned for an unreadable row: {c:?}"
+        );
+    }
+    let bart = student(&server, "stu-bart").await;
+    assert_eq!(
+        bart.student.unwrap().status,
+        pb::RecordStatus::Active as i32
+    );
+    assert_eq!(bart.guardians.len(), 2, "links kept");
+    assert_eq!(bart.classes.len(), 1, "classes kept");
+    assert!(abandoned(&server, &district).await.is_empty());
+}

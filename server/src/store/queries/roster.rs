@@ -7,6 +7,7 @@ use crate::store::{DbConn, Store, StoreError};
 use crate::sync::state::State;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::upsert::excluded;
 use diesel_async::{AsyncMysqlConnection, RunQueryDsl, SimpleAsyncConnection};
 
 type R<T> = Result<T, StoreError>;
@@ -88,22 +89,72 @@ pub async fn load_state(store: &Store, district: i64) -> R<State> {
 /// SQLite's batch insert only exists in sync diesel, so it runs on the blocking thread
 /// that owns the connection, with owned rows.
 macro_rules! batched {
-    ($conn:expr, $rows:expr, |$chunk:ident| $stmt:expr) => {{
+    ($conn:expr, $rows:expr, |$chunk:ident| $stmt:expr) => {
+        batched!($conn, $rows, mysql: |$chunk| $stmt, sqlite: |$chunk| $stmt)
+    };
+    // Where the SQL differs by backend (upserts), one statement for each.
+    ($conn:expr, $rows:expr, mysql: |$m:ident| $mysql:expr, sqlite: |$s:ident| $sqlite:expr) => {{
         for piece in $rows.chunks(BATCH) {
             match &mut *$conn {
                 DbConn::Mysql(c) => {
-                    let $chunk = piece;
+                    let $m = piece;
                     let c: &mut AsyncMysqlConnection = &mut **c;
-                    RunQueryDsl::execute($stmt, c).await?;
+                    RunQueryDsl::execute($mysql, c).await?;
                 }
                 DbConn::Sqlite(c) => {
-                    let $chunk = piece.to_vec();
-                    c.spawn_blocking(move |c| diesel::RunQueryDsl::execute($stmt, c))
+                    let $s = piece.to_vec();
+                    c.spawn_blocking(move |c| diesel::RunQueryDsl::execute($sqlite, c))
                         .await?;
                 }
             }
         }
     }};
+}
+
+diesel::define_sql_function! {
+    /// MySQL's `VALUES(col)` in `ON DUPLICATE KEY UPDATE`: the value the insert proposed.
+    #[sql_name = "VALUES"]
+    fn mysql_values<T: diesel::sql_types::SqlType + diesel::sql_types::SingleValue>(x: T) -> T;
+}
+
+/// Upserts account rows, updating only the columns a sync owns. The role (R4.3), the
+/// activation time (R4.5) and the language stay as they are in the store, so an
+/// activation or role change made while the run was planning is not undone.
+macro_rules! upsert_accounts {
+    ($conn:expr, $rows:expr, $t:ident) => {
+        batched!($conn, $rows,
+            mysql: |chunk| diesel::insert_into($t::table)
+                .values(chunk)
+                .on_conflict(diesel::dsl::DuplicatedKeys)
+                .do_update()
+                .set((
+                    $t::source_id.eq(mysql_values($t::source_id)),
+                    $t::sis_id.eq(mysql_values($t::sis_id)),
+                    $t::given_name.eq(mysql_values($t::given_name)),
+                    $t::family_name.eq(mysql_values($t::family_name)),
+                    $t::email.eq(mysql_values($t::email)),
+                    $t::sms_number.eq(mysql_values($t::sms_number)),
+                    $t::home_phone.eq(mysql_values($t::home_phone)),
+                    $t::origin.eq(mysql_values($t::origin)),
+                    $t::updated_at.eq(mysql_values($t::updated_at)),
+                )),
+            sqlite: |chunk| diesel::insert_into($t::table)
+                .values(chunk)
+                .on_conflict($t::id)
+                .do_update()
+                .set((
+                    $t::source_id.eq(excluded($t::source_id)),
+                    $t::sis_id.eq(excluded($t::sis_id)),
+                    $t::given_name.eq(excluded($t::given_name)),
+                    $t::family_name.eq(excluded($t::family_name)),
+                    $t::email.eq(excluded($t::email)),
+                    $t::sms_number.eq(excluded($t::sms_number)),
+                    $t::home_phone.eq(excluded($t::home_phone)),
+                    $t::origin.eq(excluded($t::origin)),
+                    $t::updated_at.eq(excluded($t::updated_at)),
+                ))
+        )
+    };
 }
 
 /// Writes whole rows by primary key: inserted when new, replaced when present. Ids are
@@ -122,14 +173,12 @@ pub async fn write_students(conn: &mut DbConn, rows: &[Student]) -> R<()> {
 }
 
 pub async fn write_guardians(conn: &mut DbConn, rows: &[Guardian]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::replace_into(guardians::table)
-        .values(chunk));
+    upsert_accounts!(conn, rows, guardians);
     Ok(())
 }
 
 pub async fn write_staff(conn: &mut DbConn, rows: &[Staff]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::replace_into(staff::table)
-        .values(chunk));
+    upsert_accounts!(conn, rows, staff);
     Ok(())
 }
 

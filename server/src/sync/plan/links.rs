@@ -14,12 +14,18 @@ fn is_sis(origin: &str) -> bool {
 }
 
 /// Whether a stored student or staff member is gone from the source.
-fn person_gone(snap: &Snapshot, source_id: Option<&str>, present: &HashMap<String, i64>) -> bool {
+fn person_gone(
+    snap: &Snapshot,
+    source_id: Option<&str>,
+    present: &HashMap<String, i64>,
+    unreadable: &HashSet<String>,
+) -> bool {
     match source_id {
         Some(sid) => gone(
             snap.users,
             present.contains_key(sid),
             snap.deleted.users.contains(sid),
+            unreadable.contains(sid),
         ),
         None => false,
     }
@@ -99,7 +105,7 @@ pub(super) fn school_memberships(
         }
         let sid = source_of.get(&m.student_id).copied().flatten();
         let present = sid.is_some_and(|sid| resolved.students.contains_key(sid));
-        let absent = person_gone(snap, sid, &resolved.students);
+        let absent = person_gone(snap, sid, &resolved.students, &resolved.unreadable.users);
         // A present student moved school (full user list only); an absent one leaves its
         // school only under the EXTREME policy (R6.2). SOFT archives instead (R6.1).
         let remove = (present && snap.users == Coverage::Bulk)
@@ -138,7 +144,7 @@ pub(super) fn school_memberships(
                 .is_some_and(|s| schools.contains(s))
         });
         let sid = source_of.get(&e.student_id).copied().flatten();
-        if leaves && person_gone(snap, sid, &resolved.students) {
+        if leaves && person_gone(snap, sid, &resolved.students, &resolved.unreadable.users) {
             let (name, sid) = student_names
                 .get(&e.student_id)
                 .cloned()
@@ -197,7 +203,9 @@ pub(super) fn school_memberships(
         }
         let sid = staff_source.get(&m.staff_id).copied().flatten();
         let present = sid.is_some_and(|sid| resolved.staff.contains_key(sid));
-        if (present && snap.users == Coverage::Bulk) || person_gone(snap, sid, &resolved.staff) {
+        if (present && snap.users == Coverage::Bulk)
+            || person_gone(snap, sid, &resolved.staff, &resolved.unreadable.users)
+        {
             let (name, sid) = staff_names.get(&m.staff_id).cloned().unwrap_or_default();
             abandon(
                 plan,
@@ -332,6 +340,24 @@ pub(super) fn enrollments(
     let full = snap.enrollments == Coverage::Bulk;
     let deleted = |sid: Option<&str>| sid.is_some_and(|s| snap.deleted.enrollments.contains(s));
 
+    // A membership whose class or enrollment row was unreadable this time stays (R3.3).
+    let unreadable_classes: HashSet<i64> = state
+        .classes
+        .iter()
+        .filter(|c| {
+            c.source_id
+                .as_ref()
+                .is_some_and(|s| resolved.unreadable.classes.contains(s))
+        })
+        .map(|c| c.id)
+        .collect();
+    let readable = |m: &Membership| {
+        !unreadable_classes.contains(&m.class_id)
+            && !m
+                .source_id
+                .is_some_and(|s| resolved.unreadable.enrollments.contains(s))
+    };
+
     // Students (R5.5): removed from a class while still in the source; an absent student
     // is the family policy's business (R6).
     let student_source: HashMap<i64, Option<&str>> = state
@@ -380,6 +406,7 @@ pub(super) fn enrollments(
                 .is_some_and(|s| resolved.students.contains_key(s));
             (full || deleted)
                 && present
+                && readable(m)
                 && !archived_classes.contains(&m.class_id)
                 && !already_removed.contains(&(m.class_id, m.person_id))
         },
@@ -441,12 +468,12 @@ pub(super) fn enrollments(
         resolved,
         abandonments,
         |m, deleted| {
-            let gone = person_gone(
-                snap,
-                staff_source.get(&m.person_id).copied().flatten(),
-                &resolved.staff,
-            );
-            (full || deleted || gone) && !archived_classes.contains(&m.class_id)
+            let sid = staff_source.get(&m.person_id).copied().flatten();
+            let present = sid.is_some_and(|s| resolved.staff.contains_key(s));
+            let gone = person_gone(snap, sid, &resolved.staff, &resolved.unreadable.users);
+            ((present && (full || deleted)) || gone)
+                && readable(m)
+                && !archived_classes.contains(&m.class_id)
         },
         deleted,
     );
@@ -528,6 +555,17 @@ pub(super) fn relationships(
         .iter()
         .map(|g| (g.id, format!("{} {}", g.given_name, g.family_name)))
         .collect();
+    // A guardian whose row was unreadable this time keeps its links (R3.3).
+    let unreadable_guardians: HashSet<i64> = state
+        .guardians
+        .iter()
+        .filter(|g| {
+            g.source_id
+                .as_ref()
+                .is_some_and(|s| resolved.unreadable.users.contains(s))
+        })
+        .map(|g| g.id)
+        .collect();
     for l in state.links.iter().filter(|l| is_sis(&l.origin)) {
         let key = (l.student_id, l.guardian_id);
         if desired.contains(&key) {
@@ -538,6 +576,7 @@ pub(super) fn relationships(
         let student_present = sid.is_some_and(|s| resolved.students.contains_key(s));
         if student_present
             && snap.users == Coverage::Bulk
+            && !unreadable_guardians.contains(&l.guardian_id)
             && !abandonments.is_open(
                 RecordKind::FamilyRelationship,
                 l.student_id,

@@ -16,7 +16,7 @@ use super::state::State;
 use crate::domain::{AbandonAction, FamilyPolicy, RecordKind, Severity};
 use crate::store::models::*;
 use chrono::NaiveDateTime;
-use foldhash::HashMap;
+use foldhash::{HashMap, HashSet};
 use std::collections::BTreeMap;
 
 pub use safety::SafetyBlock;
@@ -133,9 +133,38 @@ impl Plan {
     }
 }
 
+/// Source ids of rows the source has but could not be read (skipped with an error
+/// issue, R3.3): such a record is neither present nor gone, so nothing of it changes.
+#[derive(Debug, Default)]
+struct Unreadable {
+    users: HashSet<String>,
+    classes: HashSet<String>,
+    enrollments: HashSet<String>,
+}
+
+impl Unreadable {
+    fn from_issues(issues: &[Issue]) -> Self {
+        let mut u = Unreadable::default();
+        for issue in issues
+            .iter()
+            .filter(|i| i.severity == Severity::Error && !i.source_id.is_empty())
+        {
+            let set = match issue.record_kind {
+                RecordKind::Student | RecordKind::Guardian | RecordKind::Staff => &mut u.users,
+                RecordKind::Class => &mut u.classes,
+                RecordKind::StudentEnrollment | RecordKind::TeacherEnrollment => &mut u.enrollments,
+                RecordKind::School | RecordKind::FamilyRelationship => continue,
+            };
+            set.insert(issue.source_id.clone());
+        }
+        u
+    }
+}
+
 /// Source id -> product id of the records present in the source, by kind.
 #[derive(Debug, Default)]
 struct Resolved {
+    unreadable: Unreadable,
     schools: HashMap<String, i64>,
     students: HashMap<String, i64>,
     guardians: HashMap<String, i64>,
@@ -239,7 +268,10 @@ pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContex
         });
     }
 
-    let mut resolved = Resolved::default();
+    let mut resolved = Resolved {
+        unreadable: Unreadable::from_issues(&snapshot.issues),
+        ..Default::default()
+    };
     places::schools(state, snapshot, ctx, &mut plan, &mut resolved);
     places::classes(
         state,

@@ -159,7 +159,14 @@ pub(super) fn students(
         .collect();
     for (sid, row) in stored {
         let present = resolved.students.contains_key(sid);
-        if row.archived_at.is_none() && gone(snap.users, present, snap.deleted.users.contains(sid))
+        let unreadable = resolved.unreadable.users.contains(sid);
+        if row.archived_at.is_none()
+            && gone(
+                snap.users,
+                present,
+                snap.deleted.users.contains(sid),
+                unreadable,
+            )
         {
             // R6.1: the student is archived; enrollments and family links stay.
             abandon(
@@ -474,9 +481,15 @@ fn resolve_contact(
     let reachable = email.as_deref().is_some_and(|e| !e.is_empty())
         || sms.as_deref().is_some_and(|p| !p.is_empty());
     if c.kind == RecordKind::Guardian && c.stored.is_none() && !reachable {
-        let (code, field, reason) = problems
+        // The reason, in R3.1's terms: a shared credential first, then an invalid phone;
+        // an unusable email alone leaves the guardian with no contact.
+        let (code, field, reason) = ["DUPLICATE_EMAIL", "DUPLICATE_PHONE", "INVALID_PHONE"]
             .iter()
-            .find(|(_, field, _)| *field != "phone")
+            .find_map(|want| {
+                problems
+                    .iter()
+                    .find(|(code, field, _)| code == want && *field != "phone")
+            })
             .cloned()
             .unwrap_or((
                 "NO_CONTACT",

@@ -9,8 +9,10 @@ use foldhash::HashMap;
 
 /// Whether a stored record is gone from the source: listed as deleted, or missing from a
 /// source that lists every record of its kind.
-pub(super) fn gone(coverage: Coverage, present: bool, deleted: bool) -> bool {
-    !present && (deleted || coverage == Coverage::Bulk)
+/// A record whose row was unreadable this time (skipped with an issue, R3.3) is not gone:
+/// it stays as stored until a source lists it readably or leaves it out.
+pub(super) fn gone(coverage: Coverage, present: bool, deleted: bool, unreadable: bool) -> bool {
+    !present && !unreadable && (deleted || coverage == Coverage::Bulk)
 }
 
 fn sis_by_source<T>(
@@ -150,6 +152,7 @@ pub(super) fn classes(
                 snap.class_coverage,
                 present,
                 snap.deleted.classes.contains(sid),
+                resolved.unreadable.classes.contains(sid),
             )
         {
             abandon(

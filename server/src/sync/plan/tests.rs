@@ -380,3 +380,70 @@ fn r5_7_a_returning_student_is_restored_and_its_abandonment_closed() {
     assert_eq!(back.restored.len(), 1);
     assert!(back.students.iter().all(|s| s.archived_at.is_none()));
 }
+
+#[test]
+fn r3_3_an_unreadable_row_abandons_nothing() {
+    let mut snap = family();
+    snap.classes = vec![SnapClass {
+        source_id: "c".into(),
+        sis_id: String::new(),
+        name: "C".into(),
+        grades: vec![],
+        school_source_id: "sch".into(),
+        at: at(),
+    }];
+    snap.student_enrollments = vec![SnapEnrollment {
+        source_id: "e".into(),
+        class_source_id: "c".into(),
+        user_source_id: "kid".into(),
+        at: at(),
+    }];
+    snap.teacher_enrollments = vec![SnapEnrollment {
+        source_id: "t".into(),
+        class_source_id: "c".into(),
+        user_source_id: "teach".into(),
+        at: at(),
+    }];
+    let state = synced(&snap);
+    // This time the rows of the student, the teacher, the dad and the class are unreadable.
+    let mut bad = snap.clone();
+    bad.students.retain(|s| s.source_id != "kid");
+    bad.staff.clear();
+    bad.guardians.retain(|g| g.source_id != "dad");
+    bad.classes.clear();
+    bad.links.retain(|l| l.student_source_id != "kid");
+    bad.student_enrollments.clear();
+    bad.teacher_enrollments.clear();
+    for (kind, sid) in [
+        (RecordKind::Student, "kid"),
+        (RecordKind::Staff, "teach"),
+        (RecordKind::Guardian, "dad"),
+        (RecordKind::Class, "c"),
+    ] {
+        bad.issues.push(Issue::invalid(
+            kind,
+            "MISSING_FIELD",
+            &at(),
+            sid,
+            "familyName",
+            "empty",
+        ));
+    }
+    let p = plan(
+        &state,
+        &bad,
+        &Policy {
+            family_policy: FamilyPolicy::Extreme,
+            ..policy()
+        },
+        &ctx(),
+    );
+    assert!(p.abandoned.is_empty(), "{:?}", p.abandoned);
+    assert!(p.remove_class_students.is_empty() && p.remove_class_teachers.is_empty());
+    assert!(
+        p.remove_links.is_empty()
+            && p.remove_school_students.is_empty()
+            && p.remove_school_staff.is_empty()
+    );
+    assert!(p.classes.is_empty() && p.students.is_empty());
+}
