@@ -318,9 +318,8 @@ pub(super) fn enrollments(
     resolved: &Resolved,
     abandonments: &mut Abandonments,
 ) {
-    if snap.enrollments == Coverage::Absent {
-        return;
-    }
+    // Without an enrollments file nothing is listed: only people gone from the source
+    // leave their classes (R5.2).
     let class_school: HashMap<i64, i64> = state
         .classes
         .iter()

@@ -11,9 +11,9 @@ mod safety;
 #[cfg(test)]
 mod tests;
 
-use super::snapshot::{Issue, Snapshot};
+use super::snapshot::{Coverage, Issue, Snapshot};
 use super::state::State;
-use crate::domain::{AbandonAction, FamilyPolicy, RecordKind, Severity};
+use crate::domain::{AbandonAction, FamilyPolicy, Origin, RecordKind, Severity};
 use crate::store::models::*;
 use chrono::NaiveDateTime;
 use foldhash::{HashMap, HashSet};
@@ -172,6 +172,80 @@ struct Resolved {
     classes: HashMap<String, i64>,
 }
 
+impl Resolved {
+    /// A source that does not list every record of a kind (delta or absent) still refers
+    /// to stored ones: they resolve too, unless the source deleted them. Schools first
+    /// (classes need them); the rest once the listed records were planned, since those
+    /// steps tell listed records from missing ones.
+    fn add_unlisted_schools(&mut self, state: &State, snap: &Snapshot) {
+        add_unlisted(
+            &mut self.schools,
+            snap.orgs,
+            &snap.deleted.schools,
+            state
+                .schools
+                .iter()
+                .map(|r| (r.id, r.source_id.as_ref(), r.origin.as_str())),
+        );
+    }
+
+    fn add_unlisted(&mut self, state: &State, snap: &Snapshot) {
+        let d = &snap.deleted;
+        add_unlisted(
+            &mut self.classes,
+            snap.class_coverage,
+            &d.classes,
+            state
+                .classes
+                .iter()
+                .map(|r| (r.id, r.source_id.as_ref(), r.origin.as_str())),
+        );
+        add_unlisted(
+            &mut self.students,
+            snap.users,
+            &d.users,
+            state
+                .students
+                .iter()
+                .map(|r| (r.id, r.source_id.as_ref(), r.origin.as_str())),
+        );
+        add_unlisted(
+            &mut self.guardians,
+            snap.users,
+            &d.users,
+            state
+                .guardians
+                .iter()
+                .map(|r| (r.id, r.source_id.as_ref(), r.origin.as_str())),
+        );
+        add_unlisted(
+            &mut self.staff,
+            snap.users,
+            &d.users,
+            state
+                .staff
+                .iter()
+                .map(|r| (r.id, r.source_id.as_ref(), r.origin.as_str())),
+        );
+    }
+}
+
+fn add_unlisted<'a>(
+    map: &mut HashMap<String, i64>,
+    coverage: Coverage,
+    deleted: &HashSet<String>,
+    rows: impl Iterator<Item = (i64, Option<&'a String>, &'a str)>,
+) {
+    if coverage == Coverage::Bulk {
+        return;
+    }
+    for (id, sid, origin) in rows {
+        if let Some(sid) = sid.filter(|s| origin == Origin::Sis.as_str() && !deleted.contains(*s)) {
+            map.entry(sid.clone()).or_insert(id);
+        }
+    }
+}
+
 /// Open abandonments by (kind, record, related), so a comeback can close its own.
 struct Abandonments<'a> {
     open: HashMap<(String, i64, Option<i64>), &'a AbandonedRow>,
@@ -273,6 +347,7 @@ pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContex
         ..Default::default()
     };
     places::schools(state, snapshot, ctx, &mut plan, &mut resolved);
+    resolved.add_unlisted_schools(state, snapshot);
     places::classes(
         state,
         snapshot,
@@ -291,6 +366,7 @@ pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContex
         &mut abandonments,
     );
     people::accounts(state, snapshot, policy, ctx, &mut plan, &mut resolved);
+    resolved.add_unlisted(state, snapshot);
     links::school_memberships(
         state,
         snapshot,

@@ -447,3 +447,32 @@ fn r3_3_an_unreadable_row_abandons_nothing() {
     );
     assert!(p.classes.is_empty() && p.students.is_empty());
 }
+
+#[test]
+fn r8_1_a_delta_enrollment_of_people_stored_earlier_is_added() {
+    let mut snap = family();
+    snap.classes = vec![SnapClass {
+        source_id: "c".into(),
+        sis_id: String::new(),
+        name: "C".into(),
+        grades: vec![],
+        school_source_id: "sch".into(),
+        at: at(),
+    }];
+    let state = synced(&snap);
+    let mut delta = snapshot();
+    delta.schools.clear();
+    delta.orgs = Coverage::Absent;
+    delta.users = Coverage::Delta;
+    delta.class_coverage = Coverage::Delta;
+    delta.enrollments = Coverage::Delta;
+    delta.student_enrollments = vec![SnapEnrollment {
+        source_id: "e".into(),
+        class_source_id: "c".into(),
+        user_source_id: "kid".into(),
+        at: at(),
+    }];
+    let p = plan(&state, &delta, &policy(), &ctx());
+    assert_eq!(p.add_class_students.len(), 1, "{:?}", p.counts);
+    assert!(p.abandoned.is_empty());
+}
