@@ -2,7 +2,7 @@
 //! the roster exactly as it was (R7.1), and a re-run applies nothing new (R7.4).
 
 use super::plan::Plan;
-use crate::store::queries::roster as q;
+use crate::store::queries::{roster as q, runs};
 use crate::store::{DbConn, StoreError};
 use chrono::NaiveDateTime;
 use std::sync::Arc;
@@ -15,6 +15,11 @@ pub async fn apply(
 ) -> Result<(), StoreError> {
     conn.transaction::<_, StoreError, _>(move |c| {
         Box::pin(async move {
+            if !runs::fence(c, run_id, now).await? {
+                return Err(StoreError::Fenced(format!(
+                    "run {run_id} is no longer RUNNING (ended by another server); nothing applied"
+                )));
+            }
             q::write_schools(c, &plan.schools).await?;
             q::write_classes(c, &plan.classes).await?;
             q::write_students(c, &plan.students).await?;

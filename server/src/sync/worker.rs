@@ -226,7 +226,13 @@ async fn run_phases(store: &Store, paths: &SourcePaths, run_id: i64) -> Result<(
         .await;
     };
     let secret = stored_secret(store, run.row.district_id, &source).await?;
-    let fetched = super::fetch::fetch(store, run_id, &source, secret, paths).await;
+    // A live source can take minutes: a cancel stops the fetch, not only the next phase.
+    let fetched = tokio::select! {
+        fetched = super::fetch::fetch(store, run_id, &source, secret, paths) => fetched,
+        () = cancel_requested(store, run_id) => {
+            return finish(store, run_id, Outcome::Cancelled, None).await;
+        }
+    };
     let mut snapshot = match fetched {
         Ok(s) => s,
         Err(message) => return finish(store, run_id, Outcome::Failed(message), None).await,
@@ -313,6 +319,19 @@ fn known_ids(snapshot: &Snapshot, state: &super::state::State) -> KnownIds {
             snapshot.class_coverage,
             &mut state.classes.iter().map(|s| s.source_id.as_ref()),
         ),
+    }
+}
+
+/// Resolves once CancelSync has flagged the run.
+async fn cancel_requested(store: &Store, run_id: i64) {
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        if let Ok(mut conn) = store.conn().await
+            && let Ok(Some(run)) = q::get_run(&mut conn, run_id).await
+            && run.cancel_requested
+        {
+            return;
+        }
     }
 }
 

@@ -386,3 +386,44 @@ async fn malformed_json_fails_the_run_and_writes_nothing() {
     assert!(!run.error_message.contains(TOKEN), "{}", run.error_message);
     assert!(schools(&server, &district).await.is_empty());
 }
+
+// CancelSync stops a run while it is still fetching from a slow provider.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_is_cancelled_while_fetching() {
+    let server = TestServer::start().await;
+    let mock = mock_clever::start(
+        springfield(),
+        MockClever {
+            fail_first_with_429: 1000,
+            ..MockClever::default()
+        },
+    )
+    .await;
+    let district = server.district("Slow").await;
+    use_clever(&server, &district, &mock, TOKEN).await;
+    let run = server
+        .sync()
+        .start_sync(pb::StartSyncRequest {
+            district_id: district.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .run
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    server
+        .sync()
+        .cancel_sync(pb::CancelSyncRequest {
+            run_id: run.run_id.clone(),
+        })
+        .await
+        .unwrap();
+    let ended = server.wait(&run.run_id).await;
+    assert_state(&ended, pb::SyncState::Cancelled);
+    assert!(
+        schools(&server, &district).await.is_empty(),
+        "nothing written"
+    );
+}

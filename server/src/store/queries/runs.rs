@@ -104,7 +104,10 @@ pub async fn set_phase(
 
 /// The end of a run: its final state and report; the district is free again.
 pub async fn finish_run(conn: &mut DbConn, row: &RunRow) -> R<()> {
-    with_conn!(conn, c => diesel::update(sync_runs::table.find(row.id))
+    // Only a run still going ends here: a run another process already ended (failed as
+    // stale, cancelled) keeps the state it was given.
+    let live = [RunState::Queued.as_str(), RunState::Running.as_str()];
+    with_conn!(conn, c => diesel::update(sync_runs::table.find(row.id).filter(sync_runs::state.eq_any(live)))
         .set((
             sync_runs::state.eq(&row.state),
             sync_runs::phase.eq(""),
@@ -253,4 +256,14 @@ pub async fn heartbeat(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> R<()> 
         .execute(c)
         .await)?;
     Ok(())
+}
+
+/// Inside the apply transaction: proves the run is still RUNNING (a run failed as stale
+/// by another process must not apply) and keeps the row locked until commit.
+pub async fn fence(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> R<bool> {
+    let n = with_conn!(conn, c => diesel::update(sync_runs::table.find(id).filter(sync_runs::state.eq(RunState::Running.as_str())))
+        .set(sync_runs::heartbeat_at.eq(now))
+        .execute(c)
+        .await)?;
+    Ok(n == 1)
 }
