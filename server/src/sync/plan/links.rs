@@ -38,6 +38,37 @@ fn names<'a>(
         .collect()
 }
 
+/// A (school or class, person) pair.
+type Pair = (i64, i64);
+
+/// The (school, person) memberships the source lists for present people, and those of
+/// them not stored yet, each closing its open abandonment (R5.7).
+fn school_memberships_to_add<'a>(
+    listed: impl Iterator<Item = (&'a String, &'a [String])>,
+    people: &HashMap<String, i64>,
+    resolved: &Resolved,
+    stored: HashSet<(i64, i64)>,
+    kind: RecordKind,
+    plan: &mut Plan,
+    abandonments: &mut Abandonments,
+) -> (HashSet<Pair>, Vec<Pair>) {
+    let desired: HashSet<(i64, i64)> = listed
+        .filter_map(|(sid, schools)| people.get(sid).map(|id| (*id, schools)))
+        .flat_map(|(id, schools)| {
+            schools
+                .iter()
+                .filter_map(move |sch| resolved.schools.get(sch).map(|sch| (*sch, id)))
+        })
+        .collect();
+    let added: Vec<(i64, i64)> = desired.difference(&stored).copied().collect();
+    for &(school_id, person_id) in &added {
+        if abandonments.restore(plan, kind, person_id, Some(school_id)) {
+            plan.count(kind).restored += 1;
+        }
+    }
+    (desired, added)
+}
+
 pub(super) fn school_memberships(
     state: &State,
     snap: &Snapshot,
@@ -66,33 +97,33 @@ pub(super) fn school_memberships(
     }));
 
     // Students: desired memberships of present students.
-    let desired: HashSet<(i64, i64)> = snap
-        .students
-        .iter()
-        .filter_map(|s| resolved.students.get(&s.source_id).map(|id| (s, *id)))
-        .flat_map(|(s, id)| {
-            s.school_source_ids
-                .iter()
-                .filter_map(move |sch| resolved.schools.get(sch).map(|sch| (*sch, id)))
-        })
-        .collect();
-    let stored: HashSet<(i64, i64)> = state
-        .school_students
-        .iter()
-        .map(|m| (m.school_id, m.student_id))
-        .collect();
-    for &(school_id, student_id) in desired.difference(&stored) {
-        plan.add_school_students.push(SchoolStudent {
-            school_id,
-            student_id,
-            district_id: ctx.district_id,
-            origin: Origin::Sis.as_str().into(),
-            created_at: ctx.now,
-        });
-        if abandonments.restore(plan, RecordKind::Student, student_id, Some(school_id)) {
-            plan.count(RecordKind::Student).restored += 1;
-        }
-    }
+    let (desired, added) = school_memberships_to_add(
+        snap.students
+            .iter()
+            .map(|s| (&s.source_id, s.school_source_ids.as_slice())),
+        &resolved.students,
+        resolved,
+        state
+            .school_students
+            .iter()
+            .map(|m| (m.school_id, m.student_id))
+            .collect(),
+        RecordKind::Student,
+        plan,
+        abandonments,
+    );
+    plan.add_school_students
+        .extend(
+            added
+                .into_iter()
+                .map(|(school_id, student_id)| SchoolStudent {
+                    school_id,
+                    student_id,
+                    district_id: ctx.district_id,
+                    origin: Origin::Sis.as_str().into(),
+                    created_at: ctx.now,
+                }),
+        );
     let source_of: HashMap<i64, Option<&str>> = state
         .students
         .iter()
@@ -165,33 +196,29 @@ pub(super) fn school_memberships(
     }
 
     // Staff (R5.2): removed from schools they no longer list, or all when gone.
-    let desired: HashSet<(i64, i64)> = snap
-        .staff
-        .iter()
-        .filter_map(|s| resolved.staff.get(&s.source_id).map(|id| (s, *id)))
-        .flat_map(|(s, id)| {
-            s.school_source_ids
-                .iter()
-                .filter_map(move |sch| resolved.schools.get(sch).map(|sch| (*sch, id)))
-        })
-        .collect();
-    let stored: HashSet<(i64, i64)> = state
-        .school_staff
-        .iter()
-        .map(|m| (m.school_id, m.staff_id))
-        .collect();
-    for &(school_id, staff_id) in desired.difference(&stored) {
-        plan.add_school_staff.push(SchoolStaff {
+    let (desired, added) = school_memberships_to_add(
+        snap.staff
+            .iter()
+            .map(|s| (&s.source_id, s.school_source_ids.as_slice())),
+        &resolved.staff,
+        resolved,
+        state
+            .school_staff
+            .iter()
+            .map(|m| (m.school_id, m.staff_id))
+            .collect(),
+        RecordKind::Staff,
+        plan,
+        abandonments,
+    );
+    plan.add_school_staff
+        .extend(added.into_iter().map(|(school_id, staff_id)| SchoolStaff {
             school_id,
             staff_id,
             district_id: ctx.district_id,
             origin: Origin::Sis.as_str().into(),
             created_at: ctx.now,
-        });
-        if abandonments.restore(plan, RecordKind::Staff, staff_id, Some(school_id)) {
-            plan.count(RecordKind::Staff).restored += 1;
-        }
-    }
+        }));
     let staff_source: HashMap<i64, Option<&str>> = state
         .staff
         .iter()
