@@ -23,8 +23,8 @@ pub async fn apply(
             q::write_schools(c, &plan.schools).await?;
             q::write_classes(c, &plan.classes).await?;
             q::write_students(c, &plan.students).await?;
-            q::write_guardians(c, &plan.guardians).await?;
-            q::write_staff(c, &plan.staff).await?;
+            q::write_guardians(c, &plan.guardians, &plan.keep_contact).await?;
+            q::write_staff(c, &plan.staff, &plan.keep_contact).await?;
             q::delete_pairs(
                 c,
                 "school_students",

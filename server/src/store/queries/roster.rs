@@ -9,6 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
 use diesel_async::{AsyncMysqlConnection, RunQueryDsl, SimpleAsyncConnection};
+use foldhash::HashSet;
 
 type R<T> = Result<T, StoreError>;
 
@@ -117,44 +118,65 @@ diesel::define_sql_function! {
     fn mysql_values<T: diesel::sql_types::SqlType + diesel::sql_types::SingleValue>(x: T) -> T;
 }
 
-/// Upserts account rows, updating only the columns a sync owns. The role (R4.3), the
-/// activation time (R4.5) and the language stay as they are in the store, so an
-/// activation or role change made while the run was planning is not undone.
-macro_rules! upsert_accounts {
-    ($conn:expr, $rows:expr, $t:ident) => {
+/// Upserts rows, updating only the listed columns on a row that exists.
+macro_rules! upsert {
+    ($conn:expr, $rows:expr, $t:ident, [$($col:ident),+ $(,)?]) => {
         batched!($conn, $rows,
             mysql: |chunk| diesel::insert_into($t::table)
                 .values(chunk)
                 .on_conflict(diesel::dsl::DuplicatedKeys)
                 .do_update()
-                .set((
-                    $t::source_id.eq(mysql_values($t::source_id)),
-                    $t::sis_id.eq(mysql_values($t::sis_id)),
-                    $t::given_name.eq(mysql_values($t::given_name)),
-                    $t::family_name.eq(mysql_values($t::family_name)),
-                    $t::email.eq(mysql_values($t::email)),
-                    $t::sms_number.eq(mysql_values($t::sms_number)),
-                    $t::home_phone.eq(mysql_values($t::home_phone)),
-                    $t::origin.eq(mysql_values($t::origin)),
-                    $t::updated_at.eq(mysql_values($t::updated_at)),
-                )),
+                .set(($($t::$col.eq(mysql_values($t::$col)),)+)),
             sqlite: |chunk| diesel::insert_into($t::table)
                 .values(chunk)
                 .on_conflict($t::id)
                 .do_update()
-                .set((
-                    $t::source_id.eq(excluded($t::source_id)),
-                    $t::sis_id.eq(excluded($t::sis_id)),
-                    $t::given_name.eq(excluded($t::given_name)),
-                    $t::family_name.eq(excluded($t::family_name)),
-                    $t::email.eq(excluded($t::email)),
-                    $t::sms_number.eq(excluded($t::sms_number)),
-                    $t::home_phone.eq(excluded($t::home_phone)),
-                    $t::origin.eq(excluded($t::origin)),
-                    $t::updated_at.eq(excluded($t::updated_at)),
-                ))
+                .set(($($t::$col.eq(excluded($t::$col)),)+))
         )
     };
+}
+
+/// Writes account rows (guardians or staff), updating only the columns a sync owns. The
+/// role (R4.3), the activation time (R4.5) and the language stay as they are in the
+/// store, so an activation or role change made while the run was planning is not
+/// undone; rows in `keep_contact` (the source did not change their contact) leave the
+/// contact columns alone too, so a user's own edit made meanwhile stands (R4.6).
+macro_rules! write_accounts {
+    ($conn:expr, $rows:expr, $keep_contact:expr, $t:ident) => {{
+        let (names_only, with_contact): (Vec<_>, Vec<_>) = $rows
+            .iter()
+            .cloned()
+            .partition(|r| $keep_contact.contains(&r.id));
+        upsert!(
+            $conn,
+            with_contact,
+            $t,
+            [
+                source_id,
+                sis_id,
+                given_name,
+                family_name,
+                email,
+                sms_number,
+                home_phone,
+                origin,
+                updated_at
+            ]
+        );
+        upsert!(
+            $conn,
+            names_only,
+            $t,
+            [
+                source_id,
+                sis_id,
+                given_name,
+                family_name,
+                origin,
+                updated_at
+            ]
+        );
+    }};
 }
 
 /// Writes whole rows by primary key: inserted when new, replaced when present. Ids are
@@ -172,13 +194,17 @@ pub async fn write_students(conn: &mut DbConn, rows: &[Student]) -> R<()> {
     Ok(())
 }
 
-pub async fn write_guardians(conn: &mut DbConn, rows: &[Guardian]) -> R<()> {
-    upsert_accounts!(conn, rows, guardians);
+pub async fn write_guardians(
+    conn: &mut DbConn,
+    rows: &[Guardian],
+    keep_contact: &HashSet<i64>,
+) -> R<()> {
+    write_accounts!(conn, rows, keep_contact, guardians);
     Ok(())
 }
 
-pub async fn write_staff(conn: &mut DbConn, rows: &[Staff]) -> R<()> {
-    upsert_accounts!(conn, rows, staff);
+pub async fn write_staff(conn: &mut DbConn, rows: &[Staff], keep_contact: &HashSet<i64>) -> R<()> {
+    write_accounts!(conn, rows, keep_contact, staff);
     Ok(())
 }
 

@@ -75,6 +75,9 @@ pub struct Plan {
     pub add_links: Vec<FamilyLink>,
     /// (student id, guardian id)
     pub remove_links: Vec<(i64, i64)>,
+    /// Guardians and staff updated without a change to their contact details: the apply
+    /// leaves their contact columns alone (an edit made during the run stands).
+    pub keep_contact: HashSet<i64>,
     /// New abandonment records (R5: what, when, which run, which action).
     pub abandoned: Vec<AbandonedRow>,
     /// Ids of open abandonment records closed by a restore (R5.7).

@@ -518,31 +518,45 @@ fn resolve_contact(
     })
 }
 
-/// A row a sync writes whole: `touched` stamps the time of a change.
-pub(super) trait Touch {
+/// An account row a sync writes: `touched` stamps the time of a change.
+pub(super) trait Account {
+    fn id(&self) -> i64;
     fn touched(self, now: NaiveDateTime) -> Self;
+    fn contact(&self) -> (&str, &str, &str);
 }
 
-impl Touch for Guardian {
+impl Account for Guardian {
+    fn id(&self) -> i64 {
+        self.id
+    }
     fn touched(self, now: NaiveDateTime) -> Self {
         Guardian {
             updated_at: now,
             ..self
         }
     }
+    fn contact(&self) -> (&str, &str, &str) {
+        (&self.email, &self.sms_number, &self.home_phone)
+    }
 }
 
-impl Touch for Staff {
+impl Account for Staff {
+    fn id(&self) -> i64 {
+        self.id
+    }
     fn touched(self, now: NaiveDateTime) -> Self {
         Staff {
             updated_at: now,
             ..self
         }
     }
+    fn contact(&self) -> (&str, &str, &str) {
+        (&self.email, &self.sms_number, &self.home_phone)
+    }
 }
 
 /// Keeps `next` in the plan when it is new or differs from `stored`, and counts which.
-fn keep<T: PartialEq + Touch>(
+fn keep<T: PartialEq + Account>(
     plan: &mut Plan,
     kind: RecordKind,
     rows: fn(&mut Plan) -> &mut Vec<T>,
@@ -553,8 +567,11 @@ fn keep<T: PartialEq + Touch>(
     let count = plan.count(kind);
     match stored {
         Some(old) if *old == next => count.unchanged += 1,
-        Some(_) => {
+        Some(old) => {
             count.updated += 1;
+            if old.contact() == next.contact() {
+                plan.keep_contact.insert(next.id());
+            }
             rows(plan).push(next.touched(now));
         }
         None => {

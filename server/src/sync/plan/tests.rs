@@ -476,3 +476,33 @@ fn r8_1_a_delta_enrollment_of_people_stored_earlier_is_added() {
     assert_eq!(p.add_class_students.len(), 1, "{:?}", p.counts);
     assert!(p.abandoned.is_empty());
 }
+
+#[test]
+fn r4_6_a_name_change_leaves_the_contact_columns_to_the_user() {
+    let snap = family();
+    let mut state = synced(&snap);
+    state
+        .guardians
+        .iter_mut()
+        .for_each(|g| g.activated_at = Some(now()));
+    let mut renamed = snap.clone();
+    renamed.guardians[0].given_name = "Mum".into();
+    renamed.guardians[1].email = "dad.new@example.org".into();
+    let on = Policy {
+        update_active_users: true,
+        ..policy()
+    };
+    let p = plan(&state, &renamed, &on, &ctx());
+    let id_of = |sid: &str| {
+        p.guardians
+            .iter()
+            .find(|g| g.source_id.as_deref() == Some(sid))
+            .unwrap()
+            .id
+    };
+    assert!(
+        p.keep_contact.contains(&id_of("mum")),
+        "only the name changed"
+    );
+    assert!(!p.keep_contact.contains(&id_of("dad")), "the email changed");
+}
