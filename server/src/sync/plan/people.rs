@@ -3,47 +3,85 @@
 //! contact rules (R4.5, R4.6). A manual record is never updated (R4.7).
 
 use super::credentials::{Checked, Holder, Registry};
-use super::places::gone;
+use super::places::{gone, sis_by_source};
 use super::{Abandonments, Plan, Policy, Resolved, RunContext, abandon};
 use crate::domain::{
     AbandonAction, FamilyPolicy, Origin, PhoneKind, RecordKind, Severity, new_id, normalize_email,
 };
 use crate::store::models::{Guardian, Staff, Student};
-use crate::sync::snapshot::{Issue, SnapGuardian, SnapStaff, Snapshot};
+use crate::sync::snapshot::{Issue, SnapGuardian, SnapStaff, SnapStudent, Snapshot};
 use crate::sync::state::State;
 use chrono::NaiveDateTime;
 use foldhash::{HashMap, HashMapExt, HashSet};
 
-fn is_sis(origin: &str) -> bool {
-    origin == Origin::Sis.as_str()
+/// What matching a source record to a stored one needs of a stored row.
+trait StoredRow {
+    fn origin(&self) -> &str;
+    fn source_id(&self) -> Option<&str>;
+    fn email(&self) -> &str;
 }
 
-/// Manual records whose email matches exactly one source record and exactly one manual
-/// record of the same kind: the pairs R1.4 associates, source id -> stored row.
-fn associations<'a, T>(
-    stored: &'a [T],
-    source_emails: impl Iterator<Item = (&'a str, &'a str)>,
-    origin: impl Fn(&T) -> &str,
-    email: impl Fn(&T) -> &str,
-) -> HashMap<&'a str, &'a T> {
+/// What matching needs of a source record.
+trait ListedRecord {
+    fn source_id(&self) -> &str;
+    fn email(&self) -> &str;
+}
+
+macro_rules! matchable {
+    ($($row:ty => $listed:ty),+) => {$(
+        impl StoredRow for $row {
+            fn origin(&self) -> &str {
+                &self.origin
+            }
+            fn source_id(&self) -> Option<&str> {
+                self.source_id.as_deref()
+            }
+            fn email(&self) -> &str {
+                &self.email
+            }
+        }
+        impl ListedRecord for $listed {
+            fn source_id(&self) -> &str {
+                &self.source_id
+            }
+            fn email(&self) -> &str {
+                &self.email
+            }
+        }
+    )+};
+}
+
+matchable!(Student => SnapStudent, Guardian => SnapGuardian, Staff => SnapStaff);
+
+/// The stored sis rows by source id, and each listed record's stored row: the sis row
+/// with its source id, else the manual row R1.4 associates with it (its email matches
+/// exactly one source record and exactly one manual row of the kind), else none.
+fn match_stored<'a, T: StoredRow, S: ListedRecord>(
+    rows: &'a [T],
+    listed: &'a [S],
+) -> (HashMap<&'a str, &'a T>, Vec<Option<&'a T>>) {
+    let stored = sis_by_source(rows, T::origin, T::source_id);
     let mut manual: HashMap<String, Vec<&T>> = HashMap::new();
-    for row in stored
+    for row in rows
         .iter()
-        .filter(|r| origin(r) == Origin::Manual.as_str())
+        .filter(|r| r.origin() == Origin::Manual.as_str())
     {
-        let e = normalize_email(email(row));
+        let e = normalize_email(row.email());
         if !e.is_empty() {
             manual.entry(e).or_default().push(row);
         }
     }
-    let mut by_email: HashMap<String, Vec<&str>> = HashMap::new();
-    for (sid, e) in source_emails {
-        let e = normalize_email(e);
+    let mut unmatched: HashMap<String, Vec<&str>> = HashMap::new();
+    for record in listed
+        .iter()
+        .filter(|r| !stored.contains_key(r.source_id()))
+    {
+        let e = normalize_email(record.email());
         if !e.is_empty() {
-            by_email.entry(e).or_default().push(sid);
+            unmatched.entry(e).or_default().push(record.source_id());
         }
     }
-    by_email
+    let associated: HashMap<&str, &T> = unmatched
         .into_iter()
         .filter_map(
             |(e, sids)| match (sids.as_slice(), manual.get(&e).map(Vec::as_slice)) {
@@ -51,7 +89,17 @@ fn associations<'a, T>(
                 _ => None,
             },
         )
-        .collect()
+        .collect();
+    let matched = listed
+        .iter()
+        .map(|r| {
+            stored
+                .get(r.source_id())
+                .or(associated.get(r.source_id()))
+                .copied()
+        })
+        .collect();
+    (stored, matched)
 }
 
 fn full_name(given: &str, family: &str) -> String {
@@ -67,26 +115,8 @@ pub(super) fn students(
     resolved: &mut Resolved,
     abandonments: &mut Abandonments,
 ) {
-    let stored: HashMap<&str, &Student> = state
-        .students
-        .iter()
-        .filter(|s| is_sis(&s.origin))
-        .filter_map(|s| s.source_id.as_deref().map(|sid| (sid, s)))
-        .collect();
-    let associated = associations(
-        &state.students,
-        snap.students
-            .iter()
-            .filter(|s| !stored.contains_key(s.source_id.as_str()))
-            .map(|s| (s.source_id.as_str(), s.email.as_str())),
-        |s| &s.origin,
-        |s| &s.email,
-    );
-    for src in &snap.students {
-        let existing = stored
-            .get(src.source_id.as_str())
-            .or(associated.get(src.source_id.as_str()))
-            .copied();
+    let (stored, matched) = match_stored(&state.students, &snap.students);
+    for (src, existing) in snap.students.iter().zip(matched) {
         let attributes = match (snap.attributes_supported, existing) {
             (true, _) => serde_json::to_string(&src.attributes).unwrap_or_else(|_| "{}".into()),
             (false, Some(row)) => row.attributes.clone(),
@@ -243,56 +273,8 @@ pub(super) fn accounts(
     plan: &mut Plan,
     resolved: &mut Resolved,
 ) {
-    let stored_g: HashMap<&str, &Guardian> = state
-        .guardians
-        .iter()
-        .filter(|g| is_sis(&g.origin))
-        .filter_map(|g| g.source_id.as_deref().map(|sid| (sid, g)))
-        .collect();
-    let stored_s: HashMap<&str, &Staff> = state
-        .staff
-        .iter()
-        .filter(|s| is_sis(&s.origin))
-        .filter_map(|s| s.source_id.as_deref().map(|sid| (sid, s)))
-        .collect();
-    let assoc_g = associations(
-        &state.guardians,
-        snap.guardians
-            .iter()
-            .filter(|g| !stored_g.contains_key(g.source_id.as_str()))
-            .map(|g| (g.source_id.as_str(), g.email.as_str())),
-        |g| &g.origin,
-        |g| &g.email,
-    );
-    let assoc_s = associations(
-        &state.staff,
-        snap.staff
-            .iter()
-            .filter(|s| !stored_s.contains_key(s.source_id.as_str()))
-            .map(|s| (s.source_id.as_str(), s.email.as_str())),
-        |s| &s.origin,
-        |s| &s.email,
-    );
-    let guardian_rows: Vec<Option<&Guardian>> = snap
-        .guardians
-        .iter()
-        .map(|g| {
-            stored_g
-                .get(g.source_id.as_str())
-                .or(assoc_g.get(g.source_id.as_str()))
-                .copied()
-        })
-        .collect();
-    let staff_rows: Vec<Option<&Staff>> = snap
-        .staff
-        .iter()
-        .map(|s| {
-            stored_s
-                .get(s.source_id.as_str())
-                .or(assoc_s.get(s.source_id.as_str()))
-                .copied()
-        })
-        .collect();
+    let (_, guardian_rows) = match_stored(&state.guardians, &snap.guardians);
+    let (_, staff_rows) = match_stored(&state.staff, &snap.staff);
 
     let phones = PhoneReader::new(&policy.phone_region);
     let check = |kind,

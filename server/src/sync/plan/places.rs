@@ -15,7 +15,7 @@ pub(super) fn gone(coverage: Coverage, present: bool, deleted: bool, unreadable:
     !present && !unreadable && (deleted || coverage == Coverage::Bulk)
 }
 
-fn sis_by_source<T>(
+pub(super) fn sis_by_source<T>(
     rows: &[T],
     origin: impl Fn(&T) -> &str,
     sid: impl Fn(&T) -> Option<&str>,
