@@ -322,6 +322,29 @@ impl TestServer {
             .unwrap_or_default()
     }
 
+    /// Creates a manual guardian reached by `email` and returns it.
+    pub async fn manual_guardian(
+        &self,
+        district_id: &str,
+        given: &str,
+        family: &str,
+        email: &str,
+    ) -> pb::Guardian {
+        self.dir()
+            .create_guardian(pb::CreateGuardianRequest {
+                district_id: district_id.into(),
+                given_name: given.into(),
+                family_name: family.into(),
+                email: email.into(),
+                ..Default::default()
+            })
+            .await
+            .expect("CreateGuardian")
+            .into_inner()
+            .guardian
+            .expect("guardian in response")
+    }
+
     /// Stops the server gracefully.
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {

@@ -45,19 +45,9 @@ async fn family(server: &TestServer) -> Family {
         .into_inner()
         .student
         .unwrap();
-    let guardian = dir
-        .create_guardian(pb::CreateGuardianRequest {
-            district_id: district.clone(),
-            given_name: "Homer".into(),
-            family_name: "Simpson".into(),
-            email: "homer@example.org".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .guardian
-        .unwrap();
+    let guardian = server
+        .manual_guardian(&district, "Homer", "Simpson", "homer@example.org")
+        .await;
     let teacher = dir
         .create_staff_member(pb::CreateStaffMemberRequest {
             district_id: district.clone(),

@@ -433,33 +433,11 @@ async fn r1_4_manual_users_are_associated_by_unique_email_and_others_left_alone(
     let server = TestServer::start().await;
     let district = server.district("D").await;
     let manual = server
-        .dir()
-        .create_guardian(pb::CreateGuardianRequest {
-            district_id: district.clone(),
-            given_name: "Margie".into(),
-            family_name: "S".into(),
-            email: " MARGE@example.org ".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .guardian
-        .unwrap();
+        .manual_guardian(&district, "Margie", "S", " MARGE@example.org ")
+        .await;
     let bystander = server
-        .dir()
-        .create_guardian(pb::CreateGuardianRequest {
-            district_id: district.clone(),
-            given_name: "Ned".into(),
-            family_name: "Flanders".into(),
-            email: "ned@example.org".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .guardian
-        .unwrap();
+        .manual_guardian(&district, "Ned", "Flanders", "ned@example.org")
+        .await;
     let run = server.sync_ok(&district, &springfield()).await;
     assert_eq!(
         counts(&run, Kind::Guardian).created,
