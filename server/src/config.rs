@@ -87,6 +87,16 @@ pub struct ServeConfig {
     /// (health and reflection stay open). Never logged.
     #[arg(long, env = "ROSTER_AUTH_TOKEN", hide_env_values = true)]
     pub auth_token: Option<String>,
+    /// Runs worked on at once by this server.
+    #[arg(long, env = "ROSTER_WORKER_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub worker_concurrency: u32,
+    /// How long a run stays this server's without a renewal (renewed every third of it);
+    /// a crashed server's district is free again within it.
+    #[arg(long, env = "ROSTER_RUN_LEASE", default_value = "30s", value_parser = parse_duration)]
+    pub run_lease: Duration,
+    /// Most WatchSync streams open at once on this server.
+    #[arg(long, env = "ROSTER_MAX_WATCH_STREAMS", default_value_t = 10_000)]
+    pub max_watch_streams: usize,
     /// Largest roster archive UploadRosterArchive accepts, in bytes.
     #[arg(long, env = "ROSTER_MAX_UPLOAD_BYTES", default_value_t = 512 * 1024 * 1024)]
     pub max_upload_bytes: u64,

@@ -1,14 +1,18 @@
 //! roster-sync: keeps a school communication product's directory in step with the
-//! districts' Student Information Systems (see `shared/spec/sync-rules.md`).
+//! districts' Student Information Systems (the rules: `docs/rules.md`).
 //!
-//! Layers, outside in: [`grpc`] (wire adapters) → [`directory`] and [`sync`] (the rules)
-//! → [`store`] (SQL for MySQL and SQLite). [`domain`] holds the plain types they share.
+//! Layers, each importing only those below it: [`server`] (assembly) → [`grpc`] (the
+//! wire) → [`sync`] (runs and the planner) and [`directory`] (reads and manual edits) →
+//! [`sources`] (readers) → [`snapshot`] (what a source says) → [`store`] (SQL) →
+//! [`domain`] (plain types). The one-way order is what lets each layer be read and
+//! tested on its own: the planner knows no SQL, the store no rule, the wire no rule.
 
 pub mod config;
 pub mod directory;
 pub mod domain;
 pub mod grpc;
 pub mod server;
+pub mod snapshot;
 #[macro_use]
 pub mod store;
 pub mod sources;

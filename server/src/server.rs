@@ -2,9 +2,15 @@
 //! graceful shutdown.
 
 use crate::config::ServeConfig;
+use crate::domain::{now, set_node};
 use crate::grpc::{BearerAuth, DirectoryApi, RpcSpanLayer, SyncApi};
+use crate::sources::SourcePaths;
+use crate::store::queries::nodes;
 use crate::store::{Store, StoreError};
-use crate::sync::worker::SourcePaths;
+use crate::sync::pipeline::Env;
+use crate::sync::watch::Watches;
+use crate::sync::worker::{self, WorkerConfig, WorkerHandle};
+use chrono::TimeDelta;
 use roster_proto::v1::directory_service_server::DirectoryServiceServer;
 use roster_proto::v1::sync_service_server::SyncServiceServer;
 use std::future::Future;
@@ -87,11 +93,26 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
         source,
     })?;
 
+    let owner = process_owner(addr);
+    hold_id_node(store.clone(), owner.clone());
     let paths = SourcePaths {
         import_dir: config.import_dir.clone(),
         data_dir: config.data_dir.clone(),
     };
-    let worker = crate::sync::worker::spawn(store.clone(), paths.clone());
+    let worker = worker::spawn(
+        Env {
+            store: store.clone(),
+            paths: paths.clone(),
+        },
+        WorkerConfig {
+            concurrency: config.worker_concurrency as usize,
+            lease: config.run_lease,
+            max_attempts: 3,
+            owner,
+        },
+    );
+    crate::sync::schedule::spawn(store.clone(), worker.clone());
+    let watches = Watches::new(store.clone(), config.max_watch_streams);
 
     let (health, health_service) = tonic_health::server::health_reporter();
     for name in SERVICES {
@@ -99,7 +120,12 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
             .set_service_status(name, ServingStatus::NotServing)
             .await;
     }
-    tokio::spawn(watch_store(store.clone(), health, config.health_interval));
+    tokio::spawn(watch_health(
+        store.clone(),
+        worker.clone(),
+        health,
+        config.health_interval,
+    ));
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(roster_proto::FILE_DESCRIPTOR_SET)
@@ -132,7 +158,13 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(SyncServiceServer::with_interceptor(
-            SyncApi::new(store.clone(), worker, paths, config.max_upload_bytes),
+            SyncApi::new(
+                store.clone(),
+                worker,
+                watches,
+                paths,
+                config.max_upload_bytes,
+            ),
             auth.clone(),
         ))
         .add_service(DirectoryServiceServer::with_interceptor(
@@ -155,18 +187,67 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
     })
 }
 
-/// Reports SERVING while the store answers and NOT_SERVING while it does not; the store
-/// itself refuses requests at once while it is marked down.
-async fn watch_store(store: Store, health: HealthReporter, every: Duration) {
+/// Who this process is, for leases: unique across replicas and restarts.
+fn process_owner(addr: SocketAddr) -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into());
+    format!(
+        "{host}:{}:{addr}:{:08x}",
+        std::process::id(),
+        rand::random::<u32>()
+    )
+}
+
+/// How long this process holds its id node without a renewal.
+const NODE_LEASE: TimeDelta = TimeDelta::seconds(60);
+
+/// Leases a node number for ids (see `domain::ids`) and keeps renewing it while the
+/// server runs; a lost lease is taken again, under a new node if need be. A server whose
+/// store is down at start-up starts all the same (and reports NOT_SERVING): it leases its
+/// node as soon as the store answers.
+fn hold_id_node(store: Store, owner: String) {
+    tokio::spawn(async move {
+        let mut node: Option<i32> = None;
+        loop {
+            if let Ok(mut conn) = store.conn().await {
+                let held = match node {
+                    Some(n) => nodes::renew(&mut conn, n, &owner, now(), NODE_LEASE).await,
+                    None => Ok(false),
+                };
+                match held {
+                    Ok(true) => {}
+                    Ok(false) => match nodes::lease(&mut conn, &owner, now(), NODE_LEASE).await {
+                        Ok(Some(taken)) => {
+                            if node.is_some() {
+                                tracing::error!(taken, "lost the id node lease: took a node again");
+                            }
+                            node = Some(taken);
+                            set_node(i64::from(taken));
+                        }
+                        Ok(None) => tracing::error!("no id node is free"),
+                        Err(e) => tracing::warn!(error = %e, "id node not leased"),
+                    },
+                    Err(e) => tracing::warn!(error = %e, "id node lease not renewed"),
+                }
+            }
+            let pause = if node.is_some() { 10 } else { 1 };
+            tokio::time::sleep(Duration::from_secs(pause)).await;
+        }
+    });
+}
+
+/// Reports SERVING while the store answers and the worker pool is whole, NOT_SERVING
+/// otherwise; the store itself refuses requests at once while it is marked down.
+async fn watch_health(store: Store, worker: WorkerHandle, health: HealthReporter, every: Duration) {
     let mut last: Option<bool> = None;
     loop {
-        let up = store.probe(every.max(Duration::from_secs(1))).await;
+        let store_up = store.probe(every.max(Duration::from_secs(1))).await;
+        let up = store_up && worker.healthy();
         if last != Some(up) {
             let status = if up {
-                tracing::info!("store reachable: SERVING");
+                tracing::info!("store reachable and workers running: SERVING");
                 ServingStatus::Serving
             } else {
-                tracing::warn!("store unreachable: NOT_SERVING");
+                tracing::warn!(store_up, workers = worker.healthy(), "NOT_SERVING");
                 ServingStatus::NotServing
             };
             for name in SERVICES {

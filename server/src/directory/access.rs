@@ -1,8 +1,6 @@
 //! Access derived from stored facts, never stored twice (R6.3): what a guardian reaches,
 //! and who receives an announcement.
 
-use super::conn;
-use super::districts::require_district;
 use super::people::{
     GuardianView, StaffView, StudentView, guardian_views, require_guardian, require_school,
     student_views,
@@ -11,6 +9,7 @@ use crate::domain::{Page, PageRequest, Result};
 use crate::store::Store;
 use crate::store::models::{Class, School};
 use crate::store::queries::directory as q;
+use crate::store::queries::districts;
 use std::collections::BTreeSet;
 
 /// What a guardian reaches now.
@@ -28,7 +27,7 @@ pub struct GuardianAccess {
 }
 
 pub async fn guardian_access(store: &Store, guardian_id: i64) -> Result<GuardianAccess> {
-    let mut conn = conn(store).await?;
+    let mut conn = store.conn().await?;
     let guardian = require_guardian(&mut conn, guardian_id).await?;
     let guardian = guardian_views(&mut conn, vec![guardian]).await?.remove(0);
     let students = q::students_by_ids(&mut conn, &guardian.student_ids).await?;
@@ -92,8 +91,8 @@ pub async fn list_announcement_recipients(
     school_id: Option<i64>,
     page: PageRequest,
 ) -> Result<Page<Recipient>> {
-    let mut conn = conn(store).await?;
-    require_district(&mut conn, district_id).await?;
+    let mut conn = store.conn().await?;
+    districts::require(&mut conn, district_id).await?;
     if let Some(school_id) = school_id {
         require_school(&mut conn, district_id, school_id).await?;
     }

@@ -1,15 +1,17 @@
 //! Classes and their members.
 
-use super::districts::{optional_text, require_district, required_name};
+use super::districts::{optional_text, required_name};
 use super::people::{
     StaffView, StudentView, require_school, require_school_any, require_staff, require_student,
     staff_views, student_views,
 };
-use super::{conn, now};
-use crate::domain::{Error, Origin, Page, PageRequest, Result, StatusFilter, Violations, new_id};
+use crate::domain::{
+    Error, Origin, Page, PageRequest, Result, StatusFilter, Violations, new_id, now,
+};
 use crate::store::Store;
 use crate::store::models::{Class, ClassStudent, ClassTeacher};
 use crate::store::queries::directory as q;
+use crate::store::queries::districts;
 
 /// Input of CreateClass.
 #[derive(Debug, Clone, Default)]
@@ -47,8 +49,8 @@ pub async fn create_class(store: &Store, input: NewClass) -> Result<Class> {
         .unwrap_or_default();
     let grades = v.check(grades(&input.grades))?.unwrap_or_default();
     v.into_result()?;
-    let mut conn = conn(store).await?;
-    require_district(&mut conn, input.district_id).await?;
+    let mut conn = store.conn().await?;
+    districts::require(&mut conn, input.district_id).await?;
     require_school(&mut conn, input.district_id, input.school_id).await?;
     let now = now();
     let row = Class {
@@ -59,7 +61,7 @@ pub async fn create_class(store: &Store, input: NewClass) -> Result<Class> {
         sis_id,
         name,
         grades,
-        origin: Origin::Manual.as_str().into(),
+        origin: Origin::Manual,
         archived_at: None,
         created_at: now,
         updated_at: now,
@@ -74,7 +76,7 @@ pub async fn list_classes(
     filter: StatusFilter,
     page: PageRequest,
 ) -> Result<Page<Class>> {
-    let mut conn = conn(store).await?;
+    let mut conn = store.conn().await?;
     require_school_any(&mut conn, school_id).await?;
     let rows = q::list_classes(&mut conn, school_id, filter, &page).await?;
     Ok(page.finish(rows, |c| c.id))
@@ -104,7 +106,7 @@ pub async fn add_class_member(
     user_id: i64,
     as_teacher: bool,
 ) -> Result<ClassMember> {
-    let mut conn = conn(store).await?;
+    let mut conn = store.conn().await?;
     let class = q::get_class(&mut conn, class_id)
         .await?
         .ok_or_else(|| Error::not_found(format!("class {class_id}")))?;
@@ -118,7 +120,7 @@ pub async fn add_class_member(
             staff_id: user_id,
             district_id: class.district_id,
             source_id: None,
-            origin: Origin::Manual.as_str().into(),
+            origin: Origin::Manual,
             created_at: now,
         };
         q::insert_class_teacher(&mut conn, &row)
@@ -134,7 +136,7 @@ pub async fn add_class_member(
             student_id: user_id,
             district_id: class.district_id,
             source_id: None,
-            origin: Origin::Manual.as_str().into(),
+            origin: Origin::Manual,
             created_at: now,
         };
         q::insert_class_student(&mut conn, &row)
@@ -171,7 +173,7 @@ pub async fn list_class_members(
     class_id: i64,
     page: PageRequest,
 ) -> Result<Page<ClassMember>> {
-    let mut conn = conn(store).await?;
+    let mut conn = store.conn().await?;
     q::get_class(&mut conn, class_id)
         .await?
         .ok_or_else(|| Error::not_found(format!("class {class_id}")))?;

@@ -1,10 +1,9 @@
 //! Districts and schools.
 
-use super::{conn, now};
-use crate::domain::{Error, Origin, Page, PageRequest, Result, new_id};
+use crate::domain::{Error, Origin, Page, PageRequest, Result, new_id, now};
+use crate::store::Store;
 use crate::store::models::{District, School};
 use crate::store::queries::{directory as q, districts};
-use crate::store::{DbConn, Store};
 
 pub async fn create_district(store: &Store, display_name: &str) -> Result<District> {
     let display_name = required_name("display_name", display_name)?;
@@ -15,23 +14,16 @@ pub async fn create_district(store: &Store, display_name: &str) -> Result<Distri
         created_at: now,
         updated_at: now,
     };
-    districts::insert(&mut conn(store).await?, &row).await?;
+    districts::insert(&mut store.conn().await?, &row).await?;
     Ok(row)
 }
 
 pub async fn get_district(store: &Store, id: i64) -> Result<District> {
-    require_district(&mut conn(store).await?, id).await
-}
-
-/// The district, or NOT_FOUND naming it.
-pub async fn require_district(conn: &mut DbConn, id: i64) -> Result<District> {
-    districts::get(conn, id)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("district {id}")))
+    districts::require(&mut store.conn().await?, id).await
 }
 
 pub async fn list_districts(store: &Store, page: PageRequest) -> Result<Page<District>> {
-    let rows = districts::list(&mut conn(store).await?, &page).await?;
+    let rows = districts::list(&mut store.conn().await?, &page).await?;
     Ok(page.finish(rows, |d| d.id))
 }
 
@@ -42,8 +34,8 @@ pub async fn create_school(
     sis_id: &str,
 ) -> Result<School> {
     let name = required_name("name", name)?;
-    let mut conn = conn(store).await?;
-    require_district(&mut conn, district_id).await?;
+    let mut conn = store.conn().await?;
+    districts::require(&mut conn, district_id).await?;
     let now = now();
     let row = School {
         id: new_id(),
@@ -51,7 +43,7 @@ pub async fn create_school(
         source_id: None,
         sis_id: sis_id.trim().to_owned(),
         name,
-        origin: Origin::Manual.as_str().to_owned(),
+        origin: Origin::Manual,
         archived_at: None,
         created_at: now,
         updated_at: now,
@@ -65,8 +57,8 @@ pub async fn list_schools(
     district_id: i64,
     page: PageRequest,
 ) -> Result<Page<School>> {
-    let mut conn = conn(store).await?;
-    require_district(&mut conn, district_id).await?;
+    let mut conn = store.conn().await?;
+    districts::require(&mut conn, district_id).await?;
     let rows = q::list_schools(&mut conn, district_id, &page).await?;
     Ok(page.finish(rows, |s| s.id))
 }

@@ -10,21 +10,8 @@ pub use access::{GuardianAccess, Recipient, guardian_access, list_announcement_r
 pub use classes::{
     ClassMember, NewClass, add_class_member, create_class, list_class_members, list_classes,
 };
-pub use districts::{
-    create_district, create_school, get_district, list_districts, list_schools, require_district,
-};
+pub use districts::{create_district, create_school, get_district, list_districts, list_schools};
 pub use people::*;
 
-use crate::domain::Result;
-use crate::store::{DbConn, Store};
-
-/// Checks out a connection, mapping a store that cannot be reached to UNAVAILABLE.
-async fn conn(store: &Store) -> Result<DbConn> {
-    Ok(store.conn().await?)
-}
-
-/// The current time as stored (UTC, microseconds: what DATETIME(6) keeps).
-pub fn now() -> chrono::NaiveDateTime {
-    let now = chrono::Utc::now().naive_utc();
-    chrono::DurationRound::duration_trunc(now, chrono::TimeDelta::microseconds(1)).unwrap_or(now)
-}
+/// The record types the directory returns.
+pub use crate::store::models::{Class, District, Guardian, School, Staff, Student};

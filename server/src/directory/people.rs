@@ -1,18 +1,18 @@
 //! Students, guardians and staff: manual creation, reads with their links, and the
 //! account actions (contact edits R4.6, role R4.3, activation R4.5).
 
-use super::districts::{optional_text, require_district, required_name};
-use super::{conn, now};
+use super::districts::{optional_text, required_name};
 use crate::domain::{
     Error, Origin, Page, PageRequest, PhoneKind, Result, StaffRole, StatusFilter, Violations,
-    new_id, parse_email, parse_phone,
+    new_id, now, parse_email, parse_phone,
 };
 use crate::store::models::{
     Class, FamilyLink, Guardian, School, SchoolStaff, SchoolStudent, Staff, Student,
 };
 use crate::store::queries::directory::{self as q, Contact};
+use crate::store::queries::districts;
+use crate::store::queries::settings;
 use crate::store::{DbConn, Store};
-use crate::sync::settings;
 use std::collections::HashMap;
 
 /// A student with the ids of its schools and guardians.
@@ -172,8 +172,8 @@ pub async fn create_student(store: &Store, input: NewStudent) -> Result<StudentV
         .check(optional_text("grade", &input.grade))?
         .unwrap_or_default();
     v.into_result()?;
-    let mut conn = conn(store).await?;
-    require_district(&mut conn, input.district_id).await?;
+    let mut conn = store.conn().await?;
+    districts::require(&mut conn, input.district_id).await?;
     require_school(&mut conn, input.district_id, input.school_id).await?;
     let now = now();
     let row = Student {
@@ -186,7 +186,7 @@ pub async fn create_student(store: &Store, input: NewStudent) -> Result<StudentV
         email,
         grade,
         attributes: "{}".into(),
-        origin: Origin::Manual.as_str().into(),
+        origin: Origin::Manual,
         archived_at: None,
         created_at: now,
         updated_at: now,
@@ -195,11 +195,12 @@ pub async fn create_student(store: &Store, input: NewStudent) -> Result<StudentV
         school_id: input.school_id,
         student_id: row.id,
         district_id: input.district_id,
-        origin: Origin::Manual.as_str().into(),
+        origin: Origin::Manual,
         created_at: now,
     };
     let inserted = row.clone();
     conn.transaction::<_, Error, _>(|c| {
+        let (inserted, membership) = (inserted.clone(), membership.clone());
         Box::pin(async move {
             q::insert_student(c, &inserted).await?;
             q::insert_school_student(c, &membership).await?;
@@ -258,8 +259,8 @@ pub struct NewGuardian {
 }
 
 pub async fn create_guardian(store: &Store, input: NewGuardian) -> Result<GuardianView> {
-    let mut conn = conn(store).await?;
-    require_district(&mut conn, input.district_id).await?;
+    let mut conn = store.conn().await?;
+    districts::require(&mut conn, input.district_id).await?;
     let region = settings::load(&mut conn, input.district_id)
         .await?
         .default_phone_region;
@@ -288,7 +289,7 @@ pub async fn create_guardian(store: &Store, input: NewGuardian) -> Result<Guardi
         sms_number: contact.sms_number,
         home_phone: contact.home_phone,
         language,
-        origin: Origin::Manual.as_str().into(),
+        origin: Origin::Manual,
         activated_at: None,
         created_at: now,
         updated_at: now,
@@ -314,8 +315,8 @@ pub struct NewStaff {
 }
 
 pub async fn create_staff(store: &Store, input: NewStaff) -> Result<StaffView> {
-    let mut conn = conn(store).await?;
-    require_district(&mut conn, input.district_id).await?;
+    let mut conn = store.conn().await?;
+    districts::require(&mut conn, input.district_id).await?;
     let region = settings::load(&mut conn, input.district_id)
         .await?
         .default_phone_region;
@@ -345,8 +346,8 @@ pub async fn create_staff(store: &Store, input: NewStaff) -> Result<StaffView> {
         sms_number: contact.sms_number,
         home_phone: contact.home_phone,
         language,
-        role: role.as_str().into(),
-        origin: Origin::Manual.as_str().into(),
+        role,
+        origin: Origin::Manual,
         activated_at: None,
         created_at: now,
         updated_at: now,
@@ -355,11 +356,12 @@ pub async fn create_staff(store: &Store, input: NewStaff) -> Result<StaffView> {
         school_id: input.school_id,
         staff_id: row.id,
         district_id: input.district_id,
-        origin: Origin::Manual.as_str().into(),
+        origin: Origin::Manual,
         created_at: now,
     };
     let inserted = row.clone();
     conn.transaction::<_, Error, _>(|c| {
+        let (inserted, membership) = (inserted.clone(), membership.clone());
         Box::pin(async move {
             q::insert_staff(c, &inserted).await?;
             q::insert_school_staff(c, &membership).await?;
@@ -379,7 +381,7 @@ pub async fn list_students(
     filter: StatusFilter,
     page: PageRequest,
 ) -> Result<Page<StudentView>> {
-    let mut conn = conn(store).await?;
+    let mut conn = store.conn().await?;
     require_school_any(&mut conn, school_id).await?;
     let rows = q::list_students(&mut conn, school_id, filter, &page).await?;
     let page = page.finish(rows, |s| s.id);
@@ -406,7 +408,7 @@ pub struct StudentDetail {
 }
 
 pub async fn get_student(store: &Store, id: i64) -> Result<StudentDetail> {
-    let mut conn = conn(store).await?;
+    let mut conn = store.conn().await?;
     let row = require_student(&mut conn, id).await?;
     let student = one(student_views(&mut conn, vec![row]).await?)?;
     let guardian_rows = q::guardians_by_ids(&mut conn, &student.guardian_ids).await?;
@@ -428,7 +430,7 @@ pub async fn list_staff(
     school_id: i64,
     page: PageRequest,
 ) -> Result<Page<StaffView>> {
-    let mut conn = conn(store).await?;
+    let mut conn = store.conn().await?;
     require_school_any(&mut conn, school_id).await?;
     let rows = q::list_staff(&mut conn, school_id, &page).await?;
     let page = page.finish(rows, |s| s.id);
@@ -445,7 +447,7 @@ pub async fn list_guardians(
     filter: StatusFilter,
     page: PageRequest,
 ) -> Result<Page<GuardianView>> {
-    let mut conn = conn(store).await?;
+    let mut conn = store.conn().await?;
     require_school_any(&mut conn, school_id).await?;
     let rows = q::list_guardians(&mut conn, school_id, filter, &page).await?;
     let page = page.finish(rows, |g| g.id);
@@ -462,7 +464,7 @@ pub async fn link_guardian(
     guardian_id: i64,
     student_id: i64,
 ) -> Result<GuardianView> {
-    let mut conn = conn(store).await?;
+    let mut conn = store.conn().await?;
     let guardian = require_guardian(&mut conn, guardian_id).await?;
     let student = require_student(&mut conn, student_id).await?;
     if guardian.district_id != student.district_id {
@@ -475,7 +477,7 @@ pub async fn link_guardian(
         student_id,
         guardian_id,
         district_id: guardian.district_id,
-        origin: Origin::Manual.as_str().into(),
+        origin: Origin::Manual,
         created_at: now(),
     };
     q::insert_family_link(&mut conn, &link)
@@ -551,7 +553,7 @@ pub async fn update_contact_details(
     input: ContactInput,
     mask: ContactMask,
 ) -> Result<AccountHolder> {
-    let mut conn = conn(store).await?;
+    let mut conn = store.conn().await?;
     let holder = account_holder(&mut conn, user_id).await?;
     let (district_id, origin, activated, current) = match &holder {
         AccountHolder::Guardian(g) => (
@@ -568,7 +570,7 @@ pub async fn update_contact_details(
         ),
     };
     let settings = settings::load(&mut conn, district_id).await?;
-    if origin == Origin::Sis.as_str() && activated && settings.update_active_users {
+    if *origin == Origin::Sis && activated && settings.update_active_users {
         return Err(Error::precondition(
             "CONTACT_MANAGED_BY_SYNC",
             format!(
@@ -619,16 +621,16 @@ fn contact_of(email: &str, sms_number: &str, home_phone: &str) -> Contact {
 
 /// Changes a staff member's role: only ever done here, never by a sync (R4.3).
 pub async fn set_staff_role(store: &Store, staff_id: i64, role: StaffRole) -> Result<StaffView> {
-    let mut conn = conn(store).await?;
+    let mut conn = store.conn().await?;
     require_staff(&mut conn, staff_id).await?;
-    q::set_staff_role(&mut conn, staff_id, role.as_str(), now()).await?;
+    q::set_staff_role(&mut conn, staff_id, role, now()).await?;
     let row = require_staff(&mut conn, staff_id).await?;
     one(staff_views(&mut conn, vec![row]).await?)
 }
 
 /// Records a first login: the invitee becomes an active user (R4.5, R4.6).
 pub async fn activate_user(store: &Store, user_id: i64) -> Result<AccountHolder> {
-    let mut conn = conn(store).await?;
+    let mut conn = store.conn().await?;
     let now = now();
     match account_holder(&mut conn, user_id).await? {
         AccountHolder::Guardian(_) => q::activate_guardian(&mut conn, user_id, now).await?,

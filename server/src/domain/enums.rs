@@ -1,10 +1,18 @@
-//! The domain's enums, stored as short lowercase words so the database reads plainly.
+//! The domain's enums. Each is stored as a short lowercase word, so the database reads
+//! plainly, and each is a real type in rows: Diesel reads and writes it directly, and a
+//! stored word the code does not know fails the query that read it (never a silent
+//! default).
 
-/// Declares a string-backed enum: `as_str` for storage, `parse` to read it back.
+/// Declares a stored enum: `as_str` for storage and logs, `parse` to read it back, and
+/// Diesel's `Text` mapping on both backends.
 macro_rules! stored_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
         pub enum $name { $($(#[$vmeta])* $variant),+ }
 
         impl $name {
@@ -14,14 +22,41 @@ macro_rules! stored_enum {
                 match self { $($name::$variant => $text),+ }
             }
 
-            /// Reads a stored value; an unknown one is a corrupt row, reported as such.
-            pub fn parse(text: &str) -> $crate::domain::Result<Self> {
+            /// The variant stored as `text`, if any.
+            pub fn parse(text: &str) -> Option<Self> {
                 match text {
-                    $($text => Ok($name::$variant),)+
-                    other => Err($crate::domain::Error::Internal(format!(
-                        "unknown {} `{other}` in store", stringify!($name)
-                    ))),
+                    $($text => Some($name::$variant),)+
+                    _ => None,
                 }
+            }
+        }
+
+        impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, DB>,
+            ) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, DB>>::to_sql(
+                    self.as_str(),
+                    out,
+                )
+            }
+        }
+
+        impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for $name
+        where
+            DB: diesel::backend::Backend,
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = String::from_sql(bytes)?;
+                Self::parse(&text).ok_or_else(|| {
+                    format!("unknown {} `{text}` in the store", stringify!($name)).into()
+                })
             }
         }
 
@@ -34,7 +69,9 @@ macro_rules! stored_enum {
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 let text = String::deserialize(d)?;
-                Self::parse(&text).map_err(serde::de::Error::custom)
+                Self::parse(&text).ok_or_else(|| {
+                    serde::de::Error::custom(format!("unknown {} `{text}`", stringify!($name)))
+                })
             }
         }
 
@@ -123,6 +160,24 @@ stored_enum!(
     }
 );
 
+stored_enum!(
+    /// Why a run reports a row, a value or a record (R3). The words are the stable codes
+    /// callers switch on; `docs/rules.md` explains each.
+    IssueCode {
+        MissingField = "MISSING_FIELD",
+        DuplicateId = "DUPLICATE_ID",
+        InvalidValue = "INVALID_VALUE",
+        UnknownReference = "UNKNOWN_REFERENCE",
+        NotASchool = "NOT_A_SCHOOL",
+        NoContact = "NO_CONTACT",
+        DuplicateEmail = "DUPLICATE_EMAIL",
+        DuplicatePhone = "DUPLICATE_PHONE",
+        InvalidPhone = "INVALID_PHONE",
+        InvalidEmail = "INVALID_EMAIL",
+        AttributesNotSynced = "ATTRIBUTES_NOT_SYNCED",
+    }
+);
+
 /// Which records of a list to show, by archive state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StatusFilter {
@@ -136,5 +191,19 @@ impl RunState {
     /// Whether the run has ended and will not change again.
     pub fn is_final(self) -> bool {
         !matches!(self, RunState::Queued | RunState::Running)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_words_round_trip() {
+        for kind in RecordKind::ALL {
+            assert_eq!(RecordKind::parse(kind.as_str()), Some(*kind));
+        }
+        assert_eq!(RunPhase::parse(""), Some(RunPhase::None));
+        assert_eq!(Origin::parse("SIS"), None, "stored words are exact");
     }
 }

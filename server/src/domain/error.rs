@@ -26,6 +26,16 @@ pub enum Error {
         reason: &'static str,
         message: String,
     },
+    /// A write lost to a concurrent one (a deadlock, a Galera certification failure);
+    /// running the call again may succeed.
+    #[error("write conflict: {0}")]
+    Conflict(String),
+    /// A limit of the server or of the caller was reached; retry after the delay.
+    #[error("{message}")]
+    ResourceExhausted {
+        message: String,
+        retry_after: std::time::Duration,
+    },
     /// The store cannot be reached; retrying later may succeed.
     #[error("store unavailable: {0}")]
     Unavailable(String),

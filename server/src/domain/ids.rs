@@ -1,33 +1,73 @@
 //! Application-generated ids: time-ordered 63-bit integers, so a batch of parents and the
 //! rows pointing at them can be written without reading ids back (MySQL has no RETURNING),
 //! and "newest first" is simply "highest id first".
+//!
+//! An id is `milliseconds since 2024 | node | sequence`. The node is a number the process
+//! holds by a lease in the database (`store::queries::nodes`), so two live processes never
+//! share one; within a process the sequence counts up and never runs ahead of the clock,
+//! so a process that takes over a node after its lease lapsed (tens of seconds later)
+//! cannot repeat an id the previous holder made. Ids therefore cannot collide across
+//! replicas; a write of a new row is an INSERT all the same, which would fail rather than
+//! overwrite if one ever did.
 
 use super::{Error, Result};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// Bits below the millisecond timestamp: 4,194,304 ids per millisecond per process.
-const SEQUENCE_BITS: u32 = 22;
+/// Bits of the node number: 1,024 live processes.
+pub const NODE_BITS: u32 = 10;
+/// Bits of the per-millisecond sequence: 4,096 ids per millisecond per process.
+const SEQUENCE_BITS: u32 = 12;
 /// 2024-01-01T00:00:00Z in Unix milliseconds; ids count from here.
 const EPOCH_MS: i64 = 1_704_067_200_000;
 
-static LAST: AtomicI64 = AtomicI64::new(0);
+/// The node this process generates ids with. Until a server leases one (tests of pure
+/// code), a random one.
+static NODE: AtomicI64 = AtomicI64::new(-1);
 
-/// A new id, strictly greater than every id this process generated before. A random
-/// start within the first millisecond keeps two processes started together apart.
-pub fn new_id() -> i64 {
-    let now_ms = SystemTime::now()
+/// (millisecond, next sequence) of the last id.
+static LAST: Mutex<(i64, i64)> = Mutex::new((0, 0));
+
+/// Sets the node this process generates ids with.
+pub fn set_node(node: i64) {
+    NODE.store(node & ((1 << NODE_BITS) - 1), Ordering::SeqCst);
+}
+
+fn node() -> i64 {
+    match NODE.load(Ordering::Relaxed) {
+        n if n >= 0 => n,
+        _ => {
+            let random = i64::from(rand::random::<u16>()) & ((1 << NODE_BITS) - 1);
+            let _ = NODE.compare_exchange(-1, random, Ordering::SeqCst, Ordering::SeqCst);
+            NODE.load(Ordering::Relaxed)
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(EPOCH_MS)
-        - EPOCH_MS;
-    let floor = (now_ms << SEQUENCE_BITS) | i64::from(rand::random::<u16>());
-    let mut last = LAST.load(Ordering::Relaxed);
+        - EPOCH_MS
+}
+
+/// A new id, strictly greater than every id this process generated before.
+pub fn new_id() -> i64 {
+    let node = node();
+    let mut last = LAST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     loop {
-        let next = floor.max(last + 1);
-        match LAST.compare_exchange_weak(last, next, Ordering::Relaxed, Ordering::Relaxed) {
-            Ok(_) => return next,
-            Err(seen) => last = seen,
+        let ms = now_ms().max(last.0);
+        let sequence = if ms == last.0 { last.1 } else { 0 };
+        if sequence < (1 << SEQUENCE_BITS) {
+            *last = (ms, sequence + 1);
+            return (ms << (NODE_BITS + SEQUENCE_BITS)) | (node << SEQUENCE_BITS) | sequence;
+        }
+        // This millisecond is used up: wait for the clock rather than run ahead of it.
+        std::thread::yield_now();
+        if now_ms() > last.0 {
+            *last = (now_ms(), 0);
         }
     }
 }
@@ -49,10 +89,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_increase_strictly() {
-        let ids: Vec<i64> = (0..10_000).map(|_| new_id()).collect();
+    fn ids_increase_strictly_and_carry_the_node() {
+        let ids: Vec<i64> = (0..20_000).map(|_| new_id()).collect();
         assert!(ids.windows(2).all(|w| w[0] < w[1]));
         assert!(ids[0] > 0);
+        let node = node();
+        assert!(
+            ids.iter()
+                .all(|id| (id >> SEQUENCE_BITS) & ((1 << NODE_BITS) - 1) == node)
+        );
     }
 
     #[test]

@@ -1,14 +1,22 @@
-//! Plain domain types shared by the store, the sync engine and the gRPC adapters: ids,
-//! enums, validated contact details, paging, and the domain error.
+//! Plain domain types shared by every layer above: ids, enums, validated contact details,
+//! paging, settings, secrets, the clock, and the domain error.
 
 mod contact;
 mod enums;
 mod error;
 mod ids;
 mod page;
+mod run;
+mod secret;
+pub mod settings;
+mod time;
 
 pub use contact::{PhoneKind, is_phone_region, normalize_email, parse_email, parse_phone};
 pub use enums::*;
 pub use error::{Error, Result, Violation, Violations};
-pub use ids::{new_id, parse_id};
+pub use ids::{NODE_BITS, new_id, parse_id, set_node};
 pub use page::{Page, PageRequest};
+pub use run::{AbandonedFilter, Counts, CountsByKind, Run, SafetyBlock};
+pub use secret::Secret;
+pub use settings::{RestAuth, Schedule, Source, SyncSettings};
+pub use time::now;

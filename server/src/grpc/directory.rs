@@ -1,10 +1,10 @@
 //! `roster.v1.DirectoryService`: converts, calls the directory, converts back.
 
-use super::convert::{self as cv, User, page, paged, req_id};
+use super::convert::{self as cv, User, Wire, page, paged, req_id};
 use crate::directory::{
     self as dir, ContactInput, ContactMask, NewClass, NewGuardian, NewStaff, NewStudent,
 };
-use crate::domain::Error;
+use crate::domain::{Error, StaffRole};
 use crate::store::Store;
 use roster_proto::v1 as pb;
 use roster_proto::v1::directory_service_server::DirectoryService;
@@ -307,7 +307,7 @@ impl DirectoryService for DirectoryApi {
             family_name: r.family_name,
             contact: contact(r.email, r.sms_number, r.home_phone),
             language: r.language,
-            role: cv::staff_role(r.role)?,
+            role: StaffRole::read("role", r.role)?,
             sis_id: r.sis_id,
         };
         let s = dir::create_staff(&self.store, input).await?;
@@ -394,7 +394,7 @@ impl DirectoryService for DirectoryApi {
     ) -> Res<pb::SetStaffRoleResponse> {
         let r = req.into_inner();
         let staff_id = req_id("staff_id", &r.staff_id)?;
-        let role = cv::staff_role(r.role)?
+        let role = StaffRole::read("role", r.role)?
             .ok_or_else(|| Error::invalid("role", "is required (ADMIN or TEACHER)"))?;
         let s = dir::set_staff_role(&self.store, staff_id, role).await?;
         ok(pb::SetStaffRoleResponse {

@@ -4,7 +4,6 @@
 mod auth;
 pub mod convert;
 mod directory;
-mod report;
 mod span;
 pub mod status;
 mod sync;

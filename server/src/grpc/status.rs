@@ -28,6 +28,17 @@ impl From<Error> for Status {
                 let details = ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new());
                 Status::with_error_details(Code::FailedPrecondition, message, details)
             }
+            Error::ResourceExhausted {
+                message,
+                retry_after,
+            } => {
+                let details = ErrorDetails::with_retry_info(Some(retry_after));
+                Status::with_error_details(Code::ResourceExhausted, message, details)
+            }
+            Error::Conflict(detail) => {
+                tracing::warn!(%detail, "write conflict");
+                Status::aborted("the change conflicted with a concurrent one; retry")
+            }
             Error::Unavailable(detail) => {
                 tracing::warn!(%detail, "store unavailable");
                 Status::unavailable("the roster store is unavailable; retry later")

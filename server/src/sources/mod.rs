@@ -1,13 +1,13 @@
 //! Roster sources: readers that turn what a district's SIS sends into a
-//! [`Snapshot`](crate::sync::snapshot::Snapshot). Row-level problems travel inside the
-//! snapshot as issues; only a source that cannot be read as a whole is an error here.
+//! [`Snapshot`](crate::snapshot::Snapshot). Row-level problems travel inside the snapshot
+//! as issues; only a source that cannot be read as a whole is an error here.
 
 pub mod clever;
+mod files;
 pub mod http;
-pub mod oauth;
 pub mod oneroster;
-pub mod oneroster_csv;
-pub mod oneroster_rest;
+
+pub use files::SourcePaths;
 
 /// Fatal problems: the run fails, nothing is written.
 #[derive(Debug, thiserror::Error)]

@@ -71,6 +71,45 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Opens a MySQL connection the way the store needs it: `UPDATE` counts the rows it
+/// matched (conditional updates decide by that count), and on a Galera cluster every read
+/// waits until the node has applied what the cluster committed before it, so a replica
+/// reading through one node sees what another wrote through another (causal reads).
+fn mysql_setup(url: &str) -> BoxFuture<'_, ConnectionResult<AsyncMysqlConnection>> {
+    async move {
+        let opts = mysql_async::Opts::from_url(url)
+            .map_err(|e| ConnectionError::InvalidConnectionUrl(e.to_string()))?;
+        let opts = mysql_async::OptsBuilder::from_opts(opts)
+            .stmt_cache_size(0)
+            .client_found_rows(true);
+        let conn = mysql_async::Conn::new(opts)
+            .await
+            .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
+        let mut conn = AsyncMysqlConnection::try_from(conn).await?;
+        if is_galera(&mut conn).await {
+            conn.batch_execute("SET SESSION wsrep_sync_wait = 1")
+                .await
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+        }
+        Ok(conn)
+    }
+    .boxed()
+}
+
+/// Whether the server is a Galera node (`wsrep_on`); a server without the variable is not.
+async fn is_galera(conn: &mut AsyncMysqlConnection) -> bool {
+    #[derive(diesel::QueryableByName)]
+    struct WsrepOn {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        on: i64,
+    }
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query("SELECT CAST(@@wsrep_on AS SIGNED) AS `on`")
+        .get_result::<WsrepOn>(conn)
+        .await
+        .is_ok_and(|r| r.on == 1)
+}
+
 /// Sets the pragmas every SQLite connection needs: WAL so readers never wait for the
 /// writer, a busy timeout so writers queue instead of failing, and foreign keys on.
 fn sqlite_setup(url: &str) -> BoxFuture<'_, ConnectionResult<SqliteConn>> {
@@ -96,12 +135,18 @@ impl Store {
     /// lazily: a store that is down makes requests fail with UNAVAILABLE, not start-up.
     pub fn connect(url: &str, max_size: u32, timeout: Duration) -> Result<Self, StoreError> {
         let pools = match Self::backend_of(url)? {
-            Backend::Mysql => Pools::Mysql(
-                Pool::builder()
-                    .max_size(max_size)
-                    .connection_timeout(timeout)
-                    .build_unchecked(AsyncDieselConnectionManager::new(url)),
-            ),
+            Backend::Mysql => {
+                let mut config = ManagerConfig::<AsyncMysqlConnection>::default();
+                config.custom_setup = Box::new(mysql_setup);
+                Pools::Mysql(
+                    Pool::builder()
+                        .max_size(max_size)
+                        .connection_timeout(timeout)
+                        .build_unchecked(AsyncDieselConnectionManager::new_with_config(
+                            url, config,
+                        )),
+                )
+            }
             Backend::Sqlite => {
                 let path = url.trim_start_matches("sqlite://");
                 if path.is_empty() {
@@ -203,12 +248,33 @@ impl DbConn {
     }
 
     /// Runs `f` in a transaction: committed when it returns Ok, rolled back otherwise.
-    /// SQLite takes the write lock at BEGIN (IMMEDIATE), so two writers queue on the busy
-    /// timeout instead of failing when one upgrades a read lock. A dropped future leaves
-    /// the connection marked broken, and the pool discards it.
-    pub async fn transaction<T, E, F>(&mut self, f: F) -> Result<T, E>
+    /// A write conflict (a deadlock, a lock wait timeout, a Galera certification failure
+    /// at commit) rolls the whole transaction back and runs `f` again, a few times, so
+    /// `f` must be safe to repeat. SQLite takes the write lock at BEGIN (IMMEDIATE), so
+    /// two writers queue on the busy timeout instead of failing when one upgrades a read
+    /// lock. A dropped future leaves the connection marked broken, and the pool discards it.
+    pub async fn transaction<T, E, F>(&mut self, mut f: F) -> Result<T, E>
     where
-        F: for<'c> FnOnce(&'c mut DbConn) -> BoxFuture<'c, Result<T, E>> + Send,
+        F: for<'c> FnMut(&'c mut DbConn) -> BoxFuture<'c, Result<T, E>> + Send,
+        E: From<StoreError> + Conflict + Send,
+        T: Send,
+    {
+        let mut attempt = 1;
+        loop {
+            match self.transaction_once(&mut f).await {
+                Err(e) if e.is_conflict() && attempt < CONFLICT_ATTEMPTS => {
+                    tracing::warn!(attempt, "write conflict: retrying the transaction");
+                    tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt))).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn transaction_once<T, E, F>(&mut self, f: &mut F) -> Result<T, E>
+    where
+        F: for<'c> FnMut(&'c mut DbConn) -> BoxFuture<'c, Result<T, E>> + Send,
         E: From<StoreError> + Send,
         T: Send,
     {
@@ -239,6 +305,26 @@ impl DbConn {
                 Err(e)
             }
         }
+    }
+}
+
+/// How often a transaction that lost a write conflict is tried in all.
+const CONFLICT_ATTEMPTS: u32 = 5;
+
+/// Errors that can say they were a write conflict, worth running the transaction again.
+pub trait Conflict {
+    fn is_conflict(&self) -> bool;
+}
+
+impl Conflict for StoreError {
+    fn is_conflict(&self) -> bool {
+        StoreError::is_conflict(self)
+    }
+}
+
+impl Conflict for crate::domain::Error {
+    fn is_conflict(&self) -> bool {
+        matches!(self, crate::domain::Error::Conflict(_))
     }
 }
 

@@ -20,8 +20,28 @@ pub enum StoreError {
     Fenced(String),
 }
 
+impl StoreError {
+    /// A write that lost to a concurrent one and may pass when run again: a deadlock, a
+    /// lock wait timeout, or a Galera certification failure (reported as a deadlock at
+    /// commit). MySQL's error numbers do not reach Diesel's error, its messages do.
+    pub fn is_conflict(&self) -> bool {
+        match self {
+            StoreError::Query(DieselError::DatabaseError(_, info)) => {
+                let m = info.message();
+                m.starts_with("Deadlock found")
+                    || m.starts_with("Lock wait timeout exceeded")
+                    || m.contains("database is locked")
+            }
+            _ => false,
+        }
+    }
+}
+
 impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
+        if e.is_conflict() {
+            return Error::Conflict(e.to_string());
+        }
         match e {
             StoreError::Unavailable(msg) => Error::Unavailable(msg),
             StoreError::Query(DieselError::DatabaseError(

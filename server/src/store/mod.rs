@@ -11,5 +11,6 @@ pub mod models;
 pub mod queries;
 pub mod schema;
 
-pub use conn::{Backend, DbConn, Store};
+pub use conn::{Backend, Conflict, DbConn, Store};
 pub use error::StoreError;
+pub use queries::roster::{Rows, State};

@@ -1,6 +1,10 @@
 //! Rows as stored. Timestamps are UTC `NaiveDateTime` (the type both backends map).
 
 use super::schema::*;
+use crate::domain::{
+    AbandonAction, FamilyPolicy, Origin, RecordKind, RunPhase, RunState, ScheduleKind, Severity,
+    StaffRole, Trigger,
+};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -21,10 +25,10 @@ pub struct SettingsRow {
     pub source: String,
     pub source_secret: Option<String>,
     pub update_active_users: bool,
-    pub abandoned_family_policy: String,
+    pub abandoned_family_policy: FamilyPolicy,
     pub abandon_threshold_percent: i32,
     pub default_phone_region: String,
-    pub schedule_kind: String,
+    pub schedule_kind: ScheduleKind,
     pub schedule_interval_minutes: i32,
     pub schedule_daily_time: String,
     pub schedule_time_zone: String,
@@ -41,7 +45,7 @@ pub struct School {
     pub source_id: Option<String>,
     pub sis_id: String,
     pub name: String,
-    pub origin: String,
+    pub origin: Origin,
     pub archived_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -61,7 +65,7 @@ pub struct Student {
     pub grade: String,
     /// JSON object of attribute name to value (R2.6).
     pub attributes: String,
-    pub origin: String,
+    pub origin: Origin,
     pub archived_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -81,7 +85,7 @@ pub struct Guardian {
     pub sms_number: String,
     pub home_phone: String,
     pub language: String,
-    pub origin: String,
+    pub origin: Origin,
     pub activated_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -101,8 +105,8 @@ pub struct Staff {
     pub sms_number: String,
     pub home_phone: String,
     pub language: String,
-    pub role: String,
-    pub origin: String,
+    pub role: StaffRole,
+    pub origin: Origin,
     pub activated_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -120,7 +124,7 @@ pub struct Class {
     pub name: String,
     /// Grades joined by commas.
     pub grades: String,
-    pub origin: String,
+    pub origin: Origin,
     pub archived_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -132,7 +136,7 @@ pub struct SchoolStudent {
     pub school_id: i64,
     pub student_id: i64,
     pub district_id: i64,
-    pub origin: String,
+    pub origin: Origin,
     pub created_at: NaiveDateTime,
 }
 
@@ -142,7 +146,7 @@ pub struct SchoolStaff {
     pub school_id: i64,
     pub staff_id: i64,
     pub district_id: i64,
-    pub origin: String,
+    pub origin: Origin,
     pub created_at: NaiveDateTime,
 }
 
@@ -154,7 +158,7 @@ pub struct ClassStudent {
     pub student_id: i64,
     pub district_id: i64,
     pub source_id: Option<String>,
-    pub origin: String,
+    pub origin: Origin,
     pub created_at: NaiveDateTime,
 }
 
@@ -166,7 +170,7 @@ pub struct ClassTeacher {
     pub staff_id: i64,
     pub district_id: i64,
     pub source_id: Option<String>,
-    pub origin: String,
+    pub origin: Origin,
     pub created_at: NaiveDateTime,
 }
 
@@ -176,7 +180,7 @@ pub struct FamilyLink {
     pub student_id: i64,
     pub guardian_id: i64,
     pub district_id: i64,
-    pub origin: String,
+    pub origin: Origin,
     pub created_at: NaiveDateTime,
 }
 
@@ -187,13 +191,13 @@ pub struct AbandonedRow {
     pub id: i64,
     pub district_id: i64,
     pub run_id: i64,
-    pub record_kind: String,
+    pub record_kind: RecordKind,
     pub record_id: i64,
     pub related_id: Option<i64>,
     pub source_id: String,
     pub display_name: String,
     pub school_id: Option<i64>,
-    pub action: String,
+    pub action: AbandonAction,
     pub abandoned_at: NaiveDateTime,
     pub restored_at: Option<NaiveDateTime>,
     pub restore_run_id: Option<i64>,
@@ -204,8 +208,8 @@ pub struct AbandonedRow {
 pub struct IssueRow {
     pub id: i64,
     pub run_id: i64,
-    pub severity: String,
-    pub record_kind: String,
+    pub severity: Severity,
+    pub record_kind: RecordKind,
     pub code: String,
     pub message: String,
     pub source_file: String,
@@ -222,9 +226,9 @@ pub struct RunRow {
     pub id: i64,
     pub district_id: i64,
     pub active_district_id: Option<i64>,
-    pub state: String,
-    pub phase: String,
-    pub trigger_kind: String,
+    pub state: RunState,
+    pub phase: RunPhase,
+    pub trigger_kind: Trigger,
     pub dry_run: bool,
     pub override_threshold: bool,
     pub request_id: Option<String>,
@@ -243,6 +247,13 @@ pub struct RunRow {
     pub error_message: String,
     /// The safety block as JSON, or empty.
     pub safety_block: String,
+    /// The process holding the run's lease while it runs.
+    pub lease_owner: Option<String>,
+    /// Grows at every claim: the apply commits only under the token it claimed with.
+    pub lease_token: i64,
+    pub lease_expires_at: Option<NaiveDateTime>,
+    /// How many times a worker claimed the run.
+    pub attempts: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

@@ -190,6 +190,18 @@ diesel::table! {
         issue_count -> BigInt,
         error_message -> Text,
         safety_block -> Text,
+        lease_owner -> Nullable<Text>,
+        lease_token -> BigInt,
+        lease_expires_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+    }
+}
+
+diesel::table! {
+    id_nodes (node) {
+        node -> Integer,
+        owner -> Text,
+        expires_at -> Timestamp,
     }
 }
 
@@ -253,4 +265,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sync_issues,
     abandoned_records,
     uploads,
+    id_nodes,
 );

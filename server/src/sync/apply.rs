@@ -1,74 +1,81 @@
-//! Applies a plan in one transaction, as batched multi-row statements: a failure leaves
-//! the roster exactly as it was (R7.1), and a re-run applies nothing new (R7.4).
+//! Applies a plan in one transaction, as batched multi-row statements, and ends the run
+//! in that same transaction: the roster changes, the run's SUCCEEDED state, its counts
+//! and its issues commit together or not at all, so no crash at any instant can leave an
+//! applied run that says otherwise (R7.6), and a failure leaves the roster exactly as it
+//! was (R7.1). The run row is touched only by the last statement, so the lease keeper's
+//! renewals never wait behind a long apply; that statement is the fence: it ends the run
+//! only under the lease this worker claimed it with, and only if no cancel came first.
 
+use super::outcome;
 use super::plan::Plan;
-use crate::store::queries::{roster as q, runs};
+use crate::store::queries::roster as q;
+use crate::store::queries::runs::{Lease, RunEnd};
 use crate::store::{DbConn, StoreError};
 use chrono::NaiveDateTime;
 use std::sync::Arc;
 
+/// Why an apply wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The run was cancelled, or is not this worker's any more: rolled back.
+    #[error("the run was cancelled or taken over before its changes committed")]
+    Fenced,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl crate::store::Conflict for ApplyError {
+    fn is_conflict(&self) -> bool {
+        matches!(self, ApplyError::Store(e) if e.is_conflict())
+    }
+}
+
+/// Writes the plan and ends the run as `end` says, all in one transaction.
 pub async fn apply(
     conn: &mut DbConn,
     plan: Arc<Plan>,
-    run_id: i64,
+    lease: Lease,
+    end: RunEnd,
     now: NaiveDateTime,
-) -> Result<(), StoreError> {
-    conn.transaction::<_, StoreError, _>(move |c| {
+) -> Result<(), ApplyError> {
+    let issues = Arc::new(outcome::issue_rows(Some(&plan), lease.run_id));
+    conn.transaction::<_, ApplyError, _>(move |c| {
+        let (plan, end, issues) = (plan.clone(), end.clone(), issues.clone());
         Box::pin(async move {
-            if !runs::fence(c, run_id, now).await? {
-                return Err(StoreError::Fenced(format!(
-                    "run {run_id} is no longer RUNNING (ended by another server); nothing applied"
-                )));
+            write_plan(c, &plan, lease.run_id, now).await?;
+            if outcome::write(c, lease, &end, &issues, true).await? {
+                Ok(())
+            } else {
+                Err(ApplyError::Fenced)
             }
-            q::write_schools(c, &plan.schools).await?;
-            q::write_classes(c, &plan.classes).await?;
-            q::write_students(c, &plan.students).await?;
-            q::write_guardians(c, &plan.guardians, &plan.keep_contact).await?;
-            q::write_staff(c, &plan.staff, &plan.keep_contact).await?;
-            q::delete_pairs(
-                c,
-                "school_students",
-                ("school_id", "student_id"),
-                &plan.remove_school_students,
-            )
-            .await?;
-            q::delete_pairs(
-                c,
-                "school_staff",
-                ("school_id", "staff_id"),
-                &plan.remove_school_staff,
-            )
-            .await?;
-            q::delete_pairs(
-                c,
-                "class_students",
-                ("class_id", "student_id"),
-                &plan.remove_class_students,
-            )
-            .await?;
-            q::delete_pairs(
-                c,
-                "class_teachers",
-                ("class_id", "staff_id"),
-                &plan.remove_class_teachers,
-            )
-            .await?;
-            q::delete_pairs(
-                c,
-                "family_links",
-                ("student_id", "guardian_id"),
-                &plan.remove_links,
-            )
-            .await?;
-            q::add_school_students(c, &plan.add_school_students).await?;
-            q::add_school_staff(c, &plan.add_school_staff).await?;
-            q::add_class_students(c, &plan.add_class_students).await?;
-            q::add_class_teachers(c, &plan.add_class_teachers).await?;
-            q::add_links(c, &plan.add_links).await?;
-            q::insert_abandoned(c, &plan.abandoned).await?;
-            q::restore_abandoned(c, &plan.restored, run_id, now).await?;
-            Ok(())
         })
     })
     .await
+}
+
+async fn write_plan(
+    c: &mut DbConn,
+    plan: &Plan,
+    run_id: i64,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let district = plan.district_id;
+    q::write_schools(c, &plan.schools).await?;
+    q::write_classes(c, &plan.classes).await?;
+    q::write_students(c, &plan.students).await?;
+    q::write_guardians(c, &plan.guardians, &plan.keep_contact).await?;
+    q::write_staff(c, &plan.staff, &plan.keep_contact).await?;
+    q::remove_school_students(c, district, &plan.remove_school_students).await?;
+    q::remove_school_staff(c, district, &plan.remove_school_staff).await?;
+    q::remove_class_students(c, district, &plan.remove_class_students).await?;
+    q::remove_class_teachers(c, district, &plan.remove_class_teachers).await?;
+    q::remove_links(c, district, &plan.remove_links).await?;
+    q::add_school_students(c, &plan.add_school_students).await?;
+    q::add_school_staff(c, &plan.add_school_staff).await?;
+    q::add_class_students(c, &plan.add_class_students).await?;
+    q::add_class_teachers(c, &plan.add_class_teachers).await?;
+    q::add_links(c, &plan.add_links).await?;
+    q::insert_abandoned(c, &plan.abandoned).await?;
+    q::restore_abandoned(c, &plan.restored, run_id, now).await?;
+    Ok(())
 }

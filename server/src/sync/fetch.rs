@@ -1,101 +1,60 @@
 //! Reads a run's source into a snapshot: OneRoster CSV on a blocking thread, OneRoster
-//! REST and Clever over HTTP with the district's stored credentials, reporting records
-//! fetched so far while it goes. An error is the run's failure message; it never holds a
-//! secret (the HTTP layer names endpoints and statuses only).
+//! REST and Clever over HTTP with the district's stored credentials. An error is the
+//! run's failure message; it never holds a secret (the HTTP layer names endpoints and
+//! statuses only).
 
-use super::settings::{RestAuth, Source};
-use super::snapshot::Snapshot;
-use super::worker::SourcePaths;
-use crate::directory::now;
-use crate::domain::RunPhase;
-use crate::sources::http::{Auth, Fetcher, RetryPolicy};
-use crate::sources::oauth::OAuth2Client;
-use crate::sources::oneroster_csv::{self, CsvLimits};
-use crate::sources::{clever, oneroster_rest};
-use crate::store::Store;
-use crate::store::queries::runs as q;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
+use crate::domain::{RestAuth, Secret, Source};
+use crate::snapshot::Snapshot;
+use crate::sources::http::{Auth, Fetcher, OAuth2Client, RetryPolicy};
+use crate::sources::oneroster::csv::{self, CsvLimits};
+use crate::sources::{SourcePaths, clever, oneroster};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
-/// How often fetch progress is written to the run.
-const PROGRESS_EVERY: Duration = Duration::from_millis(500);
-
-/// Reads `source`. `secret` is the district's stored secret for it, if any.
+/// Reads `source` with `secret`, the district's stored secret for it. `fetched` counts
+/// the records received so far, for the run's progress.
 pub async fn fetch(
-    store: &Store,
-    run_id: i64,
     source: &Source,
-    secret: Option<String>,
+    secret: Option<Secret>,
     paths: &SourcePaths,
+    fetched: Arc<AtomicU64>,
 ) -> Result<Snapshot, String> {
     match source {
         Source::OneRosterCsvPath { path } => read_csv(paths.import_path(path)?).await,
         Source::OneRosterCsvUpload { upload_id } => read_csv(paths.upload_path(*upload_id)).await,
-        Source::OneRosterRest { .. } | Source::Clever { .. } => {
-            fetch_live(store, run_id, source, secret).await
+        Source::Clever { base_url } => {
+            let token = secret.ok_or(
+                "the Clever source has no stored district token: set it in the sync settings",
+            )?;
+            let fetcher = fetcher(fetched)?;
+            clever::read(base_url, token.expose(), &fetcher)
+                .await
+                .map_err(|e| e.to_string())
+        }
+        Source::OneRosterRest { base_url, auth } => {
+            let auth = rest_auth(auth, secret)?;
+            let fetcher = fetcher(fetched)?;
+            oneroster::rest::read(base_url, &auth, &fetcher)
+                .await
+                .map_err(|e| e.to_string())
         }
     }
 }
 
-/// Reads a live API source, writing the number of records fetched so far to the run.
-async fn fetch_live(
-    store: &Store,
-    run_id: i64,
-    source: &Source,
-    secret: Option<String>,
-) -> Result<Snapshot, String> {
-    let fetcher = Fetcher::new(RetryPolicy::default()).map_err(|e| e.to_string())?;
-    let progress = {
-        let (store, records) = (store.clone(), fetcher.records.clone());
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(PROGRESS_EVERY).await;
-                let done = records.load(Ordering::Relaxed) as i64;
-                if let Ok(mut conn) = store.conn().await {
-                    let _ = q::set_phase(
-                        &mut conn,
-                        run_id,
-                        RunPhase::Fetching.as_str(),
-                        done,
-                        0,
-                        now(),
-                    )
-                    .await;
-                }
-            }
-        })
-    };
-    let result = match source {
-        Source::Clever { base_url } => match secret {
-            Some(token) => clever::read(base_url, &token, &fetcher)
-                .await
-                .map_err(|e| e.to_string()),
-            None => Err(
-                "the Clever source has no stored district token: set it in the sync settings"
-                    .into(),
-            ),
-        },
-        Source::OneRosterRest { base_url, auth } => match rest_auth(auth, secret) {
-            Ok(auth) => oneroster_rest::read(base_url, &auth, &fetcher)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(message) => Err(message),
-        },
-        Source::OneRosterCsvPath { .. } | Source::OneRosterCsvUpload { .. } => {
-            Err("a CSV source is not read over HTTP".into())
-        }
-    };
-    progress.abort();
-    result
+fn fetcher(fetched: Arc<AtomicU64>) -> Result<Fetcher, String> {
+    let mut fetcher = Fetcher::new(RetryPolicy::default()).map_err(|e| e.to_string())?;
+    fetcher.records = fetched;
+    Ok(fetcher)
 }
 
-fn rest_auth(auth: &RestAuth, secret: Option<String>) -> Result<Auth, String> {
+fn rest_auth(auth: &RestAuth, secret: Option<Secret>) -> Result<Auth, String> {
     let secret = secret
         .ok_or("the OneRoster REST source has no stored secret: set it in the sync settings")?;
     Ok(match auth {
         RestAuth::OAuth1 { consumer_key } => Auth::OAuth1 {
             consumer_key: consumer_key.clone(),
-            consumer_secret: secret,
+            consumer_secret: secret.expose().to_owned(),
         },
         RestAuth::OAuth2 {
             token_url,
@@ -104,14 +63,14 @@ fn rest_auth(auth: &RestAuth, secret: Option<String>) -> Result<Auth, String> {
         } => Auth::OAuth2(OAuth2Client::new(
             token_url.clone(),
             client_id.clone(),
-            secret,
+            secret.expose().to_owned(),
             scope.clone(),
         )),
     })
 }
 
-async fn read_csv(path: std::path::PathBuf) -> Result<Snapshot, String> {
-    tokio::task::spawn_blocking(move || oneroster_csv::read_path(&path, &CsvLimits::default()))
+async fn read_csv(path: PathBuf) -> Result<Snapshot, String> {
+    tokio::task::spawn_blocking(move || csv::read_path(&path, &CsvLimits::default()))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())

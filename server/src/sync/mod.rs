@@ -1,12 +1,19 @@
-//! The sync engine: source -> snapshot -> plan (pure) -> safety checks -> apply -> report.
+//! The sync engine. A run's life: `runs::start` queues it; a `worker` claims it under a
+//! lease, which its `keeper` renews; the `pipeline` reads the source (`fetch`), checks it
+//! against the store, computes the `plan` (pure), checks safety, and `apply`s it in one
+//! transaction that also ends the run; any other end goes through `outcome`. `schedule`
+//! starts runs by themselves, `watch` lets callers follow them.
 
 pub mod apply;
 pub mod fetch;
+pub mod keeper;
+pub mod outcome;
+pub mod pipeline;
 pub mod plan;
 pub mod reports;
 pub mod runs;
+pub mod schedule;
 pub mod settings;
-pub mod snapshot;
-pub mod state;
 pub mod uploads;
+pub mod watch;
 pub mod worker;

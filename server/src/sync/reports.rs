@@ -1,10 +1,10 @@
-//! What runs leave behind: their issues and the abandoned records (R5).
+//! What runs leave behind, as lists: their issues and the abandoned records (R5).
 
-use crate::directory::require_district;
-use crate::domain::{Error, Page, PageRequest, RecordKind, Result, Severity};
+use crate::domain::{AbandonedFilter, Page, PageRequest, RecordKind, Result, Severity};
 use crate::store::Store;
-use crate::store::models::{AbandonedRow, IssueRow};
-use crate::store::queries::runs::{self as q, AbandonedFilter};
+pub use crate::store::models::{AbandonedRow, IssueRow};
+use crate::store::queries::reports as q;
+use crate::store::queries::{districts, runs};
 
 pub async fn list_issues(
     store: &Store,
@@ -14,9 +14,7 @@ pub async fn list_issues(
     page: PageRequest,
 ) -> Result<Page<IssueRow>> {
     let mut conn = store.conn().await?;
-    q::get_run(&mut conn, run_id)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("sync run {run_id}")))?;
+    runs::require(&mut conn, run_id).await?;
     let rows = q::list_issues(&mut conn, run_id, severity, kind, &page).await?;
     Ok(page.finish(rows, |i| i.id))
 }
@@ -28,7 +26,7 @@ pub async fn list_abandoned(
     page: PageRequest,
 ) -> Result<Page<AbandonedRow>> {
     let mut conn = store.conn().await?;
-    require_district(&mut conn, district_id).await?;
+    districts::require(&mut conn, district_id).await?;
     let rows = q::list_abandoned(&mut conn, district_id, &filter, &page).await?;
     Ok(page.finish(rows, |a| a.id))
 }

@@ -1,12 +1,12 @@
 //! Roster archives received by UploadRosterArchive: streamed to the data directory with
-//! a size limit, then recorded, so a run (even after a restart) can read them by id.
+//! a size limit, then recorded, so a run (even after a restart, on any replica sharing
+//! the data directory) can read them by id.
 
-use super::worker::SourcePaths;
-use crate::directory::{now, require_district};
-use crate::domain::{Error, Result, new_id};
+use crate::domain::{Error, Result, new_id, now};
+use crate::sources::SourcePaths;
 use crate::store::Store;
 use crate::store::models::UploadRow;
-use crate::store::queries::runs as q;
+use crate::store::queries::{districts, uploads as q};
 use std::path::PathBuf;
 use tokio::io::AsyncWriteExt;
 
@@ -27,7 +27,7 @@ impl Upload {
         district_id: i64,
         limit: u64,
     ) -> Result<Self> {
-        require_district(&mut store.conn().await?, district_id).await?;
+        districts::require(&mut store.conn().await?, district_id).await?;
         let id = new_id();
         let path = paths.upload_path(id);
         let io = |e: std::io::Error| Error::Internal(format!("cannot store upload: {e}"));
@@ -79,14 +79,14 @@ impl Upload {
             size_bytes: self.size as i64,
             created_at: now(),
         };
-        q::insert_upload(&mut store.conn().await?, &row).await?;
+        q::insert(&mut store.conn().await?, &row).await?;
         Ok((self.id, self.size as i64))
     }
 }
 
 /// The upload, which must belong to the district.
 pub async fn require(store: &Store, district_id: i64, upload_id: i64) -> Result<()> {
-    match q::get_upload(&mut store.conn().await?, upload_id).await? {
+    match q::get(&mut store.conn().await?, upload_id).await? {
         Some(u) if u.district_id == district_id => Ok(()),
         _ => Err(Error::not_found(format!(
             "upload {upload_id} of district {district_id}"

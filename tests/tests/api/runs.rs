@@ -242,11 +242,13 @@ async fn a_due_schedule_starts_a_scheduled_run_of_the_configured_source() {
     panic!("no scheduled run started");
 }
 
+// R7.6: a run left RUNNING by a process that died (here one of the previous release,
+// which kept only a heartbeat) is taken over and ends true: applied once.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_run_left_running_by_a_dead_process_is_failed_not_stuck() {
+async fn r7_6_a_run_left_running_by_a_dead_process_is_taken_over() {
     let server = TestServer::start().await;
     let district = server.district("D").await;
-    // A run RUNNING since long ago whose worker stopped proving itself alive.
+    let folder = server.put_roster(&springfield());
     insert_running_run(
         &server.store(),
         9000000000000000001,
@@ -254,14 +256,49 @@ async fn a_run_left_running_by_a_dead_process_is_failed_not_stuck() {
         "2020-01-01 00:00:00",
     )
     .await;
+    let source = format!(r#"{{"kind":"one_roster_csv_path","path":"{folder}"}}"#);
+    exec_sql(
+        &server.store(),
+        &format!("UPDATE sync_runs SET source = '{source}' WHERE id = 9000000000000000001"),
+    )
+    .await;
     let run = server.wait("9000000000000000001").await;
-    assert_eq!(run.state, pb::SyncState::Failed as i32);
-    assert!(
-        run.error_message.contains("interrupted"),
+    assert_eq!(
+        run.state,
+        pb::SyncState::Succeeded as i32,
         "{}",
         run.error_message
     );
-    // The district is free again.
+    let created = run.counts.iter().map(|c| c.created).sum::<i64>();
+    assert!(created > 0, "the taken-over run applied its plan");
+}
+
+// R7.6: a run whose servers kept dying on it is failed, not retried for ever; the
+// district is free again.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_a_run_interrupted_too_often_is_failed_and_frees_the_district() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    insert_running_run(
+        &server.store(),
+        9000000000000000001,
+        &district,
+        "2020-01-01 00:00:00",
+    )
+    .await;
+    exec_sql(
+        &server.store(),
+        "UPDATE sync_runs SET attempts = 3 WHERE id = 9000000000000000001",
+    )
+    .await;
+    let run = server.wait("9000000000000000001").await;
+    assert_eq!(run.state, pb::SyncState::Failed as i32);
+    assert!(
+        run.error_message.contains("interrupted")
+            && run.error_message.contains("nothing was applied"),
+        "{}",
+        run.error_message
+    );
     let folder = server.put_roster(&springfield());
     let next = server
         .wait(

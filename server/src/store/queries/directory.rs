@@ -1,7 +1,7 @@
 //! Directory reads and manual-record writes: schools, people, classes and their links.
 //! Lists page by id (ids are time-ordered, so this is creation order).
 
-use crate::domain::{PageRequest, StatusFilter};
+use crate::domain::{PageRequest, StaffRole, StatusFilter};
 use crate::store::models::*;
 use crate::store::schema::*;
 use crate::store::{DbConn, StoreError};
@@ -371,7 +371,12 @@ pub async fn update_staff_contact(
     Ok(())
 }
 
-pub async fn set_staff_role(conn: &mut DbConn, id: i64, role: &str, now: NaiveDateTime) -> R<()> {
+pub async fn set_staff_role(
+    conn: &mut DbConn,
+    id: i64,
+    role: StaffRole,
+    now: NaiveDateTime,
+) -> R<()> {
     with_conn!(conn, c => diesel::update(staff::table.find(id))
         .set((staff::role.eq(role), staff::updated_at.eq(now)))
         .execute(c)

@@ -1,6 +1,6 @@
 //! Districts.
 
-use crate::domain::PageRequest;
+use crate::domain::{Error, PageRequest};
 use crate::store::models::District;
 use crate::store::schema::districts;
 use crate::store::{DbConn, StoreError};
@@ -19,6 +19,13 @@ pub async fn get(conn: &mut DbConn, id: i64) -> Result<Option<District>, StoreEr
         .first(c)
         .await
         .optional())?)
+}
+
+/// The district, or NOT_FOUND naming it.
+pub async fn require(conn: &mut DbConn, id: i64) -> Result<District, Error> {
+    get(conn, id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("district {id}")))
 }
 
 pub async fn list(conn: &mut DbConn, page: &PageRequest) -> Result<Vec<District>, StoreError> {

@@ -3,6 +3,10 @@
 
 pub mod directory;
 pub mod districts;
+pub mod nodes;
+pub mod reports;
 pub mod roster;
 pub mod runs;
+pub mod schedules;
 pub mod settings;
+pub mod uploads;

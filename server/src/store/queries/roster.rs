@@ -1,10 +1,13 @@
 //! A district's roster as one set: loaded in a few queries, written back in batched
-//! multi-row statements. No statement here is per roster row.
+//! multi-row statements. No statement here is per roster row, and every write touches
+//! only the district's own rows: new rows are inserted (an id that exists already fails
+//! the write instead of replacing a row), changed rows are updated by an id read from
+//! the district itself.
 
+use crate::domain::Origin;
 use crate::store::models::*;
 use crate::store::schema::*;
 use crate::store::{DbConn, Store, StoreError};
-use crate::sync::state::State;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
@@ -12,6 +15,55 @@ use diesel_async::{AsyncMysqlConnection, RunQueryDsl, SimpleAsyncConnection};
 use foldhash::HashSet;
 
 type R<T> = Result<T, StoreError>;
+
+/// Everything of one district the planner compares with a snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct State {
+    pub schools: Vec<School>,
+    pub students: Vec<Student>,
+    pub guardians: Vec<Guardian>,
+    pub staff: Vec<Staff>,
+    pub classes: Vec<Class>,
+    pub school_students: Vec<SchoolStudent>,
+    pub school_staff: Vec<SchoolStaff>,
+    pub class_students: Vec<ClassStudent>,
+    pub class_teachers: Vec<ClassTeacher>,
+    pub links: Vec<FamilyLink>,
+    /// Abandonments not restored yet: a record coming back closes its own (R5.7).
+    pub open_abandonments: Vec<AbandonedRow>,
+}
+
+/// Rows of one table a plan writes: new ones, inserted, and stored ones that changed,
+/// updated in place.
+#[derive(Debug, Clone)]
+pub struct Rows<T> {
+    pub new: Vec<T>,
+    pub changed: Vec<T>,
+}
+
+impl<T> Default for Rows<T> {
+    fn default() -> Self {
+        Rows {
+            new: Vec::new(),
+            changed: Vec::new(),
+        }
+    }
+}
+
+impl<T> Rows<T> {
+    pub fn len(&self) -> usize {
+        self.new.len() + self.changed.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.new.is_empty() && self.changed.is_empty()
+    }
+
+    /// Every row, new ones first.
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        self.new.iter().chain(self.changed.iter())
+    }
+}
 
 /// Rows per multi-row statement: large enough to amortize round trips, small enough for
 /// MySQL's packet limit and SQLite's bound-parameter limit (16 columns × 1000 < 32766).
@@ -143,7 +195,10 @@ macro_rules! upsert {
 /// contact columns alone too, so a user's own edit made meanwhile stands (R4.6).
 macro_rules! write_accounts {
     ($conn:expr, $rows:expr, $keep_contact:expr, $t:ident) => {{
+        batched!($conn, &$rows.new, |chunk| diesel::insert_into($t::table)
+            .values(chunk));
         let (names_only, with_contact): (Vec<_>, Vec<_>) = $rows
+            .changed
             .iter()
             .cloned()
             .partition(|r| $keep_contact.contains(&r.id));
@@ -179,38 +234,65 @@ macro_rules! write_accounts {
     }};
 }
 
-/// Writes whole rows by primary key: inserted when new, replaced when present. Ids are
-/// the application's own, so a replaced row keeps its id (no table references these
-/// rows with a foreign key).
-pub async fn write_schools(conn: &mut DbConn, rows: &[School]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::replace_into(schools::table)
+pub async fn write_schools(conn: &mut DbConn, rows: &Rows<School>) -> R<()> {
+    batched!(conn, &rows.new, |chunk| diesel::insert_into(schools::table)
         .values(chunk));
+    upsert!(conn, rows.changed, schools, [sis_id, name, updated_at]);
     Ok(())
 }
 
-pub async fn write_students(conn: &mut DbConn, rows: &[Student]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::replace_into(students::table)
-        .values(chunk));
+pub async fn write_students(conn: &mut DbConn, rows: &Rows<Student>) -> R<()> {
+    batched!(conn, &rows.new, |chunk| diesel::insert_into(
+        students::table
+    )
+    .values(chunk));
+    upsert!(
+        conn,
+        rows.changed,
+        students,
+        [
+            source_id,
+            sis_id,
+            given_name,
+            family_name,
+            email,
+            grade,
+            attributes,
+            origin,
+            archived_at,
+            updated_at
+        ]
+    );
     Ok(())
 }
 
 pub async fn write_guardians(
     conn: &mut DbConn,
-    rows: &[Guardian],
+    rows: &Rows<Guardian>,
     keep_contact: &HashSet<i64>,
 ) -> R<()> {
     write_accounts!(conn, rows, keep_contact, guardians);
     Ok(())
 }
 
-pub async fn write_staff(conn: &mut DbConn, rows: &[Staff], keep_contact: &HashSet<i64>) -> R<()> {
+pub async fn write_staff(
+    conn: &mut DbConn,
+    rows: &Rows<Staff>,
+    keep_contact: &HashSet<i64>,
+) -> R<()> {
     write_accounts!(conn, rows, keep_contact, staff);
     Ok(())
 }
 
-pub async fn write_classes(conn: &mut DbConn, rows: &[Class]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::replace_into(classes::table)
+pub async fn write_classes(conn: &mut DbConn, rows: &Rows<Class>) -> R<()> {
+    batched!(conn, &rows.new, |chunk| diesel::insert_into(classes::table)
         .values(chunk));
+    upsert!(
+        conn,
+        rows.changed,
+        classes,
+        [school_id, sis_id, name, grades, archived_at, updated_at]
+    );
     Ok(())
 }
 
@@ -269,28 +351,56 @@ pub async fn insert_issues(conn: &mut DbConn, rows: &[IssueRow]) -> R<()> {
     Ok(())
 }
 
-/// Deletes sis link rows by their two-column key, many pairs per statement. The values
-/// are integers formatted by us, so the SQL text carries no caller input.
-pub async fn delete_pairs(
-    conn: &mut DbConn,
-    table: &str,
-    columns: (&str, &str),
-    pairs: &[(i64, i64)],
-) -> R<()> {
-    for piece in pairs.chunks(BATCH) {
-        let list = piece
-            .iter()
-            .map(|(a, b)| format!("({a},{b})"))
-            .collect::<Vec<_>>()
-            .join(",");
-        let sql = format!(
-            "DELETE FROM {table} WHERE origin = 'sis' AND ({}, {}) IN ({list})",
-            columns.0, columns.1
-        );
-        with_conn!(&mut *conn, c => c.batch_execute(&sql).await)?;
-    }
-    Ok(())
+/// Declares a function deleting sis link rows of one table by their two-column key, many
+/// pairs per statement and only within the district. The values are integers formatted
+/// here, so the SQL text carries no caller input.
+macro_rules! delete_links {
+    ($(#[$meta:meta])* $name:ident, $table:ident, $a:ident, $b:ident) => {
+        $(#[$meta])*
+        pub async fn $name(conn: &mut DbConn, district_id: i64, pairs: &[(i64, i64)]) -> R<()> {
+            for piece in pairs.chunks(BATCH) {
+                let list = piece
+                    .iter()
+                    .map(|(a, b)| format!("({a},{b})"))
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let sql = format!(
+                    concat!(
+                        "DELETE FROM ", stringify!($table),
+                        " WHERE district_id = {} AND origin = '{}' AND (",
+                        stringify!($a), ", ", stringify!($b), ") IN ({})"
+                    ),
+                    district_id,
+                    Origin::Sis.as_str(),
+                    list
+                );
+                with_conn!(&mut *conn, c => c.batch_execute(&sql).await)?;
+            }
+            Ok(())
+        }
+    };
 }
+
+delete_links!(
+    /// (school, student) memberships.
+    remove_school_students, school_students, school_id, student_id
+);
+delete_links!(
+    /// (school, staff member) memberships.
+    remove_school_staff, school_staff, school_id, staff_id
+);
+delete_links!(
+    /// (class, student) enrollments.
+    remove_class_students, class_students, class_id, student_id
+);
+delete_links!(
+    /// (class, staff member) enrollments.
+    remove_class_teachers, class_teachers, class_id, staff_id
+);
+delete_links!(
+    /// (student, guardian) family links.
+    remove_links, family_links, student_id, guardian_id
+);
 
 /// Closes abandonments whose record came back (R5.7).
 pub async fn restore_abandoned(

@@ -1,246 +1,361 @@
-//! Sync runs, their issues, abandoned records and uploads.
+//! Sync runs and their leases. Every change of a running run is conditional on the lease
+//! token the worker claimed it with, so a worker that lost its run (taken over after its
+//! lease lapsed) can no longer change it, and a run is applied at most once (R7.6).
 
-use crate::domain::{PageRequest, RecordKind, RunState, Severity};
-use crate::store::models::*;
-use crate::store::schema::*;
+use crate::domain::{Error, PageRequest, Run, RunPhase, RunState, SafetyBlock, Source, Trigger};
+use crate::store::models::RunRow;
+use crate::store::schema::sync_runs;
 use crate::store::{DbConn, StoreError};
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, TimeDelta};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 type R<T> = Result<T, StoreError>;
 
-pub async fn insert_run(conn: &mut DbConn, row: &RunRow) -> R<()> {
-    with_conn!(conn, c => diesel::insert_into(sync_runs::table).values(row).execute(c).await)?;
+/// The run row while `lease` holds it: still running, under the token it was claimed with.
+macro_rules! held {
+    ($lease:expr) => {
+        sync_runs::table.find($lease.run_id).filter(
+            sync_runs::lease_token
+                .eq($lease.token)
+                .and(sync_runs::state.eq(RunState::Running)),
+        )
+    };
+}
+
+/// A running run whose lease lapsed. A run of the previous release has no lease: its
+/// heartbeat stands in, with that release's two minutes.
+macro_rules! lapsed {
+    ($now:expr) => {
+        sync_runs::state.eq(RunState::Running).and(
+            sync_runs::lease_expires_at
+                .lt($now)
+                .or(sync_runs::lease_expires_at.is_null().and(
+                    sync_runs::heartbeat_at
+                        .lt($now - TimeDelta::seconds(120))
+                        .or(sync_runs::heartbeat_at.is_null()),
+                )),
+        )
+    };
+}
+
+/// A run held by this process: the token it was claimed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease {
+    pub run_id: i64,
+    pub token: i64,
+}
+
+/// A new queued run.
+#[derive(Debug, Clone)]
+pub struct NewRun {
+    pub id: i64,
+    pub district_id: i64,
+    pub trigger: Trigger,
+    pub dry_run: bool,
+    pub override_threshold: bool,
+    pub request_id: Option<String>,
+    pub source: Source,
+    pub created_at: NaiveDateTime,
+}
+
+pub async fn insert(conn: &mut DbConn, run: &NewRun) -> Result<(), Error> {
+    let row = RunRow {
+        id: run.id,
+        district_id: run.district_id,
+        active_district_id: Some(run.district_id),
+        state: RunState::Queued,
+        phase: RunPhase::None,
+        trigger_kind: run.trigger,
+        dry_run: run.dry_run,
+        override_threshold: run.override_threshold,
+        request_id: run.request_id.clone(),
+        source: serde_json::to_string(&run.source).map_err(|e| Error::Internal(e.to_string()))?,
+        created_at: run.created_at,
+        started_at: None,
+        finished_at: None,
+        heartbeat_at: None,
+        cancel_requested: false,
+        progress_done: 0,
+        progress_total: 0,
+        counts: "{}".into(),
+        issue_count: 0,
+        error_message: String::new(),
+        safety_block: String::new(),
+        lease_owner: None,
+        lease_token: 0,
+        lease_expires_at: None,
+        attempts: 0,
+    };
+    with_conn!(conn, c => diesel::insert_into(sync_runs::table).values(&row).execute(c).await)
+        .map_err(StoreError::from)?;
     Ok(())
 }
 
-pub async fn get_run(conn: &mut DbConn, id: i64) -> R<Option<RunRow>> {
-    Ok(
-        with_conn!(conn, c => sync_runs::table.find(id).select(RunRow::as_select()).first(c).await.optional())?,
-    )
+/// The run as callers see it; stored JSON that no longer reads becomes `None`, never an
+/// error, so an old run stays listable.
+fn to_run(row: RunRow) -> Run {
+    Run {
+        id: row.id,
+        district_id: row.district_id,
+        state: row.state,
+        phase: row.phase,
+        trigger: row.trigger_kind,
+        dry_run: row.dry_run,
+        override_threshold: row.override_threshold,
+        request_id: row.request_id,
+        source: serde_json::from_str(&row.source).ok(),
+        created_at: row.created_at,
+        started_at: row.started_at,
+        finished_at: row.finished_at,
+        progress_done: row.progress_done,
+        progress_total: row.progress_total,
+        counts: serde_json::from_str(&row.counts).unwrap_or_default(),
+        issue_count: row.issue_count,
+        error_message: row.error_message,
+        safety_block: serde_json::from_str::<SafetyBlock>(&row.safety_block).ok(),
+        cancel_requested: row.cancel_requested,
+    }
+}
+
+pub async fn get(conn: &mut DbConn, id: i64) -> R<Option<Run>> {
+    let row = with_conn!(conn, c => sync_runs::table
+        .find(id)
+        .select(RunRow::as_select())
+        .first(c)
+        .await
+        .optional())?;
+    Ok(row.map(to_run))
+}
+
+/// The run, or NOT_FOUND naming it.
+pub async fn require(conn: &mut DbConn, id: i64) -> Result<Run, Error> {
+    get(conn, id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("sync run {id}")))
 }
 
 /// The district's queued or running run, if any.
-pub async fn active_run(conn: &mut DbConn, district_id: i64) -> R<Option<RunRow>> {
-    Ok(with_conn!(conn, c => sync_runs::table
+pub async fn active(conn: &mut DbConn, district_id: i64) -> R<Option<Run>> {
+    let row = with_conn!(conn, c => sync_runs::table
         .filter(sync_runs::active_district_id.eq(district_id))
         .select(RunRow::as_select())
         .first(c)
         .await
-        .optional())?)
+        .optional())?;
+    Ok(row.map(to_run))
 }
 
-pub async fn run_by_request(
-    conn: &mut DbConn,
-    district_id: i64,
-    request_id: &str,
-) -> R<Option<RunRow>> {
-    Ok(with_conn!(conn, c => sync_runs::table
+pub async fn by_request(conn: &mut DbConn, district_id: i64, request_id: &str) -> R<Option<Run>> {
+    let row = with_conn!(conn, c => sync_runs::table
         .filter(sync_runs::district_id.eq(district_id).and(sync_runs::request_id.eq(request_id)))
         .select(RunRow::as_select())
         .first(c)
         .await
-        .optional())?)
+        .optional())?;
+    Ok(row.map(to_run))
 }
 
 /// A district's runs, newest first.
-pub async fn list_runs(conn: &mut DbConn, district_id: i64, page: &PageRequest) -> R<Vec<RunRow>> {
+pub async fn list(conn: &mut DbConn, district_id: i64, page: &PageRequest) -> R<Vec<Run>> {
     let before = page.after.unwrap_or(i64::MAX);
-    Ok(with_conn!(conn, c => sync_runs::table
+    let rows = with_conn!(conn, c => sync_runs::table
         .filter(sync_runs::district_id.eq(district_id).and(sync_runs::id.lt(before)))
         .order(sync_runs::id.desc())
         .limit(page.limit())
         .select(RunRow::as_select())
         .load(c)
-        .await)?)
+        .await)?;
+    Ok(rows.into_iter().map(to_run).collect())
 }
 
-/// Ids of queued runs, oldest first.
-pub async fn queued_runs(conn: &mut DbConn, limit: i64) -> R<Vec<i64>> {
+/// Runs a worker may claim, oldest first, with how often they were claimed: queued ones,
+/// and running ones whose lease lapsed (their process died or lost the database).
+pub async fn claimable(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> R<Vec<(i64, i32)>> {
     Ok(with_conn!(conn, c => sync_runs::table
-        .filter(sync_runs::state.eq(RunState::Queued.as_str()))
+        .filter(sync_runs::state.eq(RunState::Queued).or(lapsed!(now)))
         .order(sync_runs::id.asc())
         .limit(limit)
-        .select(sync_runs::id)
+        .select((sync_runs::id, sync_runs::attempts))
         .load(c)
         .await)?)
 }
 
-/// Claims a queued run for this worker; false when another worker was first. A
-/// conditional update works the same on both backends and needs no lock held.
-pub async fn claim_run(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> R<bool> {
-    let n = with_conn!(conn, c => diesel::update(sync_runs::table.find(id).filter(sync_runs::state.eq(RunState::Queued.as_str())))
+/// Claims a run for `owner` when it is queued or its lease lapsed; the lease, or None
+/// when another worker was first. One conditional update decides, on both backends.
+pub async fn claim(
+    conn: &mut DbConn,
+    id: i64,
+    owner: &str,
+    now: NaiveDateTime,
+    lease: TimeDelta,
+) -> R<Option<Lease>> {
+    let n = with_conn!(conn, c => diesel::update(sync_runs::table.find(id).filter(
+            sync_runs::state.eq(RunState::Queued).or(lapsed!(now)),
+        ))
         .set((
-            sync_runs::state.eq(RunState::Running.as_str()),
+            sync_runs::state.eq(RunState::Running),
+            sync_runs::phase.eq(RunPhase::None),
             sync_runs::started_at.eq(now),
             sync_runs::heartbeat_at.eq(now),
+            sync_runs::lease_owner.eq(owner),
+            sync_runs::lease_token.eq(sync_runs::lease_token + 1),
+            sync_runs::lease_expires_at.eq(now + lease),
+            sync_runs::attempts.eq(sync_runs::attempts + 1),
+        ))
+        .execute(c)
+        .await)?;
+    if n != 1 {
+        return Ok(None);
+    }
+    let held: Option<(i64, Option<String>)> = with_conn!(conn, c => sync_runs::table
+        .find(id)
+        .select((sync_runs::lease_token, sync_runs::lease_owner))
+        .first(c)
+        .await
+        .optional())?;
+    Ok(match held {
+        Some((token, Some(by))) if by == owner => Some(Lease { run_id: id, token }),
+        _ => None,
+    })
+}
+
+/// What renewing a lease found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Renewal {
+    /// Still ours; `cancel` says whether CancelSync asked the run to stop.
+    Held { cancel: bool },
+    /// Taken over or ended elsewhere: the worker stops, and writes nothing more.
+    Lost,
+}
+
+/// Extends the lease. Touches only the lease columns (and the heartbeat the previous
+/// release reads), never what an apply writes, so it never waits behind one on MySQL.
+pub async fn renew(
+    conn: &mut DbConn,
+    lease: Lease,
+    now: NaiveDateTime,
+    length: TimeDelta,
+) -> R<Renewal> {
+    let n = with_conn!(conn, c => diesel::update(held!(lease))
+        .set((
+            sync_runs::lease_expires_at.eq(now + length),
+            sync_runs::heartbeat_at.eq(now),
+        ))
+        .execute(c)
+        .await)?;
+    if n != 1 {
+        return Ok(Renewal::Lost);
+    }
+    let cancel: bool = with_conn!(conn, c => sync_runs::table
+        .find(lease.run_id)
+        .select(sync_runs::cancel_requested)
+        .first(c)
+        .await)?;
+    Ok(Renewal::Held { cancel })
+}
+
+/// Whether the lease still holds, and whether CancelSync asked the run to stop; reads only.
+pub async fn check(conn: &mut DbConn, lease: Lease) -> R<Renewal> {
+    let row: Option<bool> = with_conn!(conn, c => held!(lease)
+        .select(sync_runs::cancel_requested)
+        .first(c)
+        .await
+        .optional())?;
+    Ok(match row {
+        Some(cancel) => Renewal::Held { cancel },
+        None => Renewal::Lost,
+    })
+}
+
+/// Records phase and progress; false when the lease is gone.
+pub async fn set_progress(
+    conn: &mut DbConn,
+    lease: Lease,
+    phase: RunPhase,
+    done: i64,
+    total: i64,
+) -> R<bool> {
+    let n = with_conn!(conn, c => diesel::update(held!(lease))
+        .set((
+            sync_runs::phase.eq(phase),
+            sync_runs::progress_done.eq(done),
+            sync_runs::progress_total.eq(total),
         ))
         .execute(c)
         .await)?;
     Ok(n == 1)
 }
 
-/// Records phase and progress of a running run (and proves it alive).
-pub async fn set_phase(
+/// How a run ends: its final state and report.
+#[derive(Debug, Clone)]
+pub struct RunEnd {
+    pub state: RunState,
+    pub finished_at: NaiveDateTime,
+    pub progress_done: i64,
+    pub progress_total: i64,
+    /// Counts per record kind as JSON.
+    pub counts: String,
+    pub issue_count: i64,
+    pub error_message: String,
+    /// The safety block as JSON, or empty.
+    pub safety_block: String,
+}
+
+/// Ends a run held by `lease`; the district is free again. With `unless_cancelled`
+/// (an apply ending SUCCEEDED) it ends only if CancelSync did not ask first: a cancel
+/// before the commit wins. False when nothing was ended: the caller's transaction, if
+/// any, must roll back.
+pub async fn end(conn: &mut DbConn, lease: Lease, end: &RunEnd, unless_cancelled: bool) -> R<bool> {
+    // `cancel_requested = false OR cancel_requested = true` when a cancel does not matter.
+    let n = with_conn!(conn, c => diesel::update(held!(lease).filter(
+            sync_runs::cancel_requested.eq(false).or(sync_runs::cancel_requested.eq(!unless_cancelled)),
+        ))
+        .set((
+            sync_runs::state.eq(end.state),
+            sync_runs::phase.eq(RunPhase::None),
+            sync_runs::active_district_id.eq(None::<i64>),
+            sync_runs::finished_at.eq(end.finished_at),
+            sync_runs::progress_done.eq(end.progress_done),
+            sync_runs::progress_total.eq(end.progress_total),
+            sync_runs::counts.eq(&end.counts),
+            sync_runs::issue_count.eq(end.issue_count),
+            sync_runs::error_message.eq(&end.error_message),
+            sync_runs::safety_block.eq(&end.safety_block),
+            sync_runs::lease_expires_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(c)
+        .await)?;
+    Ok(n == 1)
+}
+
+/// Fails a run whose lease lapsed once too often: its server keeps dying on it. False
+/// when a worker claimed it meanwhile.
+pub async fn fail_abandoned(
     conn: &mut DbConn,
     id: i64,
-    phase: &str,
-    done: i64,
-    total: i64,
     now: NaiveDateTime,
-) -> R<()> {
-    with_conn!(conn, c => diesel::update(sync_runs::table.find(id))
+    message: &str,
+) -> R<bool> {
+    let n = with_conn!(conn, c => diesel::update(sync_runs::table.find(id).filter(lapsed!(now)))
         .set((
-            sync_runs::phase.eq(phase),
-            sync_runs::progress_done.eq(done),
-            sync_runs::progress_total.eq(total),
-            sync_runs::heartbeat_at.eq(now),
-        ))
-        .execute(c)
-        .await)?;
-    Ok(())
-}
-
-/// The end of a run: its final state and report; the district is free again.
-pub async fn finish_run(conn: &mut DbConn, row: &RunRow) -> R<()> {
-    // Only a run still going ends here: a run another process already ended (failed as
-    // stale, cancelled) keeps the state it was given.
-    let live = [RunState::Queued.as_str(), RunState::Running.as_str()];
-    with_conn!(conn, c => diesel::update(sync_runs::table.find(row.id).filter(sync_runs::state.eq_any(live)))
-        .set((
-            sync_runs::state.eq(&row.state),
-            sync_runs::phase.eq(""),
+            sync_runs::state.eq(RunState::Failed),
+            sync_runs::phase.eq(RunPhase::None),
             sync_runs::active_district_id.eq(None::<i64>),
-            sync_runs::finished_at.eq(row.finished_at),
-            sync_runs::progress_done.eq(row.progress_done),
-            sync_runs::progress_total.eq(row.progress_total),
-            sync_runs::counts.eq(&row.counts),
-            sync_runs::issue_count.eq(row.issue_count),
-            sync_runs::error_message.eq(&row.error_message),
-            sync_runs::safety_block.eq(&row.safety_block),
+            sync_runs::finished_at.eq(now),
+            sync_runs::error_message.eq(message),
+            sync_runs::lease_expires_at.eq(None::<NaiveDateTime>),
         ))
         .execute(c)
         .await)?;
-    Ok(())
-}
-
-pub async fn request_cancel(conn: &mut DbConn, id: i64) -> R<()> {
-    with_conn!(conn, c => diesel::update(sync_runs::table.find(id))
-        .set(sync_runs::cancel_requested.eq(true))
-        .execute(c)
-        .await)?;
-    Ok(())
-}
-
-/// Runs RUNNING whose worker stopped proving itself alive before `stale`.
-pub async fn stale_runs(conn: &mut DbConn, stale: NaiveDateTime) -> R<Vec<RunRow>> {
-    Ok(with_conn!(conn, c => sync_runs::table
-        .filter(sync_runs::state.eq(RunState::Running.as_str()))
-        .filter(sync_runs::heartbeat_at.lt(stale).or(sync_runs::heartbeat_at.is_null()))
-        .select(RunRow::as_select())
-        .load(c)
-        .await)?)
-}
-
-pub async fn list_issues(
-    conn: &mut DbConn,
-    run_id: i64,
-    severity: Option<Severity>,
-    kind: Option<RecordKind>,
-    page: &PageRequest,
-) -> R<Vec<IssueRow>> {
-    let after = page.after.unwrap_or(0);
-    let severity = severity.map(|s| s.as_str().to_owned());
-    let kind = kind.map(|k| k.as_str().to_owned());
-    Ok(with_conn!(conn, c => {
-        let mut q = sync_issues::table
-            .filter(sync_issues::run_id.eq(run_id).and(sync_issues::id.gt(after)))
-            .into_boxed();
-        if let Some(s) = &severity {
-            q = q.filter(sync_issues::severity.eq(s));
-        }
-        if let Some(k) = &kind {
-            q = q.filter(sync_issues::record_kind.eq(k));
-        }
-        q.order(sync_issues::id.asc()).limit(page.limit()).select(IssueRow::as_select()).load(c).await
-    })?)
-}
-
-/// Filters of ListAbandonedRecords.
-#[derive(Debug, Clone, Default)]
-pub struct AbandonedFilter {
-    pub kind: Option<RecordKind>,
-    pub run_id: Option<i64>,
-    /// Some(true): only restored; Some(false): only not restored.
-    pub restored: Option<bool>,
-}
-
-/// A district's abandoned records, newest first.
-pub async fn list_abandoned(
-    conn: &mut DbConn,
-    district_id: i64,
-    filter: &AbandonedFilter,
-    page: &PageRequest,
-) -> R<Vec<AbandonedRow>> {
-    let before = page.after.unwrap_or(i64::MAX);
-    let kind = filter.kind.map(|k| k.as_str().to_owned());
-    Ok(with_conn!(conn, c => {
-        let mut q = abandoned_records::table
-            .filter(abandoned_records::district_id.eq(district_id).and(abandoned_records::id.lt(before)))
-            .into_boxed();
-        if let Some(k) = &kind {
-            q = q.filter(abandoned_records::record_kind.eq(k));
-        }
-        if let Some(run) = filter.run_id {
-            q = q.filter(abandoned_records::run_id.eq(run));
-        }
-        match filter.restored {
-            Some(true) => q = q.filter(abandoned_records::restored_at.is_not_null()),
-            Some(false) => q = q.filter(abandoned_records::restored_at.is_null()),
-            None => {}
-        }
-        q.order(abandoned_records::id.desc()).limit(page.limit()).select(AbandonedRow::as_select()).load(c).await
-    })?)
-}
-
-pub async fn insert_upload(conn: &mut DbConn, row: &UploadRow) -> R<()> {
-    with_conn!(conn, c => diesel::insert_into(uploads::table).values(row).execute(c).await)?;
-    Ok(())
-}
-
-pub async fn get_upload(conn: &mut DbConn, id: i64) -> R<Option<UploadRow>> {
-    Ok(
-        with_conn!(conn, c => uploads::table.find(id).select(UploadRow::as_select()).first(c).await.optional())?,
-    )
-}
-
-/// Settings rows whose schedule is due.
-pub async fn due_schedules(conn: &mut DbConn, now: NaiveDateTime) -> R<Vec<SettingsRow>> {
-    Ok(with_conn!(conn, c => sync_settings::table
-        .filter(sync_settings::next_scheduled_at.le(now))
-        .select(SettingsRow::as_select())
-        .load(c)
-        .await)?)
-}
-
-pub async fn set_next_schedule(
-    conn: &mut DbConn,
-    district_id: i64,
-    next: Option<NaiveDateTime>,
-) -> R<()> {
-    with_conn!(conn, c => diesel::update(sync_settings::table.find(district_id))
-        .set(sync_settings::next_scheduled_at.eq(next))
-        .execute(c)
-        .await)?;
-    Ok(())
+    Ok(n == 1)
 }
 
 /// Ends a run that is still queued as CANCELLED; false when a worker claimed it first.
 pub async fn cancel_queued(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> R<bool> {
-    let n = with_conn!(conn, c => diesel::update(sync_runs::table.find(id).filter(sync_runs::state.eq(RunState::Queued.as_str())))
+    let n = with_conn!(conn, c => diesel::update(sync_runs::table.find(id).filter(sync_runs::state.eq(RunState::Queued)))
         .set((
-            sync_runs::state.eq(RunState::Cancelled.as_str()),
+            sync_runs::state.eq(RunState::Cancelled),
             sync_runs::active_district_id.eq(None::<i64>),
             sync_runs::finished_at.eq(now),
             sync_runs::cancel_requested.eq(true),
@@ -250,20 +365,11 @@ pub async fn cancel_queued(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> R<
     Ok(n == 1)
 }
 
-pub async fn heartbeat(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> R<()> {
-    with_conn!(conn, c => diesel::update(sync_runs::table.find(id))
-        .set(sync_runs::heartbeat_at.eq(now))
+/// Asks a running run to stop before it applies anything.
+pub async fn request_cancel(conn: &mut DbConn, id: i64) -> R<()> {
+    with_conn!(conn, c => diesel::update(sync_runs::table.find(id).filter(sync_runs::state.eq(RunState::Running)))
+        .set(sync_runs::cancel_requested.eq(true))
         .execute(c)
         .await)?;
     Ok(())
-}
-
-/// Inside the apply transaction: proves the run is still RUNNING (a run failed as stale
-/// by another process must not apply) and keeps the row locked until commit.
-pub async fn fence(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> R<bool> {
-    let n = with_conn!(conn, c => diesel::update(sync_runs::table.find(id).filter(sync_runs::state.eq(RunState::Running.as_str())))
-        .set(sync_runs::heartbeat_at.eq(now))
-        .execute(c)
-        .await)?;
-    Ok(n == 1)
 }

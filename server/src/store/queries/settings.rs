@@ -1,12 +1,40 @@
-//! Sync settings rows.
+//! Sync settings: one row per district, read and written as the domain's
+//! [`SyncSettings`]. The source is kept as JSON without its secret; the secret has a
+//! column of its own.
 
+use crate::domain::{Error, Schedule, Secret, SyncSettings, now};
 use crate::store::models::SettingsRow;
 use crate::store::schema::sync_settings;
 use crate::store::{DbConn, StoreError};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-pub async fn get(conn: &mut DbConn, district_id: i64) -> Result<Option<SettingsRow>, StoreError> {
+/// A district's settings, or the defaults when none were ever saved.
+pub async fn load(conn: &mut DbConn, district_id: i64) -> Result<SyncSettings, Error> {
+    match get(conn, district_id).await? {
+        Some(row) => from_row(row),
+        None => Ok(SyncSettings::defaults(district_id, now())),
+    }
+}
+
+/// Saves the settings, with the next scheduled time computed from them.
+pub async fn save(conn: &mut DbConn, settings: &SyncSettings) -> Result<(), Error> {
+    let row = to_row(settings)?;
+    let existed = get(conn, settings.district_id).await?.is_some();
+    if existed {
+        with_conn!(conn, c => diesel::update(sync_settings::table.find(row.district_id))
+            .set(&row)
+            .execute(c)
+            .await)
+        .map_err(StoreError::from)?;
+    } else {
+        with_conn!(conn, c => diesel::insert_into(sync_settings::table).values(&row).execute(c).await)
+            .map_err(StoreError::from)?;
+    }
+    Ok(())
+}
+
+async fn get(conn: &mut DbConn, district_id: i64) -> Result<Option<SettingsRow>, StoreError> {
     Ok(with_conn!(conn, c => sync_settings::table
         .find(district_id)
         .select(SettingsRow::as_select())
@@ -15,15 +43,55 @@ pub async fn get(conn: &mut DbConn, district_id: i64) -> Result<Option<SettingsR
         .optional())?)
 }
 
-pub async fn insert(conn: &mut DbConn, row: &SettingsRow) -> Result<(), StoreError> {
-    with_conn!(conn, c => diesel::insert_into(sync_settings::table).values(row).execute(c).await)?;
-    Ok(())
+pub(crate) fn from_row(row: SettingsRow) -> Result<SyncSettings, Error> {
+    let source = if row.source.is_empty() {
+        None
+    } else {
+        Some(serde_json::from_str(&row.source).map_err(|e| {
+            Error::Internal(format!(
+                "stored source of district {} is unreadable: {e}",
+                row.district_id
+            ))
+        })?)
+    };
+    Ok(SyncSettings {
+        district_id: row.district_id,
+        source,
+        secret: row.source_secret.map(Secret::new),
+        update_active_users: row.update_active_users,
+        abandoned_family_policy: row.abandoned_family_policy,
+        abandon_threshold_percent: row.abandon_threshold_percent,
+        default_phone_region: row.default_phone_region,
+        schedule: Schedule {
+            kind: row.schedule_kind,
+            interval_minutes: row.schedule_interval_minutes,
+            daily_time: row.schedule_daily_time,
+            time_zone: row.schedule_time_zone,
+        },
+        updated_at: row.updated_at,
+    })
 }
 
-pub async fn update(conn: &mut DbConn, row: &SettingsRow) -> Result<(), StoreError> {
-    with_conn!(conn, c => diesel::update(sync_settings::table.find(row.district_id))
-        .set(row)
-        .execute(c)
-        .await)?;
-    Ok(())
+fn to_row(s: &SyncSettings) -> Result<SettingsRow, Error> {
+    let source = match &s.source {
+        Some(source) => {
+            serde_json::to_string(source).map_err(|e| Error::Internal(e.to_string()))?
+        }
+        None => String::new(),
+    };
+    Ok(SettingsRow {
+        district_id: s.district_id,
+        source,
+        source_secret: s.secret.as_ref().map(|x| x.expose().to_owned()),
+        update_active_users: s.update_active_users,
+        abandoned_family_policy: s.abandoned_family_policy,
+        abandon_threshold_percent: s.abandon_threshold_percent,
+        default_phone_region: s.default_phone_region.clone(),
+        schedule_kind: s.schedule.kind,
+        schedule_interval_minutes: s.schedule.interval_minutes,
+        schedule_daily_time: s.schedule.daily_time.clone(),
+        schedule_time_zone: s.schedule.time_zone.clone(),
+        next_scheduled_at: s.schedule.next_after(s.updated_at),
+        updated_at: s.updated_at,
+    })
 }

@@ -1,30 +1,12 @@
 //! Schools and classes (R2.4, R4.4, R5.3, R5.7).
 
-use super::{Abandonments, Plan, Resolved, RunContext, abandon};
+use super::abandon::{Abandoned, Abandonments};
+use super::resolve::{Resolved, gone, sis_by_source};
+use super::{Plan, RunContext};
 use crate::domain::{AbandonAction, Origin, RecordKind, new_id};
+use crate::snapshot::{SnapClass, Snapshot};
+use crate::store::State;
 use crate::store::models::{Class, School};
-use crate::sync::snapshot::{Coverage, Snapshot};
-use crate::sync::state::State;
-use foldhash::HashMap;
-
-/// Whether a stored record is gone from the source: listed as deleted, or missing from a
-/// source that lists every record of its kind.
-/// A record whose row was unreadable this time (skipped with an issue, R3.3) is not gone:
-/// it stays as stored until a source lists it readably or leaves it out.
-pub(super) fn gone(coverage: Coverage, present: bool, deleted: bool, unreadable: bool) -> bool {
-    !present && !unreadable && (deleted || coverage == Coverage::Bulk)
-}
-
-pub(super) fn sis_by_source<T>(
-    rows: &[T],
-    origin: impl Fn(&T) -> &str,
-    sid: impl Fn(&T) -> Option<&str>,
-) -> HashMap<&str, &T> {
-    rows.iter()
-        .filter(|r| origin(r) == Origin::Sis.as_str())
-        .filter_map(|r| sid(r).map(|s| (s, r)))
-        .collect()
-}
 
 /// Schools are created and renamed from the source. A school missing from the source is
 /// left as it is: the rules abandon people and classes, never a whole school, so a
@@ -36,7 +18,7 @@ pub(super) fn schools(
     plan: &mut Plan,
     resolved: &mut Resolved,
 ) {
-    let stored = sis_by_source(&state.schools, |s| &s.origin, |s| s.source_id.as_deref());
+    let stored = sis_by_source(&state.schools);
     for s in &state.schools {
         if let Some(sid) = &s.source_id {
             resolved.schools.insert(sid.clone(), s.id);
@@ -45,18 +27,15 @@ pub(super) fn schools(
     for src in &snap.schools {
         let count = plan.count(RecordKind::School);
         match stored.get(src.source_id.as_str()) {
+            Some(row) if row.name == src.name && row.sis_id == src.sis_id => count.unchanged += 1,
             Some(row) => {
-                if row.name == src.name && row.sis_id == src.sis_id {
-                    count.unchanged += 1;
-                } else {
-                    count.updated += 1;
-                    plan.schools.push(School {
-                        name: src.name.clone(),
-                        sis_id: src.sis_id.clone(),
-                        updated_at: ctx.now,
-                        ..(*row).clone()
-                    });
-                }
+                count.updated += 1;
+                plan.schools.changed.push(School {
+                    name: src.name.clone(),
+                    sis_id: src.sis_id.clone(),
+                    updated_at: ctx.now,
+                    ..(*row).clone()
+                });
             }
             None => {
                 count.created += 1;
@@ -66,13 +45,13 @@ pub(super) fn schools(
                     source_id: Some(src.source_id.clone()),
                     sis_id: src.sis_id.clone(),
                     name: src.name.clone(),
-                    origin: Origin::Sis.as_str().into(),
+                    origin: Origin::Sis,
                     archived_at: None,
                     created_at: ctx.now,
                     updated_at: ctx.now,
                 };
                 resolved.schools.insert(src.source_id.clone(), row.id);
-                plan.schools.push(row);
+                plan.schools.new.push(row);
             }
         }
     }
@@ -88,41 +67,13 @@ pub(super) fn classes(
     resolved: &mut Resolved,
     abandonments: &mut Abandonments,
 ) {
-    let stored = sis_by_source(&state.classes, |c| &c.origin, |c| c.source_id.as_deref());
+    let stored = sis_by_source(&state.classes);
     for src in &snap.classes {
         let Some(&school_id) = resolved.schools.get(&src.school_source_id) else {
             continue; // reported by the reference check
         };
-        let grades = src.grades.join(",");
-        let row = match stored.get(src.source_id.as_str()) {
-            Some(row) => {
-                let restored = row.archived_at.is_some();
-                let changed = row.name != src.name
-                    || row.grades != grades
-                    || row.sis_id != src.sis_id
-                    || row.school_id != school_id;
-                let count = plan.count(RecordKind::Class);
-                if restored {
-                    count.restored += 1;
-                    abandonments.restore(plan, RecordKind::Class, row.id, None);
-                } else if changed {
-                    count.updated += 1;
-                } else {
-                    count.unchanged += 1;
-                }
-                if restored || changed {
-                    plan.classes.push(Class {
-                        name: src.name.clone(),
-                        grades,
-                        sis_id: src.sis_id.clone(),
-                        school_id,
-                        archived_at: None,
-                        updated_at: ctx.now,
-                        ..(*row).clone()
-                    });
-                }
-                row.id
-            }
+        let id = match stored.get(src.source_id.as_str()) {
+            Some(row) => update_class(row, src, school_id, ctx, plan, abandonments),
             None => {
                 plan.count(RecordKind::Class).created += 1;
                 let row = Class {
@@ -132,18 +83,18 @@ pub(super) fn classes(
                     source_id: Some(src.source_id.clone()),
                     sis_id: src.sis_id.clone(),
                     name: src.name.clone(),
-                    grades,
-                    origin: Origin::Sis.as_str().into(),
+                    grades: src.grades.join(","),
+                    origin: Origin::Sis,
                     archived_at: None,
                     created_at: ctx.now,
                     updated_at: ctx.now,
                 };
                 let id = row.id;
-                plan.classes.push(row);
+                plan.classes.new.push(row);
                 id
             }
         };
-        resolved.classes.insert(src.source_id.clone(), row);
+        resolved.classes.insert(src.source_id.clone(), id);
     }
     for (sid, row) in stored {
         let present = resolved.classes.contains_key(sid);
@@ -155,22 +106,61 @@ pub(super) fn classes(
                 resolved.unreadable.classes.contains(sid),
             )
         {
-            abandon(
-                plan,
+            plan.abandon(
                 ctx,
-                RecordKind::Class,
-                row.id,
-                None,
-                sid,
-                row.name.clone(),
-                Some(row.school_id),
-                AbandonAction::Archived,
+                Abandoned {
+                    kind: RecordKind::Class,
+                    record_id: row.id,
+                    related_id: None,
+                    source_id: sid,
+                    display_name: row.name.clone(),
+                    school_id: Some(row.school_id),
+                    action: AbandonAction::Archived,
+                },
             );
-            plan.classes.push(Class {
+            plan.classes.changed.push(Class {
                 archived_at: Some(ctx.now),
                 updated_at: ctx.now,
                 ..row.clone()
             });
         }
     }
+}
+
+/// A stored class the source lists: updated when it changed, restored when archived.
+fn update_class(
+    row: &Class,
+    src: &SnapClass,
+    school_id: i64,
+    ctx: &RunContext,
+    plan: &mut Plan,
+    abandonments: &mut Abandonments,
+) -> i64 {
+    let grades = src.grades.join(",");
+    let restored = row.archived_at.is_some();
+    let changed = row.name != src.name
+        || row.grades != grades
+        || row.sis_id != src.sis_id
+        || row.school_id != school_id;
+    let count = plan.count(RecordKind::Class);
+    if restored {
+        count.restored += 1;
+        abandonments.restore(plan, RecordKind::Class, row.id, None);
+    } else if changed {
+        count.updated += 1;
+    } else {
+        count.unchanged += 1;
+    }
+    if restored || changed {
+        plan.classes.changed.push(Class {
+            name: src.name.clone(),
+            grades,
+            sis_id: src.sis_id.clone(),
+            school_id,
+            archived_at: None,
+            updated_at: ctx.now,
+            ..row.clone()
+        });
+    }
+    row.id
 }

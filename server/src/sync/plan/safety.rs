@@ -2,21 +2,11 @@
 //! of the stored sis records of one kind stops BLOCKED and writes nothing.
 
 use super::{Plan, Policy};
-use crate::domain::{Origin, RecordKind};
-use crate::sync::state::State;
+use crate::domain::{Origin, RecordKind, SafetyBlock};
+use crate::store::State;
 
-/// Which threshold a run crossed, and by how much.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct SafetyBlock {
-    pub record_kind: RecordKind,
-    pub threshold_percent: i32,
-    pub abandon_count: i64,
-    pub stored_count: i64,
-    pub abandon_percent: f64,
-}
-
-fn sis(origin: &str) -> bool {
-    origin == Origin::Sis.as_str()
+fn sis(origin: Origin) -> bool {
+    origin == Origin::Sis
 }
 
 /// Stored sis records of each kind that can still be abandoned.
@@ -28,19 +18,19 @@ fn stored_counts(state: &State) -> Vec<(RecordKind, i64)> {
             n(state
                 .students
                 .iter()
-                .filter(|s| sis(&s.origin) && s.archived_at.is_none())
+                .filter(|s| sis(s.origin) && s.archived_at.is_none())
                 .count()),
         ),
         (
             RecordKind::Staff,
-            n(state.school_staff.iter().filter(|m| sis(&m.origin)).count()),
+            n(state.school_staff.iter().filter(|m| sis(m.origin)).count()),
         ),
         (
             RecordKind::Class,
             n(state
                 .classes
                 .iter()
-                .filter(|c| sis(&c.origin) && c.archived_at.is_none())
+                .filter(|c| sis(c.origin) && c.archived_at.is_none())
                 .count()),
         ),
         (
@@ -48,7 +38,7 @@ fn stored_counts(state: &State) -> Vec<(RecordKind, i64)> {
             n(state
                 .class_students
                 .iter()
-                .filter(|e| sis(&e.origin))
+                .filter(|e| sis(e.origin))
                 .count()),
         ),
         (
@@ -56,12 +46,12 @@ fn stored_counts(state: &State) -> Vec<(RecordKind, i64)> {
             n(state
                 .class_teachers
                 .iter()
-                .filter(|e| sis(&e.origin))
+                .filter(|e| sis(e.origin))
                 .count()),
         ),
         (
             RecordKind::FamilyRelationship,
-            n(state.links.iter().filter(|l| sis(&l.origin)).count()),
+            n(state.links.iter().filter(|l| sis(l.origin)).count()),
         ),
     ]
 }
@@ -82,7 +72,7 @@ pub fn check(state: &State, plan: &Plan, policy: &Policy) -> Option<SafetyBlock>
                 let mut ids: Vec<i64> = plan
                     .abandoned
                     .iter()
-                    .filter(|a| a.record_kind == kind.as_str())
+                    .filter(|a| a.record_kind == kind)
                     .map(|a| a.record_id)
                     .collect();
                 ids.sort_unstable();
@@ -92,7 +82,7 @@ pub fn check(state: &State, plan: &Plan, policy: &Policy) -> Option<SafetyBlock>
             _ => plan
                 .abandoned
                 .iter()
-                .filter(|a| a.record_kind == kind.as_str())
+                .filter(|a| a.record_kind == kind)
                 .count() as i64,
         };
         let percent = abandoned as f64 * 100.0 / stored as f64;

@@ -1,8 +1,8 @@
 //! The rules, one scenario each, on the pure planner: no database, no clock.
 
 use super::*;
-use crate::domain::{FamilyPolicy, Origin, StaffRole};
-use crate::sync::snapshot::*;
+use crate::domain::{AbandonAction, FamilyPolicy, IssueCode, Origin, StaffRole};
+use crate::snapshot::*;
 use chrono::NaiveDate;
 
 fn now() -> NaiveDateTime {
@@ -102,11 +102,11 @@ fn link(student: &str, guardian: &str) -> SnapLink {
 fn synced(snap: &Snapshot) -> State {
     let p = plan(&State::default(), snap, &policy(), &ctx());
     State {
-        schools: p.schools,
-        students: p.students,
-        guardians: p.guardians,
-        staff: p.staff,
-        classes: p.classes,
+        schools: p.schools.new,
+        students: p.students.new,
+        guardians: p.guardians.new,
+        staff: p.staff.new,
+        classes: p.classes.new,
         school_students: p.add_school_students,
         school_staff: p.add_school_staff,
         class_students: p.add_class_students,
@@ -148,8 +148,12 @@ fn r3_1_a_shared_phone_is_left_out_and_a_guardian_with_nothing_else_is_skipped()
     ];
     let p = plan(&State::default(), &snap, &policy(), &ctx());
     assert_eq!(p.guardians.len(), 1);
-    assert_eq!(p.guardians[0].sms_number, "", "shared number left out");
-    assert_eq!(p.guardians[0].email, "a@example.org");
+    assert_eq!(
+        p.guardians.iter().next().unwrap().sms_number,
+        "",
+        "shared number left out"
+    );
+    assert_eq!(p.guardians.iter().next().unwrap().email, "a@example.org");
     let codes: Vec<(&str, &str, Severity)> = p
         .issues
         .iter()
@@ -180,7 +184,7 @@ fn r3_1_a_stored_staff_email_makes_a_guardian_email_shared() {
     assert!(
         p.issues
             .iter()
-            .any(|i| i.source_id == "alias" && i.code == "DUPLICATE_EMAIL")
+            .any(|i| i.source_id == "alias" && i.code == IssueCode::DuplicateEmail)
     );
     assert!(p.add_links.is_empty(), "a skipped guardian gets no link");
 }
@@ -199,7 +203,7 @@ fn r1_4_a_manual_guardian_with_a_unique_email_is_associated() {
         sms_number: String::new(),
         home_phone: String::new(),
         language: "fr".into(),
-        origin: Origin::Manual.as_str().into(),
+        origin: Origin::Manual,
         activated_at: None,
         created_at: now(),
         updated_at: now(),
@@ -212,7 +216,7 @@ fn r1_4_a_manual_guardian_with_a_unique_email_is_associated() {
         .find(|g| g.source_id.as_deref() == Some("mum"))
         .unwrap();
     assert_eq!(mum.id, 7);
-    assert_eq!(mum.origin, "sis");
+    assert_eq!(mum.origin, Origin::Sis);
     assert_eq!(mum.language, "fr", "kept: language is not a synced field");
 
     // Two manual guardians with that email: not unique, so no association (R1.4).
@@ -235,7 +239,7 @@ fn r4_3_the_role_is_never_updated_and_r4_6_active_contact_stays_when_off() {
     changed.guardians[0].given_name = "Renamed".into();
     let p = plan(&state, &changed, &policy(), &ctx());
     assert!(p.staff.is_empty(), "role change alone is no update");
-    let mum = &p.guardians[0];
+    let mum = &p.guardians.iter().next().unwrap();
     assert_eq!(
         (mum.given_name.as_str(), mum.email.as_str()),
         ("Renamed", "mum@example.org")
@@ -246,7 +250,7 @@ fn r4_3_the_role_is_never_updated_and_r4_6_active_contact_stays_when_off() {
         ..policy()
     };
     let p = plan(&state, &changed, &on, &ctx());
-    assert_eq!(p.guardians[0].email, "new@example.org");
+    assert_eq!(p.guardians.iter().next().unwrap().email, "new@example.org");
 }
 
 #[test]
@@ -257,7 +261,7 @@ fn r5_1_a_guardian_no_longer_listed_is_disconnected_only_while_the_student_stays
     next.links.retain(|l| l.guardian_source_id != "dad");
     let p = plan(&state, &next, &policy(), &ctx());
     assert_eq!(p.remove_links.len(), 1);
-    assert_eq!(p.abandoned[0].action, "disconnected");
+    assert_eq!(p.abandoned[0].action, AbandonAction::Disconnected);
 
     // The student left too: an abandoned family keeps its links (R6).
     let mut gone = snap.clone();
@@ -369,9 +373,9 @@ fn r5_7_a_returning_student_is_restored_and_its_abandonment_closed() {
     gone.students.retain(|s| s.source_id != "other");
     gone.links.retain(|l| l.student_source_id != "other");
     let p = plan(&state, &gone, &policy(), &ctx());
-    for s in p.students {
+    for s in p.students.iter() {
         if let Some(row) = state.students.iter_mut().find(|r| r.id == s.id) {
-            *row = s;
+            *row = s.clone();
         }
     }
     state.open_abandonments = p.abandoned;
@@ -422,7 +426,7 @@ fn r3_3_an_unreadable_row_abandons_nothing() {
     ] {
         bad.issues.push(Issue::invalid(
             kind,
-            "MISSING_FIELD",
+            IssueCode::MissingField,
             &at(),
             sid,
             "familyName",

@@ -2,8 +2,8 @@
 //! HMAC-SHA256 (RFC 5849, which the OneRoster 1.1 specification and ClassLink require), and
 //! the OAuth 2 client-credentials grant (RFC 6749 §4.4) with its token cached for the run.
 
-use super::SourceError;
-use super::http::{describe, endpoint};
+use super::url::{describe, endpoint};
+use crate::sources::SourceError;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};

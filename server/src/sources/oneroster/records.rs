@@ -1,6 +1,6 @@
 //! OneRoster 1.1 records into a [`Snapshot`] (R8.2–R8.4, R3.3), whatever carries them: the
-//! CSV files of an export ([`super::oneroster_csv`]) or the JSON collections of a REST
-//! provider ([`super::oneroster_rest`]). Both are the same records with the same fields, so
+//! CSV files of an export ([`super::csv`]) or the JSON collections of a REST
+//! provider ([`super::rest`]). Both are the same records with the same fields, so
 //! both readers present them as [`Rows`] addressed by CSV column name and share every rule
 //! and every issue here, instead of keeping two copies that drift apart.
 //!
@@ -9,18 +9,13 @@
 //! ([`Snapshot::check_references`]), except family relationships, whose direction depends on
 //! the roles read here.
 
-use super::SourceError;
-use crate::domain::{RecordKind, StaffRole};
-use crate::sync::snapshot::{
+use crate::domain::{IssueCode, RecordKind, StaffRole};
+use crate::snapshot::{
     Coverage, Issue, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool, SnapStaff,
     SnapStudent, Snapshot, SourceRef,
 };
+use crate::sources::SourceError;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-
-pub(super) const MISSING_FIELD: &str = "MISSING_FIELD";
-pub(super) const DUPLICATE_ID: &str = "DUPLICATE_ID";
-pub(super) const INVALID_VALUE: &str = "INVALID_VALUE";
-pub(super) const UNKNOWN_REFERENCE: &str = "UNKNOWN_REFERENCE";
 
 /// Demographics fields that describe the record rather than the student.
 const NOT_ATTRIBUTES: [&str; 3] = ["sourcedId", "status", "dateLastModified"];
@@ -28,7 +23,7 @@ const NOT_ATTRIBUTES: [&str; 3] = ["sourcedId", "status", "dateLastModified"];
 /// The records of one OneRoster collection, one at a time, with their fields by CSV column
 /// name (`orgSourcedIds`, `metadata.homeroom`, ...). Values are trimmed; a field the record
 /// lacks reads as empty.
-pub(super) trait Rows {
+pub(crate) trait Rows {
     /// What the collection is called in messages: `users.csv`, or `users` for an API.
     fn name(&self) -> &str;
 
@@ -57,7 +52,7 @@ pub(super) trait Rows {
     fn issue(
         &self,
         kind: RecordKind,
-        code: &str,
+        code: IssueCode,
         source_id: &str,
         field: &str,
         message: String,
@@ -77,7 +72,7 @@ pub(super) trait Rows {
         if id.is_empty() {
             issues.push(self.issue(
                 kind,
-                MISSING_FIELD,
+                IssueCode::MissingField,
                 "",
                 "sourcedId",
                 "sourcedId is empty".into(),
@@ -89,13 +84,13 @@ pub(super) trait Rows {
                 "sourcedId `{id}` is already used earlier in {}",
                 self.name()
             );
-            issues.push(self.issue(kind, DUPLICATE_ID, id, "sourcedId", message));
+            issues.push(self.issue(kind, IssueCode::DuplicateId, id, "sourcedId", message));
             return None;
         }
         let status = self.get("status");
         let Some(parsed) = Status::parse(status) else {
             let message = format!("status `{status}` is not active, tobedeleted or inactive");
-            issues.push(self.issue(kind, INVALID_VALUE, id, "status", message));
+            issues.push(self.issue(kind, IssueCode::InvalidValue, id, "status", message));
             return None;
         };
         Some((id.to_owned(), parsed))
@@ -114,7 +109,7 @@ pub(super) trait Rows {
         if value.is_empty() {
             issues.push(self.issue(
                 kind,
-                MISSING_FIELD,
+                IssueCode::MissingField,
                 id,
                 column,
                 format!("{column} is empty"),
@@ -127,7 +122,7 @@ pub(super) trait Rows {
 
 /// A record's `status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Status {
+pub(crate) enum Status {
     Active,
     /// Not in the snapshot; its id goes to [`Snapshot::deleted`] so a delta can abandon it.
     Deleted,
@@ -149,7 +144,7 @@ impl Status {
 }
 
 /// Schools; other orgs (the district itself, departments, states) are not synced (R8.2).
-pub(super) fn read_orgs(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<(), SourceError> {
+pub(crate) fn read_orgs(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<(), SourceError> {
     let kind = RecordKind::School;
     let mut seen = HashSet::new();
     while rows.advance()? {
@@ -251,7 +246,7 @@ struct Listed {
     at: SourceRef,
 }
 
-pub(super) fn read_users(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<(), SourceError> {
+pub(crate) fn read_users(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<(), SourceError> {
     let mut seen = HashSet::new();
     let mut listed = Vec::new();
     while rows.advance()? {
@@ -267,7 +262,7 @@ pub(super) fn read_users(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<()
         let Some(role) = role else {
             let message = format!("role `{}` is not a OneRoster user role", rows.get("role"));
             snap.issues
-                .push(rows.issue(kind, INVALID_VALUE, &id, "role", message));
+                .push(rows.issue(kind, IssueCode::InvalidValue, &id, "role", message));
             continue;
         };
         let Some(person) = Person::read(&*rows, kind, &id, &mut snap.issues) else {
@@ -408,7 +403,7 @@ fn resolve_links(
         } else if outside {
             snap.issues.push(Issue::invalid(
                 RecordKind::FamilyRelationship,
-                UNKNOWN_REFERENCE,
+                IssueCode::UnknownReference,
                 &entry.at,
                 &entry.row,
                 "agentSourcedIds",
@@ -419,7 +414,7 @@ fn resolve_links(
     snap.links = links.into_iter().collect();
 }
 
-pub(super) fn read_classes(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<(), SourceError> {
+pub(crate) fn read_classes(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<(), SourceError> {
     let kind = RecordKind::Class;
     let mut seen = HashSet::new();
     while rows.advance()? {
@@ -457,7 +452,7 @@ fn enrollment_kind(role: &str) -> Option<RecordKind> {
     }
 }
 
-pub(super) fn read_enrollments(
+pub(crate) fn read_enrollments(
     rows: &mut impl Rows,
     snap: &mut Snapshot,
 ) -> Result<(), SourceError> {
@@ -478,7 +473,7 @@ pub(super) fn read_enrollments(
                 rows.get("role")
             );
             snap.issues
-                .push(rows.issue(kind, INVALID_VALUE, &id, "role", message));
+                .push(rows.issue(kind, IssueCode::InvalidValue, &id, "role", message));
             continue;
         }
         let Some(class) = rows.required("classSourcedId", kind, &id, &mut snap.issues) else {
@@ -504,7 +499,7 @@ pub(super) fn read_enrollments(
 
 /// Demographics become attributes of the students already read (R2.6). Records of other
 /// ids (staff, unknown users) and records marked deleted add nothing.
-pub(super) fn read_demographics(
+pub(crate) fn read_demographics(
     rows: &mut impl Rows,
     snap: &mut Snapshot,
 ) -> Result<(), SourceError> {

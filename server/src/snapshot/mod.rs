@@ -1,0 +1,206 @@
+//! The whole district as a source sees it: typed records keyed by source id, each with
+//! where it came from (file and line, or API resource) so any issue can point at it.
+//! Readers build it; the planner compares it with the store. No rule lives here except
+//! the cross-file reference check every source needs (R3.3).
+
+mod references;
+
+pub use references::KnownIds;
+
+use crate::domain::{IssueCode, RecordKind, Severity, StaffRole};
+use foldhash::HashSet;
+use std::collections::BTreeMap;
+
+/// Where a record was read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceRef {
+    /// CSV file name, e.g. `users.csv`; empty for API sources.
+    pub file: String,
+    /// 1-based line in `file` (the header is line 1); 0 for API sources.
+    pub line: u64,
+    /// API resource, e.g. `/users?offset=100`; empty for CSV sources.
+    pub resource: String,
+}
+
+impl SourceRef {
+    pub fn csv(file: &str, line: u64) -> Self {
+        SourceRef {
+            file: file.to_owned(),
+            line,
+            resource: String::new(),
+        }
+    }
+}
+
+/// A row-level finding: a skipped row, a skipped guardian, a dropped credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub severity: Severity,
+    pub record_kind: RecordKind,
+    pub code: IssueCode,
+    pub message: String,
+    pub at: SourceRef,
+    pub source_id: String,
+    pub field: String,
+}
+
+impl Issue {
+    /// An invalid row, skipped (R3.3).
+    pub fn invalid(
+        kind: RecordKind,
+        code: IssueCode,
+        at: &SourceRef,
+        source_id: &str,
+        field: &str,
+        message: impl Into<String>,
+    ) -> Self {
+        Issue {
+            severity: Severity::Error,
+            record_kind: kind,
+            code,
+            message: message.into(),
+            at: at.clone(),
+            source_id: source_id.to_owned(),
+            field: field.to_owned(),
+        }
+    }
+}
+
+/// How completely the source describes one kind of record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Coverage {
+    /// Every record of the kind is listed: what is missing is abandoned.
+    #[default]
+    Bulk,
+    /// Only changes are listed: missing records are unchanged, `tobedeleted` ones abandoned.
+    Delta,
+    /// The kind is not in this source at all: nothing of it changes.
+    Absent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapSchool {
+    pub source_id: String,
+    pub sis_id: String,
+    pub name: String,
+    pub at: SourceRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapStudent {
+    pub source_id: String,
+    pub sis_id: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub email: String,
+    pub grade: String,
+    pub school_source_ids: Vec<String>,
+    /// Student attributes (R2.6): demographics and `metadata.*` columns.
+    pub attributes: BTreeMap<String, String>,
+    pub at: SourceRef,
+}
+
+/// Phone numbers stay as the source wrote them: the planner validates them with the
+/// district's region and decides uniqueness (R3.1).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapGuardian {
+    pub source_id: String,
+    pub sis_id: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub email: String,
+    pub sms_number: String,
+    pub home_phone: String,
+    pub language: String,
+    pub at: SourceRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapStaff {
+    pub source_id: String,
+    pub sis_id: String,
+    pub given_name: String,
+    pub family_name: String,
+    pub email: String,
+    pub sms_number: String,
+    pub home_phone: String,
+    pub language: String,
+    pub role: StaffRole,
+    pub school_source_ids: Vec<String>,
+    pub at: SourceRef,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapClass {
+    pub source_id: String,
+    pub sis_id: String,
+    pub name: String,
+    pub grades: Vec<String>,
+    pub school_source_id: String,
+    pub at: SourceRef,
+}
+
+/// A class membership of a student or a teacher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapEnrollment {
+    /// The enrollment's own source id, when the source has one (OneRoster).
+    pub source_id: String,
+    pub class_source_id: String,
+    pub user_source_id: String,
+    pub at: SourceRef,
+}
+
+/// A guardian-student relationship (R8.3): one per pair, whichever side listed it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SnapLink {
+    pub student_source_id: String,
+    pub guardian_source_id: String,
+}
+
+/// The source ids a delta source marked `tobedeleted`, per kind.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Deleted {
+    pub schools: HashSet<String>,
+    pub users: HashSet<String>,
+    pub classes: HashSet<String>,
+    pub enrollments: HashSet<String>,
+}
+
+/// Everything one source says about a district.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub schools: Vec<SnapSchool>,
+    pub students: Vec<SnapStudent>,
+    pub guardians: Vec<SnapGuardian>,
+    pub staff: Vec<SnapStaff>,
+    pub classes: Vec<SnapClass>,
+    pub student_enrollments: Vec<SnapEnrollment>,
+    pub teacher_enrollments: Vec<SnapEnrollment>,
+    pub links: Vec<SnapLink>,
+    /// Coverage of orgs, users, classes and enrollments.
+    pub orgs: Coverage,
+    pub users: Coverage,
+    pub class_coverage: Coverage,
+    pub enrollments: Coverage,
+    pub deleted: Deleted,
+    /// Orgs that are not schools (district, department, ...) by source id, with their
+    /// type: a membership of one is no school membership, and no error either.
+    pub other_orgs: foldhash::HashMap<String, String>,
+    /// Whether the source can carry student attributes (OneRoster: yes; Clever: no, R2.6).
+    pub attributes_supported: bool,
+    pub issues: Vec<Issue>,
+}
+
+impl Snapshot {
+    /// How many records the snapshot holds, for progress.
+    pub fn record_count(&self) -> usize {
+        self.schools.len()
+            + self.students.len()
+            + self.guardians.len()
+            + self.staff.len()
+            + self.classes.len()
+            + self.student_enrollments.len()
+            + self.teacher_enrollments.len()
+            + self.links.len()
+    }
+}

@@ -1,0 +1,502 @@
+//! The CSV reader on files as districts send them.
+
+use super::*;
+use crate::domain::IssueCode;
+use crate::domain::{RecordKind, Severity, StaffRole};
+use crate::snapshot::{SnapClass, SnapEnrollment, SnapGuardian, SnapLink};
+use std::fs;
+use std::io::{Cursor, Write};
+use std::path::PathBuf;
+
+const PEERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/peers");
+
+const USERS_ONLY: &str = "propertyName,value\nfile.users,bulk\n";
+const USERS_HEADER: &str =
+    "sourcedId,status,role,givenName,familyName,orgSourcedIds,agentSourcedIds\n";
+
+fn read_peer(name: &str) -> Snapshot {
+    read_path(&Path::new(PEERS).join(name), &CsvLimits::default()).expect("the fixture reads")
+}
+
+/// A source folder under the system temp dir, removed when dropped.
+struct Source(PathBuf);
+
+impl Source {
+    fn new(files: &[(&str, &str)]) -> Source {
+        let dir =
+            std::env::temp_dir().join(format!("roster-oneroster-{:016x}", rand::random::<u64>()));
+        fs::create_dir_all(&dir).unwrap();
+        for &(name, body) in files {
+            fs::write(dir.join(name), body).unwrap();
+        }
+        Source(dir)
+    }
+
+    fn read(&self) -> Result<Snapshot, SourceError> {
+        read_path(&self.0, &CsvLimits::default())
+    }
+}
+
+impl Drop for Source {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn users_source(rows: &str) -> Snapshot {
+    let users = format!("{USERS_HEADER}{rows}");
+    Source::new(&[(MANIFEST, USERS_ONLY), ("users.csv", users.as_str())])
+        .read()
+        .expect("the source reads")
+}
+
+fn codes(snap: &Snapshot) -> Vec<(IssueCode, &str, u64, &str)> {
+    snap.issues
+        .iter()
+        .map(|i| (i.code, i.source_id.as_str(), i.at.line, i.field.as_str()))
+        .collect()
+}
+
+fn invalid_message(result: Result<Snapshot, SourceError>) -> String {
+    match result {
+        Err(SourceError::Invalid(message)) => message,
+        other => panic!("expected SourceError::Invalid, got {other:?}"),
+    }
+}
+
+fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    for &(name, body) in files {
+        writer.start_file(name, options).unwrap();
+        writer.write_all(body.as_bytes()).unwrap();
+    }
+    writer.finish().unwrap().into_inner()
+}
+
+// R8.1–R8.4 on a real export: a department org, date-only dates, `TRUE` booleans, a
+// deleted class, a parent linked from its own row, students naming teachers as agents.
+#[test]
+fn reads_the_full_peer_data_set() {
+    let snap = read_peer("Test_full_data_set");
+    assert!(snap.issues.is_empty(), "{:?}", snap.issues);
+    assert!(snap.attributes_supported);
+    assert_eq!(
+        [snap.orgs, snap.users, snap.class_coverage, snap.enrollments],
+        [Coverage::Bulk; 4]
+    );
+    assert!(snap.schools.is_empty(), "a department is not a school");
+
+    let students: Vec<&str> = snap.students.iter().map(|s| s.source_id.as_str()).collect();
+    assert_eq!(
+        students,
+        ["usr-222-66778899", "usr-222-1234561232", "usr-222-567891"]
+    );
+    let mary = &snap.students[0];
+    assert_eq!(
+        (
+            mary.sis_id.as_str(),
+            mary.given_name.as_str(),
+            mary.email.as_str(),
+            mary.grade.as_str()
+        ),
+        ("mary.jones", "Mary", "mary.jones@myschool.com", "12")
+    );
+    assert_eq!(mary.school_source_ids, ["org-sch-222-456"]);
+    assert_eq!(mary.at, SourceRef::csv("users.csv", 3));
+
+    assert_eq!(
+        snap.guardians,
+        [SnapGuardian {
+            source_id: "usr-222-1234561".into(),
+            sis_id: "thomas.joness".into(),
+            given_name: "Thomas".into(),
+            family_name: "Jones".into(),
+            email: "thomas.jones@testemail.com".into(),
+            sms_number: "6039876543".into(),
+            home_phone: "6039876543".into(),
+            language: String::new(),
+            at: SourceRef::csv("users.csv", 4),
+        }]
+    );
+
+    let roles: Vec<(&str, StaffRole)> = snap
+        .staff
+        .iter()
+        .map(|s| (s.source_id.as_str(), s.role))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("usr-222-123456", StaffRole::Teacher),
+            ("usr-222-987654", StaffRole::Teacher)
+        ]
+    );
+    assert_eq!(
+        (
+            snap.staff[0].sms_number.as_str(),
+            snap.staff[0].home_phone.as_str()
+        ),
+        ("6037778888", "6032221111")
+    );
+
+    // The parent lists the student; the students listing teachers give no link.
+    assert_eq!(
+        snap.links,
+        [SnapLink {
+            student_source_id: "usr-222-66778899".into(),
+            guardian_source_id: "usr-222-1234561".into()
+        }]
+    );
+
+    assert_eq!(
+        snap.classes,
+        [SnapClass {
+            source_id: "cls-222-123456".into(),
+            sis_id: "Phys 100 - 1".into(),
+            name: "Introduction to Physics".into(),
+            grades: vec!["09".into(), "10".into(), "11".into()],
+            school_source_id: "org-sch-222-456".into(),
+            at: SourceRef::csv("classes.csv", 2),
+        }]
+    );
+    assert_eq!(
+        snap.deleted.classes,
+        foldhash::HashSet::from_iter(["cls-222-123478".to_owned()])
+    );
+    assert!(
+        snap.deleted.users.is_empty()
+            && snap.deleted.schools.is_empty()
+            && snap.deleted.enrollments.is_empty()
+    );
+
+    // Enrollments of the deleted class stay: references are checked later.
+    assert_eq!(snap.student_enrollments.len(), 4);
+    assert_eq!(
+        snap.teacher_enrollments[0],
+        SnapEnrollment {
+            source_id: "enr-t-222-12345-123456".into(),
+            class_source_id: "cls-222-123456".into(),
+            user_source_id: "usr-222-123456".into(),
+            at: SourceRef::csv("enrollments.csv", 2),
+        }
+    );
+    assert_eq!(snap.teacher_enrollments.len(), 2);
+}
+
+// Blank status and dateLastModified, empty optional columns.
+#[test]
+fn reads_the_minimal_peer_data_set() {
+    let snap = read_peer("Test_minimal_data_set");
+    assert!(snap.issues.is_empty(), "{:?}", snap.issues);
+    assert!(snap.schools.is_empty());
+    assert_eq!(
+        (snap.students.len(), snap.guardians.len(), snap.staff.len()),
+        (3, 1, 2)
+    );
+    assert_eq!(snap.staff[0].sis_id, "jogn.doe");
+    assert!(snap.staff[0].email.is_empty());
+    assert!(
+        snap.students
+            .iter()
+            .all(|s| s.grade.is_empty() && s.attributes.is_empty())
+    );
+    assert!(snap.links.is_empty());
+    assert_eq!(snap.classes.len(), 2, "a blank status is active");
+    assert!(
+        snap.classes
+            .iter()
+            .all(|c| c.grades.is_empty() && c.sis_id.is_empty())
+    );
+    assert_eq!(
+        (
+            snap.student_enrollments.len(),
+            snap.teacher_enrollments.len()
+        ),
+        (4, 2)
+    );
+    assert!(snap.deleted.classes.is_empty() && snap.deleted.users.is_empty());
+}
+
+// A quoted manifest, header-only files, `metadata.*` columns on orgs.
+#[test]
+fn reads_the_header_only_classlink_templates() {
+    let snap = read_peer("oneroster-ts-templates");
+    assert!(snap.issues.is_empty(), "{:?}", snap.issues);
+    assert_eq!(snap.record_count(), 0);
+    assert_eq!(
+        [snap.orgs, snap.users, snap.class_coverage, snap.enrollments],
+        [Coverage::Bulk; 4]
+    );
+}
+
+// R8.1: BOM, columns in any order, quoted multi-value cells, `TRUE`, metadata columns,
+// dates and date-times; R8.3: a link listed on both sides is one link; R2.6 demographics.
+#[test]
+fn reads_by_column_name_with_bom_quotes_and_extensions() {
+    let manifest = "propertyName,value\nfile.users,BULK\nfile.orgs,bulk\nfile.demographics,bulk\n";
+    let orgs = "\u{feff}\"type\",\"sourcedId\",\"name\",\"identifier\",\"metadata.city\"\n\
+                \"district\",\"d-1\",\"District\",\"\",\"\"\n\
+                \"school\",\"sch-1\",\"North\",\"N-1\",\"Oslo\"\n\
+                \"School\",\"sch-2\",\"South\",\"\",\"\"\n";
+    let users = "\u{feff}role,sourcedId,givenName,familyName,orgSourcedIds,agentSourcedIds,enabledUser,metadata.homeroom,grades,email,status,dateLastModified,metadata.language\n\
+                 student,stu-1,Ana,Ruiz,\"sch-1, sch-2\",\"par-1,par-2\",TRUE,Room 4,\"05,06\",ana@x.org,active,2024-01-02,\n\
+                 parent,par-1,Luis,Ruiz,sch-1,stu-1,true,,,luis@x.org,,2024-01-02T03:04:05Z,es\n\
+                 Guardian,par-2,Eva,Ruiz,sch-1,,TRUE,,,eva@x.org,Active,,\n\
+                 Administrator,adm-1,Kim,Lee,sch-2,stu-1,FALSE,,,kim@x.org,,,\n";
+    let demographics = "sourcedId,status,dateLastModified,birthDate,sex\n\
+                        stu-1,active,2024-01-02,2015-03-04,F\n\
+                        ghost,,,2015-01-01,M\n";
+    let source = Source::new(&[
+        (MANIFEST, manifest),
+        ("orgs.csv", orgs),
+        ("users.csv", users),
+        ("demographics.csv", demographics),
+    ]);
+    let snap = source.read().unwrap();
+    assert!(snap.issues.is_empty(), "{:?}", snap.issues);
+    assert_eq!(snap.class_coverage, Coverage::Absent, "not in the manifest");
+
+    let schools: Vec<(&str, &str, &str)> = snap
+        .schools
+        .iter()
+        .map(|s| (s.source_id.as_str(), s.sis_id.as_str(), s.name.as_str()))
+        .collect();
+    assert_eq!(schools, [("sch-1", "N-1", "North"), ("sch-2", "", "South")]);
+
+    let ana = &snap.students[0];
+    assert_eq!(ana.school_source_ids, ["sch-1", "sch-2"]);
+    assert_eq!(ana.grade, "05");
+    let attributes: Vec<(&str, &str)> = ana
+        .attributes
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        attributes,
+        [
+            ("birthDate", "2015-03-04"),
+            ("homeroom", "Room 4"),
+            ("sex", "F")
+        ]
+    );
+
+    assert_eq!(snap.guardians.len(), 2);
+    assert_eq!(snap.guardians[0].language, "es");
+    assert_eq!(snap.staff[0].role, StaffRole::Admin);
+    assert_eq!(
+        snap.links,
+        [
+            SnapLink {
+                student_source_id: "stu-1".into(),
+                guardian_source_id: "par-1".into()
+            },
+            SnapLink {
+                student_source_id: "stu-1".into(),
+                guardian_source_id: "par-2".into()
+            },
+        ]
+    );
+}
+
+#[test]
+fn a_missing_manifest_fails_the_run() {
+    let source = Source::new(&[("users.csv", USERS_HEADER)]);
+    assert_eq!(invalid_message(source.read()), "manifest.csv is missing");
+}
+
+#[test]
+fn a_listed_file_that_is_missing_fails_the_run() {
+    let source = Source::new(&[(MANIFEST, USERS_ONLY)]);
+    assert_eq!(
+        invalid_message(source.read()),
+        "manifest lists users.csv as bulk but the file is missing"
+    );
+}
+
+#[test]
+fn a_bad_manifest_value_fails_the_run() {
+    let source = Source::new(&[(MANIFEST, "propertyName,value\nfile.users,sometimes\n")]);
+    assert!(invalid_message(source.read()).contains("`sometimes`"));
+}
+
+#[test]
+fn a_missing_required_column_fails_the_run() {
+    let users = "sourcedId,role,givenName,familyName\nstu-1,student,Ana,Ruiz\n";
+    let source = Source::new(&[(MANIFEST, USERS_ONLY), ("users.csv", users)]);
+    let message = invalid_message(source.read());
+    assert!(
+        message.contains("users.csv") && message.contains("orgSourcedIds"),
+        "{message}"
+    );
+}
+
+// R3.3: bad rows are skipped with an issue naming file, line and id; the rest is read.
+#[test]
+fn bad_rows_are_skipped_with_issues() {
+    let snap = users_source(
+        "stu-1,,janitor,Ana,Ruiz,sch-1,\n\
+         stu-2,,student,Bo,,sch-1,\n\
+         ,,student,Cy,Ode,sch-1,\n\
+         stu-3,archived,student,Di,Eze,sch-1,\n\
+         stu-4,,student,Ed\n\
+         stu-5,,student,Flo,Gil,sch-1,,extra,cells\n\
+         stu-5,,student,Flo,Gil,sch-1,\n",
+    );
+    assert_eq!(
+        codes(&snap),
+        [
+            (IssueCode::InvalidValue, "stu-1", 2, "role"),
+            (IssueCode::MissingField, "stu-2", 3, "familyName"),
+            (IssueCode::MissingField, "", 4, "sourcedId"),
+            (IssueCode::InvalidValue, "stu-3", 5, "status"),
+            (IssueCode::MissingField, "stu-4", 6, "familyName"),
+            (IssueCode::DuplicateId, "stu-5", 8, "sourcedId"),
+        ]
+    );
+    let first = &snap.issues[0];
+    assert_eq!(
+        (first.record_kind, first.severity, first.at.file.as_str()),
+        (RecordKind::Student, Severity::Error, "users.csv")
+    );
+    assert!(first.message.contains("janitor"), "{}", first.message);
+    let students: Vec<&str> = snap.students.iter().map(|s| s.source_id.as_str()).collect();
+    assert_eq!(students, ["stu-5"]);
+    assert_eq!(snap.students[0].at.line, 7);
+}
+
+// R5 / R8.1: `tobedeleted` and `inactive` rows are not records but deletions; links to
+// them drop quietly, links to ids the file does not have are unknown references.
+#[test]
+fn deleted_rows_and_dangling_agents() {
+    let snap = users_source(
+        "stu-1,tobedeleted,student,Ana,Ruiz,sch-1,\n\
+         par-1,INACTIVE,parent,Luis,Ruiz,,\n\
+         par-2,,parent,Eva,Ruiz,,\"stu-1, ghost\"\n\
+         stu-2,,student,Bo,Ruiz,sch-1,par-1\n",
+    );
+    assert_eq!(
+        snap.deleted.users,
+        foldhash::HashSet::from_iter(["stu-1".to_owned(), "par-1".to_owned()])
+    );
+    assert_eq!((snap.students.len(), snap.guardians.len()), (1, 1));
+    assert!(snap.links.is_empty());
+    assert_eq!(
+        codes(&snap),
+        [(IssueCode::UnknownReference, "par-2", 4, "agentSourcedIds")]
+    );
+    assert_eq!(snap.issues[0].record_kind, RecordKind::FamilyRelationship);
+    assert!(snap.issues[0].message.contains("ghost"));
+}
+
+// A delta may name users stored by earlier syncs; the store check decides later.
+#[test]
+fn a_delta_keeps_links_to_users_outside_the_file() {
+    let users = format!("{USERS_HEADER}par-9,,parent,Eva,Ruiz,,stu-stored\n");
+    let manifest = "propertyName,value\nfile.users,delta\n";
+    let snap = Source::new(&[(MANIFEST, manifest), ("users.csv", users.as_str())])
+        .read()
+        .unwrap();
+    assert_eq!(snap.users, Coverage::Delta);
+    assert!(snap.issues.is_empty(), "{:?}", snap.issues);
+    assert_eq!(
+        snap.links,
+        [SnapLink {
+            student_source_id: "stu-stored".into(),
+            guardian_source_id: "par-9".into()
+        }]
+    );
+}
+
+#[test]
+fn classes_and_enrollments() {
+    let manifest = "propertyName,value\nfile.classes,bulk\nfile.enrollments,delta\n";
+    let classes = "sourcedId,status,title,grades,classCode,schoolSourcedId\n\
+                   cls-1,,Maths,\"03, 04\",M-3,sch-1\n\
+                   cls-2,tobedeleted,Art,,,sch-1\n\
+                   cls-3,,,,,sch-1\n";
+    let enrollments = "sourcedId,status,classSourcedId,userSourcedId,role,primary\n\
+                       e-1,,cls-1,stu-1,Student,false\n\
+                       e-2,,cls-1,t-1,aide,TRUE\n\
+                       e-3,,cls-1,a-1,administrator,\n\
+                       e-4,,cls-1,x-1,observer,\n\
+                       e-5,tobedeleted,cls-1,stu-2,student,\n";
+    let source = Source::new(&[
+        (MANIFEST, manifest),
+        ("classes.csv", classes),
+        ("enrollments.csv", enrollments),
+    ]);
+    let snap = source.read().unwrap();
+    assert_eq!(
+        codes(&snap),
+        [
+            (IssueCode::MissingField, "cls-3", 4, "title"),
+            (IssueCode::InvalidValue, "e-4", 5, "role")
+        ]
+    );
+    assert_eq!(snap.issues[1].record_kind, RecordKind::StudentEnrollment);
+    assert_eq!(snap.classes.len(), 1);
+    assert_eq!(snap.classes[0].grades, ["03", "04"]);
+    assert_eq!(snap.classes[0].sis_id, "M-3");
+    assert_eq!(
+        snap.deleted.classes,
+        foldhash::HashSet::from_iter(["cls-2".to_owned()])
+    );
+    assert_eq!(
+        snap.deleted.enrollments,
+        foldhash::HashSet::from_iter(["e-5".to_owned()])
+    );
+    let students: Vec<&str> = snap
+        .student_enrollments
+        .iter()
+        .map(|e| e.user_source_id.as_str())
+        .collect();
+    let teachers: Vec<&str> = snap
+        .teacher_enrollments
+        .iter()
+        .map(|e| e.user_source_id.as_str())
+        .collect();
+    assert_eq!(students, ["stu-1"]);
+    assert_eq!(teachers, ["t-1", "a-1"]);
+    assert_eq!(snap.enrollments, Coverage::Delta);
+}
+
+// R8.1: a zip with its files inside one top-level folder, as zipping a folder makes.
+#[test]
+fn reads_a_zip_archive() {
+    let users = format!("{USERS_HEADER}stu-1,,student,Ana,Ruiz,sch-1,\n");
+    let bytes = zip_of(&[
+        ("export/manifest.csv", USERS_ONLY),
+        ("export/users.csv", users.as_str()),
+    ]);
+    let snap = read_zip_bytes(Cursor::new(bytes), &CsvLimits::default()).unwrap();
+    assert!(snap.issues.is_empty(), "{:?}", snap.issues);
+    assert_eq!(snap.students[0].source_id, "stu-1");
+    assert_eq!(snap.students[0].at, SourceRef::csv("users.csv", 2));
+}
+
+#[test]
+fn a_zip_entry_over_the_limit_fails_the_run() {
+    let bytes = zip_of(&[(MANIFEST, USERS_ONLY), ("users.csv", USERS_HEADER)]);
+    let limits = CsvLimits {
+        max_entry_bytes: 10,
+    };
+    let message = invalid_message(read_zip_bytes(Cursor::new(bytes), &limits));
+    assert!(
+        message.contains("manifest.csv") && message.contains("10 bytes"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_a_zip_fails_the_run() {
+    let source = Source::new(&[("roster.zip", "sourcedId,role\n")]);
+    let message = invalid_message(read_path(
+        &source.0.join("roster.zip"),
+        &CsvLimits::default(),
+    ));
+    assert!(
+        message.starts_with("roster.zip is not a zip archive"),
+        "{message}"
+    );
+}

@@ -1,0 +1,170 @@
+//! The side task of a running run: it renews the run's lease well within its length,
+//! writes the run's phase and progress as the pipeline moves, and tells the pipeline
+//! when CancelSync asked it to stop or the lease was lost. It is the only writer of the
+//! run row while the run works, it writes only under the run's lease, and it ends with
+//! the run (its guard aborts it), so nothing rewrites a run that has ended.
+
+use crate::domain::{RunPhase, now};
+use crate::store::Store;
+use crate::store::queries::runs::{self as q, Lease, Renewal};
+use chrono::TimeDelta;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// How often progress is written while it changes.
+const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+
+/// Why a run must stop before it ends by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// Keep going.
+    No,
+    /// CancelSync asked: end CANCELLED, having written nothing.
+    Cancel,
+    /// Another worker holds the run now (this one was cut off for longer than the
+    /// lease): write nothing more.
+    Lost,
+}
+
+/// Where a running run stands: its phase and records done of a total.
+#[derive(Debug, Default)]
+pub struct Progress {
+    phase: AtomicU8,
+    done: AtomicI64,
+    total: AtomicI64,
+}
+
+impl Progress {
+    pub fn set(&self, phase: RunPhase, done: usize, total: usize) {
+        self.total.store(total as i64, Ordering::Relaxed);
+        self.done.store(done as i64, Ordering::Relaxed);
+        let index = RunPhase::ALL.iter().position(|p| *p == phase).unwrap_or(0);
+        self.phase.store(index as u8, Ordering::Relaxed);
+    }
+
+    /// Counts `n` more records done.
+    pub fn advance(&self, n: usize) {
+        self.done.fetch_add(n as i64, Ordering::Relaxed);
+    }
+
+    /// The shared counter of records done, for code that counts as it goes.
+    pub fn done_counter(&self) -> &AtomicI64 {
+        &self.done
+    }
+
+    fn read(&self) -> (RunPhase, i64, i64) {
+        let phase = RunPhase::ALL
+            .get(usize::from(self.phase.load(Ordering::Relaxed)))
+            .copied()
+            .unwrap_or(RunPhase::None);
+        (
+            phase,
+            self.done.load(Ordering::Relaxed),
+            self.total.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// What the pipeline of a run holds: its progress, and the stop signal.
+#[derive(Debug, Clone)]
+pub struct Control {
+    pub progress: Arc<Progress>,
+    stop: watch::Receiver<Stop>,
+}
+
+impl Control {
+    /// The stop signal as it stands.
+    pub fn stop(&self) -> Stop {
+        *self.stop.borrow()
+    }
+
+    /// Resolves once the run must stop, with why.
+    pub async fn stopped(&self) -> Stop {
+        let mut stop = self.stop.clone();
+        let stopped = stop.wait_for(|s| *s != Stop::No).await.map(|s| *s);
+        match stopped {
+            Ok(s) => s,
+            // The keeper is gone only when the run is over.
+            Err(_) => std::future::pending().await,
+        }
+    }
+}
+
+/// Aborts the keeper when the run is over, whichever way it ended.
+pub struct KeeperGuard(JoinHandle<()>);
+
+impl Drop for KeeperGuard {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Starts the keeper of a claimed run.
+pub fn keep(store: Store, lease: Lease, length: Duration) -> (Control, KeeperGuard) {
+    let progress = Arc::new(Progress::default());
+    let (tx, rx) = watch::channel(Stop::No);
+    let task = tokio::spawn(run(store, lease, length, progress.clone(), tx));
+    (Control { progress, stop: rx }, KeeperGuard(task))
+}
+
+async fn run(
+    store: Store,
+    lease: Lease,
+    length: Duration,
+    progress: Arc<Progress>,
+    stop: watch::Sender<Stop>,
+) {
+    let lease_length = TimeDelta::from_std(length).unwrap_or(TimeDelta::seconds(30));
+    let renew_every = length / 3;
+    let mut last_renewal = tokio::time::Instant::now();
+    let mut written = None;
+    loop {
+        tokio::time::sleep(PROGRESS_EVERY).await;
+        let Ok(mut conn) = store.conn().await else {
+            continue;
+        };
+        let current = progress.read();
+        if written != Some(current) {
+            match q::set_progress(&mut conn, lease, current.0, current.1, current.2).await {
+                Ok(true) => written = Some(current),
+                Ok(false) => {
+                    let _ = stop.send(Stop::Lost);
+                    return;
+                }
+                Err(e) => {
+                    tracing::debug!(run_id = lease.run_id, error = %e, "progress not written")
+                }
+            }
+        }
+        let renewal = if last_renewal.elapsed() >= renew_every {
+            let renewed = q::renew(&mut conn, lease, now(), lease_length).await;
+            if renewed.is_ok() {
+                last_renewal = tokio::time::Instant::now();
+            }
+            renewed
+        } else {
+            q::check(&mut conn, lease).await
+        };
+        match renewal {
+            Ok(Renewal::Held { cancel: false }) => {}
+            Ok(Renewal::Held { cancel: true }) => {
+                stop.send_if_modified(|s| {
+                    let first = *s == Stop::No;
+                    if first {
+                        *s = Stop::Cancel;
+                    }
+                    first
+                });
+            }
+            Ok(Renewal::Lost) => {
+                tracing::warn!(run_id = lease.run_id, "lost the run's lease: stopping");
+                let _ = stop.send(Stop::Lost);
+                return;
+            }
+            Err(e) => tracing::warn!(run_id = lease.run_id, error = %e, "lease not renewed"),
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! How a run ends: the one place that writes a run's end. A run that applied its plan
+//! ends inside the apply's own transaction (`apply`), every other run here, and both
+//! through [`write`], under the run's lease: a worker that lost its run writes nothing.
+
+use super::plan::Plan;
+use crate::domain::{Error, Result, RunState, SafetyBlock, new_id, now};
+use crate::store::models::IssueRow;
+use crate::store::queries::roster;
+use crate::store::queries::runs::{self as q, Lease, RunEnd};
+use crate::store::{DbConn, Store, StoreError};
+use std::sync::Arc;
+
+/// How a run ended, before it is written down.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The plan was computed; a dry run stops here, a real run applied it.
+    Succeeded,
+    Failed(String),
+    Blocked(SafetyBlock),
+    Cancelled,
+}
+
+/// Longest failure message kept: enough for any message the engine writes.
+const MESSAGE_LIMIT: usize = 4000;
+
+/// The run's end as stored: state, counts, issues and progress from the plan if any.
+pub fn run_end(outcome: &Outcome, plan: Option<&Plan>) -> Result<RunEnd> {
+    let json = |value: &dyn erased::Json| value.to_json();
+    let (state, error_message, safety_block) = match outcome {
+        Outcome::Succeeded => (RunState::Succeeded, String::new(), String::new()),
+        Outcome::Failed(m) => (RunState::Failed, clip(m), String::new()),
+        Outcome::Cancelled => (RunState::Cancelled, String::new(), String::new()),
+        Outcome::Blocked(block) => (RunState::Blocked, String::new(), json(block)?),
+    };
+    let total = plan.map_or(0, |p| p.change_count() as i64);
+    Ok(RunEnd {
+        state,
+        finished_at: now(),
+        progress_done: if state == RunState::Succeeded {
+            total
+        } else {
+            0
+        },
+        progress_total: total,
+        counts: match plan {
+            Some(p) => json(&p.counts)?,
+            None => "{}".into(),
+        },
+        issue_count: plan.map_or(0, |p| p.issues.len() as i64),
+        error_message,
+        safety_block,
+    })
+}
+
+fn clip(message: &str) -> String {
+    match message.char_indices().nth(MESSAGE_LIMIT) {
+        Some((at, _)) => format!("{}…", &message[..at]),
+        None => message.to_owned(),
+    }
+}
+
+/// JSON for the report columns, without a generic parameter at each call.
+mod erased {
+    use crate::domain::{Error, Result};
+
+    pub trait Json {
+        fn to_json(&self) -> Result<String>;
+    }
+
+    impl<T: serde::Serialize> Json for T {
+        fn to_json(&self) -> Result<String> {
+            serde_json::to_string(self).map_err(|e| Error::Internal(e.to_string()))
+        }
+    }
+}
+
+/// Writes the end of a run and its issues on `conn`, which may be inside the apply's
+/// transaction. False when the run was not the lease's any more, or (with
+/// `unless_cancelled`) CancelSync asked first: the caller's transaction must roll back.
+pub async fn write(
+    conn: &mut DbConn,
+    lease: Lease,
+    end: &RunEnd,
+    issues: &[IssueRow],
+    unless_cancelled: bool,
+) -> Result<bool, StoreError> {
+    if !q::end(conn, lease, end, unless_cancelled).await? {
+        return Ok(false);
+    }
+    roster::insert_issues(conn, issues).await?;
+    Ok(true)
+}
+
+/// The plan's issues as the run keeps them.
+pub fn issue_rows(plan: Option<&Plan>, run_id: i64) -> Vec<IssueRow> {
+    let Some(plan) = plan else {
+        return Vec::new();
+    };
+    plan.issues
+        .iter()
+        .map(|i| IssueRow {
+            id: new_id(),
+            run_id,
+            severity: i.severity,
+            record_kind: i.record_kind,
+            code: i.code.as_str().to_owned(),
+            message: clip(&i.message),
+            source_file: i.at.file.clone(),
+            source_line: i.at.line as i64,
+            source_resource: i.at.resource.clone(),
+            source_id: i.source_id.clone(),
+            field: i.field.clone(),
+        })
+        .collect()
+}
+
+/// Ends a run that applied nothing, in a transaction of its own.
+pub async fn end(store: &Store, lease: Lease, outcome: Outcome, plan: Option<&Plan>) -> Result<()> {
+    let record = Arc::new(run_end(&outcome, plan)?);
+    let issues = Arc::new(issue_rows(plan, lease.run_id));
+    let mut conn = store.conn().await?;
+    let ended = conn
+        .transaction::<_, Error, _>(|c| {
+            let (record, issues) = (record.clone(), issues.clone());
+            Box::pin(async move { Ok(write(c, lease, &record, &issues, false).await?) })
+        })
+        .await?;
+    if ended {
+        tracing::info!(run_id = lease.run_id, state = %record.state, issues = record.issue_count, "run finished");
+    } else {
+        tracing::warn!(
+            run_id = lease.run_id,
+            "run not ended here: another worker holds it"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! One run, top to bottom: fetch -> validate -> plan -> check -> apply, then its end.
+//! The run's input (the run, the district's settings and secret) is loaded once by the
+//! worker; each step reads what the one before produced, and every way out goes through
+//! `outcome` (or, for an applied plan, through the apply's transaction).
+
+use super::apply::{ApplyError, apply};
+use super::fetch::fetch;
+use super::keeper::{Control, Stop};
+use super::outcome::{self, Outcome};
+use super::plan::{self, Plan, Policy, RunContext};
+use crate::domain::{Error, Result, Run, RunPhase, SyncSettings, now};
+use crate::snapshot::Snapshot;
+use crate::sources::SourcePaths;
+use crate::store::queries::roster;
+use crate::store::queries::runs::Lease;
+use crate::store::{State, Store};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+/// What a run needs, loaded once when a worker claims it.
+#[derive(Debug)]
+pub struct RunInput {
+    pub run: Run,
+    pub lease: Lease,
+    pub settings: SyncSettings,
+}
+
+/// What every run of this server shares.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub store: Store,
+    pub paths: SourcePaths,
+}
+
+/// Runs the pipeline of a claimed run until it ends.
+pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
+    let lease = input.lease;
+    let ended = |outcome, plan: Option<Plan>| async move {
+        outcome::end(&env.store, lease, outcome, plan.as_ref()).await
+    };
+    tracing::info!(
+        run_id = lease.run_id,
+        district_id = input.run.district_id,
+        dry_run = input.run.dry_run,
+        "run started"
+    );
+    let snapshot = match fetch_step(env, &input, control).await {
+        Step::Next(s) => s,
+        Step::End(outcome) => return ended(outcome, None).await,
+        Step::Lost => return Ok(()),
+    };
+    let (snapshot, state) = match validate_step(env, &input, control, snapshot).await? {
+        Step::Next(v) => v,
+        Step::End(outcome) => return ended(outcome, None).await,
+        Step::Lost => return Ok(()),
+    };
+    let plan = plan_step(&input, control, snapshot, state).await?;
+    if let Some(block) = plan.safety_block.clone() {
+        return ended(Outcome::Blocked(block), Some(plan)).await;
+    }
+    if input.run.dry_run {
+        return ended(Outcome::Succeeded, Some(plan)).await;
+    }
+    match must_stop::<()>(control) {
+        None => {}
+        Some(Step::End(outcome)) => return ended(outcome, Some(plan)).await,
+        Some(_) => return Ok(()),
+    }
+    apply_step(env, lease, control, plan).await
+}
+
+/// Where a step leaves the run.
+enum Step<T> {
+    Next(T),
+    /// The run ends here, with nothing applied.
+    End(Outcome),
+    /// Another worker holds the run now: this one writes nothing more.
+    Lost,
+}
+
+/// Where the run goes instead of the next step, when it must stop.
+fn must_stop<T>(control: &Control) -> Option<Step<T>> {
+    match control.stop() {
+        Stop::No => None,
+        Stop::Cancel => Some(Step::End(Outcome::Cancelled)),
+        Stop::Lost => Some(Step::Lost),
+    }
+}
+
+/// Reads the source. A live source can take minutes: a cancel stops the fetch itself,
+/// not only the next step, and the records received so far show as progress.
+async fn fetch_step(env: &Env, input: &RunInput, control: &Control) -> Step<Snapshot> {
+    control.progress.set(RunPhase::Fetching, 0, 0);
+    let Some(source) = input.run.source.as_ref() else {
+        return Step::End(Outcome::Failed("the run's source is unreadable".into()));
+    };
+    let secret = input.settings.secret_for(source);
+    let fetched = Arc::new(AtomicU64::new(0));
+    let reading = fetch(source, secret, &env.paths, fetched.clone());
+    tokio::pin!(reading);
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tokio::select! {
+            result = &mut reading => return match result {
+                Ok(snapshot) => Step::Next(snapshot),
+                Err(message) => Step::End(Outcome::Failed(message)),
+            },
+            stop = control.stopped() => return match stop {
+                Stop::Lost => Step::Lost,
+                _ => Step::End(Outcome::Cancelled),
+            },
+            _ = tick.tick() => control
+                .progress
+                .set(RunPhase::Fetching, fetched.load(Ordering::Relaxed) as usize, 0),
+        }
+    }
+}
+
+/// Loads the district as stored and checks the snapshot's references against the
+/// source and the store together (R3.3).
+async fn validate_step(
+    env: &Env,
+    input: &RunInput,
+    control: &Control,
+    mut snapshot: Snapshot,
+) -> Result<Step<(Snapshot, State)>> {
+    if let Some(step) = must_stop(control) {
+        return Ok(step);
+    }
+    control
+        .progress
+        .set(RunPhase::Validating, 0, snapshot.record_count());
+    let state = roster::load_state(&env.store, input.run.district_id).await?;
+    plan::validate(&mut snapshot, &state);
+    Ok(Step::Next((snapshot, state)))
+}
+
+/// Computes the plan on a blocking thread: it is pure, CPU-bound work.
+async fn plan_step(
+    input: &RunInput,
+    control: &Control,
+    snapshot: Snapshot,
+    state: State,
+) -> Result<Plan> {
+    control
+        .progress
+        .set(RunPhase::Planning, 0, snapshot.record_count());
+    let settings = &input.settings;
+    let policy = Policy {
+        update_active_users: settings.update_active_users,
+        family_policy: settings.abandoned_family_policy,
+        threshold_percent: settings.abandon_threshold_percent,
+        phone_region: settings.default_phone_region.clone(),
+        override_threshold: input.run.override_threshold,
+    };
+    let ctx = RunContext {
+        district_id: input.run.district_id,
+        run_id: input.run.id,
+        now: now(),
+    };
+    tokio::task::spawn_blocking(move || plan::plan(&state, &snapshot, &policy, &ctx))
+        .await
+        .map_err(|e| Error::Internal(format!("planning stopped: {e}")))
+}
+
+/// Applies the plan and ends the run in one transaction. When the fence refused (a
+/// cancel came first, or the run was taken over), the run ends CANCELLED if it was
+/// cancelled, and is left to its new holder otherwise.
+async fn apply_step(env: &Env, lease: Lease, control: &Control, plan: Plan) -> Result<()> {
+    control
+        .progress
+        .set(RunPhase::Applying, 0, plan.change_count());
+    let plan = Arc::new(plan);
+    let end = outcome::run_end(&Outcome::Succeeded, Some(&plan))?;
+    let mut conn = env.store.conn().await?;
+    match apply(&mut conn, plan.clone(), lease, end, now()).await {
+        Ok(()) => {
+            tracing::info!(run_id = lease.run_id, "run applied");
+            Ok(())
+        }
+        Err(ApplyError::Fenced) => {
+            drop(conn);
+            outcome::end(&env.store, lease, Outcome::Cancelled, Some(&plan)).await
+        }
+        Err(ApplyError::Store(e)) => Err(e.into()),
+    }
+}

@@ -1,0 +1,324 @@
+//! The contact an account holder ends with (R3.1, R4.5, R4.6): its source credentials,
+//! checked for the district's region and for uniqueness; a stored value stays where the
+//! source's is unusable, and stays whole while the user manages it.
+
+use super::Plan;
+use super::credentials::{Checked, Holder, Registry};
+use crate::domain::{IssueCode, PhoneKind, RecordKind, Severity};
+use crate::snapshot::{Issue, SourceRef};
+
+/// The contact fields of a guardian or staff member.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct Contact {
+    pub email: String,
+    pub sms_number: String,
+    pub home_phone: String,
+}
+
+/// A source account holder (guardian or staff), checked and matched to its stored row.
+pub(super) struct Candidate<'a> {
+    pub kind: RecordKind,
+    pub source_id: &'a str,
+    pub at: &'a SourceRef,
+    pub email: Checked,
+    pub sms: Checked,
+    pub home: Checked,
+    /// The stored contact when the stored row exists.
+    pub stored: Option<Contact>,
+    pub stored_id: Option<i64>,
+    /// Whether the source may change the contact (R4.5, R4.6).
+    pub updatable: bool,
+}
+
+/// A source account holder's credentials as the source wrote them.
+pub(super) struct Written<'a> {
+    pub email: &'a str,
+    pub sms: &'a str,
+    pub home: &'a str,
+}
+
+impl<'a> Candidate<'a> {
+    /// Checks `written` against the stored contact, with `phones` for the district's region.
+    pub fn new(
+        kind: RecordKind,
+        (source_id, at): (&'a str, &'a SourceRef),
+        written: Written,
+        stored: Option<(i64, Contact, bool)>,
+        phones: &PhoneReader,
+        update_active_users: bool,
+    ) -> Self {
+        let (stored_id, stored, active) = match stored {
+            Some((id, c, active)) => (Some(id), Some(c), active),
+            None => (None, None, false),
+        };
+        let known = |pick: fn(&Contact) -> &String| {
+            stored.as_ref().map(|c| pick(c).clone()).unwrap_or_default()
+        };
+        Candidate {
+            kind,
+            source_id,
+            at,
+            email: Checked::email(written.email),
+            sms: phones.read(
+                "sms",
+                written.sms,
+                &known(|c| &c.sms_number),
+                PhoneKind::Sms,
+            ),
+            home: phones.read(
+                "phone",
+                written.home,
+                &known(|c| &c.home_phone),
+                PhoneKind::Voice,
+            ),
+            stored,
+            stored_id,
+            updatable: !active || update_active_users,
+        }
+    }
+
+    pub fn holder(&self, index: usize) -> Holder {
+        match (self.stored_id, self.kind) {
+            (Some(id), _) => Holder::Stored(id),
+            (None, RecordKind::Guardian) => Holder::NewGuardian(index),
+            (None, _) => Holder::NewStaff(index),
+        }
+    }
+
+    /// Adds the credentials this holder will hold to the registry: the stored ones while
+    /// the user manages them, the source's valid ones otherwise.
+    pub fn register(&self, registry: &mut Registry, holder: Holder) {
+        match (&self.stored, self.updatable) {
+            (Some(stored), false) => {
+                registry.add_email(&stored.email, holder);
+                registry.add_phone(&stored.sms_number, holder);
+            }
+            _ => {
+                if let Some(e) = self.email.valid() {
+                    registry.add_email(e, holder);
+                }
+                if let Some(p) = self.sms.valid() {
+                    registry.add_phone(p, holder);
+                }
+            }
+        }
+    }
+
+    fn issue(&self, severity: Severity, code: IssueCode, field: &str, message: String) -> Issue {
+        Issue {
+            severity,
+            record_kind: self.kind,
+            code,
+            message,
+            at: self.at.clone(),
+            source_id: self.source_id.into(),
+            field: field.into(),
+        }
+    }
+}
+
+/// One credential the source gave that cannot be used, and why.
+type Problem = (IssueCode, &'static str, String);
+
+/// The contact a candidate ends with, or None for a new guardian without any unique
+/// credential (skipped, R3.1). Unusable credentials are left out with a warning; for a
+/// stored record the stored value stays instead, so a shared or mistyped number in the
+/// source never wipes a working one.
+pub(super) fn resolve(
+    c: &Candidate,
+    registry: &Registry,
+    require_unique: bool,
+    plan: &mut Plan,
+) -> Option<Contact> {
+    if let (Some(stored), false) = (&c.stored, c.updatable) {
+        return Some(stored.clone());
+    }
+    let mut problems: Vec<Problem> = Vec::new();
+    let email = usable(&c.email, "email", &mut problems, |e| {
+        (require_unique && !registry.email_is_unique(e)).then(|| {
+            let held = format!("email `{e}` is held by another guardian or staff member");
+            (IssueCode::DuplicateEmail, held)
+        })
+    });
+    let sms = usable(&c.sms, "sms", &mut problems, |p| {
+        (require_unique && !registry.phone_is_unique(p)).then(|| {
+            let held = format!("SMS number `{p}` is held by another guardian or staff member");
+            (IssueCode::DuplicatePhone, held)
+        })
+    });
+    // A home phone is not a credential: it is never checked for uniqueness.
+    let home = usable(&c.home, "phone", &mut problems, |_| None);
+    let reachable = email.as_deref().is_some_and(|e| !e.is_empty())
+        || sms.as_deref().is_some_and(|p| !p.is_empty());
+    if c.kind == RecordKind::Guardian && c.stored.is_none() && !reachable {
+        skip_guardian(c, &problems, plan);
+        return None;
+    }
+    for (code, field, message) in problems {
+        plan.issues.push(c.issue(
+            Severity::Warning,
+            code,
+            field,
+            format!("{message}; left out"),
+        ));
+    }
+    let keep = |pick: fn(&Contact) -> &String| {
+        c.stored
+            .as_ref()
+            .map(|s| pick(s).clone())
+            .unwrap_or_default()
+    };
+    Some(Contact {
+        email: email.unwrap_or_else(|| keep(|s| &s.email)),
+        sms_number: sms.unwrap_or_else(|| keep(|s| &s.sms_number)),
+        home_phone: home.unwrap_or_else(|| keep(|s| &s.home_phone)),
+    })
+}
+
+/// The value to keep for one credential: Some (maybe empty) when usable, None with a
+/// problem recorded when not. `shared` says why a valid value is held by someone else.
+fn usable(
+    checked: &Checked,
+    field: &'static str,
+    problems: &mut Vec<Problem>,
+    shared: impl Fn(&str) -> Option<(IssueCode, String)>,
+) -> Option<String> {
+    match checked {
+        Checked::Empty => Some(String::new()),
+        Checked::Valid(v) => match shared(v) {
+            None => Some(v.clone()),
+            Some((code, message)) => {
+                problems.push((code, field, message));
+                None
+            }
+        },
+        Checked::Invalid(why) => {
+            let code = if field == "email" {
+                IssueCode::InvalidEmail
+            } else {
+                IssueCode::InvalidPhone
+            };
+            problems.push((code, field, why.clone()));
+            None
+        }
+    }
+}
+
+/// A new guardian without a unique credential is not added, with one issue giving the
+/// reason in R3.1's terms: a shared credential first, then an invalid phone; an unusable
+/// email alone leaves the guardian with no contact.
+fn skip_guardian(c: &Candidate, problems: &[Problem], plan: &mut Plan) {
+    let (code, field, reason) = [
+        IssueCode::DuplicateEmail,
+        IssueCode::DuplicatePhone,
+        IssueCode::InvalidPhone,
+    ]
+    .iter()
+    .find_map(|want| {
+        problems
+            .iter()
+            .find(|(code, field, _)| code == want && *field != "phone")
+    })
+    .cloned()
+    .unwrap_or((
+        IssueCode::NoContact,
+        "",
+        "no email and no SMS-capable phone number".into(),
+    ));
+    plan.count(RecordKind::Guardian).skipped += 1;
+    plan.issues.push(c.issue(
+        Severity::Error,
+        code,
+        field,
+        format!("guardian not added: no unique contact credential ({reason})"),
+    ));
+}
+
+/// Reads source phone numbers for the district's region. A number that is digit for
+/// digit the one already stored (stored numbers were validated when written) is taken
+/// as it is: re-syncing an unchanged district parses no phone number at all.
+pub(super) struct PhoneReader<'a> {
+    region: &'a str,
+    country_code: Option<u16>,
+}
+
+impl<'a> PhoneReader<'a> {
+    pub fn new(region: &'a str) -> Self {
+        PhoneReader {
+            region,
+            country_code: phonenumber::metadata::DATABASE
+                .by_id(region)
+                .map(|m| m.country_code()),
+        }
+    }
+
+    pub fn read(&self, field: &str, raw: &str, stored: &str, kind: PhoneKind) -> Checked {
+        if !stored.is_empty() && self.same_number(raw, stored) {
+            return Checked::Valid(stored.to_owned());
+        }
+        Checked::phone(field, raw, self.region, kind)
+    }
+
+    /// Whether `raw` writes the E.164 number `stored`, as a national number of the
+    /// region or with its country code.
+    fn same_number(&self, raw: &str, stored: &str) -> bool {
+        let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
+        let Some(stored_digits) = stored.strip_prefix('+') else {
+            return false;
+        };
+        if raw.trim_start().starts_with('+') {
+            return digits == stored_digits;
+        }
+        match self.country_code {
+            Some(cc) => {
+                let national = stored_digits.strip_prefix(&cc.to_string());
+                national == Some(digits.as_str()) || (digits.len() > 6 && digits == stored_digits)
+            }
+            None => false,
+        }
+    }
+}
+
+/// Maps `items` with `f` on all cores, keeping the order.
+pub(super) fn parallel_map<T: Send, U: Send>(items: Vec<T>, f: impl Fn(T) -> U + Sync) -> Vec<U> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if threads < 2 || items.len() < 2_000 {
+        return items.into_iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let mut chunks: Vec<Vec<T>> = Vec::with_capacity(threads);
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        chunks.push(items.by_ref().take(chunk).collect());
+    }
+    std::thread::scope(|scope| {
+        let f = &f;
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|c| scope.spawn(move || c.into_iter().map(f).collect::<Vec<U>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stored_number_written_another_way_is_recognized_without_parsing() {
+        let us = PhoneReader::new("US");
+        assert!(us.same_number("(603) 555-0142", "+16035550142"));
+        assert!(us.same_number("1-603-555-0142", "+16035550142"));
+        assert!(us.same_number("+1 603 555 0142", "+16035550142"));
+        assert!(!us.same_number("(603) 555-0143", "+16035550142"));
+        assert!(!us.same_number("+44 603 555 0142", "+16035550142"));
+        assert_eq!(
+            us.read("sms", "603.555.0142", "+16035550142", PhoneKind::Sms),
+            Checked::Valid("+16035550142".into())
+        );
+    }
+}

@@ -1,0 +1,268 @@
+//! Class enrollments (R2.5) of students (R5.5) and teachers (R5.4, R5.2): one diff for
+//! both sides. Without an enrollments file nothing is listed: only people gone from the
+//! source leave their classes. Archived classrooms keep their members (R5.3).
+
+use super::abandon::{Abandoned, Abandonments};
+use super::resolve::Person;
+use super::{Plan, Step};
+use crate::domain::{AbandonAction, Origin, RecordKind};
+use crate::snapshot::{Coverage, SnapEnrollment};
+use crate::store::models::{ClassStudent, ClassTeacher};
+use foldhash::{HashMap, HashSet};
+
+/// A stored class membership of either side, as the diff needs it.
+struct Membership<'a> {
+    class_id: i64,
+    person_id: i64,
+    source_id: Option<&'a str>,
+    origin: Origin,
+}
+
+/// One side of class membership: students or teachers.
+struct Side<'a> {
+    kind: RecordKind,
+    listed: &'a [SnapEnrollment],
+    /// Present people of the side, by source id.
+    people: &'a HashMap<String, i64>,
+    /// Stored memberships of any origin: a manual one is never added again.
+    stored: Vec<Membership<'a>>,
+    /// Stored people of the side: (name, source id) by id.
+    names: HashMap<i64, (String, Option<&'a str>)>,
+}
+
+/// What a side's diff asks for: (class, person, enrollment source id) to add, pairs to remove.
+type Changes = (Vec<(i64, i64, Option<String>)>, Vec<(i64, i64)>);
+
+/// What both sides share: the classes' schools, which classes are archived or were
+/// unreadable, and which memberships the family step already removed.
+struct Classes {
+    school: HashMap<i64, i64>,
+    archived: HashSet<i64>,
+    unreadable: HashSet<i64>,
+    already_removed: HashSet<(i64, i64)>,
+    /// The enrollments file lists every enrollment.
+    full: bool,
+}
+
+impl Classes {
+    fn new(step: &Step, plan: &Plan) -> Self {
+        let state = step.state;
+        let replanned: HashSet<i64> = plan.classes.iter().map(|c| c.id).collect();
+        Classes {
+            school: state
+                .classes
+                .iter()
+                .chain(plan.classes.iter())
+                .map(|c| (c.id, c.school_id))
+                .collect(),
+            archived: plan
+                .classes
+                .iter()
+                .chain(state.classes.iter().filter(|c| !replanned.contains(&c.id)))
+                .filter(|c| c.archived_at.is_some())
+                .map(|c| c.id)
+                .collect(),
+            unreadable: state
+                .classes
+                .iter()
+                .filter(|c| {
+                    c.source_id
+                        .as_ref()
+                        .is_some_and(|s| step.resolved.unreadable.classes.contains(s))
+                })
+                .map(|c| c.id)
+                .collect(),
+            already_removed: plan.remove_class_students.iter().copied().collect(),
+            full: step.snap.enrollments == Coverage::Bulk,
+        }
+    }
+
+    /// A membership whose class or enrollment row was unreadable this time stays (R3.3),
+    /// and so does one of an archived class (R5.3).
+    fn may_change(&self, step: &Step, m: &Membership) -> bool {
+        !self.unreadable.contains(&m.class_id)
+            && !self.archived.contains(&m.class_id)
+            && !m
+                .source_id
+                .is_some_and(|s| step.resolved.unreadable.enrollments.contains(s))
+    }
+}
+
+/// A stored class membership row of either side.
+trait Enrolled: Sized {
+    fn membership(&self) -> Membership<'_>;
+    fn new(class_id: i64, person_id: i64, source_id: Option<String>, step: &Step) -> Self;
+}
+
+macro_rules! enrolled {
+    ($row:ident, $person:ident) => {
+        impl Enrolled for $row {
+            fn membership(&self) -> Membership<'_> {
+                Membership {
+                    class_id: self.class_id,
+                    person_id: self.$person,
+                    source_id: self.source_id.as_deref(),
+                    origin: self.origin,
+                }
+            }
+            fn new(class_id: i64, $person: i64, source_id: Option<String>, step: &Step) -> Self {
+                $row {
+                    class_id,
+                    $person,
+                    district_id: step.ctx.district_id,
+                    source_id,
+                    origin: Origin::Sis,
+                    created_at: step.ctx.now,
+                }
+            }
+        }
+    };
+}
+
+enrolled!(ClassStudent, student_id);
+enrolled!(ClassTeacher, staff_id);
+
+impl<'a> Side<'a> {
+    fn new<L: Enrolled, P: Person>(
+        kind: RecordKind,
+        listed: &'a [SnapEnrollment],
+        people: &'a HashMap<String, i64>,
+        stored: &'a [L],
+        persons: &'a [P],
+    ) -> Self {
+        Side {
+            kind,
+            listed,
+            people,
+            stored: stored.iter().map(L::membership).collect(),
+            names: persons
+                .iter()
+                .map(|p| (p.id(), (p.display_name(), p.source_id())))
+                .collect(),
+        }
+    }
+
+    /// Whether the stored person is present in the source.
+    fn present(&self, person_id: i64) -> bool {
+        self.source_id(person_id)
+            .is_some_and(|s| self.people.contains_key(s))
+    }
+
+    fn source_id(&self, person_id: i64) -> Option<&'a str> {
+        self.names.get(&person_id).and_then(|(_, sid)| *sid)
+    }
+}
+
+pub(super) fn plan(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments) {
+    let classes = Classes::new(step, plan);
+    let (state, snap, resolved) = (step.state, step.snap, step.resolved);
+    let deleted = |m: &Membership| {
+        m.source_id
+            .is_some_and(|s| snap.deleted.enrollments.contains(s))
+    };
+
+    // Students (R5.5): removed from a class while still in the source; an absent student
+    // is the family policy's business (R6).
+    let students = Side::new(
+        RecordKind::StudentEnrollment,
+        &snap.student_enrollments,
+        &resolved.students,
+        &state.class_students,
+        &state.students,
+    );
+    let (added, removed) = diff(step, &students, &classes, plan, abandonments, |side, m| {
+        (classes.full || deleted(m))
+            && side.present(m.person_id)
+            && !classes.already_removed.contains(&(m.class_id, m.person_id))
+    });
+    plan.add_class_students.extend(
+        added
+            .into_iter()
+            .map(|(c, p, sid)| ClassStudent::new(c, p, sid, step)),
+    );
+    plan.remove_class_students.extend(removed);
+
+    // Teachers (R5.4, R5.2): removed from a class they no longer teach, or from all
+    // classes when gone from the source.
+    let teachers = Side::new(
+        RecordKind::TeacherEnrollment,
+        &snap.teacher_enrollments,
+        &resolved.staff,
+        &state.class_teachers,
+        &state.staff,
+    );
+    let (added, removed) = diff(step, &teachers, &classes, plan, abandonments, |side, m| {
+        let gone = resolved.person_gone(snap, side.source_id(m.person_id), &resolved.staff);
+        (side.present(m.person_id) && (classes.full || deleted(m))) || gone
+    });
+    plan.add_class_teachers.extend(
+        added
+            .into_iter()
+            .map(|(c, p, sid)| ClassTeacher::new(c, p, sid, step)),
+    );
+    plan.remove_class_teachers.extend(removed);
+}
+
+/// Diffs one side: adds listed memberships not stored (closing their abandonment, R5.7),
+/// and removes the stored sis ones `removable` says go, recording each.
+fn diff(
+    step: &Step,
+    side: &Side,
+    classes: &Classes,
+    plan: &mut Plan,
+    abandonments: &mut Abandonments,
+    removable: impl Fn(&Side, &Membership) -> bool,
+) -> Changes {
+    let desired: HashMap<(i64, i64), &str> = side
+        .listed
+        .iter()
+        .filter_map(|e| {
+            let class = *step.resolved.classes.get(&e.class_source_id)?;
+            let person = *side.people.get(&e.user_source_id)?;
+            Some(((class, person), e.source_id.as_str()))
+        })
+        .collect();
+    let all_stored: HashSet<(i64, i64)> = side
+        .stored
+        .iter()
+        .map(|m| (m.class_id, m.person_id))
+        .collect();
+    let mut added = Vec::new();
+    for (&(class_id, person_id), sid) in desired.iter().filter(|(k, _)| !all_stored.contains(k)) {
+        added.push((
+            class_id,
+            person_id,
+            (!sid.is_empty()).then(|| sid.to_string()),
+        ));
+        plan.count(side.kind).created += 1;
+        if abandonments.restore(plan, side.kind, person_id, Some(class_id)) {
+            plan.count(side.kind).restored += 1;
+        }
+    }
+    let mut removed = Vec::new();
+    for m in side.stored.iter().filter(|m| m.origin == Origin::Sis) {
+        if desired.contains_key(&(m.class_id, m.person_id)) {
+            plan.count(side.kind).unchanged += 1;
+        } else if classes.may_change(step, m) && removable(side, m) {
+            let name = side
+                .names
+                .get(&m.person_id)
+                .map(|(n, _)| n.clone())
+                .unwrap_or_default();
+            plan.abandon(
+                step.ctx,
+                Abandoned {
+                    kind: side.kind,
+                    record_id: m.person_id,
+                    related_id: Some(m.class_id),
+                    source_id: m.source_id.unwrap_or_default(),
+                    display_name: name,
+                    school_id: classes.school.get(&m.class_id).copied(),
+                    action: AbandonAction::RemovedFromClass,
+                },
+            );
+            removed.push((m.class_id, m.person_id));
+        }
+    }
+    (added, removed)
+}

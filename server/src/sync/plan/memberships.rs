@@ -1,0 +1,253 @@
+//! School memberships (R8.4) of students and staff: added as the source lists them,
+//! removed when a present person no longer lists a school or a person is gone (R5.2), and
+//! what an abandoned family loses under the EXTREME policy (R6.2).
+
+use super::Plan;
+use super::Step;
+use super::abandon::{Abandoned, Abandonments, full_name};
+use crate::domain::{AbandonAction, FamilyPolicy, Origin, RecordKind};
+use crate::snapshot::Coverage;
+use crate::store::models::{SchoolStaff, SchoolStudent};
+use foldhash::{HashMap, HashMapExt, HashSet};
+
+/// A (school or class, person) pair.
+type Pair = (i64, i64);
+
+/// A stored person's name and source id, by id, for abandonment records.
+type Names = HashMap<i64, (String, Option<String>)>;
+
+fn names<'a>(people: impl Iterator<Item = (i64, &'a str, &'a str, Option<&'a str>)>) -> Names {
+    people
+        .map(|(id, given, family, sid)| (id, (full_name(given, family), sid.map(str::to_owned))))
+        .collect()
+}
+
+pub(super) fn plan(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments) {
+    if step.snap.users == Coverage::Absent {
+        return;
+    }
+    let removed = students(step, plan, abandonments);
+    leave_classes(step, plan, &removed);
+    staff(step, plan, abandonments);
+}
+
+/// The (school, person) memberships the source lists for present people, and those of
+/// them not stored yet, each closing its open abandonment (R5.7).
+fn to_add<'a>(
+    step: &Step,
+    listed: impl Iterator<Item = (&'a String, &'a [String])>,
+    people: &HashMap<String, i64>,
+    stored: impl Iterator<Item = Pair>,
+    kind: RecordKind,
+    plan: &mut Plan,
+    abandonments: &mut Abandonments,
+) -> (HashSet<Pair>, Vec<Pair>) {
+    let schools = &step.resolved.schools;
+    let desired: HashSet<Pair> = listed
+        .filter_map(|(sid, orgs)| people.get(sid).map(|id| (*id, orgs)))
+        .flat_map(|(id, orgs)| {
+            orgs.iter()
+                .filter_map(move |sch| schools.get(sch).map(|sch| (*sch, id)))
+        })
+        .collect();
+    let stored: HashSet<Pair> = stored.collect();
+    let added: Vec<Pair> = desired.difference(&stored).copied().collect();
+    for &(school_id, person_id) in &added {
+        if abandonments.restore(plan, kind, person_id, Some(school_id)) {
+            plan.count(kind).restored += 1;
+        }
+    }
+    (desired, added)
+}
+
+/// Records a person leaving a school.
+fn leave(step: &Step, plan: &mut Plan, kind: RecordKind, pair: Pair, names: &Names) {
+    let (school_id, person_id) = pair;
+    let (name, sid) = names.get(&person_id).cloned().unwrap_or_default();
+    plan.abandon(
+        step.ctx,
+        Abandoned {
+            kind,
+            record_id: person_id,
+            related_id: Some(school_id),
+            source_id: sid.as_deref().unwrap_or_default(),
+            display_name: name,
+            school_id: Some(school_id),
+            action: AbandonAction::RemovedFromSchool,
+        },
+    );
+}
+
+/// Students: a present student that no longer lists a school leaves it (full user list
+/// only); an absent one leaves its schools only under the EXTREME policy (R6.2). SOFT
+/// archives instead (R6.1). Returns the schools each student left.
+fn students(
+    step: &Step,
+    plan: &mut Plan,
+    abandonments: &mut Abandonments,
+) -> HashMap<i64, HashSet<i64>> {
+    let (state, snap, resolved) = (step.state, step.snap, step.resolved);
+    let (desired, added) = to_add(
+        step,
+        snap.students
+            .iter()
+            .map(|s| (&s.source_id, s.school_source_ids.as_slice())),
+        &resolved.students,
+        state
+            .school_students
+            .iter()
+            .map(|m| (m.school_id, m.student_id)),
+        RecordKind::Student,
+        plan,
+        abandonments,
+    );
+    plan.add_school_students
+        .extend(
+            added
+                .into_iter()
+                .map(|(school_id, student_id)| SchoolStudent {
+                    school_id,
+                    student_id,
+                    district_id: step.ctx.district_id,
+                    origin: Origin::Sis,
+                    created_at: step.ctx.now,
+                }),
+        );
+    let names = names(state.students.iter().map(|s| {
+        (
+            s.id,
+            s.given_name.as_str(),
+            s.family_name.as_str(),
+            s.source_id.as_deref(),
+        )
+    }));
+    let mut removed_from: HashMap<i64, HashSet<i64>> = HashMap::new();
+    for m in state
+        .school_students
+        .iter()
+        .filter(|m| m.origin == Origin::Sis)
+    {
+        if desired.contains(&(m.school_id, m.student_id)) {
+            continue;
+        }
+        let sid = names.get(&m.student_id).and_then(|(_, sid)| sid.as_deref());
+        let present = sid.is_some_and(|sid| resolved.students.contains_key(sid));
+        let absent = resolved.person_gone(snap, sid, &resolved.students);
+        if (present && snap.users == Coverage::Bulk)
+            || (absent && step.policy.family_policy == FamilyPolicy::Extreme)
+        {
+            leave(
+                step,
+                plan,
+                RecordKind::Student,
+                (m.school_id, m.student_id),
+                &names,
+            );
+            plan.remove_school_students
+                .push((m.school_id, m.student_id));
+            removed_from
+                .entry(m.student_id)
+                .or_default()
+                .insert(m.school_id);
+        }
+    }
+    removed_from
+}
+
+/// R6.2: an EXTREME abandoned family also leaves every classroom of the schools it left.
+fn leave_classes(step: &Step, plan: &mut Plan, removed_from: &HashMap<i64, HashSet<i64>>) {
+    let (state, resolved) = (step.state, step.resolved);
+    let class_school: HashMap<i64, i64> =
+        state.classes.iter().map(|c| (c.id, c.school_id)).collect();
+    let names = names(state.students.iter().map(|s| {
+        (
+            s.id,
+            s.given_name.as_str(),
+            s.family_name.as_str(),
+            s.source_id.as_deref(),
+        )
+    }));
+    for e in state
+        .class_students
+        .iter()
+        .filter(|e| e.origin == Origin::Sis)
+    {
+        let school = class_school.get(&e.class_id);
+        let leaves = removed_from
+            .get(&e.student_id)
+            .is_some_and(|schools| school.is_some_and(|s| schools.contains(s)));
+        let sid = names.get(&e.student_id).and_then(|(_, sid)| sid.as_deref());
+        if !leaves || !resolved.person_gone(step.snap, sid, &resolved.students) {
+            continue;
+        }
+        let (name, sid) = names.get(&e.student_id).cloned().unwrap_or_default();
+        plan.abandon(
+            step.ctx,
+            Abandoned {
+                kind: RecordKind::StudentEnrollment,
+                record_id: e.student_id,
+                related_id: Some(e.class_id),
+                source_id: sid.as_deref().unwrap_or_default(),
+                display_name: name,
+                school_id: school.copied(),
+                action: AbandonAction::RemovedFromClass,
+            },
+        );
+        plan.remove_class_students.push((e.class_id, e.student_id));
+    }
+}
+
+/// Staff (R5.2): removed from schools they no longer list, or from all when gone.
+fn staff(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments) {
+    let (state, snap, resolved) = (step.state, step.snap, step.resolved);
+    let (desired, added) = to_add(
+        step,
+        snap.staff
+            .iter()
+            .map(|s| (&s.source_id, s.school_source_ids.as_slice())),
+        &resolved.staff,
+        state.school_staff.iter().map(|m| (m.school_id, m.staff_id)),
+        RecordKind::Staff,
+        plan,
+        abandonments,
+    );
+    plan.add_school_staff
+        .extend(added.into_iter().map(|(school_id, staff_id)| SchoolStaff {
+            school_id,
+            staff_id,
+            district_id: step.ctx.district_id,
+            origin: Origin::Sis,
+            created_at: step.ctx.now,
+        }));
+    let names = names(state.staff.iter().map(|s| {
+        (
+            s.id,
+            s.given_name.as_str(),
+            s.family_name.as_str(),
+            s.source_id.as_deref(),
+        )
+    }));
+    for m in state
+        .school_staff
+        .iter()
+        .filter(|m| m.origin == Origin::Sis)
+    {
+        if desired.contains(&(m.school_id, m.staff_id)) {
+            continue;
+        }
+        let sid = names.get(&m.staff_id).and_then(|(_, sid)| sid.as_deref());
+        let present = sid.is_some_and(|sid| resolved.staff.contains_key(sid));
+        if (present && snap.users == Coverage::Bulk)
+            || resolved.person_gone(snap, sid, &resolved.staff)
+        {
+            leave(
+                step,
+                plan,
+                RecordKind::Staff,
+                (m.school_id, m.staff_id),
+                &names,
+            );
+            plan.remove_school_staff.push((m.school_id, m.staff_id));
+        }
+    }
+}

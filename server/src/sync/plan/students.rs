@@ -1,0 +1,149 @@
+//! Students (R2.1, R4.1, R5.6, R6.1): created and updated from the source, associated
+//! with a manual student by a unique email (R1.4), archived when gone under the SOFT
+//! policy (EXTREME removes their memberships instead: `memberships`).
+
+use super::abandon::{Abandoned, Abandonments, full_name};
+use super::matching::match_stored;
+use super::resolve::{Resolved, gone};
+use super::{Plan, Policy, RunContext};
+use crate::domain::{AbandonAction, FamilyPolicy, Origin, RecordKind, new_id};
+use crate::snapshot::{SnapStudent, Snapshot};
+use crate::store::State;
+use crate::store::models::Student;
+use foldhash::HashMap;
+
+pub(super) fn plan(
+    state: &State,
+    snap: &Snapshot,
+    policy: &Policy,
+    ctx: &RunContext,
+    plan: &mut Plan,
+    resolved: &mut Resolved,
+    abandonments: &mut Abandonments,
+) {
+    let (stored, matched) = match_stored(&state.students, &snap.students);
+    for (src, existing) in snap.students.iter().zip(matched) {
+        let attributes = match (snap.attributes_supported, existing) {
+            (true, _) => serde_json::to_string(&src.attributes).unwrap_or_else(|_| "{}".into()),
+            (false, Some(row)) => row.attributes.clone(),
+            (false, None) => "{}".into(),
+        };
+        let id = match existing {
+            Some(row) => update(row, src, attributes, ctx, plan, abandonments),
+            None => {
+                plan.count(RecordKind::Student).created += 1;
+                let row = Student {
+                    id: new_id(),
+                    district_id: ctx.district_id,
+                    source_id: Some(src.source_id.clone()),
+                    sis_id: src.sis_id.clone(),
+                    given_name: src.given_name.clone(),
+                    family_name: src.family_name.clone(),
+                    email: src.email.clone(),
+                    grade: src.grade.clone(),
+                    attributes,
+                    origin: Origin::Sis,
+                    archived_at: None,
+                    created_at: ctx.now,
+                    updated_at: ctx.now,
+                };
+                let id = row.id;
+                plan.students.new.push(row);
+                id
+            }
+        };
+        resolved.students.insert(src.source_id.clone(), id);
+    }
+    if policy.family_policy == FamilyPolicy::Soft {
+        archive_gone(state, snap, ctx, plan, resolved, stored);
+    }
+}
+
+/// A stored student the source lists: its source fields, unarchived if it was archived.
+fn update(
+    row: &Student,
+    src: &SnapStudent,
+    attributes: String,
+    ctx: &RunContext,
+    plan: &mut Plan,
+    abandonments: &mut Abandonments,
+) -> i64 {
+    let next = Student {
+        source_id: Some(src.source_id.clone()),
+        sis_id: src.sis_id.clone(),
+        given_name: src.given_name.clone(),
+        family_name: src.family_name.clone(),
+        email: src.email.clone(),
+        grade: src.grade.clone(),
+        attributes,
+        origin: Origin::Sis,
+        archived_at: None,
+        ..row.clone()
+    };
+    let restored = row.archived_at.is_some();
+    let changed = next != *row;
+    let count = plan.count(RecordKind::Student);
+    if restored {
+        count.restored += 1;
+        abandonments.restore(plan, RecordKind::Student, row.id, None);
+    } else if changed {
+        count.updated += 1;
+    } else {
+        count.unchanged += 1;
+    }
+    if changed {
+        plan.students.changed.push(Student {
+            updated_at: ctx.now,
+            ..next
+        });
+    }
+    row.id
+}
+
+/// R6.1: a student gone from the source is archived; its enrollments and family links
+/// stay.
+fn archive_gone(
+    state: &State,
+    snap: &Snapshot,
+    ctx: &RunContext,
+    plan: &mut Plan,
+    resolved: &Resolved,
+    stored: HashMap<&str, &Student>,
+) {
+    let first_school: HashMap<i64, i64> = state
+        .school_students
+        .iter()
+        .map(|m| (m.student_id, m.school_id))
+        .collect();
+    for (sid, row) in stored {
+        let present = resolved.students.contains_key(sid);
+        let unreadable = resolved.unreadable.users.contains(sid);
+        if row.archived_at.is_some()
+            || !gone(
+                snap.users,
+                present,
+                snap.deleted.users.contains(sid),
+                unreadable,
+            )
+        {
+            continue;
+        }
+        plan.abandon(
+            ctx,
+            Abandoned {
+                kind: RecordKind::Student,
+                record_id: row.id,
+                related_id: None,
+                source_id: sid,
+                display_name: full_name(&row.given_name, &row.family_name),
+                school_id: first_school.get(&row.id).copied(),
+                action: AbandonAction::Archived,
+            },
+        );
+        plan.students.changed.push(Student {
+            archived_at: Some(ctx.now),
+            updated_at: ctx.now,
+            ..row.clone()
+        });
+    }
+}

@@ -1,0 +1,70 @@
+//! Automatic runs. A due schedule starts a run once across replicas (one conditional
+//! update of the due time decides which replica starts it), and waits while another run
+//! of the district is active: it fires as soon as that one ends, instead of being
+//! skipped.
+
+use super::runs::{self, StartRequest};
+use super::worker::WorkerHandle;
+use crate::domain::{Error, Result, Trigger, now};
+use crate::store::Store;
+use crate::store::queries::{runs as run_rows, schedules};
+use std::time::Duration;
+
+/// Starts the scheduler in the background.
+pub fn spawn(store: Store, worker: WorkerHandle) {
+    tokio::spawn(async move {
+        loop {
+            match start_due(&store).await {
+                Ok(0) => {}
+                Ok(_) => worker.wake(),
+                Err(e) => tracing::warn!(error = %e, "scheduler pass failed"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
+}
+
+/// Starts the runs that are due; how many it started.
+async fn start_due(store: &Store) -> Result<usize> {
+    let mut conn = store.conn().await?;
+    let mut started = 0;
+    for (settings, due) in schedules::due(&mut conn, now()).await? {
+        let district_id = settings.district_id;
+        if run_rows::active(&mut conn, district_id).await?.is_some() {
+            continue; // deferred until the active run ends
+        }
+        let next = settings.schedule.next_after(now());
+        let result = conn
+            .transaction::<_, Error, _>(|c| {
+                Box::pin(async move {
+                    if !schedules::advance(c, district_id, due, next).await? {
+                        return Ok(false); // another replica started it
+                    }
+                    let request = StartRequest {
+                        district_id,
+                        source: None,
+                        dry_run: false,
+                        override_threshold: false,
+                        request_id: None,
+                        trigger: Trigger::Scheduled,
+                    };
+                    match runs::start_on(c, request).await {
+                        Ok(_) => Ok(true),
+                        // Rolled back, so the schedule stays due and fires after that run.
+                        Err(e @ Error::AlreadyExists { .. }) => Err(e),
+                        Err(e) => {
+                            tracing::warn!(district_id, error = %e, "scheduled run not started");
+                            Ok(false)
+                        }
+                    }
+                })
+            })
+            .await;
+        match result {
+            Ok(true) => started += 1,
+            Ok(false) | Err(Error::AlreadyExists { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(started)
+}
