@@ -81,7 +81,6 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
     if !config.no_migrate {
         store.migrate().await?;
     }
-
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Listen {
@@ -92,7 +91,65 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
         addr: config.listen,
         source,
     })?;
+    let engine = start_engine(&config, &store, addr);
+    let (health, health_service) = tonic_health::server::health_reporter();
+    for name in SERVICES {
+        health
+            .set_service_status(name, ServingStatus::NotServing)
+            .await;
+    }
+    tokio::spawn(watch_health(
+        store.clone(),
+        engine.worker.clone(),
+        health,
+        config.health_interval,
+    ));
+    let auth = BearerAuth::new(config.auth_token.clone());
+    let (reflection_v1, reflection_v1alpha) = reflection()?;
+    let router = builder(&config)?
+        .timeout(config.request_timeout)
+        .concurrency_limit_per_connection(config.concurrency_limit)
+        .layer(RpcSpanLayer)
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(SyncServiceServer::with_interceptor(
+            SyncApi::new(
+                store.clone(),
+                engine.worker,
+                engine.watches,
+                engine.paths,
+                config.max_upload_bytes,
+            ),
+            auth.clone(),
+        ))
+        .add_service(DirectoryServiceServer::with_interceptor(
+            DirectoryApi::new(store.clone()),
+            auth,
+        ));
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(router.serve_with_incoming_shutdown(
+        TcpListenerStream::new(listener),
+        async {
+            let _ = rx.await;
+        },
+    ));
+    tracing::info!(%addr, backend = ?store.backend(), "roster-server listening");
+    Ok(Running {
+        addr,
+        shutdown: Some(tx),
+        task,
+    })
+}
 
+/// The sync engine of this server: its worker pool, scheduler and watches.
+struct Engine {
+    worker: WorkerHandle,
+    watches: Watches,
+    paths: SourcePaths,
+}
+
+fn start_engine(config: &ServeConfig, store: &Store, addr: SocketAddr) -> Engine {
     let owner = process_owner(addr);
     hold_id_node(store.clone(), owner.clone());
     let paths = SourcePaths {
@@ -112,79 +169,48 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
         },
     );
     crate::sync::schedule::spawn(store.clone(), worker.clone());
-    let watches = Watches::new(store.clone(), config.max_watch_streams);
-
-    let (health, health_service) = tonic_health::server::health_reporter();
-    for name in SERVICES {
-        health
-            .set_service_status(name, ServingStatus::NotServing)
-            .await;
+    Engine {
+        worker,
+        watches: Watches::new(store.clone(), config.max_watch_streams),
+        paths,
     }
-    tokio::spawn(watch_health(
-        store.clone(),
-        worker.clone(),
-        health,
-        config.health_interval,
-    ));
+}
 
-    let reflection_v1 = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(roster_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
-    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(roster_proto::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
-        .build_v1alpha()?;
+/// Reflection in both versions: Python's grpcio-reflection speaks only v1alpha.
+fn reflection() -> Result<
+    (
+        tonic_reflection::server::v1::ServerReflectionServer<
+            impl tonic_reflection::server::v1::ServerReflection,
+        >,
+        tonic_reflection::server::v1alpha::ServerReflectionServer<
+            impl tonic_reflection::server::v1alpha::ServerReflection,
+        >,
+    ),
+    StartError,
+> {
+    let builder = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(roster_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+    };
+    Ok((builder().build_v1()?, builder().build_v1alpha()?))
+}
 
-    let auth = BearerAuth::new(config.auth_token.clone());
-    let mut builder = Server::builder();
-    if let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) {
-        let read = |path: &std::path::PathBuf| {
-            std::fs::read(path)
-                .map_err(|e| StartError::Tls(format!("cannot read {}: {e}", path.display())))
-        };
-        let identity = Identity::from_pem(read(cert)?, read(key)?);
-        builder = builder
-            .tls_config(ServerTlsConfig::new().identity(identity))
-            .map_err(|e| StartError::Tls(e.to_string()))?;
-    }
-    let router = builder
-        .timeout(config.request_timeout)
-        .concurrency_limit_per_connection(config.concurrency_limit)
-        .layer(RpcSpanLayer)
-        .add_service(health_service)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha)
-        .add_service(SyncServiceServer::with_interceptor(
-            SyncApi::new(
-                store.clone(),
-                worker,
-                watches,
-                paths,
-                config.max_upload_bytes,
-            ),
-            auth.clone(),
-        ))
-        .add_service(DirectoryServiceServer::with_interceptor(
-            DirectoryApi::new(store.clone()),
-            auth,
-        ));
-
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(router.serve_with_incoming_shutdown(
-        TcpListenerStream::new(listener),
-        async {
-            let _ = rx.await;
-        },
-    ));
-    tracing::info!(%addr, backend = ?store.backend(), "roster-server listening");
-    Ok(Running {
-        addr,
-        shutdown: Some(tx),
-        task,
-    })
+/// The transport, with TLS when a certificate and key are configured.
+fn builder(config: &ServeConfig) -> Result<Server, StartError> {
+    let builder = Server::builder();
+    let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) else {
+        return Ok(builder);
+    };
+    let read = |path: &std::path::PathBuf| {
+        std::fs::read(path)
+            .map_err(|e| StartError::Tls(format!("cannot read {}: {e}", path.display())))
+    };
+    let identity = Identity::from_pem(read(cert)?, read(key)?);
+    builder
+        .tls_config(ServerTlsConfig::new().identity(identity))
+        .map_err(|e| StartError::Tls(e.to_string()))
 }
 
 /// Who this process is, for leases: unique across replicas and restarts.

@@ -112,6 +112,7 @@ impl Drop for TestDb {
     }
 }
 
+pub mod lookup;
 pub mod mock_clever;
 pub mod mock_oneroster;
 pub mod roster;

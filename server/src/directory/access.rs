@@ -1,7 +1,7 @@
 //! Access derived from stored facts, never stored twice (R6.3): what a guardian reaches,
 //! and who receives an announcement.
 
-use super::people::{
+use super::views::{
     GuardianView, StaffView, StudentView, guardian_views, require_guardian, require_school,
     student_views,
 };
@@ -100,7 +100,7 @@ pub async fn list_announcement_recipients(
     let staff = q::staff_recipients(&mut conn, district_id, school_id, after, page.limit()).await?;
     let guardians =
         q::guardian_recipients(&mut conn, district_id, school_id, after, page.limit()).await?;
-    let mut all: Vec<Recipient> = super::people::staff_views(&mut conn, staff)
+    let mut all: Vec<Recipient> = super::views::staff_views(&mut conn, staff)
         .await?
         .into_iter()
         .map(Recipient::Staff)

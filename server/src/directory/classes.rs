@@ -1,7 +1,7 @@
 //! Classes and their members.
 
 use super::districts::{optional_text, required_name};
-use super::people::{
+use super::views::{
     StaffView, StudentView, require_school, require_school_any, require_staff, require_student,
     staff_views, student_views,
 };

@@ -2,16 +2,20 @@
 //! the rules of manual records (R1.3, R4.3, R4.6); the gRPC adapters only convert.
 
 mod access;
+mod accounts;
 mod classes;
 mod districts;
 mod people;
+mod views;
 
 pub use access::{GuardianAccess, Recipient, guardian_access, list_announcement_recipients};
+pub use accounts::{ContactMask, activate_user, set_staff_role, update_contact_details};
 pub use classes::{
     ClassMember, NewClass, add_class_member, create_class, list_class_members, list_classes,
 };
 pub use districts::{create_district, create_school, get_district, list_districts, list_schools};
 pub use people::*;
+pub use views::{AccountHolder, GuardianView, StaffView, StudentView};
 
 /// The record types the directory returns.
 pub use crate::store::models::{Class, District, Guardian, School, Staff, Student};

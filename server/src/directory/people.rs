@@ -1,133 +1,18 @@
-//! Students, guardians and staff: manual creation, reads with their links, and the
-//! account actions (contact edits R4.6, role R4.3, activation R4.5).
+//! Students, guardians and staff: manual creation (R1.3), and reads with their links.
 
 use super::districts::{optional_text, required_name};
+use super::views::*;
 use crate::domain::{
     Error, Origin, Page, PageRequest, PhoneKind, Result, StaffRole, StatusFilter, Violations,
     new_id, now, parse_email, parse_phone,
 };
+use crate::store::Store;
 use crate::store::models::{
-    Class, FamilyLink, Guardian, School, SchoolStaff, SchoolStudent, Staff, Student,
+    Class, FamilyLink, Guardian, SchoolStaff, SchoolStudent, Staff, Student,
 };
 use crate::store::queries::directory::{self as q, Contact};
 use crate::store::queries::districts;
 use crate::store::queries::settings;
-use crate::store::{DbConn, Store};
-use std::collections::HashMap;
-
-/// A student with the ids of its schools and guardians.
-#[derive(Debug, Clone)]
-pub struct StudentView {
-    pub row: Student,
-    pub school_ids: Vec<i64>,
-    pub guardian_ids: Vec<i64>,
-}
-
-/// A guardian with the ids of its students.
-#[derive(Debug, Clone)]
-pub struct GuardianView {
-    pub row: Guardian,
-    pub student_ids: Vec<i64>,
-}
-
-/// A staff member with the ids of its schools.
-#[derive(Debug, Clone)]
-pub struct StaffView {
-    pub row: Staff,
-    pub school_ids: Vec<i64>,
-}
-
-/// A guardian or a staff member: the people who hold accounts.
-#[derive(Debug, Clone)]
-pub enum AccountHolder {
-    Guardian(GuardianView),
-    Staff(StaffView),
-}
-
-fn group(pairs: Vec<(i64, i64)>) -> HashMap<i64, Vec<i64>> {
-    let mut map: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (key, value) in pairs {
-        map.entry(key).or_default().push(value);
-    }
-    for values in map.values_mut() {
-        values.sort_unstable();
-    }
-    map
-}
-
-/// Adds schools and guardians to students, in two queries whatever their number.
-pub async fn student_views(conn: &mut DbConn, rows: Vec<Student>) -> Result<Vec<StudentView>> {
-    let ids: Vec<i64> = rows.iter().map(|s| s.id).collect();
-    let mut schools = group(q::schools_of_students(conn, &ids).await?);
-    let mut guardians = group(q::guardians_of_students(conn, &ids).await?);
-    Ok(rows
-        .into_iter()
-        .map(|row| StudentView {
-            school_ids: schools.remove(&row.id).unwrap_or_default(),
-            guardian_ids: guardians.remove(&row.id).unwrap_or_default(),
-            row,
-        })
-        .collect())
-}
-
-pub async fn guardian_views(conn: &mut DbConn, rows: Vec<Guardian>) -> Result<Vec<GuardianView>> {
-    let ids: Vec<i64> = rows.iter().map(|g| g.id).collect();
-    let mut students = group(q::students_of_guardians(conn, &ids).await?);
-    Ok(rows
-        .into_iter()
-        .map(|row| GuardianView {
-            student_ids: students.remove(&row.id).unwrap_or_default(),
-            row,
-        })
-        .collect())
-}
-
-pub async fn staff_views(conn: &mut DbConn, rows: Vec<Staff>) -> Result<Vec<StaffView>> {
-    let ids: Vec<i64> = rows.iter().map(|s| s.id).collect();
-    let mut schools = group(q::schools_of_staff(conn, &ids).await?);
-    Ok(rows
-        .into_iter()
-        .map(|row| StaffView {
-            school_ids: schools.remove(&row.id).unwrap_or_default(),
-            row,
-        })
-        .collect())
-}
-
-fn one<T>(views: Vec<T>) -> Result<T> {
-    views
-        .into_iter()
-        .next()
-        .ok_or_else(|| Error::Internal("view of a stored row is missing".into()))
-}
-
-/// The school, which must belong to `district_id`; NOT_FOUND otherwise.
-pub async fn require_school(conn: &mut DbConn, district_id: i64, school_id: i64) -> Result<School> {
-    match q::get_school(conn, school_id).await? {
-        Some(school) if school.district_id == district_id => Ok(school),
-        _ => Err(Error::not_found(format!(
-            "school {school_id} in district {district_id}"
-        ))),
-    }
-}
-
-pub async fn require_student(conn: &mut DbConn, id: i64) -> Result<Student> {
-    q::get_student(conn, id)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("student {id}")))
-}
-
-pub async fn require_guardian(conn: &mut DbConn, id: i64) -> Result<Guardian> {
-    q::get_guardian(conn, id)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("guardian {id}")))
-}
-
-pub async fn require_staff(conn: &mut DbConn, id: i64) -> Result<Staff> {
-    q::get_staff(conn, id)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("staff member {id}")))
-}
 
 /// Names, checked together so a request reports every bad field at once.
 struct Names {
@@ -198,16 +83,7 @@ pub async fn create_student(store: &Store, input: NewStudent) -> Result<StudentV
         origin: Origin::Manual,
         created_at: now,
     };
-    let inserted = row.clone();
-    conn.transaction::<_, Error, _>(|c| {
-        let (inserted, membership) = (inserted.clone(), membership.clone());
-        Box::pin(async move {
-            q::insert_student(c, &inserted).await?;
-            q::insert_school_student(c, &membership).await?;
-            Ok(())
-        })
-    })
-    .await?;
+    q::insert_student_member(&mut conn, &row, &membership).await?;
     Ok(StudentView {
         row,
         school_ids: vec![input.school_id],
@@ -223,7 +99,7 @@ pub struct ContactInput {
     pub home_phone: String,
 }
 
-fn contact(v: &mut Violations, input: &ContactInput, region: &str) -> Result<Contact> {
+pub(super) fn contact(v: &mut Violations, input: &ContactInput, region: &str) -> Result<Contact> {
     Ok(Contact {
         email: v
             .check(parse_email("email", &input.email))?
@@ -359,16 +235,7 @@ pub async fn create_staff(store: &Store, input: NewStaff) -> Result<StaffView> {
         origin: Origin::Manual,
         created_at: now,
     };
-    let inserted = row.clone();
-    conn.transaction::<_, Error, _>(|c| {
-        let (inserted, membership) = (inserted.clone(), membership.clone());
-        Box::pin(async move {
-            q::insert_staff(c, &inserted).await?;
-            q::insert_school_staff(c, &membership).await?;
-            Ok(())
-        })
-    })
-    .await?;
+    q::insert_staff_member(&mut conn, &row, &membership).await?;
     Ok(StaffView {
         row,
         school_ids: vec![input.school_id],
@@ -390,13 +257,6 @@ pub async fn list_students(
         items,
         next_page_token: page.next_page_token,
     })
-}
-
-/// The school, whatever its district; NOT_FOUND otherwise.
-pub async fn require_school_any(conn: &mut DbConn, school_id: i64) -> Result<School> {
-    q::get_school(conn, school_id)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("school {school_id}")))
 }
 
 /// A student with its guardians and classes.
@@ -491,150 +351,4 @@ pub async fn link_guardian(
             other => other,
         })?;
     one(guardian_views(&mut conn, vec![guardian]).await?)
-}
-
-/// Finds the guardian or staff member with this id.
-async fn account_holder(conn: &mut DbConn, user_id: i64) -> Result<AccountHolder> {
-    if let Some(g) = q::get_guardian(conn, user_id).await? {
-        return Ok(AccountHolder::Guardian(one(
-            guardian_views(conn, vec![g]).await?
-        )?));
-    }
-    if let Some(s) = q::get_staff(conn, user_id).await? {
-        return Ok(AccountHolder::Staff(
-            one(staff_views(conn, vec![s]).await?)?,
-        ));
-    }
-    Err(Error::not_found(format!(
-        "guardian or staff member {user_id}"
-    )))
-}
-
-/// Which contact fields an update names.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ContactMask {
-    pub email: bool,
-    pub sms_number: bool,
-    pub home_phone: bool,
-}
-
-impl ContactMask {
-    /// Reads `update_mask.paths`; an empty or unknown path is INVALID_ARGUMENT.
-    pub fn parse(paths: &[String]) -> Result<Self> {
-        if paths.is_empty() {
-            return Err(Error::invalid(
-                "update_mask",
-                "must name at least one of email, sms_number, home_phone",
-            ));
-        }
-        let mut mask = ContactMask::default();
-        for path in paths {
-            match path.as_str() {
-                "email" | "contact_details.email" => mask.email = true,
-                "sms_number" | "contact_details.sms_number" => mask.sms_number = true,
-                "home_phone" | "contact_details.home_phone" => mask.home_phone = true,
-                other => {
-                    return Err(Error::invalid(
-                        "update_mask",
-                        format!("unknown path `{other}` (use email, sms_number, home_phone)"),
-                    ));
-                }
-            }
-        }
-        Ok(mask)
-    }
-}
-
-/// Edits contact details. Refused with CONTACT_MANAGED_BY_SYNC for an active sis user
-/// while the district's Update Active Users setting is on (R4.6).
-pub async fn update_contact_details(
-    store: &Store,
-    user_id: i64,
-    input: ContactInput,
-    mask: ContactMask,
-) -> Result<AccountHolder> {
-    let mut conn = store.conn().await?;
-    let holder = account_holder(&mut conn, user_id).await?;
-    let (district_id, origin, activated, current) = match &holder {
-        AccountHolder::Guardian(g) => (
-            g.row.district_id,
-            &g.row.origin,
-            g.row.activated_at.is_some(),
-            contact_of(&g.row.email, &g.row.sms_number, &g.row.home_phone),
-        ),
-        AccountHolder::Staff(s) => (
-            s.row.district_id,
-            &s.row.origin,
-            s.row.activated_at.is_some(),
-            contact_of(&s.row.email, &s.row.sms_number, &s.row.home_phone),
-        ),
-    };
-    let settings = settings::load(&mut conn, district_id).await?;
-    if *origin == Origin::Sis && activated && settings.update_active_users {
-        return Err(Error::precondition(
-            "CONTACT_MANAGED_BY_SYNC",
-            format!(
-                "the contact details of user {user_id} are managed by the roster sync \
-                 (Update Active Users is on); change them in the SIS"
-            ),
-        ));
-    }
-    let mut v = Violations::default();
-    let parsed = contact(&mut v, &input, &settings.default_phone_region)?;
-    v.into_result()?;
-    let updated = Contact {
-        email: if mask.email {
-            parsed.email
-        } else {
-            current.email
-        },
-        sms_number: if mask.sms_number {
-            parsed.sms_number
-        } else {
-            current.sms_number
-        },
-        home_phone: if mask.home_phone {
-            parsed.home_phone
-        } else {
-            current.home_phone
-        },
-    };
-    let now = now();
-    match &holder {
-        AccountHolder::Guardian(_) => {
-            q::update_guardian_contact(&mut conn, user_id, &updated, now).await?
-        }
-        AccountHolder::Staff(_) => {
-            q::update_staff_contact(&mut conn, user_id, &updated, now).await?
-        }
-    }
-    account_holder(&mut conn, user_id).await
-}
-
-fn contact_of(email: &str, sms_number: &str, home_phone: &str) -> Contact {
-    Contact {
-        email: email.to_owned(),
-        sms_number: sms_number.to_owned(),
-        home_phone: home_phone.to_owned(),
-    }
-}
-
-/// Changes a staff member's role: only ever done here, never by a sync (R4.3).
-pub async fn set_staff_role(store: &Store, staff_id: i64, role: StaffRole) -> Result<StaffView> {
-    let mut conn = store.conn().await?;
-    require_staff(&mut conn, staff_id).await?;
-    q::set_staff_role(&mut conn, staff_id, role, now()).await?;
-    let row = require_staff(&mut conn, staff_id).await?;
-    one(staff_views(&mut conn, vec![row]).await?)
-}
-
-/// Records a first login: the invitee becomes an active user (R4.5, R4.6).
-pub async fn activate_user(store: &Store, user_id: i64) -> Result<AccountHolder> {
-    let mut conn = store.conn().await?;
-    let now = now();
-    match account_holder(&mut conn, user_id).await? {
-        AccountHolder::Guardian(_) => q::activate_guardian(&mut conn, user_id, now).await?,
-        AccountHolder::Staff(_) => q::activate_staff(&mut conn, user_id, now).await?,
-    }
-    account_holder(&mut conn, user_id).await
 }

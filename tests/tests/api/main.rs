@@ -1,13 +1,16 @@
 //! End-to-end tests of the gRPC API: a real server on loopback, a real client, a fresh
 //! database per test (SQLite, or MySQL when ROSTER_TEST_MYSQL_URL is set).
 
+mod abandon;
 mod access;
 mod clever;
 mod directory;
 mod extras;
+mod fixtures;
 mod oneroster_rest;
 mod people;
 mod runs;
+mod safety;
 mod server;
 mod settings;
-mod sync;
+mod sources;

@@ -24,15 +24,37 @@ macro_rules! insert_one {
 }
 
 insert_one!(insert_school, schools, School);
-insert_one!(insert_student, students, Student);
 insert_one!(insert_guardian, guardians, Guardian);
-insert_one!(insert_staff, staff, Staff);
 insert_one!(insert_class, classes, Class);
-insert_one!(insert_school_student, school_students, SchoolStudent);
-insert_one!(insert_school_staff, school_staff, SchoolStaff);
 insert_one!(insert_class_student, class_students, ClassStudent);
 insert_one!(insert_class_teacher, class_teachers, ClassTeacher);
 insert_one!(insert_family_link, family_links, FamilyLink);
+
+/// Inserts a new person and its first school membership in one transaction.
+macro_rules! insert_member {
+    ($fn_name:ident, $person:ident, $row:ty, $membership:ident, $link:ty) => {
+        pub async fn $fn_name(conn: &mut DbConn, row: &$row, membership: &$link) -> R<()> {
+            conn.transaction::<_, StoreError, _>(|c| {
+                let (row, membership) = (row.clone(), membership.clone());
+                Box::pin(async move {
+                    with_conn!(c, c => diesel::insert_into($person::table).values(&row).execute(c).await)?;
+                    with_conn!(c, c => diesel::insert_into($membership::table).values(&membership).execute(c).await)?;
+                    Ok(())
+                })
+            })
+            .await
+        }
+    };
+}
+
+insert_member!(
+    insert_student_member,
+    students,
+    Student,
+    school_students,
+    SchoolStudent
+);
+insert_member!(insert_staff_member, staff, Staff, school_staff, SchoolStaff);
 
 /// Reads one row by id from any of the directory's tables.
 macro_rules! get_one {

@@ -3,19 +3,20 @@
 use super::*;
 use crate::domain::IssueCode;
 use crate::domain::{RecordKind, Severity, StaffRole};
-use crate::snapshot::{SnapClass, SnapEnrollment, SnapGuardian, SnapLink};
+use crate::snapshot::{SnapEnrollment, SnapGuardian, SnapLink};
 use std::fs;
 use std::io::{Cursor, Write};
 use std::path::PathBuf;
 
-const PEERS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/peers");
+/// The repository's own sample exports (`tests/fixtures/oneroster/README.md`).
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/oneroster");
 
 const USERS_ONLY: &str = "propertyName,value\nfile.users,bulk\n";
 const USERS_HEADER: &str =
     "sourcedId,status,role,givenName,familyName,orgSourcedIds,agentSourcedIds\n";
 
-fn read_peer(name: &str) -> Snapshot {
-    read_path(&Path::new(PEERS).join(name), &CsvLimits::default()).expect("the fixture reads")
+fn read_fixture(name: &str) -> Snapshot {
+    read_path(&Path::new(FIXTURES).join(name), &CsvLimits::default()).expect("the fixture reads")
 }
 
 /// A source folder under the system temp dir, removed when dropped.
@@ -74,154 +75,155 @@ fn zip_of(files: &[(&str, &str)]) -> Vec<u8> {
     writer.finish().unwrap().into_inner()
 }
 
-// R8.1–R8.4 on a real export: a department org, date-only dates, `TRUE` booleans, a
-// deleted class, a parent linked from its own row, students naming teachers as agents.
+// R8.1–R8.4 on an export with every oddity of real ones: a district and a department
+// org, date-only dates, `TRUE`/`true` booleans, an `inactive` class, quoted cells holding
+// commas, a BOM, `metadata.*` columns, a parent linked from its own row, people naming
+// teachers as agents, and one invalid phone number (the planner's business).
 #[test]
-fn reads_the_full_peer_data_set() {
-    let snap = read_peer("Test_full_data_set");
+fn reads_the_full_fixture() {
+    let snap = read_fixture("full");
     assert!(snap.issues.is_empty(), "{:?}", snap.issues);
-    assert!(snap.attributes_supported);
+    let schools: Vec<(&str, &str, &str)> = snap
+        .schools
+        .iter()
+        .map(|s| (s.source_id.as_str(), s.sis_id.as_str(), s.name.as_str()))
+        .collect();
     assert_eq!(
-        [snap.orgs, snap.users, snap.class_coverage, snap.enrollments],
-        [Coverage::Bulk; 4]
+        schools,
+        [
+            ("sch-harbor-el", "HES-101", "Harbor Elementary"),
+            ("sch-ridge-ms", "RMS-202", "Ridge Middle School")
+        ]
     );
-    assert!(snap.schools.is_empty(), "a department is not a school");
+    assert_eq!(
+        snap.other_orgs.get("dst-lakeview").map(String::as_str),
+        Some("district")
+    );
+    assert_eq!(
+        snap.other_orgs.get("dpt-science").map(String::as_str),
+        Some("department")
+    );
 
     let students: Vec<&str> = snap.students.iter().map(|s| s.source_id.as_str()).collect();
     assert_eq!(
         students,
-        ["usr-222-66778899", "usr-222-1234561232", "usr-222-567891"]
+        ["stu-nguyen", "stu-alvarez", "stu-park", "stu-haddad"]
     );
-    let mary = &snap.students[0];
+    let nguyen = &snap.students[0];
+    assert_eq!(nguyen.grade, "05", "the first of the quoted grades");
+    assert_eq!(nguyen.at, SourceRef::csv("users.csv", 4));
     assert_eq!(
-        (
-            mary.sis_id.as_str(),
-            mary.given_name.as_str(),
-            mary.email.as_str(),
-            mary.grade.as_str()
-        ),
-        ("mary.jones", "Mary", "mary.jones@myschool.com", "12")
+        nguyen.attributes.get("homeroom").map(String::as_str),
+        Some("Room 12")
     );
-    assert_eq!(mary.school_source_ids, ["org-sch-222-456"]);
-    assert_eq!(mary.at, SourceRef::csv("users.csv", 3));
+    assert_eq!(
+        snap.students[1].school_source_ids,
+        ["sch-ridge-ms", "dpt-science"]
+    );
 
     assert_eq!(
         snap.guardians,
         [SnapGuardian {
-            source_id: "usr-222-1234561".into(),
-            sis_id: "thomas.joness".into(),
-            given_name: "Thomas".into(),
-            family_name: "Jones".into(),
-            email: "thomas.jones@testemail.com".into(),
-            sms_number: "6039876543".into(),
-            home_phone: "6039876543".into(),
+            source_id: "par-nguyen".into(),
+            sis_id: "P-3001".into(),
+            given_name: "Thanh".into(),
+            family_name: "Nguyen".into(),
+            email: "thanh.nguyen@mail.example.com".into(),
+            sms_number: "6035550177".into(),
+            home_phone: "6035550177".into(),
             language: String::new(),
-            at: SourceRef::csv("users.csv", 4),
+            at: SourceRef::csv("users.csv", 7),
         }]
     );
-
-    let roles: Vec<(&str, StaffRole)> = snap
+    let staff: Vec<(&str, StaffRole)> = snap
         .staff
         .iter()
         .map(|s| (s.source_id.as_str(), s.role))
         .collect();
     assert_eq!(
-        roles,
+        staff,
         [
-            ("usr-222-123456", StaffRole::Teacher),
-            ("usr-222-987654", StaffRole::Teacher)
+            ("tch-okafor", StaffRole::Teacher),
+            ("tch-brandt", StaffRole::Teacher),
+            ("adm-osei", StaffRole::Admin)
         ]
     );
-    assert_eq!(
-        (
-            snap.staff[0].sms_number.as_str(),
-            snap.staff[0].home_phone.as_str()
-        ),
-        ("6037778888", "6032221111")
-    );
-
-    // The parent lists the student; the students listing teachers give no link.
+    // The parent lists the student; the people listing teachers give no link.
     assert_eq!(
         snap.links,
         [SnapLink {
-            student_source_id: "usr-222-66778899".into(),
-            guardian_source_id: "usr-222-1234561".into()
+            student_source_id: "stu-nguyen".into(),
+            guardian_source_id: "par-nguyen".into()
         }]
     );
 
+    let math = &snap.classes[0];
     assert_eq!(
-        snap.classes,
-        [SnapClass {
-            source_id: "cls-222-123456".into(),
-            sis_id: "Phys 100 - 1".into(),
-            name: "Introduction to Physics".into(),
-            grades: vec!["09".into(), "10".into(), "11".into()],
-            school_source_id: "org-sch-222-456".into(),
-            at: SourceRef::csv("classes.csv", 2),
-        }]
+        (
+            math.name.as_str(),
+            math.sis_id.as_str(),
+            math.grades.clone()
+        ),
+        (
+            "Math 5, Section A",
+            "MATH5-A",
+            vec!["05".to_owned(), "06".to_owned()]
+        )
+    );
+    assert_eq!(
+        snap.classes.len(),
+        3,
+        "the department's class is judged later"
     );
     assert_eq!(
         snap.deleted.classes,
-        foldhash::HashSet::from_iter(["cls-222-123478".to_owned()])
+        foldhash::HashSet::from_iter(["cls-hes-art5".to_owned()]),
+        "`inactive` is the old word for `tobedeleted`"
     );
-    assert!(
-        snap.deleted.users.is_empty()
-            && snap.deleted.schools.is_empty()
-            && snap.deleted.enrollments.is_empty()
-    );
-
     // Enrollments of the deleted class stay: references are checked later.
-    assert_eq!(snap.student_enrollments.len(), 4);
+    assert_eq!(
+        (
+            snap.student_enrollments.len(),
+            snap.teacher_enrollments.len()
+        ),
+        (8, 4)
+    );
     assert_eq!(
         snap.teacher_enrollments[0],
         SnapEnrollment {
-            source_id: "enr-t-222-12345-123456".into(),
-            class_source_id: "cls-222-123456".into(),
-            user_source_id: "usr-222-123456".into(),
+            source_id: "enr-t-math5-brandt".into(),
+            class_source_id: "cls-hes-math5".into(),
+            user_source_id: "tch-brandt".into(),
             at: SourceRef::csv("enrollments.csv", 2),
         }
     );
-    assert_eq!(snap.teacher_enrollments.len(), 2);
 }
 
-// Blank status and dateLastModified, empty optional columns.
+// Blank status and dateLastModified on every row, empty optional columns.
 #[test]
-fn reads_the_minimal_peer_data_set() {
-    let snap = read_peer("Test_minimal_data_set");
+fn reads_the_minimal_fixture() {
+    let snap = read_fixture("minimal");
     assert!(snap.issues.is_empty(), "{:?}", snap.issues);
-    assert!(snap.schools.is_empty());
+    assert_eq!(snap.schools.len(), 1);
     assert_eq!(
         (snap.students.len(), snap.guardians.len(), snap.staff.len()),
         (3, 1, 2)
     );
-    assert_eq!(snap.staff[0].sis_id, "jogn.doe");
+    assert_eq!(snap.staff[0].sis_id, "rfereira");
     assert!(snap.staff[0].email.is_empty());
     assert!(
         snap.students
             .iter()
             .all(|s| s.grade.is_empty() && s.attributes.is_empty())
     );
-    assert!(snap.links.is_empty());
     assert_eq!(snap.classes.len(), 2, "a blank status is active");
-    assert!(
-        snap.classes
-            .iter()
-            .all(|c| c.grades.is_empty() && c.sis_id.is_empty())
-    );
-    assert_eq!(
-        (
-            snap.student_enrollments.len(),
-            snap.teacher_enrollments.len()
-        ),
-        (4, 2)
-    );
     assert!(snap.deleted.classes.is_empty() && snap.deleted.users.is_empty());
 }
 
 // A quoted manifest, header-only files, `metadata.*` columns on orgs.
 #[test]
 fn reads_the_header_only_classlink_templates() {
-    let snap = read_peer("oneroster-ts-templates");
+    let snap = read_fixture("templates");
     assert!(snap.issues.is_empty(), "{:?}", snap.issues);
     assert_eq!(snap.record_count(), 0);
     assert_eq!(

@@ -1,0 +1,226 @@
+//! Safety (R7): nothing written before the source is read whole, the abandon threshold,
+//! dry runs, one active run per district.
+
+use roster_client::pb;
+use roster_client::tonic::Code;
+use roster_e2e::lookup::*;
+use roster_e2e::roster::springfield;
+use roster_e2e::{TestServer, insert_running_run};
+
+// R7.4: syncing the same source again changes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_4_a_resync_of_an_unchanged_source_changes_nothing() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    server.sync_ok(&district, &springfield()).await;
+    let again = server.sync_ok(&district, &springfield()).await;
+    for c in &again.counts {
+        assert_eq!(
+            (c.created, c.updated, c.abandoned, c.restored),
+            (0, 0, 0, 0),
+            "{c:?}"
+        );
+    }
+    assert_eq!(counts(&again, Kind::Student).unchanged, 5);
+    assert!(abandoned(&server, &district).await.is_empty());
+}
+
+// R7.2: a run abandoning more than the threshold is BLOCKED and writes nothing; started
+// again with the override it applies.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_2_a_run_over_the_threshold_is_blocked_until_overridden() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    let full = springfield();
+    server.sync_ok(&district, &full).await;
+    let mut truncated = full.clone();
+    truncated.remove_user("stu-bart").remove_user("stu-lisa");
+    let blocked = server.sync_roster(&district, &truncated).await;
+    assert_eq!(blocked.state, pb::SyncState::Blocked as i32);
+    let block = blocked.safety_block.expect("safety block");
+    assert_eq!(block.threshold_percent, 20);
+    assert!(block.abandon_percent > 20.0, "{block:?}");
+    let sch1 = school_id(&server, "sch-1").await;
+    assert_eq!(
+        students(&server, &sch1, pb::StatusFilter::Active)
+            .await
+            .len(),
+        4,
+        "nothing written"
+    );
+    assert!(abandoned(&server, &district).await.is_empty());
+
+    let folder = server.put_roster(&truncated);
+    let run = server.start_sync(&district, &folder, false, true).await;
+    let run = server.wait(&run.run_id).await;
+    assert_eq!(run.state, pb::SyncState::Succeeded as i32);
+    assert_eq!(
+        students(&server, &sch1, pb::StatusFilter::Active)
+            .await
+            .len(),
+        2
+    );
+}
+
+// R7.3: a dry run reports the plan and writes no roster data.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_3_a_dry_run_reports_the_plan_and_writes_nothing() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    let folder = server.put_roster(&springfield());
+    let run = server.start_sync(&district, &folder, true, false).await;
+    assert!(run.dry_run);
+    let run = server.wait(&run.run_id).await;
+    assert_eq!(run.state, pb::SyncState::Succeeded as i32);
+    assert_eq!(counts(&run, Kind::Student).created, 5);
+    let schools = server
+        .dir()
+        .list_schools(pb::ListSchoolsRequest {
+            district_id: district.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .schools;
+    assert!(schools.is_empty(), "no roster data written");
+}
+
+// R7.4: one active run per district; the same request id returns the same run.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_4_one_active_run_per_district_and_idempotent_requests() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    let folder = server.put_roster(&springfield());
+    let request = || pb::StartSyncRequest {
+        district_id: district.clone(),
+        source: Some(pb::SyncSource {
+            kind: Some(pb::sync_source::Kind::OnerosterCsvPath(
+                pb::OneRosterCsvPath {
+                    path: folder.clone(),
+                },
+            )),
+        }),
+        request_id: "req-42".into(),
+        ..Default::default()
+    };
+    let first = server
+        .sync()
+        .start_sync(request())
+        .await
+        .unwrap()
+        .into_inner()
+        .run
+        .unwrap();
+    let again = server
+        .sync()
+        .start_sync(request())
+        .await
+        .unwrap()
+        .into_inner()
+        .run
+        .unwrap();
+    assert_eq!(first.run_id, again.run_id);
+    server.wait(&first.run_id).await;
+
+    // A run another server process holds RUNNING (fresh heartbeat) blocks a second one.
+    insert_running_run(
+        &server.store(),
+        9000000000000000007,
+        &district,
+        "2099-01-01 00:00:00",
+    )
+    .await;
+    let err = server
+        .sync()
+        .start_sync(pb::StartSyncRequest {
+            request_id: String::new(),
+            ..request()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::AlreadyExists);
+    assert!(
+        err.message().contains(" 9000000000000000007 "),
+        "names the active run: {}",
+        err.message()
+    );
+
+    let runs = server
+        .sync()
+        .list_sync_runs(pb::ListSyncRunsRequest {
+            district_id: district.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .runs;
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0].run_id, "9000000000000000007", "newest first");
+    assert_eq!(runs[1].run_id, first.run_id);
+    let err = server
+        .sync()
+        .cancel_sync(pb::CancelSyncRequest {
+            run_id: first.run_id.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        Code::FailedPrecondition,
+        "a finished run cannot be cancelled"
+    );
+}
+
+// R7.1: a source that cannot be read fails the run and writes nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_1_an_unreadable_source_fails_the_run_and_writes_nothing() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    let folder = server.put_roster(&springfield());
+    std::fs::remove_file(
+        server
+            .files
+            .join("import")
+            .join(&folder)
+            .join("manifest.csv"),
+    )
+    .unwrap();
+    let run = server.start_sync(&district, &folder, false, false).await;
+    let run = server.wait(&run.run_id).await;
+    assert_eq!(run.state, pb::SyncState::Failed as i32);
+    assert!(
+        run.error_message.contains("manifest.csv"),
+        "{}",
+        run.error_message
+    );
+    let schools = server
+        .dir()
+        .list_schools(pb::ListSchoolsRequest {
+            district_id: district.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .schools;
+    assert!(schools.is_empty());
+
+    let escape = server
+        .sync()
+        .start_sync(pb::StartSyncRequest {
+            district_id: district.clone(),
+            source: Some(pb::SyncSource {
+                kind: Some(pb::sync_source::Kind::OnerosterCsvPath(
+                    pb::OneRosterCsvPath {
+                        path: "../../etc".into(),
+                    },
+                )),
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(escape.code(), Code::InvalidArgument);
+}
