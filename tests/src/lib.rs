@@ -175,6 +175,22 @@ impl TestServer {
         Store::connect(&self.db.url, 2, Duration::from_secs(5)).expect("store")
     }
 
+    /// Points the district's sync settings at a Clever API, with `token` as its token.
+    pub async fn use_clever(&self, district: &str, base_url: &str, token: &str) {
+        let settings = pb::SyncSettings {
+            district_id: district.into(),
+            source: Some(pb::SyncSource {
+                kind: Some(pb::sync_source::Kind::Clever(pb::Clever {
+                    base_url: base_url.into(),
+                    district_token: token.into(),
+                    district_token_set: false,
+                })),
+            }),
+            ..Default::default()
+        };
+        self.set(settings, &["source"]).await;
+    }
+
     /// Creates a district and returns its id.
     pub async fn district(&self, name: &str) -> String {
         self.client

@@ -15,9 +15,6 @@ pub enum StoreError {
     Query(#[from] DieselError),
     #[error("migration failed: {0}")]
     Migration(String),
-    /// A write refused because the state it depends on changed under it.
-    #[error("{0}")]
-    Fenced(String),
 }
 
 impl StoreError {
@@ -55,7 +52,6 @@ impl From<StoreError> for Error {
                 info,
             )) => Error::Unavailable(info.message().to_owned()),
             StoreError::Query(DieselError::NotFound) => Error::not_found("record"),
-            StoreError::Fenced(message) => Error::precondition("RUN_ENDED", message),
             other => Error::Internal(other.to_string()),
         }
     }

@@ -10,6 +10,8 @@ mod migrate;
 pub mod models;
 pub mod queries;
 pub mod schema;
+#[cfg(test)]
+pub mod testing;
 
 pub use conn::{Backend, Conflict, DbConn, Store};
 pub use error::StoreError;

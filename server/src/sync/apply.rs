@@ -79,3 +79,6 @@ async fn write_plan(
     q::restore_abandoned(c, &plan.restored, run_id, now).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

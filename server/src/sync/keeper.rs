@@ -35,14 +35,18 @@ pub struct Progress {
     phase: AtomicU8,
     done: AtomicI64,
     total: AtomicI64,
+    /// Wakes the keeper at a change of phase, so watchers see it at once.
+    changed: tokio::sync::Notify,
 }
 
 impl Progress {
     pub fn set(&self, phase: RunPhase, done: usize, total: usize) {
         self.total.store(total as i64, Ordering::Relaxed);
         self.done.store(done as i64, Ordering::Relaxed);
-        let index = RunPhase::ALL.iter().position(|p| *p == phase).unwrap_or(0);
-        self.phase.store(index as u8, Ordering::Relaxed);
+        let index = RunPhase::ALL.iter().position(|p| *p == phase).unwrap_or(0) as u8;
+        if self.phase.swap(index, Ordering::Relaxed) != index {
+            self.changed.notify_one();
+        }
     }
 
     /// Counts `n` more records done.
@@ -122,7 +126,10 @@ async fn run(
     let mut last_renewal = tokio::time::Instant::now();
     let mut written = None;
     loop {
-        tokio::time::sleep(PROGRESS_EVERY).await;
+        tokio::select! {
+            () = tokio::time::sleep(PROGRESS_EVERY) => {}
+            () = progress.changed.notified() => {}
+        }
         let Ok(mut conn) = store.conn().await else {
             continue;
         };

@@ -4,7 +4,7 @@
 //! message, its keeper stops with it, and the worker lives on; a worker that dies is
 //! started again, and the pool reports itself unhealthy until it is whole.
 
-use super::keeper;
+use super::keeper::{self, Control};
 use super::outcome::{self, Outcome};
 use super::pipeline::{self, Env, RunInput};
 use crate::domain::{Result, now};
@@ -132,15 +132,25 @@ async fn claim_next(env: &Env, config: &WorkerConfig) -> Result<Option<RunInput>
     Ok(None)
 }
 
-/// Runs one claimed run in a task of its own, with its keeper beside it, and ends it
-/// FAILED if it stopped any other way than through its own end.
+/// Runs one claimed run through its pipeline.
 async fn execute(env: &Env, config: &WorkerConfig, input: RunInput) {
+    execute_with(env, config, input, |env, input, control| async move {
+        pipeline::run(&env, input, &control).await
+    })
+    .await
+}
+
+/// Runs one claimed run in a task of its own, with its keeper beside it, and ends it
+/// FAILED if it stopped any other way than through its own end: an error, or a panic
+/// anywhere in it.
+async fn execute_with<F, Fut>(env: &Env, config: &WorkerConfig, input: RunInput, run: F)
+where
+    F: FnOnce(Env, RunInput, Control) -> Fut,
+    Fut: Future<Output = Result<()>> + Send + 'static,
+{
     let lease = input.lease;
     let (control, keeper) = keeper::keep(env.store.clone(), lease, config.lease);
-    let task = {
-        let env = env.clone();
-        tokio::spawn(async move { pipeline::run(&env, input, &control).await })
-    };
+    let task = tokio::spawn(run(env.clone(), input, control));
     let result = task.await;
     drop(keeper);
     let failure = match result {
@@ -171,3 +181,6 @@ fn panic_text(join: tokio::task::JoinError) -> String {
         Err(join) => join.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests;

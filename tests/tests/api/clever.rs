@@ -10,22 +10,6 @@ use roster_e2e::roster::springfield;
 
 type Kind = pb::RecordKind;
 
-/// Points the district's sync settings at `mock`, with `token` as its district token.
-async fn use_clever(server: &TestServer, district: &str, mock: &MockServer, token: &str) {
-    let settings = pb::SyncSettings {
-        district_id: district.into(),
-        source: Some(pb::SyncSource {
-            kind: Some(pb::sync_source::Kind::Clever(pb::Clever {
-                base_url: mock.base_url.clone(),
-                district_token: token.into(),
-                district_token_set: false,
-            })),
-        }),
-        ..Default::default()
-    };
-    server.set(settings, &["source"]).await;
-}
-
 /// Starts a run on the configured source and waits for its end.
 async fn start_and_wait(server: &TestServer, district: &str) -> pb::SyncRun {
     let started = server
@@ -50,7 +34,7 @@ async fn sync_from(
 ) -> (String, MockServer, pb::SyncRun) {
     let mock = mock_clever::start(springfield(), config).await;
     let district = server.district("Springfield (Clever)").await;
-    use_clever(server, &district, &mock, token).await;
+    server.use_clever(&district, &mock.base_url, token).await;
     let run = start_and_wait(server, &district).await;
     (district, mock, run)
 }
@@ -400,7 +384,7 @@ async fn a_run_is_cancelled_while_fetching() {
     )
     .await;
     let district = server.district("Slow").await;
-    use_clever(&server, &district, &mock, TOKEN).await;
+    server.use_clever(&district, &mock.base_url, TOKEN).await;
     let run = server
         .sync()
         .start_sync(pb::StartSyncRequest {

@@ -118,6 +118,9 @@ pub fn basic_authorization(client_id: &str, client_secret: &str) -> String {
 /// Renew a token this long before it expires, so it does not run out mid-request.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
+/// The longest a token is kept, whatever the provider says: a run never lasts longer.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
 /// How long a token lives when the token endpoint does not say (`expires_in` is optional).
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
 
@@ -173,7 +176,13 @@ impl OAuth2Client {
             return Ok(token.clone());
         }
         let (token, lifetime) = self.request_token(http).await?;
-        *cached = Some((token.clone(), Instant::now() + lifetime));
+        // A provider may answer any `expires_in`; a lifetime past what the clock can hold
+        // is kept for the longest it can.
+        let now = Instant::now();
+        let expires_at = now
+            .checked_add(lifetime)
+            .unwrap_or_else(|| now + MAX_LIFETIME);
+        *cached = Some((token.clone(), expires_at));
         Ok(token)
     }
 
@@ -254,7 +263,9 @@ fn parse_token(body: &[u8]) -> Result<(String, Duration), String> {
             .as_u64()
             .or_else(|| value.as_str().and_then(|text| text.trim().parse().ok()))
     });
-    let lifetime = expires_in.map_or(DEFAULT_LIFETIME, Duration::from_secs);
+    let lifetime = expires_in.map_or(DEFAULT_LIFETIME, |s| {
+        Duration::from_secs(s).min(MAX_LIFETIME)
+    });
     Ok((token.to_owned(), lifetime))
 }
 
@@ -369,6 +380,11 @@ mod tests {
         assert_eq!(lifetime, Duration::from_secs(90));
         let (_, lifetime) = parse_token(br#"{"access_token":"t-1"}"#).unwrap();
         assert_eq!(lifetime, DEFAULT_LIFETIME);
+        // A lifetime no clock can hold is capped rather than overflowing.
+        let huge = format!(r#"{{"access_token":"t-1","expires_in":{}}}"#, u64::MAX);
+        let (_, lifetime) = parse_token(huge.as_bytes()).unwrap();
+        assert_eq!(lifetime, MAX_LIFETIME);
+        assert!(Instant::now().checked_add(lifetime).is_some());
         let err = parse_token(br#"{"access_token":"t-SECRET","token_type":"mac"}"#).unwrap_err();
         assert!(!err.contains("t-SECRET"), "{err}");
         assert!(parse_token(br#"{"token":"x"}"#).is_err());

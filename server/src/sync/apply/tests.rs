@@ -1,0 +1,123 @@
+//! The apply and the run's end commit together, under the run's lease, and only if no
+//! cancel came first (R7.6), on the backend the environment selects.
+
+use super::*;
+use crate::domain::{Origin, RunState, Source, Trigger, new_id, now};
+use crate::store::State;
+use crate::store::models::{District, School};
+use crate::store::queries::runs::{self as q, NewRun};
+use crate::store::queries::{districts, roster};
+use crate::store::testing::TestStore;
+use crate::sync::outcome::{Outcome, run_end};
+use chrono::TimeDelta;
+
+/// A district with one claimed run, and a plan creating one school.
+async fn setup(test: &TestStore) -> (Lease, Arc<Plan>) {
+    let mut conn = test.store.conn().await.unwrap();
+    let district = District {
+        id: new_id(),
+        display_name: "D".into(),
+        created_at: now(),
+        updated_at: now(),
+    };
+    districts::insert(&mut conn, &district).await.unwrap();
+    let run = NewRun {
+        id: new_id(),
+        district_id: district.id,
+        trigger: Trigger::Manual,
+        dry_run: false,
+        override_threshold: false,
+        request_id: None,
+        source: Source::OneRosterCsvPath { path: "x".into() },
+        created_at: now(),
+    };
+    q::insert(&mut conn, &run).await.unwrap();
+    let lease = q::claim(&mut conn, run.id, "a", now(), TimeDelta::seconds(30))
+        .await
+        .unwrap()
+        .expect("claimed");
+    let mut plan = Plan {
+        district_id: district.id,
+        ..Plan::default()
+    };
+    plan.schools.new.push(School {
+        id: new_id(),
+        district_id: district.id,
+        source_id: Some("sch".into()),
+        sis_id: String::new(),
+        name: "North".into(),
+        origin: Origin::Sis,
+        archived_at: None,
+        created_at: now(),
+        updated_at: now(),
+    });
+    (lease, Arc::new(plan))
+}
+
+async fn applied(test: &TestStore, lease: Lease, plan: Arc<Plan>) -> Result<(), ApplyError> {
+    let end = run_end(&Outcome::Succeeded, Some(&plan)).unwrap();
+    let mut conn = test.store.conn().await.unwrap();
+    apply(&mut conn, plan, lease, end, now()).await
+}
+
+async fn schools(test: &TestStore, district: i64) -> usize {
+    let state: State = roster::load_state(&test.store, district).await.unwrap();
+    state.schools.len()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_the_roster_and_the_runs_end_commit_together() {
+    let test = TestStore::new().await;
+    let (lease, plan) = setup(&test).await;
+    applied(&test, lease, plan.clone()).await.unwrap();
+    let run = q::require(&mut test.store.conn().await.unwrap(), lease.run_id)
+        .await
+        .unwrap();
+    assert_eq!(run.state, RunState::Succeeded);
+    assert_eq!(schools(&test, plan.district_id).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_a_cancel_before_the_commit_wins() {
+    let test = TestStore::new().await;
+    let (lease, plan) = setup(&test).await;
+    q::request_cancel(&mut test.store.conn().await.unwrap(), lease.run_id)
+        .await
+        .unwrap();
+    assert!(matches!(
+        applied(&test, lease, plan.clone()).await,
+        Err(ApplyError::Fenced)
+    ));
+    assert_eq!(schools(&test, plan.district_id).await, 0, "nothing applied");
+    let run = q::require(&mut test.store.conn().await.unwrap(), lease.run_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        run.state,
+        RunState::Running,
+        "left for the worker to end as CANCELLED"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_a_worker_whose_run_was_taken_over_applies_nothing() {
+    let test = TestStore::new().await;
+    let (lease, plan) = setup(&test).await;
+    // The lease lapses (its worker was cut off) and another worker takes the run over.
+    let later = now() + TimeDelta::seconds(60);
+    let mut conn = test.store.conn().await.unwrap();
+    let taken = q::claim(&mut conn, lease.run_id, "b", later, TimeDelta::seconds(30))
+        .await
+        .unwrap()
+        .expect("taken over");
+    assert_eq!(taken.token, lease.token + 1);
+    drop(conn);
+    assert!(matches!(
+        applied(&test, lease, plan.clone()).await,
+        Err(ApplyError::Fenced)
+    ));
+    assert_eq!(schools(&test, plan.district_id).await, 0);
+    // The new holder applies it, once.
+    applied(&test, taken, plan.clone()).await.unwrap();
+    assert_eq!(schools(&test, plan.district_id).await, 1);
+}

@@ -1,0 +1,110 @@
+//! The pool survives anything one run does: a panic or an error fails that run, with a
+//! message, and stops its keeper.
+
+use super::*;
+use crate::domain::{RunState, Source, Trigger, new_id};
+use crate::sources::SourcePaths;
+use crate::store::Store;
+use crate::store::models::District;
+use crate::store::queries::districts;
+use crate::store::queries::runs::NewRun;
+use crate::store::testing::TestStore;
+
+fn config() -> WorkerConfig {
+    WorkerConfig {
+        concurrency: 1,
+        lease: Duration::from_secs(30),
+        max_attempts: 3,
+        owner: "test".into(),
+    }
+}
+
+/// A district with one queued run, claimed: what a worker holds when it runs it.
+async fn claimed(store: &Store) -> RunInput {
+    let mut conn = store.conn().await.unwrap();
+    let district = District {
+        id: new_id(),
+        display_name: "D".into(),
+        created_at: now(),
+        updated_at: now(),
+    };
+    districts::insert(&mut conn, &district).await.unwrap();
+    let run = NewRun {
+        id: new_id(),
+        district_id: district.id,
+        trigger: Trigger::Manual,
+        dry_run: false,
+        override_threshold: false,
+        request_id: None,
+        source: Source::OneRosterCsvPath { path: "x".into() },
+        created_at: now(),
+    };
+    q::insert(&mut conn, &run).await.unwrap();
+    drop(conn);
+    claim_next(&env(store), &config())
+        .await
+        .unwrap()
+        .expect("the run is claimable")
+}
+
+fn env(store: &Store) -> Env {
+    Env {
+        store: store.clone(),
+        paths: SourcePaths {
+            import_dir: std::env::temp_dir(),
+            data_dir: std::env::temp_dir(),
+        },
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_a_panic_in_a_run_fails_that_run_with_a_message() {
+    let test = TestStore::new().await;
+    let store = &test.store;
+    let input = claimed(store).await;
+    let run_id = input.run.id;
+    execute_with(&env(store), &config(), input, |_, _, _| async {
+        panic!("index out of bounds in a reader");
+    })
+    .await;
+    let run = q::require(&mut store.conn().await.unwrap(), run_id)
+        .await
+        .unwrap();
+    assert_eq!(run.state, RunState::Failed);
+    assert!(
+        run.error_message.contains("stopped unexpectedly")
+            && run.error_message.contains("index out of bounds"),
+        "{}",
+        run.error_message
+    );
+    assert!(
+        q::active(&mut store.conn().await.unwrap(), run.district_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_an_error_in_a_run_fails_it_and_its_keeper_stops() {
+    let test = TestStore::new().await;
+    let store = &test.store;
+    let input = claimed(store).await;
+    let run_id = input.run.id;
+    execute_with(&env(store), &config(), input, |_, _, control| async move {
+        control
+            .progress
+            .set(crate::domain::RunPhase::Planning, 1, 2);
+        // Long enough for the keeper to write the progress once.
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        Err(crate::domain::Error::Internal("the store went away".into()))
+    })
+    .await;
+    let mut conn = store.conn().await.unwrap();
+    let ended = q::require(&mut conn, run_id).await.unwrap();
+    assert_eq!(ended.state, RunState::Failed);
+    assert!(ended.error_message.contains("the store went away"));
+    // The keeper is gone: nothing rewrites the ended run.
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(q::require(&mut conn, run_id).await.unwrap(), ended);
+}

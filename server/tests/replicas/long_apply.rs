@@ -1,0 +1,62 @@
+//! An apply that lasts longer than the run lease, with a second replica running beside
+//! it: the lease keeper renews the lease while the apply writes (the apply does not
+//! touch the run row until its last statement), so the other replica never takes the
+//! run over, and the run ends SUCCEEDED, applied once (R7.6).
+
+use crate::harness::*;
+use roster_proto::v1 as pb;
+use std::time::{Duration, Instant};
+
+const STUDENTS: usize = 12_000;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_a_long_apply_is_never_taken_over() {
+    let db = Database::new().await;
+    let files = Files::new();
+    let worker = Server::start(db.url(0), &files, "1s");
+    let watcher = Server::start(db.url(1), &files, "1s");
+    write_roster(&files, "big", STUDENTS, 1);
+    let district = district(&worker, "Big", "big").await;
+    let run_id = start(&worker, &district).await;
+    // The other replica watches the run through its own connection to the database.
+    let mut watch = watcher
+        .sync()
+        .await
+        .watch_sync(pb::WatchSyncRequest {
+            run_id: run_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut applying_since = None;
+    let mut last = None;
+    while let Some(message) = watch.message().await.unwrap() {
+        let run = message.run.unwrap();
+        if run.phase == pb::SyncPhase::Applying as i32 && applying_since.is_none() {
+            applying_since = Some(Instant::now());
+        }
+        last = Some(run);
+    }
+    let run = last.expect("the watch saw the run");
+    let applying = applying_since.map(|t| t.elapsed()).unwrap_or_default();
+    eprintln!("long apply: {applying:?} applying, with a 1 s lease");
+    assert_eq!(
+        run.state,
+        pb::SyncState::Succeeded as i32,
+        "{}",
+        run.error_message
+    );
+    assert_eq!(created(&run, pb::RecordKind::Student), STUDENTS as i64);
+    let store = db.store();
+    assert_eq!(students(&store, &district).await, STUDENTS as i64);
+    let attempts = count(
+        &store,
+        &format!("SELECT CAST(attempts AS SIGNED) AS n FROM sync_runs WHERE id = {run_id}"),
+    )
+    .await;
+    assert_eq!(attempts, 1, "claimed once, never taken over");
+    assert!(
+        applying > Duration::from_secs(1) || !db.is_mysql(),
+        "the apply should outlast the lease to prove anything ({applying:?})"
+    );
+}
