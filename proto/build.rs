@@ -15,6 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "types.proto",
         "sync_service.proto",
         "directory_service.proto",
+        "access_service.proto",
     ]
     .map(|f| format!("roster/v1/{f}"));
     let fds = protox::compile(&files, [&proto_dir])?;

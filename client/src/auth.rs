@@ -1,4 +1,5 @@
-//! The interceptor that puts the bearer token on every call.
+//! The interceptor that puts the bearer token (and the end user a service acts for) on
+//! every call.
 
 use crate::Error;
 use std::fmt;
@@ -13,6 +14,8 @@ use tonic::service::Interceptor;
 #[derive(Clone, Default)]
 pub struct BearerAuth {
     header: Option<MetadataValue<Ascii>>,
+    /// `x-roster-actor`: the end user a service acts for, for the server's audit log.
+    actor: Option<MetadataValue<Ascii>>,
 }
 
 impl BearerAuth {
@@ -23,7 +26,16 @@ impl BearerAuth {
         header.set_sensitive(true);
         Ok(BearerAuth {
             header: Some(header),
+            actor: None,
         })
+    }
+
+    /// The same, also naming the end user calls are made for (`x-roster-actor`).
+    pub fn with_actor(mut self, actor: &str) -> Result<Self, Error> {
+        let value = MetadataValue::<Ascii>::try_from(actor)
+            .map_err(|_| Error::Transport("the actor must be printable ASCII".into()))?;
+        self.actor = Some(value);
+        Ok(self)
     }
 
     /// Whether a token is sent.
@@ -52,6 +64,11 @@ impl Interceptor for BearerAuth {
             request
                 .metadata_mut()
                 .insert("authorization", header.clone());
+        }
+        if let Some(actor) = &self.actor {
+            request
+                .metadata_mut()
+                .insert("x-roster-actor", actor.clone());
         }
         Ok(request)
     }

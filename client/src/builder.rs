@@ -38,6 +38,8 @@ pub struct RosterClientBuilder {
     page_size: u32,
     /// PEM of the CA to trust for `https://` instead of the system roots.
     tls_ca: Option<Vec<u8>>,
+    /// The end user calls are made for.
+    actor: Option<String>,
 }
 
 impl Default for RosterClientBuilder {
@@ -50,6 +52,7 @@ impl Default for RosterClientBuilder {
             retry: RetryPolicy::default(),
             page_size: 0,
             tls_ca: None,
+            actor: None,
         }
     }
 }
@@ -93,6 +96,14 @@ impl RosterClientBuilder {
         } else {
             Some(Secret::new(token))
         };
+        self
+    }
+
+    /// The end user calls are made for, sent as `x-roster-actor` for the server's audit
+    /// log: a service acting for a person names that person.
+    pub fn actor(mut self, actor: impl Into<String>) -> Self {
+        let actor = actor.into();
+        self.actor = (!actor.is_empty()).then_some(actor);
         self
     }
 
@@ -151,6 +162,10 @@ impl RosterClientBuilder {
         let auth = match &self.token {
             Some(token) => BearerAuth::new(token.expose())?,
             None => BearerAuth::default(),
+        };
+        let auth = match &self.actor {
+            Some(actor) => auth.with_actor(actor)?,
+            None => auth,
         };
         Ok(RosterClient {
             channel,

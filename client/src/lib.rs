@@ -83,6 +83,7 @@ pub use types::{
 pub use roster_proto::v1 as pb;
 pub use roster_proto::{prost_types, tonic};
 
+use pb::access_service_client::AccessServiceClient;
 use pb::directory_service_client::DirectoryServiceClient;
 use pb::sync_service_client::SyncServiceClient;
 use std::future::Future;
@@ -95,6 +96,9 @@ pub type SyncStub = SyncServiceClient<InterceptedService<Channel, BearerAuth>>;
 
 /// The generated `DirectoryService` stub, sending the client's bearer token.
 pub type DirectoryStub = DirectoryServiceClient<InterceptedService<Channel, BearerAuth>>;
+
+/// The generated `AccessService` stub, sending the client's bearer token.
+pub type AccessStub = AccessServiceClient<InterceptedService<Channel, BearerAuth>>;
 
 /// A connection to a roster-sync server. Cheap to clone; clones share the connection.
 #[derive(Debug, Clone)]
@@ -143,6 +147,14 @@ impl RosterClient {
     /// The generated DirectoryService stub on this connection.
     pub fn directory(&self) -> DirectoryStub {
         DirectoryServiceClient::new(InterceptedService::new(
+            self.channel.clone(),
+            self.auth.clone(),
+        ))
+    }
+
+    /// The generated AccessService stub on this connection.
+    pub fn access(&self) -> AccessStub {
+        AccessServiceClient::new(InterceptedService::new(
             self.channel.clone(),
             self.auth.clone(),
         ))

@@ -21,6 +21,53 @@ pub enum Command {
     Serve(Box<ServeConfig>),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseConfig),
+    /// API keys, made on the server's own machine (the first admin key).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Source secrets at rest.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Creates an API key and prints it once: the first admin key is made this way,
+    /// every other over the API (`rosterctl keys create`).
+    Create(CreateKey),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CreateKey {
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// admin, operator or reader.
+    #[arg(long, value_enum)]
+    pub role: KeyRole,
+    /// What the key is for, e.g. `ops-laptop` or `backend`.
+    #[arg(long)]
+    pub name: String,
+    /// A district an operator or reader key covers (repeatable).
+    #[arg(long = "district")]
+    pub districts: Vec<i64>,
+    /// An operator or reader key for every district (the product's own backend).
+    #[arg(long)]
+    pub all_districts: bool,
+}
+
+/// An API key's role, on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyRole {
+    Admin,
+    Operator,
+    Reader,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Ends a rolling deploy from the previous release: clears the plain copies of
+    /// secrets that release stored, once every replica runs this one (each was sealed
+    /// at this release's first start).
+    FinishRollout(DatabaseConfig),
 }
 
 /// Where the store lives.
@@ -83,10 +130,22 @@ pub struct ServeConfig {
     /// PEM private key of --tls-cert.
     #[arg(long, env = "ROSTER_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
-    /// When set, every roster.v1 call must carry `authorization: Bearer <token>`
-    /// (health and reflection stay open). Never logged.
-    #[arg(long, env = "ROSTER_AUTH_TOKEN", hide_env_values = true)]
-    pub auth_token: Option<String>,
+    /// PEM CA certificates: only clients with a certificate from one of them connect
+    /// (mutual TLS, with --tls-cert and --tls-key).
+    #[arg(long, env = "ROSTER_TLS_CLIENT_CA", requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// Let every call in without an API key. Logged as a warning at start-up; never for
+    /// a server others can reach.
+    #[arg(long, env = "ROSTER_INSECURE_NO_AUTH")]
+    pub insecure_no_auth: bool,
+    /// Calls per second an API key may make unless it has a rate of its own.
+    #[arg(long, env = "ROSTER_RATE_LIMIT_PER_SECOND", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_per_second: u32,
+    /// File holding the key (32 bytes, base64) source secrets are sealed with. Without
+    /// it, `ROSTER_SECRET_KEY` holds the key itself; without either, the server uses (and
+    /// on first start creates) `<data-dir>/secret.key`. Replicas must share one key.
+    #[arg(long, env = "ROSTER_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<PathBuf>,
     /// Runs worked on at once by this server.
     #[arg(long, env = "ROSTER_WORKER_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub worker_concurrency: u32,

@@ -7,6 +7,7 @@
 //! [`domain`] (plain types). The one-way order is what lets each layer be read and
 //! tested on its own: the planner knows no SQL, the store no rule, the wire no rule.
 
+pub mod access;
 pub mod config;
 pub mod directory;
 pub mod domain;

@@ -1,28 +1,33 @@
-//! `roster-server serve` (the default) and `roster-server migrate`.
+//! `roster-server serve` (the default), `migrate`, `keys create`, `secrets finish-rollout`.
 
 use clap::Parser;
-use roster_server::config::{Cli, Command, LogFormat};
+use roster_server::access::keys::{self, NewKey};
+use roster_server::config::{
+    Cli, Command, CreateKey, DatabaseConfig, KeyRole, KeysCommand, LogFormat, SecretsCommand,
+    ServeConfig,
+};
+use roster_server::domain::ApiKeyRole;
 use roster_server::store::Store;
+use roster_server::store::queries::settings;
 use std::process::ExitCode;
+
+type Res = Result<(), Box<dyn std::error::Error>>;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let (command, format) = match cli.command {
-        Some(Command::Migrate(db)) => (Err(db), LogFormat::Text),
-        Some(Command::Serve(serve)) => {
-            let format = serve.log_format;
-            (Ok(*serve), format)
-        }
-        None => {
-            let format = cli.serve.log_format;
-            (Ok(cli.serve), format)
-        }
+    let format = match &cli.command {
+        Some(Command::Serve(serve)) => serve.log_format,
+        None => cli.serve.log_format,
+        Some(_) => LogFormat::Text,
     };
     init_tracing(format);
-    let result = match command {
-        Ok(serve) => run(serve).await,
-        Err(db) => migrate(db).await,
+    let result = match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(config)) => serve(*config).await,
+        Some(Command::Migrate(db)) => migrate(db).await,
+        Some(Command::Keys(KeysCommand::Create(key))) => create_key(key).await,
+        Some(Command::Secrets(SecretsCommand::FinishRollout(db))) => finish_rollout(db).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -37,24 +42,63 @@ async fn main() -> ExitCode {
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),
     }
 }
 
-async fn run(config: roster_server::config::ServeConfig) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(config: ServeConfig) -> Res {
     let running = roster_server::server::start(config).await?;
     running.run_until(shutdown_signal()).await?;
     Ok(())
 }
 
-async fn migrate(
-    db: roster_server::config::DatabaseConfig,
-) -> Result<(), Box<dyn std::error::Error>> {
+async fn store(db: &DatabaseConfig) -> Result<Store, Box<dyn std::error::Error>> {
     let store = Store::connect(&db.database_url, 1, db.db_connect_timeout)?;
     store.migrate().await?;
+    Ok(store)
+}
+
+async fn migrate(db: DatabaseConfig) -> Res {
+    store(&db).await?;
+    Ok(())
+}
+
+/// Prints the key alone on stdout (for scripts); what it is on stderr.
+async fn create_key(key: CreateKey) -> Res {
+    let store = store(&key.database).await?;
+    let role = match key.role {
+        KeyRole::Admin => ApiKeyRole::Admin,
+        KeyRole::Operator => ApiKeyRole::Operator,
+        KeyRole::Reader => ApiKeyRole::Reader,
+    };
+    let (created, secret) = keys::create(
+        &store,
+        NewKey {
+            display_name: key.name,
+            role,
+            district_ids: key.districts,
+            all_districts: key.all_districts,
+            rate_limit_per_second: 0,
+        },
+    )
+    .await?;
+    eprintln!(
+        "created {} key {} ({}); it is shown once, here:",
+        role, created.row.id, created.row.display_name
+    );
+    println!("{secret}");
+    Ok(())
+}
+
+async fn finish_rollout(db: DatabaseConfig) -> Res {
+    let store = store(&db).await?;
+    let cleared = settings::drop_plain(&mut store.conn().await?).await?;
+    eprintln!("cleared {cleared} plain secret(s) the previous release stored; sealed copies stay");
     Ok(())
 }
 

@@ -1,20 +1,25 @@
 //! Assembles and runs the server: store, migrations, services, health, reflection, layers,
 //! graceful shutdown.
 
+use crate::access::{Access, Mode, RateLimits};
 use crate::config::ServeConfig;
 use crate::domain::{now, set_node};
-use crate::grpc::{BearerAuth, DirectoryApi, RpcSpanLayer, SyncApi};
+use crate::grpc::{AccessApi, AuthLayer, DirectoryApi, RpcSpanLayer, SyncApi, SyncParts};
 use crate::sources::SourcePaths;
 use crate::store::queries::nodes;
+use crate::store::queries::{keys, settings};
 use crate::store::{Store, StoreError};
 use crate::sync::pipeline::Env;
+use crate::sync::secrets::Sealer;
 use crate::sync::watch::Watches;
 use crate::sync::worker::{self, WorkerConfig, WorkerHandle};
 use chrono::TimeDelta;
+use roster_proto::v1::access_service_server::AccessServiceServer;
 use roster_proto::v1::directory_service_server::DirectoryServiceServer;
 use roster_proto::v1::sync_service_server::SyncServiceServer;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -38,6 +43,10 @@ pub enum StartError {
     Tls(String),
     #[error("reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
+    #[error("{0}")]
+    Access(String),
+    #[error("secret key: {0}")]
+    SecretKey(String),
 }
 
 /// A started server.
@@ -69,7 +78,12 @@ impl Running {
 }
 
 /// The names health reports on: the server as a whole and each service.
-const SERVICES: [&str; 3] = ["", "roster.v1.SyncService", "roster.v1.DirectoryService"];
+const SERVICES: [&str; 4] = [
+    "",
+    "roster.v1.SyncService",
+    "roster.v1.DirectoryService",
+    "roster.v1.AccessService",
+];
 
 /// Starts the server in the background. Migrations run first unless disabled.
 pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
@@ -91,7 +105,14 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
         addr: config.listen,
         source,
     })?;
-    let engine = start_engine(&config, &store, addr);
+    let sealer = Arc::new(sealer(&config)?);
+    seal_legacy_secrets(&store, &sealer).await;
+    let access = Access::new(
+        store.clone(),
+        access_mode(&config, &store, addr).await?,
+        RateLimits::new(config.rate_limit_per_second),
+    );
+    let engine = start_engine(&config, &store, addr, sealer.clone());
     let (health, health_service) = tonic_health::server::health_reporter();
     for name in SERVICES {
         health
@@ -104,29 +125,30 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
         health,
         config.health_interval,
     ));
-    let auth = BearerAuth::new(config.auth_token.clone());
     let (reflection_v1, reflection_v1alpha) = reflection()?;
     let router = builder(&config)?
         .timeout(config.request_timeout)
         .concurrency_limit_per_connection(config.concurrency_limit)
         .layer(RpcSpanLayer)
+        .layer(AuthLayer::new(access.clone(), store.clone()))
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(SyncServiceServer::with_interceptor(
-            SyncApi::new(
-                store.clone(),
-                engine.worker,
-                engine.watches,
-                engine.paths,
-                config.max_upload_bytes,
-            ),
-            auth.clone(),
-        ))
-        .add_service(DirectoryServiceServer::with_interceptor(
-            DirectoryApi::new(store.clone()),
-            auth,
-        ));
+        .add_service(SyncServiceServer::new(SyncApi::new(SyncParts {
+            store: store.clone(),
+            access: access.clone(),
+            worker: engine.worker,
+            watches: engine.watches,
+            paths: engine.paths.clone(),
+            sealer,
+            max_upload_bytes: config.max_upload_bytes,
+        })))
+        .add_service(DirectoryServiceServer::new(DirectoryApi::new(
+            store.clone(),
+            access,
+            engine.paths,
+        )))
+        .add_service(AccessServiceServer::new(AccessApi::new(store.clone())));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(router.serve_with_incoming_shutdown(
         TcpListenerStream::new(listener),
@@ -149,7 +171,12 @@ struct Engine {
     paths: SourcePaths,
 }
 
-fn start_engine(config: &ServeConfig, store: &Store, addr: SocketAddr) -> Engine {
+fn start_engine(
+    config: &ServeConfig,
+    store: &Store,
+    addr: SocketAddr,
+    sealer: Arc<Sealer>,
+) -> Engine {
     let owner = process_owner(addr);
     hold_id_node(store.clone(), owner.clone());
     let paths = SourcePaths {
@@ -160,6 +187,7 @@ fn start_engine(config: &ServeConfig, store: &Store, addr: SocketAddr) -> Engine
         Env {
             store: store.clone(),
             paths: paths.clone(),
+            sealer,
         },
         WorkerConfig {
             concurrency: config.worker_concurrency as usize,
@@ -207,10 +235,82 @@ fn builder(config: &ServeConfig) -> Result<Server, StartError> {
         std::fs::read(path)
             .map_err(|e| StartError::Tls(format!("cannot read {}: {e}", path.display())))
     };
-    let identity = Identity::from_pem(read(cert)?, read(key)?);
+    let mut tls = ServerTlsConfig::new().identity(Identity::from_pem(read(cert)?, read(key)?));
+    if let Some(ca) = &config.tls_client_ca {
+        // Mutual TLS: only clients with a certificate from this CA connect (S1.6).
+        tls = tls.client_ca_root(tonic::transport::Certificate::from_pem(read(ca)?));
+    }
     builder
-        .tls_config(ServerTlsConfig::new().identity(identity))
+        .tls_config(tls)
         .map_err(|e| StartError::Tls(e.to_string()))
+}
+
+/// How callers get in (S1.5): with `--insecure-no-auth`, freely (warned); on loopback,
+/// freely until the first key exists; on any other address only with a key, and a server
+/// there refuses to start while the store holds no key.
+async fn access_mode(
+    config: &ServeConfig,
+    store: &Store,
+    addr: SocketAddr,
+) -> Result<Mode, StartError> {
+    if config.insecure_no_auth {
+        tracing::warn!("--insecure-no-auth: every call is let in without an API key");
+        return Ok(Mode::Insecure);
+    }
+    if addr.ip().is_loopback() {
+        return Ok(Mode::OpenUntilFirstKey);
+    }
+    let mut conn = store.conn().await?;
+    if !keys::any(&mut conn).await? {
+        return Err(StartError::Access(format!(
+            "refusing to serve on {addr} without any API key: create the first one with \
+             `roster-server keys create --role admin --name NAME` (or start with \
+             --insecure-no-auth, which lets anyone in)"
+        )));
+    }
+    Ok(Mode::Keys)
+}
+
+/// The key source secrets are sealed with: the key file, `ROSTER_SECRET_KEY`, or the
+/// data directory's own key, created on first start (the embedded default).
+fn sealer(config: &ServeConfig) -> Result<Sealer, StartError> {
+    let fail = |e: crate::domain::Error| StartError::SecretKey(e.to_string());
+    if let Some(path) = &config.secret_key_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| StartError::SecretKey(format!("cannot read {}: {e}", path.display())))?;
+        return Sealer::from_base64(&text).map_err(fail);
+    }
+    if let Ok(text) = std::env::var("ROSTER_SECRET_KEY") {
+        return Sealer::from_base64(&text).map_err(fail);
+    }
+    Sealer::from_file_or_create(&config.data_dir.join("secret.key")).map_err(fail)
+}
+
+/// Seals the secrets the previous release stored plain (their plain copy stays for that
+/// release until `roster-server secrets finish-rollout`). A store that is down now is
+/// sealed at the next start.
+async fn seal_legacy_secrets(store: &Store, sealer: &Sealer) {
+    let Ok(mut conn) = store.conn().await else {
+        return;
+    };
+    let Ok(unsealed) = settings::unsealed(&mut conn).await else {
+        return;
+    };
+    for district in unsealed {
+        let Some(plain) = district.secret.and_then(|s| s.legacy) else {
+            continue;
+        };
+        match sealer.seal(district.district_id, &plain) {
+            Ok(sealed) => {
+                if let Err(e) =
+                    settings::add_sealed(&mut conn, district.district_id, &plain, &sealed).await
+                {
+                    tracing::warn!(district_id = district.district_id, error = %e, "secret not sealed");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "secret not sealed"),
+        }
+    }
 }
 
 /// Who this process is, for leases: unique across replicas and restarts.

@@ -9,7 +9,9 @@
 use diesel_async::{AsyncConnection, AsyncMysqlConnection, SimpleAsyncConnection};
 use roster_client::pb;
 use roster_client::{DirectoryStub, RosterClient, SyncStub};
+use roster_server::access::keys::{self, NewKey};
 use roster_server::config::ServeConfig;
+use roster_server::domain::ApiKeyRole;
 use roster_server::server::{Running, start};
 use roster_server::store::Store;
 use std::path::PathBuf;
@@ -173,6 +175,36 @@ impl TestServer {
     /// A second handle on the server's store, for arranging what only a sync can make.
     pub fn store(&self) -> Store {
         Store::connect(&self.db.url, 2, Duration::from_secs(5)).expect("store")
+    }
+
+    /// Makes an API key the way `roster-server keys create` does, on the server's store:
+    /// an admin key without districts, or a key of `role` for `districts` (all when
+    /// empty and `role` is not admin).
+    pub async fn key(&self, role: ApiKeyRole, districts: &[&str]) -> String {
+        let district_ids: Vec<i64> = districts.iter().map(|d| d.parse().unwrap()).collect();
+        let (_, secret) = keys::create(
+            &self.store(),
+            NewKey {
+                display_name: format!("{role} key"),
+                role,
+                all_districts: role != ApiKeyRole::Admin && district_ids.is_empty(),
+                district_ids,
+                rate_limit_per_second: 0,
+            },
+        )
+        .await
+        .expect("key");
+        secret
+    }
+
+    /// A client of this server calling with `key`.
+    pub async fn client_with(&self, key: &str) -> RosterClient {
+        RosterClient::builder()
+            .endpoint(self.endpoint.as_str())
+            .bearer_token(key)
+            .connect()
+            .await
+            .expect("client connects")
     }
 
     /// Points the district's sync settings at a Clever API, with `token` as its token.

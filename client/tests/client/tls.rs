@@ -4,12 +4,13 @@ use super::*;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_bearer_token_is_sent_and_refusals_map_to_their_variants() {
-    let server = TestServer::start_with(|c| c.auth_token = Some("test-token".into())).await;
-    let ok = client(&server).await;
-    ok.create_district("Allowed")
-        .await
-        .expect("the right token is accepted");
-
+    let server = TestServer::start().await;
+    let key = server
+        .key(roster_server::domain::ApiKeyRole::Admin, &[])
+        .await;
+    let reader = server
+        .key(roster_server::domain::ApiKeyRole::Reader, &[])
+        .await;
     let connect = |token: Option<&str>| {
         let builder = RosterClient::builder().endpoint(server.endpoint.as_str());
         let builder = match token {
@@ -18,11 +19,20 @@ async fn the_bearer_token_is_sent_and_refusals_map_to_their_variants() {
         };
         builder.connect()
     };
+    connect(Some(&key))
+        .await
+        .unwrap()
+        .create_district("Allowed")
+        .await
+        .expect("the right key is accepted");
     let anonymous = connect(None).await.unwrap();
     let err = anonymous.create_district("Refused").await.unwrap_err();
     assert!(matches!(err, Error::Unauthenticated { .. }), "{err:?}");
     let wrong = connect(Some("nope")).await.unwrap();
     let err = wrong.create_district("Refused").await.unwrap_err();
+    assert!(matches!(err, Error::Unauthenticated { .. }), "{err:?}");
+    let read_only = connect(Some(&reader)).await.unwrap();
+    let err = read_only.create_district("Refused").await.unwrap_err();
     assert!(matches!(err, Error::PermissionDenied { .. }), "{err:?}");
 }
 

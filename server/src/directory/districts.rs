@@ -22,8 +22,13 @@ pub async fn get_district(store: &Store, id: i64) -> Result<District> {
     districts::require(&mut store.conn().await?, id).await
 }
 
-pub async fn list_districts(store: &Store, page: PageRequest) -> Result<Page<District>> {
-    let rows = districts::list(&mut store.conn().await?, &page).await?;
+/// Districts, oldest first; only `visible` ones when given (a key covering some).
+pub async fn list_districts(
+    store: &Store,
+    visible: Option<&[i64]>,
+    page: PageRequest,
+) -> Result<Page<District>> {
+    let rows = districts::list(&mut store.conn().await?, visible, &page).await?;
     Ok(page.finish(rows, |d| d.id))
 }
 

@@ -5,6 +5,7 @@ mod access;
 mod accounts;
 mod classes;
 mod districts;
+mod erasure;
 mod people;
 mod views;
 
@@ -14,8 +15,9 @@ pub use classes::{
     ClassMember, NewClass, add_class_member, create_class, list_class_members, list_classes,
 };
 pub use districts::{create_district, create_school, get_district, list_districts, list_schools};
+pub use erasure::{erase_district, erase_person, lift_suppression, list_suppressions};
 pub use people::*;
 pub use views::{AccountHolder, GuardianView, StaffView, StudentView};
 
 /// The record types the directory returns.
-pub use crate::store::models::{Class, District, Guardian, School, Staff, Student};
+pub use crate::store::models::{Class, District, Guardian, School, Staff, Student, SuppressionRow};

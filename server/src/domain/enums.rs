@@ -161,6 +161,11 @@ stored_enum!(
 );
 
 stored_enum!(
+    /// What an API key may do (S1.1).
+    ApiKeyRole { Admin = "admin", Operator = "operator", Reader = "reader" }
+);
+
+stored_enum!(
     /// Why a run reports a row, a value or a record (R3). The words are the stable codes
     /// callers switch on; `docs/rules.md` explains each.
     IssueCode {

@@ -26,6 +26,12 @@ pub enum Error {
         reason: &'static str,
         message: String,
     },
+    /// The caller's key does not allow the call.
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// The call carries no usable key.
+    #[error("{0}")]
+    Unauthenticated(String),
     /// A write lost to a concurrent one (a deadlock, a Galera certification failure);
     /// running the call again may succeed.
     #[error("write conflict: {0}")]

@@ -1,6 +1,7 @@
 //! Plain domain types shared by every layer above: ids, enums, validated contact details,
 //! paging, settings, secrets, the clock, and the domain error.
 
+mod access;
 mod contact;
 mod enums;
 mod error;
@@ -11,12 +12,13 @@ mod secret;
 pub mod settings;
 mod time;
 
+pub use access::{Caller, Need, Scope};
 pub use contact::{PhoneKind, is_phone_region, normalize_email, parse_email, parse_phone};
 pub use enums::*;
 pub use error::{Error, Result, Violation, Violations};
 pub use ids::{NODE_BITS, new_id, parse_id, set_node};
 pub use page::{Page, PageRequest};
 pub use run::{AbandonedFilter, Counts, CountsByKind, Run, SafetyBlock};
-pub use secret::Secret;
+pub use secret::{Secret, StoredSecret};
 pub use settings::{RestAuth, Schedule, Source, SyncSettings};
 pub use time::now;

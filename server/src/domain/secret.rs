@@ -24,6 +24,28 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// A source secret as stored: sealed under the server's key (`sync::secrets`), and, only
+/// for a secret stored by the previous release, the plain value that release reads,
+/// kept until the rollout is finished (`roster-server secrets finish-rollout`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredSecret {
+    pub sealed: Option<String>,
+    pub legacy: Option<Secret>,
+}
+
+impl StoredSecret {
+    pub fn sealed(blob: String) -> Self {
+        StoredSecret {
+            sealed: Some(blob),
+            legacy: None,
+        }
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.sealed.is_some() || self.legacy.is_some()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 //! phone region of R3.1, and the schedule. Plain data with its own validation; loading
 //! and saving live in the store, the update rules in `sync::settings`.
 
-use super::{Error, FamilyPolicy, Result, ScheduleKind, Secret};
+use super::{Error, FamilyPolicy, Result, ScheduleKind, StoredSecret};
 use chrono::{NaiveDateTime, NaiveTime, TimeDelta, TimeZone};
 use serde::{Deserialize, Serialize};
 
@@ -269,8 +269,9 @@ fn first_valid_instant(tz: &chrono_tz::Tz, local: NaiveDateTime) -> Option<Naive
 pub struct SyncSettings {
     pub district_id: i64,
     pub source: Option<Source>,
-    /// The source's secret. Never leaves the server: the API shows only whether it is set.
-    pub secret: Option<Secret>,
+    /// The source's secret, sealed. Never leaves the server: the API shows only whether
+    /// it is set.
+    pub secret: Option<StoredSecret>,
     pub update_active_users: bool,
     pub abandoned_family_policy: FamilyPolicy,
     pub abandon_threshold_percent: i32,
@@ -296,7 +297,7 @@ impl SyncSettings {
 
     /// The secret that goes with `source`: the stored one when `source` is the configured
     /// source. A per-run source carries none (only CSV sources can be given per run).
-    pub fn secret_for(&self, source: &Source) -> Option<Secret> {
+    pub fn secret_for(&self, source: &Source) -> Option<StoredSecret> {
         match &self.source {
             Some(configured) if configured == source => self.secret.clone(),
             _ => None,

@@ -1,10 +1,14 @@
 //! `roster.v1.DirectoryService`: converts, calls the directory, converts back.
 
-use super::convert::{self as cv, User, Wire, page, paged, req_id};
+use super::auth::{audited, caller};
+use super::convert::{self as cv, User, Wire, opt_id, page, paged, req_id};
+use crate::access::audit::Change;
+use crate::access::{Access, Target};
 use crate::directory::{
     self as dir, ContactInput, ContactMask, NewClass, NewGuardian, NewStaff, NewStudent,
 };
-use crate::domain::{Error, StaffRole};
+use crate::domain::{Error, Need, StaffRole};
+use crate::sources::SourcePaths;
 use crate::store::Store;
 use roster_proto::v1 as pb;
 use roster_proto::v1::directory_service_server::DirectoryService;
@@ -14,11 +18,17 @@ use tonic::{Request, Response, Status};
 #[derive(Debug, Clone)]
 pub struct DirectoryApi {
     store: Store,
+    access: Access,
+    paths: SourcePaths,
 }
 
 impl DirectoryApi {
-    pub fn new(store: Store) -> Self {
-        DirectoryApi { store }
+    pub fn new(store: Store, access: Access, paths: SourcePaths) -> Self {
+        DirectoryApi {
+            store,
+            access,
+            paths,
+        }
     }
 }
 
@@ -42,18 +52,28 @@ impl DirectoryService for DirectoryApi {
         &self,
         req: Request<pb::CreateDistrictRequest>,
     ) -> Res<pb::CreateDistrictResponse> {
+        let caller = caller(&req)?;
+        caller.check_admin()?;
         let r = req.into_inner();
         let d = dir::create_district(&self.store, &r.display_name).await?;
-        ok(pb::CreateDistrictResponse {
-            district: Some(cv::district(d)),
-        })
+        let change = Change::new(d.id).target(d.id).fields(["display_name"]);
+        Ok(audited(
+            Response::new(pb::CreateDistrictResponse {
+                district: Some(cv::district(d)),
+            }),
+            change,
+        ))
     }
 
     async fn get_district(
         &self,
         req: Request<pb::GetDistrictRequest>,
     ) -> Res<pb::GetDistrictResponse> {
+        let caller = caller(&req)?;
         let id = req_id("district_id", &req.get_ref().district_id)?;
+        self.access
+            .allow(&caller, Need::Read, Target::District(id))
+            .await?;
         let d = dir::get_district(&self.store, id).await?;
         ok(pb::GetDistrictResponse {
             district: Some(cv::district(d)),
@@ -64,10 +84,13 @@ impl DirectoryService for DirectoryApi {
         &self,
         req: Request<pb::ListDistrictsRequest>,
     ) -> Res<pb::ListDistrictsResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let p = page(r.page_size, &r.page_token, "districts".into())?;
-        let (districts, next_page_token) =
-            paged(dir::list_districts(&self.store, p).await?, cv::district);
+        let (districts, next_page_token) = paged(
+            dir::list_districts(&self.store, caller.visible(), p).await?,
+            cv::district,
+        );
         ok(pb::ListDistrictsResponse {
             districts,
             next_page_token,
@@ -78,20 +101,34 @@ impl DirectoryService for DirectoryApi {
         &self,
         req: Request<pb::CreateSchoolRequest>,
     ) -> Res<pb::CreateSchoolResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let district_id = req_id("district_id", &r.district_id)?;
+        self.access
+            .allow(&caller, Need::Write, Target::District(district_id))
+            .await?;
         let s = dir::create_school(&self.store, district_id, &r.name, &r.sis_id).await?;
-        ok(pb::CreateSchoolResponse {
-            school: Some(cv::school(s)),
-        })
+        let change = Change::new(district_id)
+            .target(s.id)
+            .fields(["name", "sis_id"]);
+        Ok(audited(
+            Response::new(pb::CreateSchoolResponse {
+                school: Some(cv::school(s)),
+            }),
+            change,
+        ))
     }
 
     async fn list_schools(
         &self,
         req: Request<pb::ListSchoolsRequest>,
     ) -> Res<pb::ListSchoolsResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let district_id = req_id("district_id", &r.district_id)?;
+        self.access
+            .allow(&caller, Need::Read, Target::District(district_id))
+            .await?;
         let p = page(r.page_size, &r.page_token, format!("schools:{district_id}"))?;
         let (schools, next_page_token) = paged(
             dir::list_schools(&self.store, district_id, p).await?,
@@ -107,8 +144,12 @@ impl DirectoryService for DirectoryApi {
         &self,
         req: Request<pb::ListStudentsRequest>,
     ) -> Res<pb::ListStudentsResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let school_id = req_id("school_id", &r.school_id)?;
+        self.access
+            .allow(&caller, Need::Read, Target::School(school_id))
+            .await?;
         let filter = cv::status_filter(r.status_filter)?;
         let p = page(
             r.page_size,
@@ -129,7 +170,11 @@ impl DirectoryService for DirectoryApi {
         &self,
         req: Request<pb::GetStudentRequest>,
     ) -> Res<pb::GetStudentResponse> {
+        let caller = caller(&req)?;
         let id = req_id("student_id", &req.get_ref().student_id)?;
+        self.access
+            .allow(&caller, Need::Read, Target::Student(id))
+            .await?;
         let d = dir::get_student(&self.store, id).await?;
         ok(pb::GetStudentResponse {
             student: Some(cv::student(d.student)),
@@ -139,8 +184,12 @@ impl DirectoryService for DirectoryApi {
     }
 
     async fn list_staff(&self, req: Request<pb::ListStaffRequest>) -> Res<pb::ListStaffResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let school_id = req_id("school_id", &r.school_id)?;
+        self.access
+            .allow(&caller, Need::Read, Target::School(school_id))
+            .await?;
         let p = page(r.page_size, &r.page_token, format!("staff:{school_id}"))?;
         let (staff, next_page_token) =
             paged(dir::list_staff(&self.store, school_id, p).await?, cv::staff);
@@ -154,8 +203,12 @@ impl DirectoryService for DirectoryApi {
         &self,
         req: Request<pb::ListGuardiansRequest>,
     ) -> Res<pb::ListGuardiansResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let school_id = req_id("school_id", &r.school_id)?;
+        self.access
+            .allow(&caller, Need::Read, Target::School(school_id))
+            .await?;
         let filter = cv::status_filter(r.status_filter)?;
         let p = page(
             r.page_size,
@@ -176,8 +229,12 @@ impl DirectoryService for DirectoryApi {
         &self,
         req: Request<pb::ListClassesRequest>,
     ) -> Res<pb::ListClassesResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let school_id = req_id("school_id", &r.school_id)?;
+        self.access
+            .allow(&caller, Need::Read, Target::School(school_id))
+            .await?;
         let filter = cv::status_filter(r.status_filter)?;
         let p = page(
             r.page_size,
@@ -198,8 +255,12 @@ impl DirectoryService for DirectoryApi {
         &self,
         req: Request<pb::ListClassMembersRequest>,
     ) -> Res<pb::ListClassMembersResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let class_id = req_id("class_id", &r.class_id)?;
+        self.access
+            .allow(&caller, Need::Read, Target::Class(class_id))
+            .await?;
         let p = page(
             r.page_size,
             &r.page_token,
@@ -219,7 +280,11 @@ impl DirectoryService for DirectoryApi {
         &self,
         req: Request<pb::GetGuardianAccessRequest>,
     ) -> Res<pb::GetGuardianAccessResponse> {
+        let caller = caller(&req)?;
         let id = req_id("guardian_id", &req.get_ref().guardian_id)?;
+        self.access
+            .allow(&caller, Need::Read, Target::Guardian(id))
+            .await?;
         let a = dir::guardian_access(&self.store, id).await?;
         ok(pb::GetGuardianAccessResponse {
             guardian: Some(cv::guardian(a.guardian)),
@@ -238,12 +303,13 @@ impl DirectoryService for DirectoryApi {
         &self,
         req: Request<pb::ListAnnouncementRecipientsRequest>,
     ) -> Res<pb::ListAnnouncementRecipientsResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let district_id = req_id("district_id", &r.district_id)?;
-        let school_id = match r.school_id.trim() {
-            "" => None,
-            s => Some(req_id("school_id", s)?),
-        };
+        self.access
+            .allow(&caller, Need::Read, Target::District(district_id))
+            .await?;
+        let school_id = opt_id("school_id", &r.school_id)?;
         let scope = format!("recipients:{district_id}:{}", school_id.unwrap_or(0));
         let p = page(r.page_size, &r.page_token, scope)?;
         let (recipients, next_page_token) = paged(
@@ -260,6 +326,7 @@ impl DirectoryService for DirectoryApi {
         &self,
         req: Request<pb::CreateStudentRequest>,
     ) -> Res<pb::CreateStudentResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let input = NewStudent {
             district_id: req_id("district_id", &r.district_id)?,
@@ -270,16 +337,32 @@ impl DirectoryService for DirectoryApi {
             grade: r.grade,
             sis_id: r.sis_id,
         };
+        let district_id = input.district_id;
+        self.access
+            .allow(&caller, Need::Write, Target::District(district_id))
+            .await?;
         let s = dir::create_student(&self.store, input).await?;
-        ok(pb::CreateStudentResponse {
-            student: Some(cv::student(s)),
-        })
+        let change = Change::new(district_id).target(s.row.id).fields([
+            "school_id",
+            "given_name",
+            "family_name",
+            "email",
+            "grade",
+            "sis_id",
+        ]);
+        Ok(audited(
+            Response::new(pb::CreateStudentResponse {
+                student: Some(cv::student(s)),
+            }),
+            change,
+        ))
     }
 
     async fn create_guardian(
         &self,
         req: Request<pb::CreateGuardianRequest>,
     ) -> Res<pb::CreateGuardianResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let input = NewGuardian {
             district_id: req_id("district_id", &r.district_id)?,
@@ -289,16 +372,33 @@ impl DirectoryService for DirectoryApi {
             language: r.language,
             sis_id: r.sis_id,
         };
+        let district_id = input.district_id;
+        self.access
+            .allow(&caller, Need::Write, Target::District(district_id))
+            .await?;
         let g = dir::create_guardian(&self.store, input).await?;
-        ok(pb::CreateGuardianResponse {
-            guardian: Some(cv::guardian(g)),
-        })
+        let change = Change::new(district_id).target(g.row.id).fields([
+            "given_name",
+            "family_name",
+            "email",
+            "sms_number",
+            "home_phone",
+            "language",
+            "sis_id",
+        ]);
+        Ok(audited(
+            Response::new(pb::CreateGuardianResponse {
+                guardian: Some(cv::guardian(g)),
+            }),
+            change,
+        ))
     }
 
     async fn create_staff_member(
         &self,
         req: Request<pb::CreateStaffMemberRequest>,
     ) -> Res<pb::CreateStaffMemberResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let input = NewStaff {
             district_id: req_id("district_id", &r.district_id)?,
@@ -310,16 +410,35 @@ impl DirectoryService for DirectoryApi {
             role: StaffRole::read("role", r.role)?,
             sis_id: r.sis_id,
         };
+        let district_id = input.district_id;
+        self.access
+            .allow(&caller, Need::Write, Target::District(district_id))
+            .await?;
         let s = dir::create_staff(&self.store, input).await?;
-        ok(pb::CreateStaffMemberResponse {
-            staff_member: Some(cv::staff(s)),
-        })
+        let change = Change::new(district_id).target(s.row.id).fields([
+            "school_id",
+            "given_name",
+            "family_name",
+            "email",
+            "sms_number",
+            "home_phone",
+            "language",
+            "role",
+            "sis_id",
+        ]);
+        Ok(audited(
+            Response::new(pb::CreateStaffMemberResponse {
+                staff_member: Some(cv::staff(s)),
+            }),
+            change,
+        ))
     }
 
     async fn create_class(
         &self,
         req: Request<pb::CreateClassRequest>,
     ) -> Res<pb::CreateClassResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let input = NewClass {
             district_id: req_id("district_id", &r.district_id)?,
@@ -328,16 +447,28 @@ impl DirectoryService for DirectoryApi {
             grades: r.grades,
             sis_id: r.sis_id,
         };
+        let district_id = input.district_id;
+        self.access
+            .allow(&caller, Need::Write, Target::District(district_id))
+            .await?;
         let c = dir::create_class(&self.store, input).await?;
-        ok(pb::CreateClassResponse {
-            class: Some(cv::class(c)),
-        })
+        let change =
+            Change::new(district_id)
+                .target(c.id)
+                .fields(["school_id", "name", "grades", "sis_id"]);
+        Ok(audited(
+            Response::new(pb::CreateClassResponse {
+                class: Some(cv::class(c)),
+            }),
+            change,
+        ))
     }
 
     async fn add_class_member(
         &self,
         req: Request<pb::AddClassMemberRequest>,
     ) -> Res<pb::AddClassMemberResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let class_id = req_id("class_id", &r.class_id)?;
         let user_id = req_id("user_id", &r.user_id)?;
@@ -346,33 +477,59 @@ impl DirectoryService for DirectoryApi {
             Ok(pb::ClassMemberRole::Student) => false,
             _ => return Err(Error::invalid("role", "must be TEACHER or STUDENT").into()),
         };
+        let district_id = self
+            .access
+            .allow(&caller, Need::Write, Target::Class(class_id))
+            .await?;
         let m = dir::add_class_member(&self.store, class_id, user_id, as_teacher).await?;
-        ok(pb::AddClassMemberResponse {
-            member: Some(cv::class_member(m)),
-        })
+        let change = Change::new(district_id)
+            .target(class_id)
+            .fields(["user_id", "role"]);
+        Ok(audited(
+            Response::new(pb::AddClassMemberResponse {
+                member: Some(cv::class_member(m)),
+            }),
+            change,
+        ))
     }
 
     async fn link_guardian(
         &self,
         req: Request<pb::LinkGuardianRequest>,
     ) -> Res<pb::LinkGuardianResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let guardian_id = req_id("guardian_id", &r.guardian_id)?;
         let student_id = req_id("student_id", &r.student_id)?;
+        let district_id = self
+            .access
+            .allow(&caller, Need::Write, Target::Guardian(guardian_id))
+            .await?;
         let g = dir::link_guardian(&self.store, guardian_id, student_id).await?;
-        ok(pb::LinkGuardianResponse {
-            guardian: Some(cv::guardian(g)),
-        })
+        let change = Change::new(district_id)
+            .target(guardian_id)
+            .fields(["student_id"]);
+        Ok(audited(
+            Response::new(pb::LinkGuardianResponse {
+                guardian: Some(cv::guardian(g)),
+            }),
+            change,
+        ))
     }
 
     async fn update_contact_details(
         &self,
         req: Request<pb::UpdateContactDetailsRequest>,
     ) -> Res<pb::UpdateContactDetailsResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let user_id = req_id("user_id", &r.user_id)?;
         let paths = r.update_mask.map(|m| m.paths).unwrap_or_default();
         let mask = ContactMask::parse(&paths)?;
+        let district_id = self
+            .access
+            .allow(&caller, Need::Write, Target::User(user_id))
+            .await?;
         let c = r.contact_details.unwrap_or_default();
         let h = dir::update_contact_details(
             &self.store,
@@ -385,33 +542,139 @@ impl DirectoryService for DirectoryApi {
             User::Guardian(g) => pb::update_contact_details_response::User::Guardian(g),
             User::Staff(s) => pb::update_contact_details_response::User::StaffMember(s),
         };
-        ok(pb::UpdateContactDetailsResponse { user: Some(user) })
+        let change = Change::new(district_id).target(user_id).fields(paths);
+        Ok(audited(
+            Response::new(pb::UpdateContactDetailsResponse { user: Some(user) }),
+            change,
+        ))
     }
 
     async fn set_staff_role(
         &self,
         req: Request<pb::SetStaffRoleRequest>,
     ) -> Res<pb::SetStaffRoleResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let staff_id = req_id("staff_id", &r.staff_id)?;
         let role = StaffRole::read("role", r.role)?
             .ok_or_else(|| Error::invalid("role", "is required (ADMIN or TEACHER)"))?;
+        let district_id = self
+            .access
+            .allow(&caller, Need::Write, Target::Staff(staff_id))
+            .await?;
         let s = dir::set_staff_role(&self.store, staff_id, role).await?;
-        ok(pb::SetStaffRoleResponse {
-            staff_member: Some(cv::staff(s)),
-        })
+        Ok(audited(
+            Response::new(pb::SetStaffRoleResponse {
+                staff_member: Some(cv::staff(s)),
+            }),
+            Change::new(district_id).target(staff_id).fields(["role"]),
+        ))
     }
 
     async fn activate_user(
         &self,
         req: Request<pb::ActivateUserRequest>,
     ) -> Res<pb::ActivateUserResponse> {
+        let caller = caller(&req)?;
         let user_id = req_id("user_id", &req.get_ref().user_id)?;
+        let district_id = self
+            .access
+            .allow(&caller, Need::Write, Target::User(user_id))
+            .await?;
         let h = dir::activate_user(&self.store, user_id).await?;
         let user = match cv::account_holder(h) {
             User::Guardian(g) => pb::activate_user_response::User::Guardian(g),
             User::Staff(s) => pb::activate_user_response::User::StaffMember(s),
         };
-        ok(pb::ActivateUserResponse { user: Some(user) })
+        Ok(audited(
+            Response::new(pb::ActivateUserResponse { user: Some(user) }),
+            Change::new(district_id)
+                .target(user_id)
+                .fields(["activated"]),
+        ))
+    }
+
+    async fn erase_person(
+        &self,
+        req: Request<pb::ErasePersonRequest>,
+    ) -> Res<pb::ErasePersonResponse> {
+        let caller = caller(&req)?;
+        let person_id = req_id("person_id", &req.get_ref().person_id)?;
+        let district_id = self
+            .access
+            .allow(&caller, Need::Write, Target::Person(person_id))
+            .await?;
+        let suppression = dir::erase_person(&self.store, person_id).await?;
+        // The audit log keeps only that an erasure happened, by whom, with the record id.
+        Ok(audited(
+            Response::new(pb::ErasePersonResponse {
+                suppression: suppression.map(cv::suppression),
+            }),
+            Change::new(district_id).target(person_id),
+        ))
+    }
+
+    async fn list_suppressions(
+        &self,
+        req: Request<pb::ListSuppressionsRequest>,
+    ) -> Res<pb::ListSuppressionsResponse> {
+        let caller = caller(&req)?;
+        let r = req.into_inner();
+        let district_id = req_id("district_id", &r.district_id)?;
+        self.access
+            .allow(&caller, Need::Read, Target::District(district_id))
+            .await?;
+        let p = page(
+            r.page_size,
+            &r.page_token,
+            format!("suppressions:{district_id}"),
+        )?;
+        let (suppressions, next_page_token) = paged(
+            dir::list_suppressions(&self.store, district_id, p).await?,
+            cv::suppression,
+        );
+        ok(pb::ListSuppressionsResponse {
+            suppressions,
+            next_page_token,
+        })
+    }
+
+    async fn lift_suppression(
+        &self,
+        req: Request<pb::LiftSuppressionRequest>,
+    ) -> Res<pb::LiftSuppressionResponse> {
+        let caller = caller(&req)?;
+        let id = req_id("suppression_id", &req.get_ref().suppression_id)?;
+        let district_id = self
+            .access
+            .allow(&caller, Need::Write, Target::Suppression(id))
+            .await?;
+        dir::lift_suppression(&self.store, id).await?;
+        Ok(audited(
+            Response::new(pb::LiftSuppressionResponse {}),
+            Change::new(district_id).target(id),
+        ))
+    }
+
+    async fn erase_district(
+        &self,
+        req: Request<pb::EraseDistrictRequest>,
+    ) -> Res<pb::EraseDistrictResponse> {
+        caller(&req)?.check_admin()?;
+        let r = req.into_inner();
+        let district_id = req_id("district_id", &r.district_id)?;
+        let removed = dir::erase_district(
+            &self.store,
+            &self.paths,
+            district_id,
+            &r.confirm_display_name,
+        )
+        .await?;
+        Ok(audited(
+            Response::new(pb::EraseDistrictResponse {
+                removed: removed.into_iter().collect(),
+            }),
+            Change::new(district_id).target(district_id),
+        ))
     }
 }

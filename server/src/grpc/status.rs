@@ -28,6 +28,8 @@ impl From<Error> for Status {
                 let details = ErrorDetails::with_error_info(reason, ERROR_DOMAIN, HashMap::new());
                 Status::with_error_details(Code::FailedPrecondition, message, details)
             }
+            Error::PermissionDenied(message) => Status::permission_denied(message),
+            Error::Unauthenticated(message) => Status::unauthenticated(message),
             Error::ResourceExhausted {
                 message,
                 retry_after,

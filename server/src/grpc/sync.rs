@@ -1,16 +1,21 @@
 //! `roster.v1.SyncService`: converts, calls the sync engine, converts back.
 
+use super::auth::{audited, caller};
 use super::convert::{self as cv, Wire, req_id};
-use crate::domain::{Error, RecordKind, Result, Severity, Source, Trigger};
+use crate::access::audit::Change;
+use crate::access::{Access, Target};
+use crate::domain::{Error, Need, RecordKind, Result, Severity, Source, Trigger};
 use crate::sources::SourcePaths;
 use crate::store::Store;
 use crate::sync::runs::{self, StartRequest};
+use crate::sync::secrets::Sealer;
 use crate::sync::watch::Watches;
 use crate::sync::worker::WorkerHandle;
 use crate::sync::{reports, settings, uploads};
 use roster_proto::v1 as pb;
 use roster_proto::v1::sync_service_server::SyncService;
 use std::pin::Pin;
+use std::sync::Arc;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -18,26 +23,36 @@ use tonic::{Request, Response, Status, Streaming};
 #[derive(Debug, Clone)]
 pub struct SyncApi {
     store: Store,
+    access: Access,
     worker: WorkerHandle,
     watches: Watches,
     paths: SourcePaths,
+    sealer: Arc<Sealer>,
     max_upload_bytes: u64,
 }
 
+/// What the SyncService adapter works with.
+#[derive(Debug, Clone)]
+pub struct SyncParts {
+    pub store: Store,
+    pub access: Access,
+    pub worker: WorkerHandle,
+    pub watches: Watches,
+    pub paths: SourcePaths,
+    pub sealer: Arc<Sealer>,
+    pub max_upload_bytes: u64,
+}
+
 impl SyncApi {
-    pub fn new(
-        store: Store,
-        worker: WorkerHandle,
-        watches: Watches,
-        paths: SourcePaths,
-        max_upload_bytes: u64,
-    ) -> Self {
+    pub fn new(parts: SyncParts) -> Self {
         SyncApi {
-            store,
-            worker,
-            watches,
-            paths,
-            max_upload_bytes,
+            store: parts.store,
+            access: parts.access,
+            worker: parts.worker,
+            watches: parts.watches,
+            paths: parts.paths,
+            sealer: parts.sealer,
+            max_upload_bytes: parts.max_upload_bytes,
         }
     }
 
@@ -75,8 +90,16 @@ fn request_id(text: &str) -> Result<Option<String>> {
 #[tonic::async_trait]
 impl SyncService for SyncApi {
     async fn start_sync(&self, req: Request<pb::StartSyncRequest>) -> Res<pb::StartSyncResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let district_id = req_id("district_id", &r.district_id)?;
+        self.access
+            .allow(&caller, Need::Write, Target::District(district_id))
+            .await?;
+        let mut fields = vec!["dry_run", "override_safety_threshold", "request_id"];
+        if r.source.is_some() {
+            fields.push("source");
+        }
         let source = match r.source {
             None => None,
             Some(src) => Some(self.run_source(district_id, src).await?),
@@ -94,9 +117,13 @@ impl SyncService for SyncApi {
         )
         .await?;
         self.worker.wake();
-        Ok(Response::new(pb::StartSyncResponse {
-            run: Some(cv::run(run)),
-        }))
+        let change = Change::new(district_id).target(run.id).fields(fields);
+        Ok(audited(
+            Response::new(pb::StartSyncResponse {
+                run: Some(cv::run(run)),
+            }),
+            change,
+        ))
     }
 
     async fn get_sync_status(
@@ -104,6 +131,9 @@ impl SyncService for SyncApi {
         req: Request<pb::GetSyncStatusRequest>,
     ) -> Res<pb::GetSyncStatusResponse> {
         let run_id = req_id("run_id", &req.get_ref().run_id)?;
+        self.access
+            .allow(&caller(&req)?, Need::Read, Target::Run(run_id))
+            .await?;
         let run = runs::get(&self.store, run_id).await?;
         Ok(Response::new(pb::GetSyncStatusResponse {
             run: Some(cv::run(run)),
@@ -115,6 +145,9 @@ impl SyncService for SyncApi {
 
     async fn watch_sync(&self, req: Request<pb::WatchSyncRequest>) -> Res<Self::WatchSyncStream> {
         let run_id = req_id("run_id", &req.get_ref().run_id)?;
+        self.access
+            .allow(&caller(&req)?, Need::Read, Target::Run(run_id))
+            .await?;
         let watch = self.watches.watch(run_id).await?;
         // The stream holds the watch: when the client goes, tonic drops the stream, and
         // with it the watch.
@@ -134,8 +167,12 @@ impl SyncService for SyncApi {
         &self,
         req: Request<pb::ListSyncRunsRequest>,
     ) -> Res<pb::ListSyncRunsResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let district_id = req_id("district_id", &r.district_id)?;
+        self.access
+            .allow(&caller, Need::Read, Target::District(district_id))
+            .await?;
         let p = cv::page(r.page_size, &r.page_token, format!("runs:{district_id}"))?;
         let (runs, next_page_token) =
             cv::paged(runs::list(&self.store, district_id, p).await?, cv::run);
@@ -150,18 +187,31 @@ impl SyncService for SyncApi {
         req: Request<pb::CancelSyncRequest>,
     ) -> Res<pb::CancelSyncResponse> {
         let run_id = req_id("run_id", &req.get_ref().run_id)?;
+        let district_id = self
+            .access
+            .allow(&caller(&req)?, Need::Write, Target::Run(run_id))
+            .await?;
         let run = runs::cancel(&self.store, run_id).await?;
-        Ok(Response::new(pb::CancelSyncResponse {
-            run: Some(cv::run(run)),
-        }))
+        Ok(audited(
+            Response::new(pb::CancelSyncResponse {
+                run: Some(cv::run(run)),
+            }),
+            Change::new(district_id)
+                .target(run_id)
+                .fields(["cancel_requested"]),
+        ))
     }
 
     async fn list_sync_issues(
         &self,
         req: Request<pb::ListSyncIssuesRequest>,
     ) -> Res<pb::ListSyncIssuesResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let run_id = req_id("run_id", &r.run_id)?;
+        self.access
+            .allow(&caller, Need::Read, Target::Run(run_id))
+            .await?;
         let severity = Severity::read("severity", r.severity)?;
         let kind = RecordKind::read("record_kind", r.record_kind)?;
         let p = cv::page(
@@ -182,6 +232,9 @@ impl SyncService for SyncApi {
         req: Request<pb::GetSyncSettingsRequest>,
     ) -> Res<pb::GetSyncSettingsResponse> {
         let district_id = req_id("district_id", &req.get_ref().district_id)?;
+        self.access
+            .allow(&caller(&req)?, Need::Read, Target::District(district_id))
+            .await?;
         let s = settings::get(&self.store, district_id).await?;
         Ok(Response::new(pb::GetSyncSettingsResponse {
             settings: Some(cv::settings(s)),
@@ -192,25 +245,38 @@ impl SyncService for SyncApi {
         &self,
         req: Request<pb::UpdateSyncSettingsRequest>,
     ) -> Res<pb::UpdateSyncSettingsResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let s = r
             .settings
             .ok_or_else(|| Error::invalid("settings", "is required"))?;
         let district_id = req_id("settings.district_id", &s.district_id)?;
+        self.access
+            .allow(&caller, Need::Write, Target::District(district_id))
+            .await?;
         let paths = r.update_mask.map(|m| m.paths).unwrap_or_default();
         let update = cv::settings_update(s, &paths)?;
-        let s = settings::update(&self.store, district_id, update).await?;
-        Ok(Response::new(pb::UpdateSyncSettingsResponse {
-            settings: Some(cv::settings(s)),
-        }))
+        let s = settings::update(&self.store, &self.sealer, district_id, update).await?;
+        // The field names only: a secret's value never reaches the audit log.
+        let change = Change::new(district_id).target(district_id).fields(paths);
+        Ok(audited(
+            Response::new(pb::UpdateSyncSettingsResponse {
+                settings: Some(cv::settings(s)),
+            }),
+            change,
+        ))
     }
 
     async fn list_abandoned_records(
         &self,
         req: Request<pb::ListAbandonedRecordsRequest>,
     ) -> Res<pb::ListAbandonedRecordsResponse> {
+        let caller = caller(&req)?;
         let r = req.into_inner();
         let district_id = req_id("district_id", &r.district_id)?;
+        self.access
+            .allow(&caller, Need::Read, Target::District(district_id))
+            .await?;
         let filter = cv::abandoned_filter(&r)?;
         let scope = format!(
             "abandoned:{district_id}:{:?}:{:?}:{:?}",
@@ -229,11 +295,17 @@ impl SyncService for SyncApi {
         &self,
         req: Request<Streaming<pb::UploadRosterArchiveRequest>>,
     ) -> Res<pb::UploadRosterArchiveResponse> {
+        let caller = caller(&req)?;
         let mut stream = req.into_inner();
         let mut upload = None;
+        let mut district_id = 0;
         while let Some(message) = stream.message().await? {
             if upload.is_none() {
                 let id = req_id("district_id", &message.district_id)?;
+                self.access
+                    .allow(&caller, Need::Write, Target::District(id))
+                    .await?;
+                district_id = id;
                 upload = Some(
                     uploads::Upload::begin(&self.store, &self.paths, id, self.max_upload_bytes)
                         .await?,
@@ -246,9 +318,12 @@ impl SyncService for SyncApi {
         let upload = upload
             .ok_or_else(|| Error::invalid("district_id", "is required on the first message"))?;
         let (upload_id, size_bytes) = upload.finish(&self.store).await?;
-        Ok(Response::new(pb::UploadRosterArchiveResponse {
-            upload_id: cv::id(upload_id),
-            size_bytes,
-        }))
+        Ok(audited(
+            Response::new(pb::UploadRosterArchiveResponse {
+                upload_id: cv::id(upload_id),
+                size_bytes,
+            }),
+            Change::new(district_id).target(upload_id).fields(["chunk"]),
+        ))
     }
 }

@@ -186,12 +186,37 @@ pub struct Snapshot {
     /// Orgs that are not schools (district, department, ...) by source id, with their
     /// type: a membership of one is no school membership, and no error either.
     pub other_orgs: foldhash::HashMap<String, String>,
+    /// Records left out because an erasure suppressed their source id (S6.1), by kind.
+    pub suppressed: std::collections::BTreeMap<RecordKind, i64>,
     /// Whether the source can carry student attributes (OneRoster: yes; Clever: no, R2.6).
     pub attributes_supported: bool,
     pub issues: Vec<Issue>,
 }
 
 impl Snapshot {
+    /// Leaves out the people whose source id an erasure suppressed (S6.1): the source
+    /// still lists them, the product does not take them back. Counted, never reported
+    /// by id: an issue naming them would keep what was erased.
+    pub fn suppress(&mut self, suppressed: &HashSet<(RecordKind, &str)>) {
+        if suppressed.is_empty() {
+            return;
+        }
+        let mut left_out = std::collections::BTreeMap::new();
+        let mut keep = |kind: RecordKind, id: &str| {
+            let out = suppressed.contains(&(kind, id));
+            if out {
+                *left_out.entry(kind).or_insert(0) += 1;
+            }
+            !out
+        };
+        self.students
+            .retain(|s| keep(RecordKind::Student, &s.source_id));
+        self.guardians
+            .retain(|g| keep(RecordKind::Guardian, &g.source_id));
+        self.staff.retain(|s| keep(RecordKind::Staff, &s.source_id));
+        self.suppressed = left_out;
+    }
+
     /// How many records the snapshot holds, for progress.
     pub fn record_count(&self) -> usize {
         self.schools.len()

@@ -2,8 +2,8 @@
 
 use super::schema::*;
 use crate::domain::{
-    AbandonAction, FamilyPolicy, Origin, RecordKind, RunPhase, RunState, ScheduleKind, Severity,
-    StaffRole, Trigger,
+    AbandonAction, ApiKeyRole, FamilyPolicy, Origin, RecordKind, RunPhase, RunState, ScheduleKind,
+    Severity, StaffRole, Trigger,
 };
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -34,6 +34,8 @@ pub struct SettingsRow {
     pub schedule_time_zone: String,
     pub next_scheduled_at: Option<NaiveDateTime>,
     pub updated_at: NaiveDateTime,
+    /// The secret sealed under the server's key (`store::sealing`).
+    pub source_secret_sealed: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -258,9 +260,52 @@ pub struct RunRow {
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = uploads, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_default_value = false)]
 pub struct UploadRow {
     pub id: i64,
     pub district_id: i64,
     pub size_bytes: i64,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_keys, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_default_value = false)]
+pub struct ApiKeyRow {
+    pub id: i64,
+    pub display_name: String,
+    pub role: ApiKeyRole,
+    pub all_districts: bool,
+    /// SHA-256 of the key, in hex: the key itself is never stored.
+    pub secret_hash: String,
+    pub rate_limit_per_second: i32,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit_events, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_default_value = false)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: NaiveDateTime,
+    pub key_id: Option<i64>,
+    pub actor: String,
+    pub method: String,
+    pub district_id: Option<i64>,
+    pub target_id: Option<i64>,
+    /// Field names joined by commas.
+    pub changed_fields: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = suppressions, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
+pub struct SuppressionRow {
+    pub id: i64,
+    pub district_id: i64,
+    pub record_kind: RecordKind,
+    pub source_id: String,
     pub created_at: NaiveDateTime,
 }

@@ -25,6 +25,7 @@ diesel::table! {
         schedule_time_zone -> Text,
         next_scheduled_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        source_secret_sealed -> Nullable<Text>,
     }
 }
 
@@ -245,6 +246,51 @@ diesel::table! {
         district_id -> BigInt,
         size_bytes -> BigInt,
         created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        display_name -> Text,
+        role -> Text,
+        all_districts -> Bool,
+        secret_hash -> Text,
+        rate_limit_per_second -> Integer,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_key_districts (key_id, district_id) {
+        key_id -> BigInt,
+        district_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        key_id -> Nullable<BigInt>,
+        actor -> Text,
+        method -> Text,
+        district_id -> Nullable<BigInt>,
+        target_id -> Nullable<BigInt>,
+        changed_fields -> Text,
+    }
+}
+
+diesel::table! {
+    suppressions (id) {
+        id -> BigInt,
+        district_id -> BigInt,
+        record_kind -> Text,
+        source_id -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -266,4 +312,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     abandoned_records,
     uploads,
     id_nodes,
+    api_keys,
+    api_key_districts,
+    audit_events,
+    suppressions,
 );

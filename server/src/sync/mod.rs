@@ -13,6 +13,7 @@ pub mod plan;
 pub mod reports;
 pub mod runs;
 pub mod schedule;
+pub mod secrets;
 pub mod settings;
 pub mod uploads;
 pub mod watch;

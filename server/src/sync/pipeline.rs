@@ -8,6 +8,7 @@ use super::fetch::fetch;
 use super::keeper::{Control, Stop};
 use super::outcome::{self, Outcome};
 use super::plan::{self, Plan, Policy, RunContext};
+use super::secrets::Sealer;
 use crate::domain::{Error, Result, Run, RunPhase, SyncSettings, now};
 use crate::snapshot::Snapshot;
 use crate::sources::SourcePaths;
@@ -31,6 +32,8 @@ pub struct RunInput {
 pub struct Env {
     pub store: Store,
     pub paths: SourcePaths,
+    /// Opens the district's stored source secret.
+    pub sealer: Arc<Sealer>,
 }
 
 /// Runs the pipeline of a claimed run until it ends.
@@ -95,7 +98,13 @@ async fn fetch_step(env: &Env, input: &RunInput, control: &Control) -> Step<Snap
     let Some(source) = input.run.source.as_ref() else {
         return Step::End(Outcome::Failed("the run's source is unreadable".into()));
     };
-    let secret = input.settings.secret_for(source);
+    let secret = match input.settings.secret_for(source) {
+        None => None,
+        Some(stored) => match env.sealer.reveal(input.run.district_id, &stored) {
+            Ok(secret) => secret,
+            Err(message) => return Step::End(Outcome::Failed(message)),
+        },
+    };
     let fetched = Arc::new(AtomicU64::new(0));
     let reading = fetch(source, secret, &env.paths, fetched.clone());
     tokio::pin!(reading);

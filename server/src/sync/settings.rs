@@ -1,9 +1,11 @@
 //! Reading and changing a district's sync settings (`domain::settings` holds the types
 //! and their validation). Secrets are write-only: a caller can replace one, never read it.
 
+use super::secrets::Sealer;
 use super::uploads;
 use crate::domain::{
-    Error, FamilyPolicy, Result, Schedule, Secret, Source, SyncSettings, is_phone_region, now,
+    Error, FamilyPolicy, Result, Schedule, Secret, Source, StoredSecret, SyncSettings,
+    is_phone_region, now,
 };
 use crate::store::Store;
 use crate::store::queries::{districts, settings as q};
@@ -30,6 +32,7 @@ pub struct SettingsUpdate {
 /// keeps the stored secret, so a caller can change other fields without re-sending it.
 pub async fn update(
     store: &Store,
+    sealer: &Sealer,
     district_id: i64,
     update: SettingsUpdate,
 ) -> Result<SyncSettings> {
@@ -37,7 +40,7 @@ pub async fn update(
     districts::require(&mut conn, district_id).await?;
     let mut settings = q::load(&mut conn, district_id).await?;
     if let Some(source) = update.source {
-        set_source(store, &mut settings, source).await?;
+        set_source(store, sealer, &mut settings, source).await?;
     }
     if let Some(v) = update.update_active_users {
         settings.update_active_users = v;
@@ -75,6 +78,7 @@ pub async fn update(
 
 async fn set_source(
     store: &Store,
+    sealer: &Sealer,
     settings: &mut SyncSettings,
     source: Option<(Source, Option<Secret>)>,
 ) -> Result<()> {
@@ -89,7 +93,9 @@ async fn set_source(
         uploads::require(store, settings.district_id, upload_id).await?;
     }
     let secret = match secret {
-        Some(s) if !s.expose().is_empty() => Some(s),
+        Some(s) if !s.expose().is_empty() => {
+            Some(StoredSecret::sealed(sealer.seal(settings.district_id, &s)?))
+        }
         _ => match &settings.source {
             Some(old) if old.same_credentials(&source) => settings.secret.take(),
             _ => None,

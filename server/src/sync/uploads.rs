@@ -78,6 +78,7 @@ impl Upload {
             district_id: self.district_id,
             size_bytes: self.size as i64,
             created_at: now(),
+            last_used_at: None,
         };
         q::insert(&mut store.conn().await?, &row).await?;
         Ok((self.id, self.size as i64))

@@ -2,7 +2,7 @@
 //! both directions, so a variant added on one side and not the other fails to compile.
 
 use crate::domain::{
-    AbandonAction, Error, FamilyPolicy, Origin, RecordKind, Result, RunPhase, RunState,
+    AbandonAction, ApiKeyRole, Error, FamilyPolicy, Origin, RecordKind, Result, RunPhase, RunState,
     ScheduleKind, Severity, StaffRole, StatusFilter, Trigger,
 };
 use roster_proto::v1 as pb;
@@ -95,6 +95,7 @@ wire_enum!(AbandonAction <=> AbandonAction {
     Archived => Archived,
     RemovedFromClass => RemovedFromClass,
 });
+wire_enum!(ApiKeyRole <=> ApiKeyRole { Admin => Admin, Operator => Operator, Reader => Reader });
 wire_enum!(StatusFilter <=> StatusFilter { Active => Active, Archived => Archived, All => All });
 
 /// A status filter: UNSPECIFIED means ACTIVE.

@@ -1,10 +1,12 @@
 //! Conversions between domain values and wire messages, in one place: the adapters only
 //! call these.
 
+mod access;
 mod enums;
 mod records;
 mod runs;
 
+pub use access::*;
 pub use enums::{Wire, status_filter};
 pub use records::*;
 pub use runs::*;

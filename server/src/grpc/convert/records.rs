@@ -3,7 +3,7 @@
 use super::{Wire, id, ids, timestamp};
 use crate::directory::{
     AccountHolder, Class, ClassMember, District, GuardianView, Recipient, School, StaffView,
-    StudentView,
+    StudentView, SuppressionRow,
 };
 use chrono::NaiveDateTime;
 use roster_proto::v1 as pb;
@@ -172,5 +172,15 @@ pub fn account_holder(h: AccountHolder) -> User {
     match h {
         AccountHolder::Guardian(g) => User::Guardian(guardian(g)),
         AccountHolder::Staff(s) => User::Staff(staff(s)),
+    }
+}
+
+pub fn suppression(s: SuppressionRow) -> pb::Suppression {
+    pb::Suppression {
+        suppression_id: id(s.id),
+        district_id: id(s.district_id),
+        record_kind: s.record_kind.to_i32(),
+        source_id: s.source_id,
+        create_time: timestamp(s.created_at),
     }
 }

@@ -28,13 +28,18 @@ pub async fn require(conn: &mut DbConn, id: i64) -> Result<District, Error> {
         .ok_or_else(|| Error::not_found(format!("district {id}")))
 }
 
-pub async fn list(conn: &mut DbConn, page: &PageRequest) -> Result<Vec<District>, StoreError> {
+/// Districts in id order; only `visible` ones when given.
+pub async fn list(
+    conn: &mut DbConn,
+    visible: Option<&[i64]>,
+    page: &PageRequest,
+) -> Result<Vec<District>, StoreError> {
     let after = page.after.unwrap_or(0);
-    Ok(with_conn!(conn, c => districts::table
-        .filter(districts::id.gt(after))
-        .order(districts::id.asc())
-        .limit(page.limit())
-        .select(District::as_select())
-        .load(c)
-        .await)?)
+    Ok(with_conn!(conn, c => {
+        let mut q = districts::table.filter(districts::id.gt(after)).into_boxed();
+        if let Some(ids) = visible {
+            q = q.filter(districts::id.eq_any(ids.to_vec()));
+        }
+        q.order(districts::id.asc()).limit(page.limit()).select(District::as_select()).load(c).await
+    })?)
 }

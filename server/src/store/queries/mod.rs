@@ -1,12 +1,16 @@
 //! Queries by area. Each function takes a checked-out connection, so a caller can run
 //! several in one transaction; none knows a sync rule.
 
+pub mod audit;
 pub mod directory;
 pub mod districts;
+pub mod erase;
+pub mod keys;
 pub mod nodes;
 pub mod reports;
 pub mod roster;
 pub mod runs;
 pub mod schedules;
 pub mod settings;
+pub mod suppressions;
 pub mod uploads;

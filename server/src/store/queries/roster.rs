@@ -31,6 +31,8 @@ pub struct State {
     pub links: Vec<FamilyLink>,
     /// Abandonments not restored yet: a record coming back closes its own (R5.7).
     pub open_abandonments: Vec<AbandonedRow>,
+    /// Source ids an erasure suppressed: a sync does not create them again (S6.1).
+    pub suppressed: Vec<SuppressionRow>,
 }
 
 /// Rows of one table a plan writes: new ones, inserted, and stored ones that changed,
@@ -104,6 +106,7 @@ pub async fn load_state(store: &Store, district: i64) -> R<State> {
     };
     let rest = async {
         let mut c = store.conn().await?;
+        let suppressed = super::suppressions::of_district(&mut c, district).await?;
         let open = with_conn!(&mut c, c => abandoned_records::table
             .filter(abandoned_records::district_id.eq(district).and(abandoned_records::restored_at.is_null()))
             .select(AbandonedRow::as_select())
@@ -115,13 +118,14 @@ pub async fn load_state(store: &Store, district: i64) -> R<State> {
             all!(c, school_staff, SchoolStaff),
             all!(c, classes, Class),
             open,
+            suppressed,
         ))
     };
     let (
         (students, school_students),
         (guardians, links),
         (class_students, class_teachers),
-        (schools, staff, school_staff, classes, open_abandonments),
+        (schools, staff, school_staff, classes, open_abandonments, suppressed),
     ) = tokio::try_join!(students, families, enrollments, rest)?;
     Ok(State {
         schools,
@@ -135,6 +139,7 @@ pub async fn load_state(store: &Store, district: i64) -> R<State> {
         class_teachers,
         links,
         open_abandonments,
+        suppressed,
     })
 }
 

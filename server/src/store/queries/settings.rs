@@ -1,8 +1,8 @@
 //! Sync settings: one row per district, read and written as the domain's
-//! [`SyncSettings`]. The source is kept as JSON without its secret; the secret has a
-//! column of its own.
+//! [`SyncSettings`]. The source is kept as JSON without its secret; the secret has
+//! columns of its own, sealed (and, for a secret of the previous release, plain).
 
-use crate::domain::{Error, Schedule, Secret, SyncSettings, now};
+use crate::domain::{Error, Schedule, Secret, StoredSecret, SyncSettings, now};
 use crate::store::models::SettingsRow;
 use crate::store::schema::sync_settings;
 use crate::store::{DbConn, StoreError};
@@ -57,7 +57,13 @@ pub(crate) fn from_row(row: SettingsRow) -> Result<SyncSettings, Error> {
     Ok(SyncSettings {
         district_id: row.district_id,
         source,
-        secret: row.source_secret.map(Secret::new),
+        secret: match (row.source_secret_sealed, row.source_secret) {
+            (None, None) => None,
+            (sealed, legacy) => Some(StoredSecret {
+                sealed,
+                legacy: legacy.map(Secret::new),
+            }),
+        },
         update_active_users: row.update_active_users,
         abandoned_family_policy: row.abandoned_family_policy,
         abandon_threshold_percent: row.abandon_threshold_percent,
@@ -82,7 +88,14 @@ fn to_row(s: &SyncSettings) -> Result<SettingsRow, Error> {
     Ok(SettingsRow {
         district_id: s.district_id,
         source,
-        source_secret: s.secret.as_ref().map(|x| x.expose().to_owned()),
+        // Only a secret the previous release stored is kept plain, for that release
+        // during a rolling deploy; this release writes sealed secrets only.
+        source_secret: s
+            .secret
+            .as_ref()
+            .and_then(|x| x.legacy.as_ref())
+            .map(|x| x.expose().to_owned()),
+        source_secret_sealed: s.secret.as_ref().and_then(|x| x.sealed.clone()),
         update_active_users: s.update_active_users,
         abandoned_family_policy: s.abandoned_family_policy,
         abandon_threshold_percent: s.abandon_threshold_percent,
@@ -94,4 +107,44 @@ fn to_row(s: &SyncSettings) -> Result<SettingsRow, Error> {
         next_scheduled_at: s.schedule.next_after(s.updated_at),
         updated_at: s.updated_at,
     })
+}
+
+/// Districts whose secret the previous release stored plain and no one sealed yet.
+pub async fn unsealed(conn: &mut DbConn) -> Result<Vec<SyncSettings>, Error> {
+    let rows: Vec<SettingsRow> = with_conn!(conn, c => sync_settings::table
+        .filter(sync_settings::source_secret.is_not_null().and(sync_settings::source_secret_sealed.is_null()))
+        .select(SettingsRow::as_select())
+        .load(c)
+        .await)
+    .map_err(StoreError::from)?;
+    rows.into_iter().map(from_row).collect()
+}
+
+/// Stores the sealed form of a secret beside its plain one, only if the secret is still
+/// the one that was sealed.
+pub async fn add_sealed(
+    conn: &mut DbConn,
+    district_id: i64,
+    plain: &Secret,
+    sealed: &str,
+) -> Result<bool, StoreError> {
+    let n = with_conn!(conn, c => diesel::update(sync_settings::table
+            .find(district_id)
+            .filter(sync_settings::source_secret.eq(plain.expose()))
+            .filter(sync_settings::source_secret_sealed.is_null()))
+        .set(sync_settings::source_secret_sealed.eq(sealed))
+        .execute(c)
+        .await)?;
+    Ok(n == 1)
+}
+
+/// Clears every plain secret that has a sealed copy: the end of a rolling deploy, once no
+/// server of the previous release runs. How many were cleared.
+pub async fn drop_plain(conn: &mut DbConn) -> Result<usize, StoreError> {
+    Ok(with_conn!(conn, c => diesel::update(sync_settings::table
+            .filter(sync_settings::source_secret_sealed.is_not_null())
+            .filter(sync_settings::source_secret.is_not_null()))
+        .set(sync_settings::source_secret.eq(None::<String>))
+        .execute(c)
+        .await)?)
 }

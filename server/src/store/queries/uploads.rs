@@ -19,3 +19,12 @@ pub async fn get(conn: &mut DbConn, id: i64) -> Result<Option<UploadRow>, StoreE
         .await
         .optional())?)
 }
+
+/// The ids of a district's uploads.
+pub async fn of_district(conn: &mut DbConn, district_id: i64) -> Result<Vec<i64>, StoreError> {
+    Ok(with_conn!(conn, c => uploads::table
+        .filter(uploads::district_id.eq(district_id))
+        .select(uploads::id)
+        .load(c)
+        .await)?)
+}

@@ -124,6 +124,12 @@ impl Plan {
 /// Checks the snapshot's references against the source and the store together (R3.3): a
 /// source that does not list every record of a kind may refer to stored ones.
 pub fn validate(snapshot: &mut Snapshot, state: &State) {
+    let suppressed = state
+        .suppressed
+        .iter()
+        .map(|s| (s.record_kind, s.source_id.as_str()))
+        .collect();
+    snapshot.suppress(&suppressed);
     let known = KnownIds {
         schools: resolve::unlisted_ids(snapshot.orgs, &state.schools),
         students: resolve::unlisted_ids(snapshot.users, &state.students),
@@ -195,6 +201,9 @@ fn report_source_issues(snapshot: &Snapshot, plan: &mut Plan) {
         if issue.severity == Severity::Error {
             plan.count(issue.record_kind).invalid += 1;
         }
+    }
+    for (kind, n) in &snapshot.suppressed {
+        plan.count(*kind).skipped += n;
     }
     plan.issues.extend(snapshot.issues.iter().cloned());
     if !snapshot.attributes_supported && !snapshot.students.is_empty() {

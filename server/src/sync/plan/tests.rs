@@ -113,6 +113,7 @@ fn synced(snap: &Snapshot) -> State {
         class_teachers: p.add_class_teachers,
         links: p.add_links,
         open_abandonments: p.abandoned,
+        suppressed: Vec::new(),
     }
 }
 

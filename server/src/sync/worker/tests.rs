@@ -54,6 +54,7 @@ fn env(store: &Store) -> Env {
             import_dir: std::env::temp_dir(),
             data_dir: std::env::temp_dir(),
         },
+        sealer: std::sync::Arc::new(crate::sync::secrets::Sealer::new(&[1; 32]).unwrap()),
     }
 }
 
