@@ -51,7 +51,7 @@ pub async fn create(store: &Store, new: NewKey) -> Result<(ApiKey, String)> {
         ));
     }
     let scoped = new.role != ApiKeyRole::Admin;
-    if scoped && new.all_districts == !new.district_ids.is_empty() {
+    if scoped && new.all_districts != new.district_ids.is_empty() {
         return Err(Error::invalid(
             "district_ids",
             "an operator or reader key names its districts, or is for all districts: one of the two",

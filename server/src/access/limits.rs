@@ -9,11 +9,14 @@ use std::collections::HashMap;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 
+/// A key's limiter, with the rate it was made for.
+type Limiter = (u32, Arc<DefaultDirectRateLimiter>);
+
 /// The limiters of the keys this server has seen, each at its key's rate.
 #[derive(Debug, Clone)]
 pub struct RateLimits {
     default_per_second: u32,
-    limiters: Arc<Mutex<HashMap<i64, (u32, Arc<DefaultDirectRateLimiter>)>>>,
+    limiters: Arc<Mutex<HashMap<i64, Limiter>>>,
 }
 
 impl RateLimits {
