@@ -144,18 +144,26 @@ impl Source {
     }
 }
 
-fn validate_url(field: &str, url: &str) -> Result<()> {
-    let ok = (url.starts_with("https://") || url.starts_with("http://"))
-        && url.len() > "https://".len()
-        && !url.chars().any(char::is_whitespace);
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid(
+/// A source URL: http or https with a host, and no credentials in it (S3.2): a secret
+/// goes in its own field, sealed, never in a URL that is shown back. Whether plain http
+/// or the host is allowed is the outbound policy's call (`sources::http::policy`).
+fn validate_url(field: &str, text: &str) -> Result<()> {
+    let parsed = url::Url::parse(text)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+    let Some(parsed) = parsed else {
+        return Err(Error::invalid(
             field,
-            format!("`{url}` is not an http(s) URL"),
-        ))
+            format!("`{text}` is not an https URL"),
+        ));
+    };
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::invalid(
+            field,
+            "must not carry credentials: give the secret in its own field",
+        ));
     }
+    Ok(())
 }
 
 /// A CSV path must stay under the import directory: relative, without `..`.

@@ -400,8 +400,12 @@ impl DirectoryService for DirectoryApi {
     ) -> Res<pb::CreateStaffMemberResponse> {
         let caller = caller(&req)?;
         let r = req.into_inner();
+        let district_id = req_id("district_id", &r.district_id)?;
+        self.access
+            .allow(&caller, Need::Write, Target::District(district_id))
+            .await?;
         let input = NewStaff {
-            district_id: req_id("district_id", &r.district_id)?,
+            district_id,
             school_id: req_id("school_id", &r.school_id)?,
             given_name: r.given_name,
             family_name: r.family_name,
@@ -410,10 +414,6 @@ impl DirectoryService for DirectoryApi {
             role: StaffRole::read("role", r.role)?,
             sis_id: r.sis_id,
         };
-        let district_id = input.district_id;
-        self.access
-            .allow(&caller, Need::Write, Target::District(district_id))
-            .await?;
         let s = dir::create_staff(&self.store, input).await?;
         let change = Change::new(district_id).target(s.row.id).fields([
             "school_id",
@@ -472,15 +472,15 @@ impl DirectoryService for DirectoryApi {
         let r = req.into_inner();
         let class_id = req_id("class_id", &r.class_id)?;
         let user_id = req_id("user_id", &r.user_id)?;
+        let district_id = self
+            .access
+            .allow(&caller, Need::Write, Target::Class(class_id))
+            .await?;
         let as_teacher = match pb::ClassMemberRole::try_from(r.role) {
             Ok(pb::ClassMemberRole::Teacher) => true,
             Ok(pb::ClassMemberRole::Student) => false,
             _ => return Err(Error::invalid("role", "must be TEACHER or STUDENT").into()),
         };
-        let district_id = self
-            .access
-            .allow(&caller, Need::Write, Target::Class(class_id))
-            .await?;
         let m = dir::add_class_member(&self.store, class_id, user_id, as_teacher).await?;
         let change = Change::new(district_id)
             .target(class_id)
@@ -524,12 +524,12 @@ impl DirectoryService for DirectoryApi {
         let caller = caller(&req)?;
         let r = req.into_inner();
         let user_id = req_id("user_id", &r.user_id)?;
-        let paths = r.update_mask.map(|m| m.paths).unwrap_or_default();
-        let mask = ContactMask::parse(&paths)?;
         let district_id = self
             .access
             .allow(&caller, Need::Write, Target::User(user_id))
             .await?;
+        let paths = r.update_mask.map(|m| m.paths).unwrap_or_default();
+        let mask = ContactMask::parse(&paths)?;
         let c = r.contact_details.unwrap_or_default();
         let h = dir::update_contact_details(
             &self.store,
@@ -556,12 +556,12 @@ impl DirectoryService for DirectoryApi {
         let caller = caller(&req)?;
         let r = req.into_inner();
         let staff_id = req_id("staff_id", &r.staff_id)?;
-        let role = StaffRole::read("role", r.role)?
-            .ok_or_else(|| Error::invalid("role", "is required (ADMIN or TEACHER)"))?;
         let district_id = self
             .access
             .allow(&caller, Need::Write, Target::Staff(staff_id))
             .await?;
+        let role = StaffRole::read("role", r.role)?
+            .ok_or_else(|| Error::invalid("role", "is required (ADMIN or TEACHER)"))?;
         let s = dir::set_staff_role(&self.store, staff_id, role).await?;
         Ok(audited(
             Response::new(pb::SetStaffRoleResponse {

@@ -120,6 +120,9 @@ fn sqlite_setup(url: &str) -> BoxFuture<'_, ConnectionResult<SqliteConn>> {
             "PRAGMA journal_mode = WAL;",
             "PRAGMA synchronous = NORMAL;",
             "PRAGMA foreign_keys = ON;",
+            // What is deleted or overwritten (an erased person, a cleared secret) is
+            // zeroed in the file, not left in free pages.
+            "PRAGMA secure_delete = ON;",
         ] {
             conn.batch_execute(pragma)
                 .await

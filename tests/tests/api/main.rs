@@ -3,14 +3,19 @@
 
 mod abandon;
 mod access;
+mod audit;
 mod clever;
 mod directory;
+mod erasure;
+mod every_rpc;
 mod extras;
 mod fixtures;
+mod keys;
 mod oneroster_rest;
 mod people;
 mod runs;
 mod safety;
+mod secrets;
 mod server;
 mod settings;
 mod sources;

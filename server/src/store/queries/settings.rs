@@ -141,10 +141,19 @@ pub async fn add_sealed(
 /// Clears every plain secret that has a sealed copy: the end of a rolling deploy, once no
 /// server of the previous release runs. How many were cleared.
 pub async fn drop_plain(conn: &mut DbConn) -> Result<usize, StoreError> {
-    Ok(with_conn!(conn, c => diesel::update(sync_settings::table
+    let cleared = with_conn!(conn, c => diesel::update(sync_settings::table
             .filter(sync_settings::source_secret_sealed.is_not_null())
             .filter(sync_settings::source_secret.is_not_null()))
         .set(sync_settings::source_secret.eq(None::<String>))
         .execute(c)
-        .await)?)
+        .await)?;
+    if let DbConn::Sqlite(c) = conn {
+        // The old values also sit in SQLite's write-ahead log until a checkpoint.
+        diesel_async::SimpleAsyncConnection::batch_execute(
+            &mut **c,
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+        )
+        .await?;
+    }
+    Ok(cleared)
 }
