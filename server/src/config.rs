@@ -156,12 +156,30 @@ pub struct ServeConfig {
     /// Most WatchSync streams open at once on this server.
     #[arg(long, env = "ROSTER_MAX_WATCH_STREAMS", default_value_t = 10_000)]
     pub max_watch_streams: usize,
+    /// A source host the server may reach although it is plain http or an internal
+    /// address, e.g. `sis.district.local` or `127.0.0.1:8080` (repeatable; the
+    /// environment variable takes a comma-separated list).
+    #[arg(
+        long = "allow-source-host",
+        env = "ROSTER_ALLOW_SOURCE_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allow_source_hosts: Vec<String>,
+    /// Largest answer a source may give to one request, in bytes.
+    #[arg(long, env = "ROSTER_MAX_RESPONSE_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_response_bytes: u64,
+    /// Most pages one run may fetch from a source.
+    #[arg(long, env = "ROSTER_MAX_PAGES", default_value_t = 100_000)]
+    pub max_pages: u64,
+    /// Longest a run may take before it is failed, e.g. `2h`.
+    #[arg(long, env = "ROSTER_RUN_DEADLINE", default_value = "2h", value_parser = parse_duration)]
+    pub run_deadline: Duration,
     /// Largest roster archive UploadRosterArchive accepts, in bytes.
     #[arg(long, env = "ROSTER_MAX_UPLOAD_BYTES", default_value_t = 512 * 1024 * 1024)]
     pub max_upload_bytes: u64,
 }
 
-/// Parses `500ms`, `5s`, `2m` or a bare number of seconds.
+/// Parses `500ms`, `5s`, `2m`, `2h` or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
@@ -175,7 +193,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "ms" => Ok(Duration::from_millis(n)),
         "s" => Ok(Duration::from_secs(n)),
         "m" => Ok(Duration::from_secs(n * 60)),
-        _ => Err(format!("`{text}`: unknown unit `{unit}` (use ms, s or m)")),
+        "h" => Ok(Duration::from_secs(n * 3600)),
+        _ => Err(format!(
+            "`{text}`: unknown unit `{unit}` (use ms, s, m or h)"
+        )),
     }
 }
 
@@ -200,7 +221,8 @@ mod tests {
         assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
-        assert!(parse_duration("5h").is_err());
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert!(parse_duration("5d").is_err());
         assert!(parse_duration("soon").is_err());
     }
 }

@@ -4,8 +4,9 @@
 use crate::access::{Access, Mode, RateLimits};
 use crate::config::ServeConfig;
 use crate::domain::{now, set_node};
-use crate::grpc::{AccessApi, AuthLayer, DirectoryApi, RpcSpanLayer, SyncApi, SyncParts};
+use crate::grpc::{AccessApi, AuthLayer, DirectoryApi, RpcSpanLayer, SyncApi};
 use crate::sources::SourcePaths;
+use crate::sources::http::Outbound;
 use crate::store::queries::nodes;
 use crate::store::queries::{keys, settings};
 use crate::store::{Store, StoreError};
@@ -47,6 +48,8 @@ pub enum StartError {
     Access(String),
     #[error("secret key: {0}")]
     SecretKey(String),
+    #[error("--allow-source-host: {0}")]
+    Outbound(String),
 }
 
 /// A started server.
@@ -105,6 +108,12 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
         addr: config.listen,
         source,
     })?;
+    let outbound = Outbound::new(
+        &config.allow_source_hosts,
+        config.max_response_bytes,
+        config.max_pages,
+    )
+    .map_err(StartError::Outbound)?;
     let sealer = Arc::new(sealer(&config)?);
     seal_legacy_secrets(&store, &sealer).await;
     let access = Access::new(
@@ -112,7 +121,7 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
         access_mode(&config, &store, addr).await?,
         RateLimits::new(config.rate_limit_per_second),
     );
-    let engine = start_engine(&config, &store, addr, sealer.clone());
+    let engine = start_engine(&config, &store, addr, sealer.clone(), outbound);
     let (health, health_service) = tonic_health::server::health_reporter();
     for name in SERVICES {
         health
@@ -134,15 +143,16 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
-        .add_service(SyncServiceServer::new(SyncApi::new(SyncParts {
+        .add_service(SyncServiceServer::new(SyncApi {
             store: store.clone(),
             access: access.clone(),
             worker: engine.worker,
             watches: engine.watches,
             paths: engine.paths.clone(),
             sealer,
+            outbound: engine.outbound,
             max_upload_bytes: config.max_upload_bytes,
-        })))
+        }))
         .add_service(DirectoryServiceServer::new(DirectoryApi::new(
             store.clone(),
             access,
@@ -169,6 +179,7 @@ struct Engine {
     worker: WorkerHandle,
     watches: Watches,
     paths: SourcePaths,
+    outbound: Outbound,
 }
 
 fn start_engine(
@@ -176,6 +187,7 @@ fn start_engine(
     store: &Store,
     addr: SocketAddr,
     sealer: Arc<Sealer>,
+    outbound: Outbound,
 ) -> Engine {
     let owner = process_owner(addr);
     hold_id_node(store.clone(), owner.clone());
@@ -188,11 +200,13 @@ fn start_engine(
             store: store.clone(),
             paths: paths.clone(),
             sealer,
+            outbound: outbound.clone(),
         },
         WorkerConfig {
             concurrency: config.worker_concurrency as usize,
             lease: config.run_lease,
             max_attempts: 3,
+            deadline: config.run_deadline,
             owner,
         },
     );
@@ -201,6 +215,7 @@ fn start_engine(
         worker,
         watches: Watches::new(store.clone(), config.max_watch_streams),
         paths,
+        outbound,
     }
 }
 

@@ -142,6 +142,12 @@ impl TestServer {
 
     /// Starts with a configuration adjusted by `tweak`.
     pub async fn start_with(tweak: impl FnOnce(&mut ServeConfig)) -> Self {
+        if let Ok(filter) = std::env::var("ROSTER_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+                .with_test_writer()
+                .try_init();
+        }
         let db = TestDb::new().await;
         let files = std::env::temp_dir().join(format!("{}_files", unique_name()));
         std::fs::create_dir_all(files.join("import")).expect("import dir");
@@ -149,6 +155,8 @@ impl TestServer {
         config.health_interval = Duration::from_millis(200);
         config.import_dir = files.join("import");
         config.data_dir = files.join("data");
+        // The mock providers listen on plain http on loopback: allowed as an operator would.
+        config.allow_source_hosts = vec!["127.0.0.1".into()];
         tweak(&mut config);
         let server = start(config).await.expect("server starts");
         let endpoint = format!("http://{}", server.addr);
@@ -421,11 +429,11 @@ pub fn assert_invalid(status: &roster_client::tonic::Status, field: &str) {
 /// Runs one SQL statement on the server's store, on either backend: for arranging states
 /// that only the sync engine produces (sis records, archived students).
 pub async fn exec_sql(store: &Store, sql: &str) {
-    use roster_server::store::DbConn;
+    use roster_server::store::Pooled;
     let mut conn = store.conn().await.expect("store connection");
-    let result = match &mut conn {
-        DbConn::Mysql(c) => c.batch_execute(sql).await,
-        DbConn::Sqlite(c) => c.batch_execute(sql).await,
+    let result = match &mut conn.pooled {
+        Pooled::Mysql(c) => c.batch_execute(sql).await,
+        Pooled::Sqlite(c) => c.batch_execute(sql).await,
     };
     result.unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
@@ -440,12 +448,12 @@ struct IdRow {
 /// classes or schools): what a caller would learn from a listing.
 pub async fn id_of(store: &Store, table: &str, source_id: &str) -> String {
     use diesel_async::RunQueryDsl;
-    use roster_server::store::DbConn;
+    use roster_server::store::Pooled;
     let sql = format!("SELECT id FROM {table} WHERE source_id = '{source_id}' ORDER BY id");
     let mut conn = store.conn().await.expect("store connection");
-    let rows: Vec<IdRow> = match &mut conn {
-        DbConn::Mysql(c) => diesel::sql_query(&sql).load(&mut **c).await,
-        DbConn::Sqlite(c) => diesel::sql_query(&sql).load(&mut **c).await,
+    let rows: Vec<IdRow> = match &mut conn.pooled {
+        Pooled::Mysql(c) => diesel::sql_query(&sql).load(&mut **c).await,
+        Pooled::Sqlite(c) => diesel::sql_query(&sql).load(&mut **c).await,
     }
     .unwrap_or_else(|e| panic!("{sql}: {e}"));
     <[IdRow]>::first(&rows)

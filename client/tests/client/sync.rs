@@ -56,7 +56,7 @@ async fn start_sync_returns_a_handle_to_watch_and_wait_on() {
     let err = again.wait(Duration::from_millis(1)).await.unwrap_err();
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     let done = again.wait(Duration::from_secs(60)).await.unwrap();
-    assert_eq!(done.state, SyncState::Succeeded);
+    assert_eq!(done.state, SyncState::Succeeded, "{done:?}");
     assert_eq!(done.request_id.as_deref(), Some("second"));
     let err = again.cancel().await.unwrap_err();
     assert_eq!(err.reason(), Some("RUN_FINISHED"), "{err:?}");

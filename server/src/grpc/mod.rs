@@ -13,4 +13,4 @@ pub use access::AccessApi;
 pub use auth::AuthLayer;
 pub use directory::DirectoryApi;
 pub use span::RpcSpanLayer;
-pub use sync::{SyncApi, SyncParts};
+pub use sync::SyncApi;

@@ -6,6 +6,7 @@ use crate::access::audit::Change;
 use crate::access::{Access, Target};
 use crate::domain::{Error, Need, RecordKind, Result, Severity, Source, Trigger};
 use crate::sources::SourcePaths;
+use crate::sources::http::Outbound;
 use crate::store::Store;
 use crate::sync::runs::{self, StartRequest};
 use crate::sync::secrets::Sealer;
@@ -19,43 +20,21 @@ use std::sync::Arc;
 use tokio_stream::Stream;
 use tonic::{Request, Response, Status, Streaming};
 
-/// The SyncService adapter.
+/// The SyncService adapter, and what it works with.
 #[derive(Debug, Clone)]
 pub struct SyncApi {
-    store: Store,
-    access: Access,
-    worker: WorkerHandle,
-    watches: Watches,
-    paths: SourcePaths,
-    sealer: Arc<Sealer>,
-    max_upload_bytes: u64,
-}
-
-/// What the SyncService adapter works with.
-#[derive(Debug, Clone)]
-pub struct SyncParts {
     pub store: Store,
     pub access: Access,
     pub worker: WorkerHandle,
     pub watches: Watches,
     pub paths: SourcePaths,
     pub sealer: Arc<Sealer>,
+    /// Where live sources may send the server (S4.1), checked as settings are saved.
+    pub outbound: Outbound,
     pub max_upload_bytes: u64,
 }
 
 impl SyncApi {
-    pub fn new(parts: SyncParts) -> Self {
-        SyncApi {
-            store: parts.store,
-            access: parts.access,
-            worker: parts.worker,
-            watches: parts.watches,
-            paths: parts.paths,
-            sealer: parts.sealer,
-            max_upload_bytes: parts.max_upload_bytes,
-        }
-    }
-
     /// A per-run source: OneRoster CSV only (a secret cannot ride along with one run).
     async fn run_source(&self, district_id: i64, src: pb::SyncSource) -> Result<Source> {
         let (source, secret) = cv::source_from_pb(src)?;
@@ -256,7 +235,14 @@ impl SyncService for SyncApi {
             .await?;
         let paths = r.update_mask.map(|m| m.paths).unwrap_or_default();
         let update = cv::settings_update(s, &paths)?;
-        let s = settings::update(&self.store, &self.sealer, district_id, update).await?;
+        let s = settings::update(
+            &self.store,
+            &self.sealer,
+            &self.outbound,
+            district_id,
+            update,
+        )
+        .await?;
         // The field names only: a secret's value never reaches the audit log.
         let change = Change::new(district_id).target(district_id).fields(paths);
         Ok(audited(

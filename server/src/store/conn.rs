@@ -18,20 +18,31 @@ use std::time::Duration;
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 
 /// Runs `$body` with `$c` bound to the concrete connection of either backend. The body is
-/// compiled once per backend, so keep it to one statement or a few.
+/// compiled once per backend, so keep it to one statement or a few. The connection counts
+/// as busy while the body runs: if the future is dropped there (a client gone, a timeout,
+/// an aborted task), the connection may hold half an answer, and it is discarded instead
+/// of going back to the pool, where the next query would read that half.
 macro_rules! with_conn {
     ($conn:expr, $c:ident => $body:expr) => {
-        match $conn {
-            $crate::store::DbConn::Mysql(pooled) => {
-                let $c: &mut ::diesel_async::AsyncMysqlConnection = &mut **pooled;
-                $body
-            }
-            $crate::store::DbConn::Sqlite(pooled) => {
-                let $c: &mut $crate::store::conn::SqliteConn = &mut **pooled;
-                $body
-            }
-        }
+        with_conn!($conn, mysql: $c => $body, sqlite: $c => $body)
     };
+    // Where the code differs by backend.
+    ($conn:expr, mysql: $m:ident => $mysql:expr, sqlite: $s:ident => $sqlite:expr) => {{
+        let db: &mut $crate::store::DbConn = ($conn).this();
+        db.busy = true;
+        let out = match &mut db.pooled {
+            $crate::store::Pooled::Mysql(pooled) => {
+                let $m: &mut ::diesel_async::AsyncMysqlConnection = &mut **pooled;
+                $mysql
+            }
+            $crate::store::Pooled::Sqlite(pooled) => {
+                let $s: &mut $crate::store::conn::SqliteConn = &mut **pooled;
+                $sqlite
+            }
+        };
+        db.busy = false;
+        out
+    }};
 }
 
 /// Which database a [`Store`] talks to.
@@ -57,10 +68,37 @@ pub struct Store {
     up: Arc<AtomicBool>,
 }
 
-/// A connection checked out of the pool.
-pub enum DbConn {
+/// A connection checked out of the pool. Query code reaches it through [`with_conn!`].
+pub struct DbConn {
+    /// The connection itself; outside the store only tests arranging raw rows use it.
+    pub pooled: Pooled,
+    /// Whether a query is in flight; see [`with_conn!`].
+    pub(crate) busy: bool,
+}
+
+pub enum Pooled {
     Mysql(PooledConnection<'static, AsyncMysqlConnection>),
     Sqlite(PooledConnection<'static, SqliteConn>),
+}
+
+impl Drop for DbConn {
+    /// A connection dropped in the middle of a query is marked broken, so the pool closes
+    /// it rather than lending it again.
+    fn drop(&mut self) {
+        if !self.busy {
+            return;
+        }
+        tracing::debug!("a query was cut short: its connection is discarded");
+        match &mut self.pooled {
+            Pooled::Mysql(c) => mark_broken(&mut **c),
+            Pooled::Sqlite(c) => mark_broken(&mut **c),
+        }
+    }
+}
+
+fn mark_broken<C: AsyncConnection>(c: &mut C) {
+    <C::TransactionManager as TransactionManager<C>>::transaction_manager_status_mut(c)
+        .set_in_error();
 }
 
 impl std::fmt::Debug for Store {
@@ -215,12 +253,25 @@ impl Store {
         self.checkout().await
     }
 
+    /// Checks a connection out in a task of its own. The pool tries each connection with
+    /// a query before lending it; were the caller to go away during that query, the pool
+    /// would take back a connection with half an answer in it. In its own task the check
+    /// always finishes, and a connection nobody waits for any more goes back clean.
     async fn checkout(&self) -> Result<DbConn, StoreError> {
-        match &self.pools {
-            Pools::Mysql(p) => p.get_owned().await.map(DbConn::Mysql),
-            Pools::Sqlite(p) => p.get_owned().await.map(DbConn::Sqlite),
-        }
-        .map_err(|e| StoreError::Unavailable(e.to_string()))
+        let pools = self.pools.clone();
+        let pooled = tokio::spawn(async move {
+            match pools {
+                Pools::Mysql(p) => p.get_owned().await.map(Pooled::Mysql),
+                Pools::Sqlite(p) => p.get_owned().await.map(Pooled::Sqlite),
+            }
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("checkout stopped: {e}")))??;
+        Ok(DbConn {
+            pooled,
+            busy: false,
+        })
     }
 
     /// Applies pending migrations of this backend.
@@ -244,10 +295,15 @@ impl Store {
 
 impl DbConn {
     pub fn backend(&self) -> Backend {
-        match self {
-            DbConn::Mysql(_) => Backend::Mysql,
-            DbConn::Sqlite(_) => Backend::Sqlite,
+        match self.pooled {
+            Pooled::Mysql(_) => Backend::Mysql,
+            Pooled::Sqlite(_) => Backend::Sqlite,
         }
+    }
+
+    /// Itself: lets [`with_conn!`] take a connection or a reference to one alike.
+    pub fn this(&mut self) -> &mut Self {
+        self
     }
 
     /// Runs `f` in a transaction: committed when it returns Ok, rolled back otherwise.
@@ -255,7 +311,7 @@ impl DbConn {
     /// at commit) rolls the whole transaction back and runs `f` again, a few times, so
     /// `f` must be safe to repeat. SQLite takes the write lock at BEGIN (IMMEDIATE), so
     /// two writers queue on the busy timeout instead of failing when one upgrades a read
-    /// lock. A dropped future leaves the connection marked broken, and the pool discards it.
+    /// lock. A dropped future leaves the transaction open, so the pool discards the connection.
     pub async fn transaction<T, E, F>(&mut self, mut f: F) -> Result<T, E>
     where
         F: for<'c> FnMut(&'c mut DbConn) -> BoxFuture<'c, Result<T, E>> + Send,
@@ -281,20 +337,17 @@ impl DbConn {
         E: From<StoreError> + Send,
         T: Send,
     {
-        match self {
-            DbConn::Mysql(c) => {
-                AnsiTransactionManager::begin_transaction_sql(&mut **c, "BEGIN").await
-            }
-            DbConn::Sqlite(c) => {
-                c.spawn_blocking(|inner| {
+        with_conn!(self,
+            mysql: c => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN").await,
+            sqlite: c => c
+                .spawn_blocking(|inner| {
                     diesel::connection::AnsiTransactionManager::begin_transaction_sql(
                         inner,
                         "BEGIN IMMEDIATE",
                     )
                 })
                 .await
-            }
-        }
+        )
         .map_err(StoreError::from)?;
         match f(self).await {
             Ok(value) => {
@@ -356,6 +409,57 @@ pub fn redact(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+
+    /// R7.6: a checkout whose caller went away while the pool was trying the connection
+    /// must not leave that try's answer for the next query.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn r7_6_a_checkout_cut_short_leaves_the_pool_clean() {
+        use diesel_async::RunQueryDsl;
+        let test = crate::store::testing::TestStore::new().await;
+        for round in 0..20_i64 {
+            // Polled once: the pool lends a connection and sends its check, then the
+            // caller is gone.
+            drop(test.store.conn().now_or_never());
+            let mut conn = test.store.conn().await.unwrap();
+            let sql = format!("SELECT CAST({round} AS SIGNED) AS n");
+            let n = with_conn!(&mut conn, c => diesel::sql_query(&sql).get_result::<N>(c).await);
+            assert_eq!(n.map(|r| r.n).ok(), Some(round), "round {round}");
+        }
+    }
+
+    /// R7.6: a query whose caller went away (a client hung up, a deadline, an aborted
+    /// task) must not leave its half-read answer for the next query on that connection.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn r7_6_a_query_cut_short_never_answers_the_next_one() {
+        use diesel_async::RunQueryDsl;
+        let test = crate::store::testing::TestStore::new().await;
+        let slow = match test.store.backend() {
+            Backend::Mysql => "SELECT CAST(SLEEP(0.3) AS SIGNED) AS n",
+            Backend::Sqlite => {
+                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c \
+                 WHERE x < 1000000) SELECT COUNT(*) AS n FROM c"
+            }
+        };
+        for round in 0..8_i64 {
+            let mut conn = test.store.conn().await.unwrap();
+            let cut = tokio::time::timeout(Duration::from_millis(30), async {
+                with_conn!(&mut conn, c => diesel::sql_query(slow).get_result::<N>(c).await)
+            })
+            .await;
+            assert!(cut.is_err(), "the slow query was cut short");
+            drop(conn);
+            let mut conn = test.store.conn().await.unwrap();
+            let sql = format!("SELECT CAST({round} AS SIGNED) AS n");
+            let n = with_conn!(&mut conn, c => diesel::sql_query(&sql).get_result::<N>(c).await);
+            assert_eq!(n.map(|r| r.n).ok(), Some(round), "round {round}");
+        }
+    }
 
     #[test]
     fn backend_follows_the_scheme() {

@@ -5,7 +5,7 @@
 
 use crate::domain::{RestAuth, Secret, Source};
 use crate::snapshot::Snapshot;
-use crate::sources::http::{Auth, Fetcher, OAuth2Client, RetryPolicy};
+use crate::sources::http::{Auth, Fetcher, OAuth2Client, Outbound, RetryPolicy};
 use crate::sources::oneroster::csv::{self, CsvLimits};
 use crate::sources::{SourcePaths, clever, oneroster};
 use std::path::PathBuf;
@@ -14,12 +14,15 @@ use std::sync::atomic::AtomicU64;
 
 /// Reads `source` with `secret`, the district's stored secret for it. `fetched` counts
 /// the records received so far, for the run's progress.
+/// Files come from `paths`; live sources are reached within `outbound`.
 pub async fn fetch(
     source: &Source,
     secret: Option<Secret>,
     paths: &SourcePaths,
+    outbound: &Outbound,
     fetched: Arc<AtomicU64>,
 ) -> Result<Snapshot, String> {
+    let fetcher = |fetched| fetcher(fetched, outbound.clone());
     match source {
         Source::OneRosterCsvPath { path } => read_csv(paths.import_path(path)?).await,
         Source::OneRosterCsvUpload { upload_id } => read_csv(paths.upload_path(*upload_id)).await,
@@ -42,8 +45,8 @@ pub async fn fetch(
     }
 }
 
-fn fetcher(fetched: Arc<AtomicU64>) -> Result<Fetcher, String> {
-    let mut fetcher = Fetcher::new(RetryPolicy::default()).map_err(|e| e.to_string())?;
+fn fetcher(fetched: Arc<AtomicU64>, outbound: Outbound) -> Result<Fetcher, String> {
+    let mut fetcher = Fetcher::new(RetryPolicy::default(), outbound).map_err(|e| e.to_string())?;
     fetcher.records = fetched;
     Ok(fetcher)
 }

@@ -12,6 +12,7 @@ use super::secrets::Sealer;
 use crate::domain::{Error, Result, Run, RunPhase, SyncSettings, now};
 use crate::snapshot::Snapshot;
 use crate::sources::SourcePaths;
+use crate::sources::http::Outbound;
 use crate::store::queries::roster;
 use crate::store::queries::runs::Lease;
 use crate::store::{State, Store};
@@ -34,6 +35,8 @@ pub struct Env {
     pub paths: SourcePaths,
     /// Opens the district's stored source secret.
     pub sealer: Arc<Sealer>,
+    /// Where live sources may send the server, and how much they may answer.
+    pub outbound: Outbound,
 }
 
 /// Runs the pipeline of a claimed run until it ends.
@@ -106,7 +109,7 @@ async fn fetch_step(env: &Env, input: &RunInput, control: &Control) -> Step<Snap
         },
     };
     let fetched = Arc::new(AtomicU64::new(0));
-    let reading = fetch(source, secret, &env.paths, fetched.clone());
+    let reading = fetch(source, secret, &env.paths, &env.outbound, fetched.clone());
     tokio::pin!(reading);
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {

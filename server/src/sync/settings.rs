@@ -7,6 +7,7 @@ use crate::domain::{
     Error, FamilyPolicy, Result, Schedule, Secret, Source, StoredSecret, SyncSettings,
     is_phone_region, now,
 };
+use crate::sources::http::Outbound;
 use crate::store::Store;
 use crate::store::queries::{districts, settings as q};
 
@@ -33,6 +34,7 @@ pub struct SettingsUpdate {
 pub async fn update(
     store: &Store,
     sealer: &Sealer,
+    outbound: &Outbound,
     district_id: i64,
     update: SettingsUpdate,
 ) -> Result<SyncSettings> {
@@ -41,6 +43,11 @@ pub async fn update(
     let mut settings = q::load(&mut conn, district_id).await?;
     if let Some(source) = update.source {
         set_source(store, sealer, &mut settings, source).await?;
+        if let Some(source) = &settings.source {
+            check_outbound(outbound, source)
+                .await
+                .map_err(|e| e.within("settings"))?;
+        }
     }
     if let Some(v) = update.update_active_users {
         settings.update_active_users = v;
@@ -109,5 +116,28 @@ async fn set_source(
     }
     settings.source = Some(source);
     settings.secret = secret;
+    Ok(())
+}
+
+/// Whether the server may reach the source's hosts (S4.1): https, and no internal
+/// address unless allowed. INVALID_ARGUMENT naming the URL field otherwise.
+pub async fn check_outbound(outbound: &Outbound, source: &Source) -> Result<()> {
+    let urls: Vec<(&str, &str)> = match source {
+        Source::Clever { base_url } => vec![("source.clever.base_url", base_url)],
+        Source::OneRosterRest { base_url, auth } => {
+            let mut urls = vec![("source.oneroster_rest.base_url", base_url.as_str())];
+            if let crate::domain::RestAuth::OAuth2 { token_url, .. } = auth {
+                urls.push(("source.oneroster_rest.oauth2.token_url", token_url));
+            }
+            urls
+        }
+        Source::OneRosterCsvPath { .. } | Source::OneRosterCsvUpload { .. } => Vec::new(),
+    };
+    for (field, url) in urls {
+        outbound
+            .check_source_url(url)
+            .await
+            .map_err(|message| Error::invalid(field, message))?;
+    }
     Ok(())
 }

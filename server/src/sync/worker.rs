@@ -25,6 +25,10 @@ pub struct WorkerConfig {
     pub lease: Duration,
     /// Claims after which a run whose server keeps dying is failed, not retried.
     pub max_attempts: i32,
+    /// Longest one attempt at a run may take (S4.2): past it the run is stopped (an
+    /// apply in progress rolls back) and fails, so a source that trickles forever cannot
+    /// hold its district.
+    pub deadline: Duration,
     /// Who holds leases: this process, uniquely.
     pub owner: String,
 }
@@ -141,8 +145,8 @@ async fn execute(env: &Env, config: &WorkerConfig, input: RunInput) {
 }
 
 /// Runs one claimed run in a task of its own, with its keeper beside it, and ends it
-/// FAILED if it stopped any other way than through its own end: an error, or a panic
-/// anywhere in it.
+/// FAILED if it stopped any other way than through its own end: an error, a panic
+/// anywhere in it, or its deadline.
 async fn execute_with<F, Fut>(env: &Env, config: &WorkerConfig, input: RunInput, run: F)
 where
     F: FnOnce(Env, RunInput, Control) -> Fut,
@@ -150,15 +154,25 @@ where
 {
     let lease = input.lease;
     let (control, keeper) = keeper::keep(env.store.clone(), lease, config.lease);
-    let task = tokio::spawn(run(env.clone(), input, control));
-    let result = task.await;
+    let mut task = tokio::spawn(run(env.clone(), input, control));
+    let result = tokio::time::timeout(config.deadline, &mut task).await;
+    if result.is_err() {
+        // Dropping the run's future rolls back a transaction it holds open.
+        task.abort();
+        let _ = task.await;
+    }
     drop(keeper);
     let failure = match result {
-        Ok(Ok(())) => return,
-        Ok(Err(e)) => e.to_string(),
-        Err(join) => format!(
+        Ok(Ok(Ok(()))) => return,
+        Ok(Ok(Err(e))) => e.to_string(),
+        Ok(Err(join)) => format!(
             "internal error: the run stopped unexpectedly ({})",
             panic_text(join)
+        ),
+        Err(_) => format!(
+            "the run took longer than {}, the limit of a run (--run-deadline); nothing was \
+             applied",
+            humantime(config.deadline)
         ),
     };
     tracing::error!(run_id = lease.run_id, error = %failure, "run failed");
@@ -169,6 +183,17 @@ where
 
 async fn fail(env: &Env, lease: Lease, message: String) -> Result<()> {
     outcome::end(&env.store, lease, Outcome::Failed(message), None).await
+}
+
+/// `2h`, `90s`, `1500ms`: the deadline as an operator wrote it.
+fn humantime(d: Duration) -> String {
+    let secs = d.as_secs();
+    match (secs, d.subsec_millis()) {
+        (s, 0) if s >= 3600 && s % 3600 == 0 => format!("{}h", s / 3600),
+        (s, 0) if s >= 60 && s % 60 == 0 => format!("{}m", s / 60),
+        (s, 0) => format!("{s}s"),
+        _ => format!("{}ms", d.as_millis()),
+    }
 }
 
 fn panic_text(join: tokio::task::JoinError) -> String {

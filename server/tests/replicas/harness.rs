@@ -346,9 +346,9 @@ pub async fn count(store: &Store, sql: &str) -> i64 {
     }
     let mut conn = store.conn().await.unwrap();
     let q = diesel::sql_query(sql);
-    let n: N = match &mut conn {
-        roster_server::store::DbConn::Mysql(c) => q.get_result(&mut **c).await.unwrap(),
-        roster_server::store::DbConn::Sqlite(c) => q.get_result(&mut **c).await.unwrap(),
+    let n: N = match &mut conn.pooled {
+        roster_server::store::Pooled::Mysql(c) => q.get_result(&mut **c).await.unwrap(),
+        roster_server::store::Pooled::Sqlite(c) => q.get_result(&mut **c).await.unwrap(),
     };
     n.n
 }
@@ -365,9 +365,9 @@ pub async fn students(store: &Store, district: &str) -> i64 {
 /// Runs a statement on the store, for arranging what only time would make.
 pub async fn exec(store: &Store, sql: &str) {
     let mut conn = store.conn().await.unwrap();
-    match &mut conn {
-        roster_server::store::DbConn::Mysql(c) => c.batch_execute(sql).await.unwrap(),
-        roster_server::store::DbConn::Sqlite(c) => c.batch_execute(sql).await.unwrap(),
+    match &mut conn.pooled {
+        roster_server::store::Pooled::Mysql(c) => c.batch_execute(sql).await.unwrap(),
+        roster_server::store::Pooled::Sqlite(c) => c.batch_execute(sql).await.unwrap(),
     }
 }
 

@@ -166,11 +166,11 @@ async fn count_rows(store: &roster_server::store::Store, sql: &str) -> i64 {
         n: i64,
     }
     use diesel_async::RunQueryDsl;
-    use roster_server::store::DbConn;
+    use roster_server::store::Pooled;
     let mut conn = store.conn().await.unwrap();
-    let n: N = match &mut conn {
-        DbConn::Mysql(c) => diesel::sql_query(sql).get_result(&mut **c).await.unwrap(),
-        DbConn::Sqlite(c) => diesel::sql_query(sql).get_result(&mut **c).await.unwrap(),
+    let n: N = match &mut conn.pooled {
+        Pooled::Mysql(c) => diesel::sql_query(sql).get_result(&mut **c).await.unwrap(),
+        Pooled::Sqlite(c) => diesel::sql_query(sql).get_result(&mut **c).await.unwrap(),
     };
     n.n
 }

@@ -12,6 +12,7 @@ mod extras;
 mod fixtures;
 mod keys;
 mod oneroster_rest;
+mod outbound;
 mod people;
 mod runs;
 mod safety;

@@ -102,6 +102,7 @@ async fn s3_1_a_plain_secret_of_the_previous_release_is_sealed_not_lost() {
     // The next release starts on this database (with the same data directory: its key).
     let mut config = roster_server::config::ServeConfig::for_database(&server.db.url);
     config.data_dir = server.files.join("data");
+    config.allow_source_hosts = vec!["127.0.0.1".into()];
     let second = roster_server::server::start(config).await.unwrap();
     let client = roster_client::RosterClient::connect(format!("http://{}", second.addr))
         .await

@@ -9,6 +9,7 @@
 
 use super::SourceError;
 pub mod oauth;
+mod outbound;
 #[cfg(test)]
 mod tests;
 mod url;
@@ -16,6 +17,8 @@ mod url;
 use self::url::{describe, endpoint, path_and_query, request_url};
 use ::url::Url;
 pub use oauth::OAuth2Client;
+use outbound::Refused;
+pub use outbound::{Outbound, internal};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::{RequestBuilder, StatusCode};
 use std::fmt;
@@ -103,6 +106,9 @@ pub struct JsonPage {
 pub struct Fetcher {
     client: reqwest::Client,
     retry: RetryPolicy,
+    outbound: Outbound,
+    /// Pages fetched so far by this run, against the outbound page limit.
+    pages: AtomicU64,
     /// Records received so far, for the run's progress: connectors add to it as pages
     /// arrive, the worker reads it.
     pub records: Arc<AtomicU64>,
@@ -139,14 +145,16 @@ enum Fetched {
 }
 
 impl Fetcher {
-    pub fn new(retry: RetryPolicy) -> Result<Self, SourceError> {
+    pub fn new(retry: RetryPolicy, outbound: Outbound) -> Result<Self, SourceError> {
         install_crypto_provider();
-        let client = build_client(&retry).map_err(|err| {
+        let client = build_client(&retry, &outbound).map_err(|err| {
             SourceError::Io(format!("cannot set up the HTTP client: {}", describe(err)))
         })?;
         Ok(Fetcher {
             client,
             retry,
+            outbound,
+            pages: AtomicU64::new(0),
             records: Arc::default(),
         })
     }
@@ -192,6 +200,19 @@ impl Fetcher {
     ) -> Result<Fetched, SourceError> {
         let url = request_url(url, query)?;
         let endpoint = endpoint(&url);
+        self.outbound
+            .check_url(&url)
+            .map_err(SourceError::Invalid)?;
+        let pages = self
+            .pages
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        if pages > self.outbound.max_pages {
+            return Err(SourceError::Invalid(format!(
+                "the source answers with more than {} pages, the limit of a run",
+                self.outbound.max_pages
+            )));
+        }
         let mut attempt = 1;
         let mut token_renewed = false;
         loop {
@@ -249,11 +270,7 @@ impl Fetcher {
             return Err(status_failure(endpoint, status, response.headers()));
         }
         let headers = response.headers().clone();
-        // A connection dropped mid-body fails here, and is retried like any transport error.
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|err| transport_failure(endpoint, err))?;
+        let bytes = self.body(endpoint, response).await?;
         let body = serde_json::from_slice(&bytes).map_err(|err| {
             Failure::Fatal(SourceError::Invalid(format!(
                 "GET {endpoint}: the answer is not valid JSON ({err})"
@@ -264,6 +281,32 @@ impl Fetcher {
             body,
             headers,
         }))
+    }
+
+    /// The whole body, read a chunk at a time and given up past the outbound cap (S4.2):
+    /// memory never holds more than the cap. A connection dropped mid-body fails here,
+    /// and is retried like any transport error.
+    async fn body(
+        &self,
+        endpoint: &str,
+        mut response: reqwest::Response,
+    ) -> Result<Vec<u8>, Failure> {
+        let cap = self.outbound.max_body_bytes;
+        if response.content_length().is_some_and(|n| n > cap) {
+            return Err(over_cap(endpoint, cap));
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|err| transport_failure(endpoint, err))?
+        {
+            if (body.len() + chunk.len()) as u64 > cap {
+                return Err(over_cap(endpoint, cap));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     /// Adds the credentials to one attempt: a fresh OAuth 1 signature (new nonce and
@@ -292,6 +335,12 @@ impl Fetcher {
                 request.header(AUTHORIZATION, sensitive(header)?)
             }
             Auth::OAuth2(client) => {
+                let token_url = Url::parse(client.token_url()).map_err(|_| {
+                    Failure::Fatal(SourceError::Invalid("the token URL is not a URL".into()))
+                })?;
+                self.outbound
+                    .check_url(&token_url)
+                    .map_err(|e| Failure::Fatal(SourceError::Invalid(e)))?;
                 let token = client.token(&self.client).await.map_err(token_failure)?;
                 request.bearer_auth(token)
             }
@@ -303,12 +352,14 @@ impl Fetcher {
 /// container) the platform verifier cannot be built; the client then trusts no root, so
 /// plain `http` (a provider on the local network) still works and `https` fails per
 /// request with a certificate error.
-fn build_client(retry: &RetryPolicy) -> reqwest::Result<reqwest::Client> {
+fn build_client(retry: &RetryPolicy, outbound: &Outbound) -> reqwest::Result<reqwest::Client> {
     let builder = || {
         reqwest::Client::builder()
             .timeout(retry.request_timeout)
             .connect_timeout(retry.request_timeout)
             .user_agent(concat!("roster-sync/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(outbound.resolver())
+            .redirect(same_host_redirects())
     };
     builder().build().or_else(|err| {
         tracing::warn!(error = %err, "no system CA certificates: https sources will fail");
@@ -316,6 +367,30 @@ fn build_client(retry: &RetryPolicy) -> reqwest::Result<reqwest::Client> {
             .tls_certs_only(std::iter::empty::<reqwest::Certificate>())
             .build()
     })
+}
+
+/// Redirects are followed only on the host (scheme and port) they started on, a few at
+/// most: a provider may move a page, never send the server elsewhere (S4.1).
+fn same_host_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first().cloned();
+        let same = first.is_some_and(|f| {
+            f.scheme() == attempt.url().scheme()
+                && f.host_str() == attempt.url().host_str()
+                && f.port_or_known_default() == attempt.url().port_or_known_default()
+        });
+        if same && attempt.previous().len() < 5 {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
+fn over_cap(endpoint: &str, cap: u64) -> Failure {
+    Failure::Fatal(SourceError::Invalid(format!(
+        "GET {endpoint}: the answer is larger than {cap} bytes, the limit"
+    )))
 }
 
 /// Drops a cached OAuth 2 token after a 401; `false` when there is none to renew.
@@ -333,6 +408,11 @@ async fn forget_token(auth: &Auth) -> bool {
 /// server errors pass, with the pause the provider asks for.
 fn status_failure(endpoint: &str, status: StatusCode, headers: &HeaderMap) -> Failure {
     let message = format!("GET {endpoint}: {status}");
+    if status.is_redirection() {
+        return Failure::Fatal(SourceError::Invalid(format!(
+            "{message}: a redirect to another host is never followed"
+        )));
+    }
     match status {
         StatusCode::UNAUTHORIZED => Failure::Unauthorized(refused(message)),
         StatusCode::FORBIDDEN => Failure::Fatal(refused(message)),
@@ -354,6 +434,13 @@ fn refused(message: String) -> SourceError {
 /// gone wrong will not improve; anything else (no connection, a timeout, a connection
 /// dropped mid-body) may.
 fn transport_failure(endpoint: &str, err: reqwest::Error) -> Failure {
+    let mut cause = std::error::Error::source(&err);
+    while let Some(inner) = cause {
+        if let Some(refused) = inner.downcast_ref::<Refused>() {
+            return Failure::Fatal(SourceError::Invalid(format!("GET {endpoint}: {refused}")));
+        }
+        cause = inner.source();
+    }
     let lasting = err.is_builder() || err.is_redirect();
     let message = format!("GET {endpoint}: {}", describe(err));
     if lasting {

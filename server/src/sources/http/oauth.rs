@@ -224,6 +224,11 @@ impl OAuth2Client {
     }
 
     /// The token URL as errors name it, without a query.
+    /// Where tokens are asked for.
+    pub fn token_url(&self) -> &str {
+        &self.token_url
+    }
+
     fn token_endpoint(&self) -> String {
         Url::parse(&self.token_url)
             .map_or_else(|_| "the token URL".to_owned(), |url| endpoint(&url))

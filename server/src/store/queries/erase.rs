@@ -4,7 +4,7 @@
 
 use crate::store::models::SuppressionRow;
 use crate::store::schema::*;
-use crate::store::{DbConn, StoreError};
+use crate::store::{Backend, DbConn, StoreError};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
@@ -134,9 +134,9 @@ pub async fn district(conn: &mut DbConn, district_id: i64) -> R<Vec<(&'static st
 /// One batch of a district's rows of `table`. The SQL is ours (table names and integer
 /// ids), never a caller's text. MySQL limits a DELETE itself; SQLite picks the rows first.
 async fn delete_batch(conn: &mut DbConn, table: &str, condition: &str) -> R<i64> {
-    let sql = match conn {
-        DbConn::Mysql(_) => format!("DELETE FROM {table} WHERE {condition} LIMIT {BATCH}"),
-        DbConn::Sqlite(_) => format!(
+    let sql = match conn.backend() {
+        Backend::Mysql => format!("DELETE FROM {table} WHERE {condition} LIMIT {BATCH}"),
+        Backend::Sqlite => format!(
             "DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} WHERE {condition} LIMIT {BATCH})"
         ),
     };

@@ -11,7 +11,7 @@ use crate::store::{DbConn, Store, StoreError};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::upsert::excluded;
-use diesel_async::{AsyncMysqlConnection, RunQueryDsl, SimpleAsyncConnection};
+use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
 use foldhash::HashSet;
 
 type R<T> = Result<T, StoreError>;
@@ -153,18 +153,17 @@ macro_rules! batched {
     // Where the SQL differs by backend (upserts), one statement for each.
     ($conn:expr, $rows:expr, mysql: |$m:ident| $mysql:expr, sqlite: |$s:ident| $sqlite:expr) => {{
         for piece in $rows.chunks(BATCH) {
-            match &mut *$conn {
-                DbConn::Mysql(c) => {
+            with_conn!($conn,
+                mysql: c => {
                     let $m = piece;
-                    let c: &mut AsyncMysqlConnection = &mut **c;
-                    RunQueryDsl::execute($mysql, c).await?;
-                }
-                DbConn::Sqlite(c) => {
+                    RunQueryDsl::execute($mysql, c).await?
+                },
+                sqlite: c => {
                     let $s = piece.to_vec();
                     c.spawn_blocking(move |c| diesel::RunQueryDsl::execute($sqlite, c))
-                        .await?;
+                        .await?
                 }
-            }
+            );
         }
     }};
 }

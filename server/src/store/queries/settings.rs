@@ -5,7 +5,7 @@
 use crate::domain::{Error, Schedule, Secret, StoredSecret, SyncSettings, now};
 use crate::store::models::SettingsRow;
 use crate::store::schema::sync_settings;
-use crate::store::{DbConn, StoreError};
+use crate::store::{Backend, DbConn, StoreError};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
@@ -147,13 +147,13 @@ pub async fn drop_plain(conn: &mut DbConn) -> Result<usize, StoreError> {
         .set(sync_settings::source_secret.eq(None::<String>))
         .execute(c)
         .await)?;
-    if let DbConn::Sqlite(c) = conn {
+    if conn.backend() == Backend::Sqlite {
         // The old values also sit in SQLite's write-ahead log until a checkpoint.
-        diesel_async::SimpleAsyncConnection::batch_execute(
-            &mut **c,
+        with_conn!(conn, c => diesel_async::SimpleAsyncConnection::batch_execute(
+            c,
             "PRAGMA wal_checkpoint(TRUNCATE)",
         )
-        .await?;
+        .await)?;
     }
     Ok(cleared)
 }

@@ -15,6 +15,7 @@ fn config() -> WorkerConfig {
         concurrency: 1,
         lease: Duration::from_secs(30),
         max_attempts: 3,
+        deadline: Duration::from_secs(60),
         owner: "test".into(),
     }
 }
@@ -55,6 +56,7 @@ fn env(store: &Store) -> Env {
             data_dir: std::env::temp_dir(),
         },
         sealer: std::sync::Arc::new(crate::sync::secrets::Sealer::new(&[1; 32]).unwrap()),
+        outbound: crate::sources::http::Outbound::new(&[], 1 << 20, 10).unwrap(),
     }
 }
 
@@ -108,4 +110,37 @@ async fn r7_6_an_error_in_a_run_fails_it_and_its_keeper_stops() {
     // The keeper is gone: nothing rewrites the ended run.
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(q::require(&mut conn, run_id).await.unwrap(), ended);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s4_2_a_run_past_its_deadline_fails_and_frees_its_district() {
+    let test = TestStore::new().await;
+    let store = &test.store;
+    let input = claimed(store).await;
+    let run_id = input.run.id;
+    let short = WorkerConfig {
+        deadline: Duration::from_millis(300),
+        ..config()
+    };
+    execute_with(&env(store), &short, input, |_, _, _| async {
+        // A source that never finishes answering.
+        std::future::pending::<()>().await;
+        Ok(())
+    })
+    .await;
+    let mut conn = store.conn().await.unwrap();
+    let run = q::require(&mut conn, run_id).await.unwrap();
+    assert_eq!(run.state, RunState::Failed);
+    assert!(
+        run.error_message.contains("longer than 300ms")
+            && run.error_message.contains("--run-deadline"),
+        "{}",
+        run.error_message
+    );
+    assert!(
+        q::active(&mut conn, run.district_id)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
