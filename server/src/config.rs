@@ -112,6 +112,9 @@ pub struct ServeConfig {
     /// Longest a unary call may take, e.g. `30s`.
     #[arg(long, env = "ROSTER_REQUEST_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub request_timeout: Duration,
+    /// Longest an UploadRosterArchive stream may take, e.g. `30m`.
+    #[arg(long, env = "ROSTER_UPLOAD_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
+    pub upload_timeout: Duration,
     /// Most requests served at once per connection.
     #[arg(long, env = "ROSTER_CONCURRENCY_LIMIT", default_value_t = 256)]
     pub concurrency_limit: usize,
@@ -177,9 +180,18 @@ pub struct ServeConfig {
     /// Largest roster archive UploadRosterArchive accepts, in bytes.
     #[arg(long, env = "ROSTER_MAX_UPLOAD_BYTES", default_value_t = 512 * 1024 * 1024)]
     pub max_upload_bytes: u64,
+    /// Most bytes one district's uploads may hold together.
+    #[arg(long, env = "ROSTER_UPLOAD_QUOTA_BYTES", default_value_t = 4 * 1024 * 1024 * 1024)]
+    pub upload_quota_bytes: u64,
+    /// How long run reports (issues) and audit events are kept, e.g. `365d`.
+    #[arg(long, env = "ROSTER_REPORT_RETENTION", default_value = "365d", value_parser = parse_duration)]
+    pub report_retention: Duration,
+    /// How long an upload is kept after its last use, e.g. `7d`.
+    #[arg(long, env = "ROSTER_UPLOAD_RETENTION", default_value = "7d", value_parser = parse_duration)]
+    pub upload_retention: Duration,
 }
 
-/// Parses `500ms`, `5s`, `2m`, `2h` or a bare number of seconds.
+/// Parses `500ms`, `5s`, `2m`, `2h`, `7d` or a bare number of seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
@@ -192,10 +204,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     match unit {
         "ms" => Ok(Duration::from_millis(n)),
         "s" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
-        "h" => Ok(Duration::from_secs(n * 3600)),
+        "m" => Ok(Duration::from_secs(n.saturating_mul(60))),
+        "h" => Ok(Duration::from_secs(n.saturating_mul(3600))),
+        "d" => Ok(Duration::from_secs(n.saturating_mul(86_400))),
         _ => Err(format!(
-            "`{text}`: unknown unit `{unit}` (use ms, s, m or h)"
+            "`{text}`: unknown unit `{unit}` (use ms, s, m, h or d)"
         )),
     }
 }
@@ -222,7 +235,8 @@ mod tests {
         assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
         assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
         assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
-        assert!(parse_duration("5d").is_err());
+        assert_eq!(parse_duration("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert!(parse_duration("5w").is_err());
         assert!(parse_duration("soon").is_err());
     }
 }

@@ -4,14 +4,16 @@
 use crate::access::{Access, Mode, RateLimits};
 use crate::config::ServeConfig;
 use crate::domain::{now, set_node};
-use crate::grpc::{AccessApi, AuthLayer, DirectoryApi, RpcSpanLayer, SyncApi};
+use crate::grpc::{AccessApi, AuthLayer, DeadlineLayer, DirectoryApi, RpcSpanLayer, SyncApi};
 use crate::sources::SourcePaths;
 use crate::sources::http::Outbound;
 use crate::store::queries::nodes;
 use crate::store::queries::{keys, settings};
 use crate::store::{Store, StoreError};
 use crate::sync::pipeline::Env;
+use crate::sync::retention::Retention;
 use crate::sync::secrets::Sealer;
+use crate::sync::uploads::UploadLimits;
 use crate::sync::watch::Watches;
 use crate::sync::worker::{self, WorkerConfig, WorkerHandle};
 use chrono::TimeDelta;
@@ -136,9 +138,12 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
     ));
     let (reflection_v1, reflection_v1alpha) = reflection()?;
     let router = builder(&config)?
-        .timeout(config.request_timeout)
         .concurrency_limit_per_connection(config.concurrency_limit)
         .layer(RpcSpanLayer)
+        .layer(DeadlineLayer {
+            unary: config.request_timeout,
+            upload: config.upload_timeout,
+        })
         .layer(AuthLayer::new(access.clone(), store.clone()))
         .add_service(health_service)
         .add_service(reflection_v1)
@@ -151,7 +156,10 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
             paths: engine.paths.clone(),
             sealer,
             outbound: engine.outbound,
-            max_upload_bytes: config.max_upload_bytes,
+            upload_limits: UploadLimits {
+                max_bytes: config.max_upload_bytes,
+                quota_bytes: config.upload_quota_bytes,
+            },
         }))
         .add_service(DirectoryServiceServer::new(DirectoryApi::new(
             store.clone(),
@@ -211,6 +219,14 @@ fn start_engine(
         },
     );
     crate::sync::schedule::spawn(store.clone(), worker.clone());
+    crate::sync::retention::spawn(
+        store.clone(),
+        paths.clone(),
+        Retention {
+            reports: config.report_retention,
+            uploads: config.upload_retention,
+        },
+    );
     Engine {
         worker,
         watches: Watches::new(store.clone(), config.max_watch_streams),

@@ -21,4 +21,4 @@ pub use page::{Page, PageRequest};
 pub use run::{AbandonedFilter, Counts, CountsByKind, Run, SafetyBlock};
 pub use secret::{Secret, StoredSecret};
 pub use settings::{RestAuth, Schedule, Source, SyncSettings};
-pub use time::now;
+pub use time::{now, short_duration};

@@ -1,9 +1,10 @@
 //! The gRPC surface: one adapter per service, the conversions, the error mapping, and the
-//! tower layer that gives every RPC its own tracing span.
+//! tower layers that give every RPC its caller, its time limit and its tracing span.
 
 mod access;
 mod auth;
 pub mod convert;
+mod deadline;
 mod directory;
 mod span;
 pub mod status;
@@ -11,6 +12,7 @@ mod sync;
 
 pub use access::AccessApi;
 pub use auth::AuthLayer;
+pub use deadline::DeadlineLayer;
 pub use directory::DirectoryApi;
 pub use span::RpcSpanLayer;
 pub use sync::SyncApi;

@@ -31,7 +31,7 @@ pub struct SyncApi {
     pub sealer: Arc<Sealer>,
     /// Where live sources may send the server (S4.1), checked as settings are saved.
     pub outbound: Outbound,
-    pub max_upload_bytes: u64,
+    pub upload_limits: uploads::UploadLimits,
 }
 
 impl SyncApi {
@@ -80,7 +80,15 @@ impl SyncService for SyncApi {
             fields.push("source");
         }
         let source = match r.source {
-            None => None,
+            None => {
+                // The configured source must still be one the server may reach (S4.1):
+                // the allowed hosts may have changed since it was saved.
+                let configured = settings::get(&self.store, district_id).await?;
+                if let Some(source) = &configured.source {
+                    settings::check_outbound(&self.outbound, source).await?;
+                }
+                None
+            }
             Some(src) => Some(self.run_source(district_id, src).await?),
         };
         let run = runs::start(
@@ -293,7 +301,7 @@ impl SyncService for SyncApi {
                     .await?;
                 district_id = id;
                 upload = Some(
-                    uploads::Upload::begin(&self.store, &self.paths, id, self.max_upload_bytes)
+                    uploads::Upload::begin(&self.store, &self.paths, id, self.upload_limits)
                         .await?,
                 );
             }

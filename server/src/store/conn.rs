@@ -36,7 +36,7 @@ macro_rules! with_conn {
                 $mysql
             }
             $crate::store::Pooled::Sqlite(pooled) => {
-                let $s: &mut $crate::store::conn::SqliteConn = &mut **pooled;
+                let $s: &mut $crate::store::SqliteConn = &mut **pooled;
                 $sqlite
             }
         };

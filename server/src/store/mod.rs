@@ -13,6 +13,6 @@ pub mod schema;
 #[cfg(test)]
 pub mod testing;
 
-pub use conn::{Backend, Conflict, DbConn, Pooled, Store};
+pub use conn::{Backend, Conflict, DbConn, Pooled, SqliteConn, Store};
 pub use error::StoreError;
 pub use queries::roster::{Rows, State};

@@ -2,7 +2,8 @@
 //! lease, which its `keeper` renews; the `pipeline` reads the source (`fetch`), checks it
 //! against the store, computes the `plan` (pure), checks safety, and `apply`s it in one
 //! transaction that also ends the run; any other end goes through `outcome`. `schedule`
-//! starts runs by themselves, `watch` lets callers follow them.
+//! starts runs by themselves, `watch` lets callers follow them, `retention` deletes what
+//! outlived its time.
 
 pub mod apply;
 pub mod fetch;
@@ -11,6 +12,7 @@ pub mod outcome;
 pub mod pipeline;
 pub mod plan;
 pub mod reports;
+pub mod retention;
 pub mod runs;
 pub mod schedule;
 pub mod secrets;

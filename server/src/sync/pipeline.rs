@@ -9,12 +9,12 @@ use super::keeper::{Control, Stop};
 use super::outcome::{self, Outcome};
 use super::plan::{self, Plan, Policy, RunContext};
 use super::secrets::Sealer;
-use crate::domain::{Error, Result, Run, RunPhase, SyncSettings, now};
+use crate::domain::{Error, Result, Run, RunPhase, Source, SyncSettings, now};
 use crate::snapshot::Snapshot;
 use crate::sources::SourcePaths;
 use crate::sources::http::Outbound;
-use crate::store::queries::roster;
 use crate::store::queries::runs::Lease;
+use crate::store::queries::{roster, uploads};
 use crate::store::{State, Store};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -108,6 +108,13 @@ async fn fetch_step(env: &Env, input: &RunInput, control: &Control) -> Step<Snap
             Err(message) => return Step::End(Outcome::Failed(message)),
         },
     };
+    if let Source::OneRosterCsvUpload { upload_id } = source {
+        // Read now: the upload is kept a while longer (S2.2). Best effort: a store that
+        // cannot note it will not fail the run, and the next run notes it again.
+        if let Ok(mut conn) = env.store.conn().await {
+            let _ = uploads::touch(&mut conn, *upload_id, now()).await;
+        }
+    }
     let fetched = Arc::new(AtomicU64::new(0));
     let reading = fetch(source, secret, &env.paths, &env.outbound, fetched.clone());
     tokio::pin!(reading);

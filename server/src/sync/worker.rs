@@ -7,7 +7,7 @@
 use super::keeper::{self, Control};
 use super::outcome::{self, Outcome};
 use super::pipeline::{self, Env, RunInput};
-use crate::domain::{Result, now};
+use crate::domain::{Result, now, short_duration};
 use crate::store::queries::runs::{self as q, Lease};
 use crate::store::queries::settings;
 use chrono::TimeDelta;
@@ -172,7 +172,7 @@ where
         Err(_) => format!(
             "the run took longer than {}, the limit of a run (--run-deadline); nothing was \
              applied",
-            humantime(config.deadline)
+            short_duration(config.deadline)
         ),
     };
     tracing::error!(run_id = lease.run_id, error = %failure, "run failed");
@@ -183,17 +183,6 @@ where
 
 async fn fail(env: &Env, lease: Lease, message: String) -> Result<()> {
     outcome::end(&env.store, lease, Outcome::Failed(message), None).await
-}
-
-/// `2h`, `90s`, `1500ms`: the deadline as an operator wrote it.
-fn humantime(d: Duration) -> String {
-    let secs = d.as_secs();
-    match (secs, d.subsec_millis()) {
-        (s, 0) if s >= 3600 && s % 3600 == 0 => format!("{}h", s / 3600),
-        (s, 0) if s >= 60 && s % 60 == 0 => format!("{}m", s / 60),
-        (s, 0) => format!("{s}s"),
-        _ => format!("{}ms", d.as_millis()),
-    }
 }
 
 fn panic_text(join: tokio::task::JoinError) -> String {

@@ -20,4 +20,5 @@ mod secrets;
 mod server;
 mod settings;
 mod sources;
+mod uploads;
 mod watch;

@@ -203,3 +203,30 @@ async fn s4_2_a_source_that_never_answers_is_stopped_at_the_run_deadline() {
     drop(silent);
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn s4_1_start_sync_refuses_a_configured_source_no_longer_allowed() {
+    let server = TestServer::start().await;
+    let mock = mock_clever::start(springfield(), MockClever::default()).await;
+    let district = server.district("D").await;
+    server.use_clever(&district, &mock.base_url, TOKEN).await;
+    // The next release runs on this database without the host in its allow list.
+    let mut config = roster_server::config::ServeConfig::for_database(&server.db.url);
+    config.data_dir = server.files.join("data");
+    let second = roster_server::server::start(config).await.unwrap();
+    let mut sync = roster_client::RosterClient::connect(format!("http://{}", second.addr))
+        .await
+        .unwrap()
+        .sync();
+    let refused = sync
+        .start_sync(pb::StartSyncRequest {
+            district_id: district.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_invalid(&refused, "source.clever.base_url");
+    assert_eq!(mock.seen().requests, 0);
+    second.shutdown().await.unwrap();
+    server.stop().await;
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio_stream::StreamExt;
 
 /// The springfield roster as a OneRoster zip, the way a district exports it.
-fn roster_zip(server: &TestServer) -> Vec<u8> {
+pub(crate) fn roster_zip(server: &TestServer) -> Vec<u8> {
     let folder = server
         .files
         .join("import")
@@ -30,7 +30,7 @@ fn roster_zip(server: &TestServer) -> Vec<u8> {
     zip.finish().unwrap().into_inner()
 }
 
-async fn upload(
+pub(crate) async fn upload(
     server: &TestServer,
     district: &str,
     bytes: &[u8],

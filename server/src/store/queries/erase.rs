@@ -115,15 +115,7 @@ pub async fn district(conn: &mut DbConn, district_id: i64) -> R<Vec<(&'static st
     let mut removed = Vec::new();
     for (table, condition) in DISTRICT_TABLES {
         let condition = condition.replace("{d}", &district_id.to_string());
-        let mut total = 0;
-        loop {
-            let n = delete_batch(conn, table, &condition).await?;
-            total += n;
-            if n < BATCH {
-                break;
-            }
-        }
-        removed.push((table, total));
+        removed.push((table, delete_batched(conn, table, &condition).await?));
     }
     let n =
         with_conn!(conn, c => diesel::delete(districts::table.find(district_id)).execute(c).await)?;
@@ -131,8 +123,21 @@ pub async fn district(conn: &mut DbConn, district_id: i64) -> R<Vec<(&'static st
     Ok(removed)
 }
 
-/// One batch of a district's rows of `table`. The SQL is ours (table names and integer
-/// ids), never a caller's text. MySQL limits a DELETE itself; SQLite picks the rows first.
+/// Deletes the rows of `table` that meet `condition`, a batch per statement, so no
+/// statement holds its locks for long; how many.
+pub(super) async fn delete_batched(conn: &mut DbConn, table: &str, condition: &str) -> R<i64> {
+    let mut total = 0;
+    loop {
+        let n = delete_batch(conn, table, condition).await?;
+        total += n;
+        if n < BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// One batch of the rows of `table` that meet `condition`. The SQL is ours (table names,
+/// integer ids, times we format), never a caller's text. MySQL limits a DELETE itself; SQLite picks the rows first.
 async fn delete_batch(conn: &mut DbConn, table: &str, condition: &str) -> R<i64> {
     let sql = match conn.backend() {
         Backend::Mysql => format!("DELETE FROM {table} WHERE {condition} LIMIT {BATCH}"),

@@ -8,6 +8,7 @@ pub mod erase;
 pub mod keys;
 pub mod nodes;
 pub mod reports;
+pub mod retention;
 pub mod roster;
 pub mod runs;
 pub mod schedules;
