@@ -173,13 +173,19 @@ stored_enum!(
         DuplicateId = "DUPLICATE_ID",
         InvalidValue = "INVALID_VALUE",
         UnknownReference = "UNKNOWN_REFERENCE",
+        WrongKindReference = "WRONG_KIND_REFERENCE",
         NotASchool = "NOT_A_SCHOOL",
+        UnknownSchool = "UNKNOWN_SCHOOL",
         NoContact = "NO_CONTACT",
         DuplicateEmail = "DUPLICATE_EMAIL",
         DuplicatePhone = "DUPLICATE_PHONE",
         InvalidPhone = "INVALID_PHONE",
         InvalidEmail = "INVALID_EMAIL",
+        InvalidGrade = "INVALID_GRADE",
+        InvalidEncoding = "INVALID_ENCODING",
+        ValueTooLong = "VALUE_TOO_LONG",
         AttributesNotSynced = "ATTRIBUTES_NOT_SYNCED",
+        PartialSource = "PARTIAL_SOURCE",
     }
 );
 

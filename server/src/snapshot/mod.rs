@@ -45,6 +45,21 @@ pub struct Issue {
 }
 
 impl Issue {
+    /// A value or reference left out of a row that is otherwise read (R3.4).
+    pub fn warning(
+        kind: RecordKind,
+        code: IssueCode,
+        at: &SourceRef,
+        source_id: &str,
+        field: &str,
+        message: impl Into<String>,
+    ) -> Self {
+        Issue {
+            severity: Severity::Warning,
+            ..Issue::invalid(kind, code, at, source_id, field, message)
+        }
+    }
+
     /// An invalid row, skipped (R3.3).
     pub fn invalid(
         kind: RecordKind,

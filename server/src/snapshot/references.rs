@@ -88,7 +88,7 @@ impl Snapshot {
                     IssueCode::NotASchool,
                     format!("org `{target}` is a {kind}, not a school"),
                 ),
-                None => (IssueCode::UnknownReference, missing("school", target)),
+                None => (IssueCode::UnknownSchool, missing("school", target)),
             };
             issues.push(Issue::invalid(
                 RecordKind::Class,
@@ -103,7 +103,9 @@ impl Snapshot {
         dropped
     }
 
-    /// School memberships of students and staff.
+    /// School memberships of students and staff. A membership of a school the source does
+    /// not list is left out with a warning: the person's row is read all the same, and a
+    /// stored membership of that school stays (R5.9).
     fn check_memberships(&mut self, targets: &Targets, issues: &mut Vec<Issue>) {
         let (deleted, other_orgs) = (&self.deleted.schools, &self.other_orgs);
         let mut check = |kind, at: &SourceRef, id: &str, orgs: &mut Vec<String>| {
@@ -112,13 +114,16 @@ impl Snapshot {
                     && !other_orgs.contains_key(*o)
                     && !deleted.contains(*o)
             }) {
-                issues.push(Issue::invalid(
+                issues.push(Issue::warning(
                     kind,
-                    IssueCode::UnknownReference,
+                    IssueCode::UnknownSchool,
                     at,
                     id,
                     "orgSourcedIds",
-                    missing("school", org),
+                    format!(
+                        "{}; the membership is left as it was (R5.9)",
+                        missing("school", org)
+                    ),
                 ));
             }
             orgs.retain(|o| targets.schools.contains(o.as_str()));

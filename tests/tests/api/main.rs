@@ -11,6 +11,7 @@ mod every_rpc;
 mod extras;
 mod fixtures;
 mod keys;
+mod memberships;
 mod oneroster_rest;
 mod outbound;
 mod people;

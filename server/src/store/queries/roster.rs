@@ -4,7 +4,6 @@
 //! the write instead of replacing a row), changed rows are updated by an id read from
 //! the district itself.
 
-use crate::domain::Origin;
 use crate::store::models::*;
 use crate::store::schema::*;
 use crate::store::{DbConn, Store, StoreError};
@@ -355,9 +354,10 @@ pub async fn insert_issues(conn: &mut DbConn, rows: &[IssueRow]) -> R<()> {
     Ok(())
 }
 
-/// Declares a function deleting sis link rows of one table by their two-column key, many
-/// pairs per statement and only within the district. The values are integers formatted
-/// here, so the SQL text carries no caller input.
+/// Declares a function deleting link rows of one table by their two-column key, many
+/// pairs per statement and only within the district. The planner decides which links
+/// the sync manages (sis ones, and those of associated people, R1.4). The values are
+/// integers formatted here, so the SQL text carries no caller input.
 macro_rules! delete_links {
     ($(#[$meta:meta])* $name:ident, $table:ident, $a:ident, $b:ident) => {
         $(#[$meta])*
@@ -371,11 +371,10 @@ macro_rules! delete_links {
                 let sql = format!(
                     concat!(
                         "DELETE FROM ", stringify!($table),
-                        " WHERE district_id = {} AND origin = '{}' AND (",
+                        " WHERE district_id = {} AND (",
                         stringify!($a), ", ", stringify!($b), ") IN ({})"
                     ),
                     district_id,
-                    Origin::Sis.as_str(),
                     list
                 );
                 with_conn!(&mut *conn, c => c.batch_execute(&sql).await)?;

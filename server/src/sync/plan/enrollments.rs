@@ -30,6 +30,17 @@ struct Side<'a> {
     names: HashMap<i64, (String, Option<&'a str>)>,
 }
 
+/// Whether a stored membership the source no longer lists goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Removal {
+    Keep,
+    /// Removed, unless its class is archived (R5.3: an archived class keeps its members).
+    Remove,
+    /// Removed even from an archived class: staff gone from the source leave every
+    /// classroom (R5.2).
+    EvenArchived,
+}
+
 /// What a side's diff asks for: (class, person, enrollment source id) to add, pairs to remove.
 type Changes = (Vec<(i64, i64, Option<String>)>, Vec<(i64, i64)>);
 
@@ -78,10 +89,10 @@ impl Classes {
     }
 
     /// A membership whose class or enrollment row was unreadable this time stays (R3.3),
-    /// and so does one of an archived class (R5.3).
-    fn may_change(&self, step: &Step, m: &Membership) -> bool {
+    /// and so does one of an archived class (R5.3), unless `archived_too` (R5.2).
+    fn may_change(&self, step: &Step, m: &Membership, archived_too: bool) -> bool {
         !self.unreadable.contains(&m.class_id)
-            && !self.archived.contains(&m.class_id)
+            && (archived_too || !self.archived.contains(&m.class_id))
             && !m
                 .source_id
                 .is_some_and(|s| step.resolved.unreadable.enrollments.contains(s))
@@ -171,9 +182,10 @@ pub(super) fn plan(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments
         &state.students,
     );
     let (added, removed) = diff(step, &students, &classes, plan, abandonments, |side, m| {
-        (classes.full || deleted(m))
+        let goes = (classes.full || deleted(m))
             && side.present(m.person_id)
-            && !classes.already_removed.contains(&(m.class_id, m.person_id))
+            && !classes.already_removed.contains(&(m.class_id, m.person_id));
+        if goes { Removal::Remove } else { Removal::Keep }
     });
     plan.add_class_students.extend(
         added
@@ -192,8 +204,13 @@ pub(super) fn plan(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments
         &state.staff,
     );
     let (added, removed) = diff(step, &teachers, &classes, plan, abandonments, |side, m| {
-        let gone = resolved.person_gone(snap, side.source_id(m.person_id), &resolved.staff);
-        (side.present(m.person_id) && (classes.full || deleted(m))) || gone
+        if resolved.person_gone(snap, side.source_id(m.person_id), &resolved.staff) {
+            Removal::EvenArchived
+        } else if side.present(m.person_id) && (classes.full || deleted(m)) {
+            Removal::Remove
+        } else {
+            Removal::Keep
+        }
     });
     plan.add_class_teachers.extend(
         added
@@ -211,7 +228,7 @@ fn diff(
     classes: &Classes,
     plan: &mut Plan,
     abandonments: &mut Abandonments,
-    removable: impl Fn(&Side, &Membership) -> bool,
+    removable: impl Fn(&Side, &Membership) -> Removal,
 ) -> Changes {
     let desired: HashMap<(i64, i64), &str> = side
         .listed
@@ -240,10 +257,18 @@ fn diff(
         }
     }
     let mut removed = Vec::new();
-    for m in side.stored.iter().filter(|m| m.origin == Origin::Sis) {
+    let teacher = side.kind == RecordKind::TeacherEnrollment;
+    for m in side.stored.iter().filter(|m| {
+        step.managed
+            .enrollment(m.origin, m.class_id, m.person_id, teacher)
+    }) {
         if desired.contains_key(&(m.class_id, m.person_id)) {
             plan.count(side.kind).unchanged += 1;
-        } else if classes.may_change(step, m) && removable(side, m) {
+        } else if match removable(side, m) {
+            Removal::Keep => false,
+            Removal::Remove => classes.may_change(step, m, false),
+            Removal::EvenArchived => classes.may_change(step, m, true),
+        } {
             let name = side
                 .names
                 .get(&m.person_id)

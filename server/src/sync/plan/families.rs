@@ -60,7 +60,11 @@ fn disconnect(
     let kind = RecordKind::FamilyRelationship;
     let students: HashMap<i64, _> = state.students.iter().map(|s| (s.id, s)).collect();
     let guardians: HashMap<i64, _> = state.guardians.iter().map(|g| (g.id, g)).collect();
-    for l in state.links.iter().filter(|l| l.origin == Origin::Sis) {
+    for l in state
+        .links
+        .iter()
+        .filter(|l| step.managed.link(l.origin, l.student_id, l.guardian_id))
+    {
         let key = (l.student_id, l.guardian_id);
         if desired.contains(&key) {
             plan.count(kind).unchanged += 1;

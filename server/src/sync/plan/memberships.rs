@@ -1,6 +1,8 @@
 //! School memberships (R8.4) of students and staff: added as the source lists them,
 //! removed when a present person no longer lists a school or a person is gone (R5.2), and
-//! what an abandoned family loses under the EXTREME policy (R6.2).
+//! what an abandoned family loses under the EXTREME policy (R6.2). A person who leaves one
+//! school for another is moved, not abandoned (R5.8); a school a bulk orgs file leaves
+//! out keeps its people (R5.9).
 
 use super::Plan;
 use super::Step;
@@ -26,9 +28,71 @@ pub(super) fn plan(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments
     if step.snap.users == Coverage::Absent {
         return;
     }
-    let removed = students(step, plan, abandonments);
+    let unlisted = unlisted_schools(step);
+    let removed = students(step, plan, abandonments, &unlisted);
     leave_classes(step, plan, &removed);
-    staff(step, plan, abandonments);
+    staff(step, plan, abandonments, &unlisted);
+}
+
+/// Stored schools the source does not list this time and does not refer to as stored: left
+/// out of a bulk orgs file, or marked deleted. Closing a school is an operator's act, never
+/// an inference from a file (R5.9): memberships of these schools stay as they are.
+fn unlisted_schools(step: &Step) -> HashSet<i64> {
+    let snap = step.snap;
+    let listed: HashSet<&str> = snap.schools.iter().map(|s| s.source_id.as_str()).collect();
+    step.state
+        .schools
+        .iter()
+        .filter(|s| {
+            s.source_id.as_deref().is_some_and(|sid| {
+                !listed.contains(sid)
+                    && (snap.orgs == Coverage::Bulk || snap.deleted.schools.contains(sid))
+            })
+        })
+        .map(|s| s.id)
+        .collect()
+}
+
+/// What becomes of a stored membership the source no longer lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Leaving {
+    Stays,
+    /// The person joins another school this run: a move, counted as an update (R5.8).
+    Moves,
+    /// An abandonment (R5.2, R6.2).
+    Leaves,
+}
+
+/// Decides for one stored membership of a present (`present`) or gone (`gone_leaves`:
+/// gone, and its kind leaves when gone) person.
+fn leaving(
+    step: &Step,
+    school_id: i64,
+    person_id: i64,
+    present: bool,
+    gone_leaves: bool,
+    joining: &HashSet<i64>,
+    unlisted: &HashSet<i64>,
+) -> Leaving {
+    if unlisted.contains(&school_id) {
+        Leaving::Stays
+    } else if present && step.snap.users == Coverage::Bulk {
+        if joining.contains(&person_id) {
+            Leaving::Moves
+        } else {
+            Leaving::Leaves
+        }
+    } else if gone_leaves {
+        Leaving::Leaves
+    } else {
+        Leaving::Stays
+    }
+}
+
+/// Counts each moved person once as updated, unless its record is updated anyway.
+fn count_moves(plan: &mut Plan, kind: RecordKind, moved: HashSet<i64>, changed: HashSet<i64>) {
+    let n = moved.difference(&changed).count() as i64;
+    plan.count(kind).updated += n;
 }
 
 /// The (school, person) memberships the source lists for present people, and those of
@@ -85,6 +149,7 @@ fn students(
     step: &Step,
     plan: &mut Plan,
     abandonments: &mut Abandonments,
+    unlisted: &HashSet<i64>,
 ) -> HashMap<i64, HashSet<i64>> {
     let (state, snap, resolved) = (step.state, step.snap, step.resolved);
     let (desired, added) = to_add(
@@ -101,6 +166,7 @@ fn students(
         plan,
         abandonments,
     );
+    let joining: HashSet<i64> = added.iter().map(|&(_, person)| person).collect();
     plan.add_school_students
         .extend(
             added
@@ -122,35 +188,44 @@ fn students(
         )
     }));
     let mut removed_from: HashMap<i64, HashSet<i64>> = HashMap::new();
-    for m in state
-        .school_students
-        .iter()
-        .filter(|m| m.origin == Origin::Sis)
-    {
+    let mut moved = HashSet::default();
+    for m in state.school_students.iter().filter(|m| {
+        step.managed
+            .school_student(m.origin, m.school_id, m.student_id)
+    }) {
         if desired.contains(&(m.school_id, m.student_id)) {
             continue;
         }
         let sid = names.get(&m.student_id).and_then(|(_, sid)| sid.as_deref());
         let present = sid.is_some_and(|sid| resolved.students.contains_key(sid));
         let absent = resolved.person_gone(snap, sid, &resolved.students);
-        if (present && snap.users == Coverage::Bulk)
-            || (absent && step.policy.family_policy == FamilyPolicy::Extreme)
-        {
-            leave(
-                step,
-                plan,
-                RecordKind::Student,
-                (m.school_id, m.student_id),
-                &names,
-            );
-            plan.remove_school_students
-                .push((m.school_id, m.student_id));
-            removed_from
-                .entry(m.student_id)
-                .or_default()
-                .insert(m.school_id);
+        let extreme = absent && step.policy.family_policy == FamilyPolicy::Extreme;
+        let pair = (m.school_id, m.student_id);
+        match leaving(
+            step,
+            m.school_id,
+            m.student_id,
+            present,
+            extreme,
+            &joining,
+            unlisted,
+        ) {
+            Leaving::Stays => continue,
+            Leaving::Moves => {
+                moved.insert(m.student_id);
+            }
+            Leaving::Leaves => {
+                leave(step, plan, RecordKind::Student, pair, &names);
+                removed_from
+                    .entry(m.student_id)
+                    .or_default()
+                    .insert(m.school_id);
+            }
         }
+        plan.remove_school_students.push(pair);
     }
+    let changed = plan.students.changed.iter().map(|s| s.id).collect();
+    count_moves(plan, RecordKind::Student, moved, changed);
     removed_from
 }
 
@@ -167,11 +242,10 @@ fn leave_classes(step: &Step, plan: &mut Plan, removed_from: &HashMap<i64, HashS
             s.source_id.as_deref(),
         )
     }));
-    for e in state
-        .class_students
-        .iter()
-        .filter(|e| e.origin == Origin::Sis)
-    {
+    for e in state.class_students.iter().filter(|e| {
+        step.managed
+            .enrollment(e.origin, e.class_id, e.student_id, false)
+    }) {
         let school = class_school.get(&e.class_id);
         let leaves = removed_from
             .get(&e.student_id)
@@ -198,7 +272,7 @@ fn leave_classes(step: &Step, plan: &mut Plan, removed_from: &HashMap<i64, HashS
 }
 
 /// Staff (R5.2): removed from schools they no longer list, or from all when gone.
-fn staff(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments) {
+fn staff(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments, unlisted: &HashSet<i64>) {
     let (state, snap, resolved) = (step.state, step.snap, step.resolved);
     let (desired, added) = to_add(
         step,
@@ -211,6 +285,7 @@ fn staff(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments) {
         plan,
         abandonments,
     );
+    let joining: HashSet<i64> = added.iter().map(|&(_, person)| person).collect();
     plan.add_school_staff
         .extend(added.into_iter().map(|(school_id, staff_id)| SchoolStaff {
             school_id,
@@ -227,27 +302,36 @@ fn staff(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments) {
             s.source_id.as_deref(),
         )
     }));
+    let mut moved = HashSet::default();
     for m in state
         .school_staff
         .iter()
-        .filter(|m| m.origin == Origin::Sis)
+        .filter(|m| step.managed.school_staff(m.origin, m.school_id, m.staff_id))
     {
         if desired.contains(&(m.school_id, m.staff_id)) {
             continue;
         }
         let sid = names.get(&m.staff_id).and_then(|(_, sid)| sid.as_deref());
         let present = sid.is_some_and(|sid| resolved.staff.contains_key(sid));
-        if (present && snap.users == Coverage::Bulk)
-            || resolved.person_gone(snap, sid, &resolved.staff)
-        {
-            leave(
-                step,
-                plan,
-                RecordKind::Staff,
-                (m.school_id, m.staff_id),
-                &names,
-            );
-            plan.remove_school_staff.push((m.school_id, m.staff_id));
+        let gone = resolved.person_gone(snap, sid, &resolved.staff);
+        let pair = (m.school_id, m.staff_id);
+        match leaving(
+            step,
+            m.school_id,
+            m.staff_id,
+            present,
+            gone,
+            &joining,
+            unlisted,
+        ) {
+            Leaving::Stays => continue,
+            Leaving::Moves => {
+                moved.insert(m.staff_id);
+            }
+            Leaving::Leaves => leave(step, plan, RecordKind::Staff, pair, &names),
         }
+        plan.remove_school_staff.push(pair);
     }
+    let changed = plan.staff.changed.iter().map(|s| s.id).collect();
+    count_moves(plan, RecordKind::Staff, moved, changed);
 }

@@ -14,6 +14,7 @@ mod contact;
 mod credentials;
 mod enrollments;
 mod families;
+mod managed;
 mod matching;
 mod memberships;
 mod places;
@@ -32,6 +33,7 @@ use crate::store::{Rows, State};
 use abandon::Abandonments;
 use chrono::NaiveDateTime;
 use foldhash::HashSet;
+use managed::Managed;
 use resolve::Resolved;
 
 /// The district settings the planner needs.
@@ -170,12 +172,14 @@ pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContex
     );
     accounts::plan(state, snapshot, policy, ctx, &mut plan, &mut resolved);
     resolved.add_unlisted(state, snapshot);
+    let managed = Managed::new(state, &plan);
     let step = Step {
         state,
         snap: snapshot,
         policy,
         ctx,
         resolved: &resolved,
+        managed: &managed,
     };
     memberships::plan(&step, &mut plan, &mut abandonments);
     enrollments::plan(&step, &mut plan, &mut abandonments);
@@ -192,6 +196,7 @@ struct Step<'a> {
     policy: &'a Policy,
     ctx: &'a RunContext,
     resolved: &'a Resolved,
+    managed: &'a Managed,
 }
 
 /// The source's own issues go in the report; invalid rows are counted (R3.3), and a
