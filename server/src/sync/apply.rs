@@ -12,6 +12,7 @@ use crate::store::queries::roster as q;
 use crate::store::queries::runs::{Lease, RunEnd};
 use crate::store::{DbConn, StoreError};
 use chrono::NaiveDateTime;
+use foldhash::HashSet;
 use std::sync::Arc;
 
 /// Why an apply wrote nothing.
@@ -63,8 +64,9 @@ async fn write_plan(
     q::write_schools(c, &plan.schools).await?;
     q::write_classes(c, &plan.classes).await?;
     q::write_students(c, &plan.students).await?;
-    q::write_guardians(c, &plan.guardians, &plan.keep_contact).await?;
-    q::write_staff(c, &plan.staff, &plan.keep_contact).await?;
+    let keep_contact = keep_contact(c, plan).await?;
+    q::write_guardians(c, &plan.guardians, &keep_contact).await?;
+    q::write_staff(c, &plan.staff, &keep_contact).await?;
     q::remove_school_students(c, district, &plan.remove_school_students).await?;
     q::remove_school_staff(c, district, &plan.remove_school_staff).await?;
     q::remove_class_students(c, district, &plan.remove_class_students).await?;
@@ -78,6 +80,34 @@ async fn write_plan(
     q::insert_abandoned(c, &plan.abandoned).await?;
     q::restore_abandoned(c, &plan.restored, run_id, now).await?;
     Ok(())
+}
+
+/// The accounts whose contact columns the apply leaves alone: those the plan says, and,
+/// unless the district updates active users, those activated since the plan was made
+/// (R4.6): the plan took them for invitees, but from their activation on their contact
+/// is theirs.
+async fn keep_contact(c: &mut DbConn, plan: &Plan) -> Result<HashSet<i64>, StoreError> {
+    let mut keep = plan.keep_contact.clone();
+    if plan.update_active_users {
+        return Ok(keep);
+    }
+    let changed = |ids: &mut Vec<i64>, id: i64| {
+        if !keep.contains(&id) {
+            ids.push(id);
+        }
+    };
+    let (mut guardians, mut staff) = (Vec::new(), Vec::new());
+    plan.guardians
+        .changed
+        .iter()
+        .for_each(|g| changed(&mut guardians, g.id));
+    plan.staff
+        .changed
+        .iter()
+        .for_each(|s| changed(&mut staff, s.id));
+    keep.extend(q::activated_guardians(c, &guardians).await?);
+    keep.extend(q::activated_staff(c, &staff).await?);
+    Ok(keep)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ mod abandon;
 mod access;
 mod audit;
 mod clever;
+mod contacts;
 mod directory;
 mod erasure;
 mod every_rpc;

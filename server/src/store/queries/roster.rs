@@ -191,6 +191,40 @@ macro_rules! upsert {
     };
 }
 
+/// Declares a function returning which of `ids` (accounts of one table) are activated now,
+/// locking those rows until the transaction ends on MySQL (SQLite's write transaction
+/// holds the whole database already): an activation cannot slip between this read and
+/// the write that depends on it.
+macro_rules! activated_among {
+    ($(#[$meta:meta])* $name:ident, $t:ident) => {
+        $(#[$meta])*
+        pub async fn $name(conn: &mut DbConn, ids: &[i64]) -> R<HashSet<i64>> {
+            let mut active = HashSet::default();
+            for piece in ids.chunks(BATCH) {
+                let query = $t::table
+                    .filter($t::id.eq_any(piece))
+                    .filter($t::activated_at.is_not_null())
+                    .select($t::id);
+                let found: Vec<i64> = with_conn!(conn,
+                    mysql: c => query.for_update().load(c).await,
+                    sqlite: c => query.load(c).await
+                )?;
+                active.extend(found);
+            }
+            Ok(active)
+        }
+    };
+}
+
+activated_among!(
+    /// Guardians among `ids` that are activated.
+    activated_guardians, guardians
+);
+activated_among!(
+    /// Staff members among `ids` that are activated.
+    activated_staff, staff
+);
+
 /// Writes account rows (guardians or staff), updating only the columns a sync owns. The
 /// role (R4.3), the activation time (R4.5) and the language stay as they are in the
 /// store, so an activation or role change made while the run was planning is not

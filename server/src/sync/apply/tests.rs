@@ -121,3 +121,57 @@ async fn r7_6_a_worker_whose_run_was_taken_over_applies_nothing() {
     applied(&test, taken, plan.clone()).await.unwrap();
     assert_eq!(schools(&test, plan.district_id).await, 1);
 }
+
+/// R4.6: a guardian activated while the run was planning keeps the contact she now
+/// manages; the plan, made while she was an invitee, still renames her.
+#[tokio::test(flavor = "multi_thread")]
+async fn r4_6_an_activation_during_the_run_keeps_the_users_contact() {
+    use crate::store::models::Guardian;
+    use diesel_async::RunQueryDsl;
+    let test = TestStore::new().await;
+    let (lease, plan) = setup(&test).await;
+    let mut plan = Arc::try_unwrap(plan).unwrap();
+    let stored = Guardian {
+        id: new_id(),
+        district_id: plan.district_id,
+        source_id: Some("g1".into()),
+        sis_id: String::new(),
+        given_name: "Marge".into(),
+        family_name: "Simpson".into(),
+        email: "marge@example.org".into(),
+        sms_number: String::new(),
+        home_phone: String::new(),
+        language: String::new(),
+        origin: Origin::Sis,
+        activated_at: None,
+        created_at: now(),
+        updated_at: now(),
+    };
+    let mut conn = test.store.conn().await.unwrap();
+    let mut rows = crate::store::Rows::default();
+    rows.new.push(stored.clone());
+    roster::write_guardians(&mut conn, &rows, &Default::default())
+        .await
+        .unwrap();
+    // Planned while an invitee: a new name and a new email.
+    plan.guardians.changed.push(Guardian {
+        given_name: "Marjorie".into(),
+        email: "new@example.org".into(),
+        ..stored.clone()
+    });
+    // She activates her account before the apply commits.
+    let activate = format!(
+        "UPDATE guardians SET activated_at = '{}' WHERE id = {}",
+        now().format("%Y-%m-%d %H:%M:%S"),
+        stored.id
+    );
+    with_conn!(&mut conn, c => diesel::sql_query(&activate).execute(c).await).unwrap();
+    drop(conn);
+    applied(&test, lease, Arc::new(plan)).await.unwrap();
+    let state = roster::load_state(&test.store, stored.district_id)
+        .await
+        .unwrap();
+    let after = &state.guardians[0];
+    assert_eq!(after.given_name, "Marjorie", "the sync still owns the name");
+    assert_eq!(after.email, "marge@example.org", "her contact is hers now");
+}

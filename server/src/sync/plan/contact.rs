@@ -85,20 +85,32 @@ impl<'a> Candidate<'a> {
         }
     }
 
-    /// Adds the credentials this holder will hold to the registry: the stored ones while
-    /// the user manages them, the source's valid ones otherwise.
+    /// Adds the credentials this holder may end with to the registry: the stored ones
+    /// while the user manages them; otherwise the source's valid ones, and for a stored
+    /// holder also each stored one the source does not clear, since a new value that
+    /// turns out unusable (invalid or shared) leaves the stored one in place (R3.1). A
+    /// stored credential so counts as held until the source has replaced it, so two
+    /// accounts never hold one credential; another holder gets it from the next run on.
     pub fn register(&self, registry: &mut Registry, holder: Holder) {
         match (&self.stored, self.updatable) {
             (Some(stored), false) => {
                 registry.add_email(&stored.email, holder);
                 registry.add_phone(&stored.sms_number, holder);
             }
-            _ => {
+            (stored, _) => {
                 if let Some(e) = self.email.valid() {
                     registry.add_email(e, holder);
                 }
                 if let Some(p) = self.sms.valid() {
                     registry.add_phone(p, holder);
+                }
+                if let Some(stored) = stored {
+                    if self.email != Checked::Empty {
+                        registry.add_email(&stored.email, holder);
+                    }
+                    if self.sms != Checked::Empty {
+                        registry.add_phone(&stored.sms_number, holder);
+                    }
                 }
             }
         }

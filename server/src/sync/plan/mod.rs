@@ -81,6 +81,9 @@ pub struct Plan {
     /// Guardians and staff updated without a change to their contact details: the apply
     /// leaves their contact columns alone (an edit made during the run stands).
     pub keep_contact: HashSet<i64>,
+    /// Whether the district updates active users' contact (R4.6); when not, the apply
+    /// also leaves alone the contact of a user activated while the run was planning.
+    pub update_active_users: bool,
     /// New abandonment records (R5: what, when, which run, which action).
     pub abandoned: Vec<AbandonedRow>,
     /// Ids of open abandonment records closed by a restore (R5.7).
@@ -146,6 +149,7 @@ pub fn validate(snapshot: &mut Snapshot, state: &State) {
 pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContext) -> Plan {
     let mut plan = Plan {
         district_id: ctx.district_id,
+        update_active_users: policy.update_active_users,
         ..Plan::default()
     };
     report_source_issues(snapshot, &mut plan);
