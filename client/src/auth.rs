@@ -9,8 +9,9 @@ use tonic::service::Interceptor;
 /// Adds `authorization: Bearer <token>` to every call; does nothing without a token.
 ///
 /// [`RosterClient`](crate::RosterClient) installs it on every stub it hands out, so the
-/// generated stubs from [`RosterClient::sync`](crate::RosterClient::sync) and
-/// [`RosterClient::directory`](crate::RosterClient::directory) send the token too.
+/// generated stubs from [`RosterClient::sync`](crate::RosterClient::sync),
+/// [`RosterClient::directory`](crate::RosterClient::directory) and
+/// [`RosterClient::access`](crate::RosterClient::access) send the token too.
 #[derive(Clone, Default)]
 pub struct BearerAuth {
     header: Option<MetadataValue<Ascii>>,

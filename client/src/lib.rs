@@ -8,15 +8,24 @@
 //! # Ok(()) }
 //! ```
 //!
-//! [`RosterClient`] has one typed method per RPC of `roster.v1.DirectoryService` and
-//! `roster.v1.SyncService`. They take and return the domain types of this crate (Rust
-//! enums, `Option` for unset fields, [`std::time::SystemTime`] timestamps) and fail with
-//! one [`Error`] enum mapped from the gRPC status and its `google.rpc` details.
+//! [`RosterClient`] has one typed method per RPC of `roster.v1.DirectoryService`,
+//! `roster.v1.SyncService` and `roster.v1.AccessService`. They take and return the domain
+//! types of this crate (Rust enums, `Option` for unset fields, [`std::time::SystemTime`]
+//! timestamps) and fail with one [`Error`] enum mapped from the gRPC status and its
+//! `google.rpc` details.
 //!
 //! - Lists are [`futures::Stream`]s that fetch pages lazily ([`ItemStream`]), and each has
 //!   a `*_page` method for one page at a time.
 //! - [`RosterClient::start_sync`] returns a [`SyncHandle`] to [`wait`](SyncHandle::wait)
 //!   for the run's end or [`watch`](SyncHandle::watch) its progress.
+//! - API keys are created, listed and revoked with
+//!   [`create_api_key`](RosterClient::create_api_key) (which returns the key's [`Secret`]
+//!   once), [`list_api_keys`](RosterClient::list_api_keys) and
+//!   [`revoke_api_key`](RosterClient::revoke_api_key); changes are read back with
+//!   [`list_audit_events`](RosterClient::list_audit_events).
+//! - People and districts are erased with [`erase_person`](RosterClient::erase_person)
+//!   (leaving a [`Suppression`] that [`lift_suppression`](RosterClient::lift_suppression)
+//!   lifts) and [`erase_district`](RosterClient::erase_district).
 //! - [`RosterClient::builder`] sets timeouts, a bearer token and the retry policy
 //!   (read-only calls are retried on `UNAVAILABLE`).
 //!
@@ -46,15 +55,17 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The generated stubs stay reachable through [`RosterClient::sync`] and
-//! [`RosterClient::directory`] (they send the bearer token too), and the generated
-//! messages through [`pb`].
+//! The generated stubs stay reachable through [`RosterClient::sync`],
+//! [`RosterClient::directory`] and [`RosterClient::access`] (they send the bearer token
+//! too), and the generated messages through [`pb`].
 
 #![warn(missing_docs)]
 
+mod access;
 mod auth;
 mod builder;
 mod directory;
+mod erasure;
 mod error;
 mod handle;
 mod manual;
@@ -71,12 +82,13 @@ pub use paging::{ItemStream, Page, PageRequest};
 pub use retry::RetryPolicy;
 pub use types::{
     AbandonAction, AbandonedFamilyPolicy, AbandonedFilter, AbandonedRecord, AccountState,
-    AnnouncementRecipient, Class, ClassMember, ClassMemberRole, ContactUpdate, District, Guardian,
-    GuardianAccess, IssueFilter, IssueSeverity, NewClass, NewGuardian, NewStaffMember, NewStudent,
+    AnnouncementRecipient, ApiKey, ApiKeyRole, AuditEvent, AuditFilter, Class, ClassMember,
+    ClassMemberRole, ContactUpdate, District, ErasedDistrict, Guardian, GuardianAccess,
+    IssueFilter, IssueSeverity, NewApiKey, NewClass, NewGuardian, NewStaffMember, NewStudent,
     Origin, ParseError, Progress, RecipientKind, RecordCounts, RecordKind, RecordStatus, RestAuth,
     SafetyBlock, Schedule, ScheduleKind, School, Secret, SettingsUpdate, StaffMember, StaffRole,
-    StartSync, StatusFilter, Student, StudentDetail, SyncIssue, SyncPhase, SyncRun, SyncSettings,
-    SyncSource, SyncSourceInput, SyncState, SyncTrigger, Upload, User,
+    StartSync, StatusFilter, Student, StudentDetail, Suppression, SyncIssue, SyncPhase, SyncRun,
+    SyncSettings, SyncSource, SyncSourceInput, SyncState, SyncTrigger, Upload, User,
 };
 
 /// The generated messages and stubs of the `roster.v1` package.

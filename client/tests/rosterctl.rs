@@ -2,6 +2,7 @@
 
 use roster_e2e::TestServer;
 use roster_e2e::roster::springfield;
+use roster_server::domain::ApiKeyRole;
 use serde_json::Value;
 use std::process::Output;
 
@@ -49,6 +50,20 @@ async fn json(server: &TestServer, args: &[&str]) -> Value {
     let output = rosterctl(server, &args).await;
     assert_exit(&output, 0);
     serde_json::from_slice(&output.stdout).expect("JSON on stdout")
+}
+
+/// Runs rosterctl against `server` with `args`, calling with the API key `token`.
+async fn rosterctl_as(server: &TestServer, token: &str, args: &[&str]) -> Output {
+    let mut all = vec!["--token", token];
+    all.extend(args);
+    rosterctl(server, &all).await
+}
+
+/// Like [`json`], calling with the API key `token`.
+async fn json_as(server: &TestServer, token: &str, args: &[&str]) -> Value {
+    let mut all = vec!["--token", token];
+    all.extend(args);
+    json(server, &all).await
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -308,4 +323,423 @@ async fn failures_exit_1_with_the_reason_on_stderr() {
 
     let output = rosterctl(&server, &["district", "frobnicate"]).await;
     assert_exit(&output, 1);
+}
+
+// S1.3, S1.4: keys are created (their secret printed once), listed and revoked with
+// rosterctl; a key works for its districts only, and a revoked key for nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn s1_3_keys_create_list_and_revoke_with_rosterctl() {
+    let server = TestServer::start().await;
+    let a = server.district("A").await;
+    let b = server.district("B").await;
+    let admin = server.key(ApiKeyRole::Admin, &[]).await;
+
+    let output = rosterctl_as(
+        &server,
+        &admin,
+        &[
+            "keys",
+            "create",
+            "--name",
+            "springfield-import",
+            "--role",
+            "operator",
+            "--district",
+            &a,
+            "--rate-limit",
+            "20",
+        ],
+    )
+    .await;
+    assert_exit(&output, 0);
+    let table = stdout(&output);
+    let secret = table
+        .lines()
+        .find_map(|l| l.strip_prefix("secret"))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("a secret row: {table}"))
+        .to_owned();
+    assert!(secret.starts_with("rsk_") && secret.len() > 40, "{table}");
+    assert_eq!(table.matches(&secret).count(), 1, "printed once: {table}");
+    assert!(
+        table.contains("OPERATOR") && table.contains("20/s"),
+        "{table}"
+    );
+    let note = stderr(&output);
+    assert!(note.contains("cannot be shown again"), "{note}");
+    assert!(!note.contains(&secret), "{note}");
+
+    // S1.2: the new key reaches its district, not another; it cannot manage keys.
+    assert_exit(
+        &rosterctl_as(&server, &secret, &["district", "get", &a]).await,
+        0,
+    );
+    let output = rosterctl_as(&server, &secret, &["district", "get", &b]).await;
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("permission denied"),
+        "{}",
+        stderr(&output)
+    );
+    let output = rosterctl_as(
+        &server,
+        &secret,
+        &["keys", "create", "--name", "mine", "--role", "admin"],
+    )
+    .await;
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("permission denied"),
+        "{}",
+        stderr(&output)
+    );
+
+    let created = json_as(
+        &server,
+        &admin,
+        &[
+            "keys",
+            "create",
+            "--name",
+            "backend",
+            "--role",
+            "reader",
+            "--all-districts",
+        ],
+    )
+    .await;
+    let backend_secret = created["secret"].as_str().expect("the secret");
+    assert!(backend_secret.starts_with("rsk_"), "{created}");
+    assert_eq!(created["key"]["role"], "READER");
+    assert_eq!(created["key"]["all_districts"], true);
+    assert_eq!(created["key"]["rate_limit_per_second"], Value::Null);
+    // A reader or operator key names districts or is for all of them: not both.
+    let output = rosterctl_as(
+        &server,
+        &admin,
+        &[
+            "keys",
+            "create",
+            "--name",
+            "both",
+            "--role",
+            "reader",
+            "--district",
+            &a,
+            "--all-districts",
+        ],
+    )
+    .await;
+    assert_exit(&output, 1);
+    let output = rosterctl_as(
+        &server,
+        &admin,
+        &["keys", "create", "--name", "none", "--role", "reader"],
+    )
+    .await;
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("district_ids"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Listed newest first, with districts and last use, never a secret.
+    let listed = json_as(&server, &admin, &["keys", "list"]).await;
+    let keys = listed.as_array().expect("a list of keys");
+    let names: Vec<&str> = keys
+        .iter()
+        .filter_map(|k| k["display_name"].as_str())
+        .collect();
+    assert_eq!(names, ["backend", "springfield-import", "admin key"]);
+    let import = &keys[1];
+    assert_eq!(import["district_ids"], serde_json::json!([a]));
+    assert_eq!(import["rate_limit_per_second"], 20);
+    assert!(import["last_use_time"].is_string(), "{import}");
+    assert_eq!(import["revoke_time"], Value::Null);
+    let text = listed.to_string();
+    assert!(
+        !text.contains(&secret) && !text.contains(backend_secret) && !text.contains(&admin),
+        "{text}"
+    );
+    let output = rosterctl_as(&server, &admin, &["keys", "list"]).await;
+    assert_exit(&output, 0);
+    let table = stdout(&output);
+    assert!(table.starts_with("ID"), "{table}");
+    assert!(
+        table.contains("springfield-import") && !table.contains(&secret),
+        "{table}"
+    );
+
+    // Revoked: the next call with it is refused.
+    let key_id = import["id"].as_str().expect("a key id");
+    let revoked = json_as(&server, &admin, &["keys", "revoke", key_id]).await;
+    assert_eq!(revoked["id"], key_id);
+    assert!(revoked["revoke_time"].is_string(), "{revoked}");
+    let output = rosterctl_as(&server, &secret, &["district", "get", &a]).await;
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("unauthenticated"),
+        "{}",
+        stderr(&output)
+    );
+    let output = rosterctl_as(&server, &admin, &["keys", "revoke", "4242"]).await;
+    assert_exit(&output, 1);
+    assert!(stderr(&output).contains("not found"), "{}", stderr(&output));
+    // S1.5: once a key exists, a call without one is refused.
+    let output = rosterctl(&server, &["keys", "list"]).await;
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("unauthenticated"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+// S2.1: the audit log lists every change, newest first, by district, key and time.
+#[tokio::test(flavor = "multi_thread")]
+async fn s2_1_audit_lists_changes_filtered_by_district_key_and_time() {
+    let server = TestServer::start().await;
+    let a = server.district("A").await;
+    let b = server.district("B").await;
+    let admin = server.key(ApiKeyRole::Admin, &[]).await;
+    let created = json_as(
+        &server,
+        &admin,
+        &[
+            "keys",
+            "create",
+            "--name",
+            "lakeview",
+            "--role",
+            "operator",
+            "--district",
+            &a,
+        ],
+    )
+    .await;
+    let operator = created["secret"].as_str().expect("a secret");
+    let operator_id = created["key"]["id"].as_str().expect("a key id");
+    let output = rosterctl_as(
+        &server,
+        operator,
+        &["settings", "set", &a, "--threshold", "30"],
+    )
+    .await;
+    assert_exit(&output, 0);
+
+    let events = json_as(&server, &admin, &["audit"]).await;
+    let events = events.as_array().expect("a list of events");
+    let methods: Vec<&str> = events.iter().filter_map(|e| e["method"].as_str()).collect();
+    assert_eq!(
+        methods,
+        [
+            "/roster.v1.SyncService/UpdateSyncSettings",
+            "/roster.v1.AccessService/CreateApiKey",
+            "/roster.v1.DirectoryService/CreateDistrict",
+            "/roster.v1.DirectoryService/CreateDistrict",
+        ],
+        "newest first"
+    );
+    let change = &events[0];
+    assert_eq!(change["key_id"], operator_id);
+    assert_eq!(change["district_id"], a.as_str());
+    assert_eq!(
+        change["changed_fields"],
+        serde_json::json!(["abandon_threshold_percent"])
+    );
+    assert!(!Value::Array(events.clone()).to_string().contains(operator));
+
+    let of_b = json_as(&server, &admin, &["audit", "--district", &b]).await;
+    assert_eq!(of_b.as_array().map(Vec::len), Some(1), "{of_b}");
+    assert_eq!(
+        of_b[0]["method"],
+        "/roster.v1.DirectoryService/CreateDistrict"
+    );
+    let of_key = json_as(&server, &admin, &["audit", "--key", operator_id]).await;
+    assert_eq!(of_key, Value::Array(vec![change.clone()]));
+    let limited = json_as(&server, &admin, &["audit", "--limit", "2"]).await;
+    assert_eq!(limited.as_array().map(Vec::len), Some(2));
+    let at = change["time"].as_str().expect("an RFC 3339 time");
+    let since = json_as(&server, &admin, &["audit", "--since", at]).await;
+    assert!(
+        since.as_array().is_some_and(|e| e.contains(change)),
+        "{since}"
+    );
+    let until = json_as(&server, &admin, &["audit", "--until", at]).await;
+    assert!(
+        until.as_array().is_some_and(|e| !e.contains(change)),
+        "{until}"
+    );
+
+    let output = rosterctl_as(&server, &admin, &["audit", "--district", &a]).await;
+    assert_exit(&output, 0);
+    let table = stdout(&output);
+    assert!(table.starts_with("TIME"), "{table}");
+    assert!(
+        table.contains("SyncService/UpdateSyncSettings")
+            && table.contains("abandon_threshold_percent"),
+        "{table}"
+    );
+    // An operator reads its own districts' events only.
+    let output = rosterctl_as(&server, operator, &["audit", "--district", &b]).await;
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("permission denied"),
+        "{}",
+        stderr(&output)
+    );
+    let output = rosterctl_as(&server, &admin, &["audit", "--since", "yesterday"]).await;
+    assert_exit(&output, 1);
+    assert!(stderr(&output).contains("RFC 3339"), "{}", stderr(&output));
+}
+
+// S6.1: erasing a person leaves a suppression, listed and lifted with rosterctl.
+#[tokio::test(flavor = "multi_thread")]
+async fn s6_1_erase_person_leaves_a_suppression_rosterctl_lists_and_lifts() {
+    let server = TestServer::start().await;
+    let district = server.district("Springfield").await;
+    server.sync_ok(&district, &springfield()).await;
+    let operator = server.key(ApiKeyRole::Operator, &[&district]).await;
+    let schools = json_as(&server, &operator, &["schools", "list", &district]).await;
+    let school = schools
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["name"] == "Springfield Elementary"))
+        .and_then(|s| s["id"].as_str())
+        .expect("the synced school")
+        .to_owned();
+    let students = json_as(
+        &server,
+        &operator,
+        &["students", "list", "--school", &school],
+    )
+    .await;
+    let id_of = |given: &str| {
+        students
+            .as_array()
+            .and_then(|s| s.iter().find(|s| s["given_name"] == given))
+            .and_then(|s| s["id"].as_str())
+            .unwrap_or_else(|| panic!("{given} in {students}"))
+            .to_owned()
+    };
+    let (bart, lisa) = (id_of("Bart"), id_of("Lisa"));
+
+    let output = rosterctl_as(&server, &operator, &["erase", "person", &bart]).await;
+    assert_exit(&output, 0);
+    let text = stdout(&output);
+    assert!(
+        text.contains(&format!("erased person {bart}"))
+            && text.contains("STUDENT stu-bart")
+            && text.contains("rosterctl suppressions lift"),
+        "{text}"
+    );
+    let erased = json_as(&server, &operator, &["erase", "person", &lisa]).await;
+    assert_eq!(erased["person_id"], lisa.as_str());
+    assert_eq!(erased["suppression"]["source_id"], "stu-lisa");
+    assert_eq!(erased["suppression"]["record_kind"], "STUDENT");
+    let output = rosterctl_as(&server, &operator, &["erase", "person", &bart]).await;
+    assert_exit(&output, 1);
+    assert!(stderr(&output).contains("not found"), "{}", stderr(&output));
+
+    let listed = json_as(&server, &operator, &["suppressions", "list", &district]).await;
+    let listed = listed.as_array().expect("a list of suppressions");
+    let mut sources: Vec<&str> = listed
+        .iter()
+        .filter_map(|s| s["source_id"].as_str())
+        .collect();
+    sources.sort_unstable();
+    assert_eq!(sources, ["stu-bart", "stu-lisa"]);
+    let output = rosterctl_as(&server, &operator, &["suppressions", "list", &district]).await;
+    assert_exit(&output, 0);
+    assert!(stdout(&output).contains("stu-bart"), "{}", stdout(&output));
+
+    let lisa_suppression = erased["suppression"]["id"].as_str().expect("an id");
+    let lifted = json_as(
+        &server,
+        &operator,
+        &["suppressions", "lift", lisa_suppression],
+    )
+    .await;
+    assert_eq!(lifted["lifted"], true);
+    let left = json_as(&server, &operator, &["suppressions", "list", &district]).await;
+    assert_eq!(left.as_array().map(Vec::len), Some(1), "{left}");
+    assert_eq!(left[0]["source_id"], "stu-bart");
+}
+
+// S6.2: a district is erased only when its display name is repeated exactly.
+#[tokio::test(flavor = "multi_thread")]
+async fn s6_2_erase_district_with_rosterctl_needs_the_exact_name() {
+    let server = TestServer::start().await;
+    let gone = server.district("Closing District").await;
+    let empty = server.district("Empty District").await;
+    server.sync_ok(&gone, &springfield()).await;
+    let admin = server.key(ApiKeyRole::Admin, &[]).await;
+
+    for wrong in ["Closing", "closing district", "Empty District"] {
+        let output = rosterctl_as(
+            &server,
+            &admin,
+            &["erase", "district", &gone, "--confirm-name", wrong],
+        )
+        .await;
+        assert_exit(&output, 1);
+        let text = stderr(&output);
+        assert!(
+            text.contains("invalid argument") && text.contains("  confirm_display_name: "),
+            "{wrong}: {text}"
+        );
+    }
+    let output = rosterctl_as(&server, &admin, &["erase", "district", &gone]).await;
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("--confirm-name"),
+        "{}",
+        stderr(&output)
+    );
+    assert_exit(
+        &rosterctl_as(&server, &admin, &["district", "get", &gone]).await,
+        0,
+    );
+
+    let erased = json_as(
+        &server,
+        &admin,
+        &[
+            "erase",
+            "district",
+            &gone,
+            "--confirm-name",
+            "Closing District",
+        ],
+    )
+    .await;
+    assert_eq!(erased["district_id"], gone.as_str());
+    assert_eq!(erased["removed"]["students"], 5);
+    assert_eq!(erased["removed"]["districts"], 1);
+    let output = rosterctl_as(&server, &admin, &["district", "get", &gone]).await;
+    assert_exit(&output, 1);
+    assert!(stderr(&output).contains("not found"), "{}", stderr(&output));
+
+    let output = rosterctl_as(
+        &server,
+        &admin,
+        &[
+            "erase",
+            "district",
+            &empty,
+            "--confirm-name",
+            "Empty District",
+        ],
+    )
+    .await;
+    assert_exit(&output, 0);
+    let table = stdout(&output);
+    assert!(table.starts_with("TABLE"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["districts", "1"]),
+        "{table}"
+    );
+    assert!(table.lines().any(|l| l.starts_with("total")), "{table}");
 }

@@ -4,7 +4,6 @@
 //! the field is an `Option`, and an unspecified or unknown value where one is required is
 //! an [`Error::Protocol`](crate::Error::Protocol).
 
-use crate::pb;
 use std::fmt;
 
 /// A name that is not one of an enum's values (from `FromStr`).
@@ -28,7 +27,7 @@ macro_rules! wire_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, ::serde::Serialize)]
         #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )+
@@ -46,17 +45,17 @@ macro_rules! wire_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl std::str::FromStr for $name {
-            type Err = ParseError;
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::ParseError;
 
             /// Reads a name case-insensitively, with `-` or `_` between words.
-            fn from_str(text: &str) -> Result<Self, ParseError> {
+            fn from_str(text: &str) -> Result<Self, $crate::ParseError> {
                 let wanted = text.trim().replace('-', "_").to_ascii_uppercase();
                 $name::ALL
                     .iter()
@@ -64,7 +63,7 @@ macro_rules! wire_enum {
                     .find(|value| value.as_str() == wanted)
                     .ok_or_else(|| {
                         let names: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
-                        ParseError(format!(
+                        $crate::ParseError(format!(
                             "`{text}` is not a {}; expected one of {}",
                             stringify!($name),
                             names.join(", ")
@@ -73,27 +72,27 @@ macro_rules! wire_enum {
             }
         }
 
-        impl From<$name> for pb::$pb {
+        impl From<$name> for $crate::pb::$pb {
             fn from(value: $name) -> Self {
                 match value {
-                    $( $name::$variant => pb::$pb::$variant, )+
+                    $( $name::$variant => $crate::pb::$pb::$variant, )+
                 }
             }
         }
 
         impl From<$name> for i32 {
             fn from(value: $name) -> Self {
-                pb::$pb::from(value) as i32
+                $crate::pb::$pb::from(value) as i32
             }
         }
 
-        impl TryFrom<pb::$pb> for $name {
-            type Error = crate::Error;
+        impl TryFrom<$crate::pb::$pb> for $name {
+            type Error = $crate::Error;
 
-            fn try_from(value: pb::$pb) -> Result<Self, crate::Error> {
+            fn try_from(value: $crate::pb::$pb) -> Result<Self, $crate::Error> {
                 match value {
-                    $( pb::$pb::$variant => Ok($name::$variant), )+
-                    pb::$pb::Unspecified => Err(crate::Error::Protocol(
+                    $( $crate::pb::$pb::$variant => Ok($name::$variant), )+
+                    $crate::pb::$pb::Unspecified => Err($crate::Error::Protocol(
                         concat!(stringify!($pb), " is unspecified").to_owned(),
                     )),
                 }
@@ -101,12 +100,12 @@ macro_rules! wire_enum {
         }
 
         impl TryFrom<i32> for $name {
-            type Error = crate::Error;
+            type Error = $crate::Error;
 
-            fn try_from(value: i32) -> Result<Self, crate::Error> {
-                pb::$pb::try_from(value)
+            fn try_from(value: i32) -> Result<Self, $crate::Error> {
+                $crate::pb::$pb::try_from(value)
                     .map_err(|_| {
-                        crate::Error::Protocol(format!(
+                        $crate::Error::Protocol(format!(
                             "unknown {} value {value}",
                             stringify!($pb)
                         ))
@@ -116,6 +115,9 @@ macro_rules! wire_enum {
         }
     };
 }
+
+/// For the enums declared next to their records (`types/access.rs`).
+pub(crate) use wire_enum;
 
 wire_enum! {
     /// Where a record came from (sync rule R1.3).

@@ -4,11 +4,15 @@
 //! [`SystemTime`]s. Every output type serializes to JSON (enums as `"SUCCEEDED"`-style
 //! names, timestamps as RFC 3339 strings).
 
+mod access;
 mod directory;
 mod enums;
 mod input;
 mod sync;
 
+pub use access::{
+    ApiKey, ApiKeyRole, AuditEvent, AuditFilter, ErasedDistrict, NewApiKey, Suppression,
+};
 pub use directory::{
     AnnouncementRecipient, Class, ClassMember, District, Guardian, GuardianAccess, School,
     StaffMember, Student, StudentDetail, User,

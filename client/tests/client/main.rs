@@ -1,5 +1,6 @@
 //! The typed client over real gRPC: a roster-server on 127.0.0.1:0 per test.
 
+mod access;
 mod directory;
 mod errors;
 mod sync;

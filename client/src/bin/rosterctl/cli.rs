@@ -2,10 +2,15 @@
 
 use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use roster_client::{AbandonedFamilyPolicy, IssueSeverity, RecordKind, Schedule, StatusFilter};
+use roster_client::prost_types::Timestamp;
+use roster_client::{
+    AbandonedFamilyPolicy, ApiKeyRole, IssueSeverity, RecordKind, Schedule, StatusFilter,
+};
 use std::path::PathBuf;
+use std::time::SystemTime;
 
-/// Operate a roster-sync server: districts, sync settings, runs and what they did.
+/// Operate a roster-sync server: districts, sync settings, runs and what they did, API
+/// keys, the audit log and erasure.
 #[derive(Debug, Parser)]
 #[command(name = "rosterctl", version)]
 pub struct Cli {
@@ -58,6 +63,17 @@ pub enum Command {
     Students(StudentsCommand),
     /// Upload a OneRoster CSV zip, or a folder zipped on the fly; prints the upload id.
     Upload(UploadArgs),
+    /// Create, list and revoke API keys (admin key needed).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// List the audit log: every call that changed something, newest first.
+    Audit(AuditArgs),
+    /// Erase a person or a whole district, for good.
+    #[command(subcommand)]
+    Erase(EraseCommand),
+    /// The source ids erased people leave behind, which syncs skip.
+    #[command(subcommand)]
+    Suppressions(SuppressionsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,7 +136,7 @@ pub struct SettingsSetArgs {
     /// Source: the Clever API with this district token.
     #[arg(long, value_name = "TOKEN")]
     pub clever_token: Option<String>,
-    /// The Clever API's base URL (default https://api.clever.com).
+    /// The Clever API's base URL (default `https://api.clever.com`).
     #[arg(long, value_name = "URL")]
     pub clever_url: Option<String>,
 }
@@ -236,4 +252,100 @@ pub struct UploadArgs {
     /// The district the roster is for.
     #[arg(long, value_name = "DISTRICT_ID")]
     pub district: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create an API key and print its secret, once: it cannot be shown again.
+    Create(KeysCreateArgs),
+    /// List every API key, newest first (never their secrets).
+    List,
+    /// Revoke an API key: the next call made with it fails.
+    Revoke {
+        /// The key's id (from `keys list`).
+        key_id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct KeysCreateArgs {
+    /// The key's name, shown by `keys list`.
+    #[arg(long)]
+    pub name: String,
+    /// What the key may do.
+    #[arg(long, value_name = "admin|operator|reader")]
+    pub role: ApiKeyRole,
+    /// A district an operator or reader key covers (repeatable).
+    #[arg(
+        long = "district",
+        value_name = "DISTRICT_ID",
+        conflicts_with = "all_districts"
+    )]
+    pub districts: Vec<String>,
+    /// An operator or reader key for every district (the product's own backend).
+    #[arg(long)]
+    pub all_districts: bool,
+    /// Calls per second the key may make (default: the server's).
+    #[arg(long, value_name = "N")]
+    pub rate_limit: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Only events of this district.
+    #[arg(long, value_name = "DISTRICT_ID")]
+    pub district: Option<String>,
+    /// Only events of calls made with this key.
+    #[arg(long, value_name = "KEY_ID")]
+    pub key: Option<String>,
+    /// Only events at or after this time (RFC 3339, e.g. 2026-09-01T00:00:00Z).
+    #[arg(long, value_name = "RFC3339", value_parser = rfc3339)]
+    pub since: Option<SystemTime>,
+    /// Only events before this time (RFC 3339).
+    #[arg(long, value_name = "RFC3339", value_parser = rfc3339)]
+    pub until: Option<SystemTime>,
+    /// Show at most this many events.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+/// Reads an RFC 3339 time, e.g. `2026-09-01T06:30:00Z` or `2026-09-01T08:30:00+02:00`.
+fn rfc3339(text: &str) -> Result<SystemTime, String> {
+    let bad = || format!("`{text}` is not an RFC 3339 time, e.g. 2026-09-01T06:30:00Z");
+    let timestamp: Timestamp = text.trim().parse().map_err(|_| bad())?;
+    SystemTime::try_from(timestamp).map_err(|_| bad())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EraseCommand {
+    /// Erase a student, guardian or staff member and everything that names it; syncs
+    /// then skip its source id until the suppression is lifted.
+    Person {
+        /// The person's id.
+        person_id: String,
+    },
+    /// Erase a whole district: every roster row, run, issue, upload, setting and secret
+    /// of it (admin key needed).
+    District {
+        /// The district's id.
+        district_id: String,
+        /// The district's display name, repeated exactly, as a guard against erasing the
+        /// wrong one.
+        #[arg(long, value_name = "NAME")]
+        confirm_name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SuppressionsCommand {
+    /// List a district's suppressed source ids.
+    List {
+        /// The district's id.
+        district_id: String,
+    },
+    /// Lift a suppression: the next sync may create the record again.
+    Lift {
+        /// The suppression's id (from `suppressions list` or `erase person`).
+        suppression_id: String,
+    },
 }

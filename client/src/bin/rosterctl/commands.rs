@@ -5,7 +5,7 @@ use crate::cli::{
     AbandonedCommand, Cli, Command, DistrictCommand, OutputFormat, SchoolsCommand, SettingsCommand,
     SettingsSetArgs, StudentsCommand, UploadArgs,
 };
-use crate::{output, sync_cmd};
+use crate::{access_cmd, output, sync_cmd};
 use futures::TryStreamExt;
 use roster_client::{AbandonedFilter, RosterClient, Secret, SettingsUpdate, SyncSourceInput};
 use std::process::ExitCode;
@@ -38,6 +38,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             output::print(format, students.as_slice(), output::students)?;
         }
         Command::Upload(args) => upload(&client, args, format).await?,
+        Command::Keys(command) => access_cmd::keys(&client, command, format).await?,
+        Command::Audit(args) => access_cmd::audit(&client, args, format).await?,
+        Command::Erase(command) => access_cmd::erase(&client, command, format).await?,
+        Command::Suppressions(command) => {
+            access_cmd::suppressions(&client, command, format).await?
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@
 //! is printed on stderr as `error: ...`); 2 when `sync start --wait` followed a run that
 //! ended `FAILED` or `BLOCKED`.
 
+mod access_cmd;
 mod cli;
 mod commands;
 mod output;
