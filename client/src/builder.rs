@@ -2,7 +2,7 @@
 
 use crate::{BearerAuth, Error, RetryPolicy, RosterClient, Secret};
 use std::time::Duration;
-use tonic::transport::{Certificate, ClientTlsConfig, Endpoint};
+use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity};
 
 /// Builds a [`RosterClient`]. Start from [`RosterClient::builder`].
 ///
@@ -38,6 +38,9 @@ pub struct RosterClientBuilder {
     page_size: u32,
     /// PEM of the CA to trust for `https://` instead of the system roots.
     tls_ca: Option<Vec<u8>>,
+    /// Certificate and private key (PEM) shown to a server that asks for one (mutual
+    /// TLS); the key is kept as a secret, never printed.
+    tls_identity: Option<(Vec<u8>, Secret)>,
     /// The end user calls are made for.
     actor: Option<String>,
 }
@@ -52,6 +55,7 @@ impl Default for RosterClientBuilder {
             retry: RetryPolicy::default(),
             page_size: 0,
             tls_ca: None,
+            tls_identity: None,
             actor: None,
         }
     }
@@ -125,6 +129,18 @@ impl RosterClientBuilder {
         self
     }
 
+    /// Shows this certificate and key (PEM) to a server that requires client
+    /// certificates (mutual TLS).
+    pub fn tls_client_identity(
+        mut self,
+        cert_pem: impl Into<Vec<u8>>,
+        key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
+        let key = Secret::new(String::from_utf8_lossy(&key_pem.into()).into_owned());
+        self.tls_identity = Some((cert_pem.into(), key));
+        self
+    }
+
     /// Connects now: fails with [`Error::Transport`] if the server cannot be reached.
     pub async fn connect(self) -> Result<RosterClient, Error> {
         let endpoint = self.transport_endpoint()?;
@@ -149,10 +165,13 @@ impl RosterClientBuilder {
         };
         let mut endpoint = Endpoint::from_shared(self.endpoint.clone()).map_err(invalid)?;
         if self.endpoint.starts_with("https://") {
-            let tls = match &self.tls_ca {
+            let mut tls = match &self.tls_ca {
                 Some(pem) => ClientTlsConfig::new().ca_certificate(Certificate::from_pem(pem)),
                 None => ClientTlsConfig::new().with_native_roots(),
             };
+            if let Some((cert, key)) = &self.tls_identity {
+                tls = tls.identity(Identity::from_pem(cert, key.expose()));
+            }
             endpoint = endpoint.tls_config(tls).map_err(invalid)?;
         }
         Ok(endpoint.connect_timeout(self.connect_timeout))

@@ -113,6 +113,21 @@ pub enum Error {
 
 impl From<tonic::Status> for Error {
     fn from(status: tonic::Status) -> Self {
+        // A call that never reached the server (a refused TLS handshake, a connection
+        // reset) comes back as UNKNOWN "transport error": say what happened instead.
+        if status.code() == tonic::Code::Unknown
+            && let Some(source) = std::error::Error::source(&status)
+            && source.is::<tonic::transport::Error>()
+        {
+            let mut text = status.message().to_owned();
+            let mut cause = Some(source);
+            while let Some(inner) = cause {
+                text.push_str(": ");
+                text.push_str(&inner.to_string());
+                cause = inner.source();
+            }
+            return Error::Transport(text);
+        }
         let message = status.message().to_owned();
         match status.code() {
             tonic::Code::NotFound => Error::NotFound { message },

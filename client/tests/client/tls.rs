@@ -102,3 +102,128 @@ async fn https_endpoints_are_reached_over_tls_trusting_the_given_ca() {
     running.shutdown().await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs openssl with `args`, quietly; panics if it fails.
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let status = std::process::Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl runs");
+    assert!(status.success(), "openssl {args:?}");
+}
+
+/// A client CA and a client certificate signed by it.
+fn client_ca_and_identity(dir: &std::path::Path) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=clients",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=keyCertSign",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=backend",
+            "-keyout",
+            "client.key",
+            "-out",
+            "client.csr",
+        ],
+    );
+    std::fs::write(
+        dir.join("client.ext"),
+        "basicConstraints=critical,CA:FALSE\nextendedKeyUsage=clientAuth\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "client.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "client.ext",
+            "-out",
+            "client.pem",
+        ],
+    );
+}
+
+// S1.6: with a client CA configured, only clients showing a certificate it signed connect.
+#[tokio::test(flavor = "multi_thread")]
+async fn s1_6_mutual_tls_lets_in_only_clients_with_a_certificate_of_the_ca() {
+    let db = roster_e2e::TestDb::new().await;
+    let dir = std::env::temp_dir().join(format!("roster_mtls_{:x}", rand::random::<u64>()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key) = self_signed(&dir);
+    client_ca_and_identity(&dir);
+    let mut config = roster_server::config::ServeConfig::for_database(&db.url);
+    config.tls_cert = Some(cert.clone());
+    config.tls_key = Some(key);
+    config.tls_client_ca = Some(dir.join("ca.pem"));
+    config.import_dir = dir.join("import");
+    config.data_dir = dir.join("data");
+    let running = roster_server::server::start(config).await.unwrap();
+    let endpoint = format!("https://127.0.0.1:{}", running.addr.port());
+    let builder = || {
+        RosterClient::builder()
+            .endpoint(endpoint.as_str())
+            .tls_ca_certificate(std::fs::read(&cert).unwrap())
+    };
+    let with_identity = builder()
+        .tls_client_identity(
+            std::fs::read(dir.join("client.pem")).unwrap(),
+            std::fs::read(dir.join("client.key")).unwrap(),
+        )
+        .connect()
+        .await
+        .expect("a client with a certificate of the CA connects");
+    with_identity.create_district("Over mTLS").await.unwrap();
+    assert!(
+        !format!("{:?}", builder().tls_client_identity("c", "PRIVATE")).contains("PRIVATE"),
+        "the key is never printed"
+    );
+
+    // Without a certificate the handshake (or the first call) is refused.
+    let refused = match builder().connect().await {
+        Err(e) => e,
+        Ok(client) => client.create_district("Refused").await.unwrap_err(),
+    };
+    assert!(
+        matches!(refused, Error::Transport(_) | Error::Unavailable { .. }),
+        "{refused:?}"
+    );
+    running.shutdown().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -231,3 +231,28 @@ async fn r1_4_an_associated_teacher_leaves_her_manual_memberships_when_she_leave
     );
     server.stop().await;
 }
+
+// Counts: a link that comes back is restored, not also created (R5.7); a student who
+// joins a second school is counted once as updated.
+#[tokio::test(flavor = "multi_thread")]
+async fn r5_7_counts_say_restored_once_and_a_new_school_is_an_update() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    no_threshold(&server, &district).await;
+    let full = springfield();
+    server.sync_ok(&district, &full).await;
+    let mut without = full.clone();
+    without.user_mut("par-homer").agents.clear();
+    let run = server.sync_ok(&district, &without).await;
+    assert_eq!(counts(&run, Kind::FamilyRelationship).abandoned, 1);
+    let run = server.sync_ok(&district, &full).await;
+    let links = counts(&run, Kind::FamilyRelationship);
+    assert_eq!((links.restored, links.created), (1, 0), "{links:?}");
+
+    let mut more = full.clone();
+    more.user_mut("stu-nelson").orgs = vec!["sch-2".into(), "sch-1".into()];
+    let run = server.sync_ok(&district, &more).await;
+    let students = counts(&run, Kind::Student);
+    assert_eq!((students.updated, students.created), (1, 0), "{students:?}");
+    server.stop().await;
+}

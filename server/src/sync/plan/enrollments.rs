@@ -251,9 +251,11 @@ fn diff(
             person_id,
             (!sid.is_empty()).then(|| sid.to_string()),
         ));
-        plan.count(side.kind).created += 1;
+        // A membership that comes back is restored, not created (R5.7).
         if abandonments.restore(plan, side.kind, person_id, Some(class_id)) {
             plan.count(side.kind).restored += 1;
+        } else {
+            plan.count(side.kind).created += 1;
         }
     }
     let mut removed = Vec::new();

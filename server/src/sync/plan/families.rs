@@ -39,9 +39,11 @@ pub(super) fn plan(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments
             origin: Origin::Sis,
             created_at: ctx.now,
         });
-        plan.count(kind).created += 1;
+        // A link that comes back is restored, not created (R5.7).
         if abandonments.restore(plan, kind, student_id, Some(guardian_id)) {
             plan.count(kind).restored += 1;
+        } else {
+            plan.count(kind).created += 1;
         }
     }
     disconnect(step, plan, abandonments, &desired);

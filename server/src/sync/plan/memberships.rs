@@ -89,14 +89,22 @@ fn leaving(
     }
 }
 
-/// Counts each moved person once as updated, unless its record is updated anyway.
-fn count_moves(plan: &mut Plan, kind: RecordKind, moved: HashSet<i64>, changed: HashSet<i64>) {
-    let n = moved.difference(&changed).count() as i64;
+/// Counts each stored person whose schools changed (it moved, or joined one) once as
+/// updated: a school membership is part of its person. A person created or updated
+/// anyway is counted already.
+fn count_school_changes(
+    plan: &mut Plan,
+    kind: RecordKind,
+    touched: HashSet<i64>,
+    counted: HashSet<i64>,
+) {
+    let n = touched.difference(&counted).count() as i64;
     plan.count(kind).updated += n;
 }
 
-/// The (school, person) memberships the source lists for present people, and those of
-/// them not stored yet, each closing its open abandonment (R5.7).
+/// The (school, person) memberships the source lists for present people, those of them
+/// not stored yet (each closing its open abandonment, R5.7), and the people who join a
+/// school without coming back to it.
 fn to_add<'a>(
     step: &Step,
     listed: impl Iterator<Item = (&'a String, &'a [String])>,
@@ -105,7 +113,7 @@ fn to_add<'a>(
     kind: RecordKind,
     plan: &mut Plan,
     abandonments: &mut Abandonments,
-) -> (HashSet<Pair>, Vec<Pair>) {
+) -> (HashSet<Pair>, Vec<Pair>, HashSet<i64>) {
     let schools = &step.resolved.schools;
     let desired: HashSet<Pair> = listed
         .filter_map(|(sid, orgs)| people.get(sid).map(|id| (*id, orgs)))
@@ -116,12 +124,15 @@ fn to_add<'a>(
         .collect();
     let stored: HashSet<Pair> = stored.collect();
     let added: Vec<Pair> = desired.difference(&stored).copied().collect();
+    let mut joined = HashSet::default();
     for &(school_id, person_id) in &added {
         if abandonments.restore(plan, kind, person_id, Some(school_id)) {
             plan.count(kind).restored += 1;
+        } else {
+            joined.insert(person_id);
         }
     }
-    (desired, added)
+    (desired, added, joined)
 }
 
 /// Records a person leaving a school.
@@ -152,7 +163,7 @@ fn students(
     unlisted: &HashSet<i64>,
 ) -> HashMap<i64, HashSet<i64>> {
     let (state, snap, resolved) = (step.state, step.snap, step.resolved);
-    let (desired, added) = to_add(
+    let (desired, added, mut touched) = to_add(
         step,
         snap.students
             .iter()
@@ -188,7 +199,6 @@ fn students(
         )
     }));
     let mut removed_from: HashMap<i64, HashSet<i64>> = HashMap::new();
-    let mut moved = HashSet::default();
     for m in state.school_students.iter().filter(|m| {
         step.managed
             .school_student(m.origin, m.school_id, m.student_id)
@@ -212,7 +222,7 @@ fn students(
         ) {
             Leaving::Stays => continue,
             Leaving::Moves => {
-                moved.insert(m.student_id);
+                touched.insert(m.student_id);
             }
             Leaving::Leaves => {
                 leave(step, plan, RecordKind::Student, pair, &names);
@@ -224,8 +234,9 @@ fn students(
         }
         plan.remove_school_students.push(pair);
     }
-    let changed = plan.students.changed.iter().map(|s| s.id).collect();
-    count_moves(plan, RecordKind::Student, moved, changed);
+    let counted = plan.students.changed.iter().chain(&plan.students.new);
+    let counted = counted.map(|s| s.id).collect();
+    count_school_changes(plan, RecordKind::Student, touched, counted);
     removed_from
 }
 
@@ -274,7 +285,7 @@ fn leave_classes(step: &Step, plan: &mut Plan, removed_from: &HashMap<i64, HashS
 /// Staff (R5.2): removed from schools they no longer list, or from all when gone.
 fn staff(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments, unlisted: &HashSet<i64>) {
     let (state, snap, resolved) = (step.state, step.snap, step.resolved);
-    let (desired, added) = to_add(
+    let (desired, added, mut touched) = to_add(
         step,
         snap.staff
             .iter()
@@ -302,7 +313,6 @@ fn staff(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments, unlisted
             s.source_id.as_deref(),
         )
     }));
-    let mut moved = HashSet::default();
     for m in state
         .school_staff
         .iter()
@@ -326,12 +336,13 @@ fn staff(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments, unlisted
         ) {
             Leaving::Stays => continue,
             Leaving::Moves => {
-                moved.insert(m.staff_id);
+                touched.insert(m.staff_id);
             }
             Leaving::Leaves => leave(step, plan, RecordKind::Staff, pair, &names),
         }
         plan.remove_school_staff.push(pair);
     }
-    let changed = plan.staff.changed.iter().map(|s| s.id).collect();
-    count_moves(plan, RecordKind::Staff, moved, changed);
+    let counted = plan.staff.changed.iter().chain(&plan.staff.new);
+    let counted = counted.map(|s| s.id).collect();
+    count_school_changes(plan, RecordKind::Staff, touched, counted);
 }
