@@ -5,8 +5,17 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 /// The roster-sync gRPC service.
+///
+/// Flags go after the subcommand (`roster-server serve --listen ...`), or with none at
+/// all (`roster-server --listen ...` serves): flags before a subcommand are refused, not
+/// silently ignored for that subcommand's defaults.
 #[derive(Debug, Parser)]
-#[command(name = "roster-server", version, about)]
+#[command(
+    name = "roster-server",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -227,6 +236,22 @@ impl ServeConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flags_before_a_subcommand_are_refused_not_ignored() {
+        let refused = Cli::try_parse_from(["roster-server", "--database-url", "x", "serve"]);
+        assert!(refused.is_err());
+        let keys = ["roster-server", "--database-url", "x", "keys", "create"];
+        assert!(Cli::try_parse_from(keys).is_err());
+        let alone = Cli::try_parse_from(["roster-server", "--listen", "127.0.0.1:1"]).unwrap();
+        assert!(alone.command.is_none());
+        assert_eq!(alone.serve.listen.port(), 1);
+        let after = ["roster-server", "serve", "--database-url", "sqlite://x.db"];
+        match Cli::try_parse_from(after).unwrap().command {
+            Some(Command::Serve(c)) => assert_eq!(c.database.database_url, "sqlite://x.db"),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn durations_parse_with_units() {

@@ -1,12 +1,13 @@
 //! `roster-server serve` (the default), `migrate`, `keys create`, `secrets finish-rollout`.
 
 use clap::Parser;
+use roster_server::access::audit::{self, Change};
 use roster_server::access::keys::{self, NewKey};
 use roster_server::config::{
     Cli, Command, CreateKey, DatabaseConfig, KeyRole, KeysCommand, LogFormat, SecretsCommand,
     ServeConfig,
 };
-use roster_server::domain::ApiKeyRole;
+use roster_server::domain::{ApiKeyRole, Caller};
 use roster_server::store::Store;
 use roster_server::store::queries::settings;
 use std::process::ExitCode;
@@ -84,6 +85,21 @@ async fn create_key(key: CreateKey) -> Res {
             district_ids: key.districts,
             all_districts: key.all_districts,
             rate_limit_per_second: 0,
+        },
+    )
+    .await?;
+    // Made outside the API, the key is audited all the same (S2.1): by whoever ran this.
+    let who = std::env::var("USER").unwrap_or_default();
+    audit::record(
+        &store,
+        &Caller::unrestricted(format!("command line ({who})")),
+        "roster-server keys create",
+        Change {
+            district_id: None,
+            target_id: Some(created.row.id),
+            fields: ["display_name", "role", "district_ids", "all_districts"]
+                .map(String::from)
+                .to_vec(),
         },
     )
     .await?;

@@ -140,6 +140,19 @@ async fn s6_2_a_district_is_erased_whole_and_only_by_an_admin_who_names_it() {
         .removed;
     assert_eq!(removed["students"], 5);
     assert_eq!(removed["districts"], 1);
+    assert_eq!(
+        removed["api_keys revoked"], 1,
+        "the operator key covered only it"
+    );
+    let orphan = server.client_with(&operator).await;
+    let err = orphan
+        .list_districts_page(Default::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, roster_client::Error::Unauthenticated { .. }),
+        "a key for the erased district alone is revoked: {err:?}"
+    );
     assert!(removed["sync_runs"] >= 1 && removed["class_students"] > 0);
     let client = server.client_with(&admin).await;
     let err = client.get_district(&gone).await.unwrap_err();

@@ -112,7 +112,7 @@ const DISTRICT_TABLES: [(&str, &str); 17] = [
 /// Deletes every row of a district, table by table in batches, then the district
 /// itself; the rows removed per table.
 pub async fn district(conn: &mut DbConn, district_id: i64) -> R<Vec<(&'static str, i64)>> {
-    let mut removed = Vec::new();
+    let mut removed = vec![("api_keys revoked", revoke_keys_of(conn, district_id).await?)];
     for (table, condition) in DISTRICT_TABLES {
         let condition = condition.replace("{d}", &district_id.to_string());
         removed.push((table, delete_batched(conn, table, &condition).await?));
@@ -121,6 +121,29 @@ pub async fn district(conn: &mut DbConn, district_id: i64) -> R<Vec<(&'static st
         with_conn!(conn, c => diesel::delete(districts::table.find(district_id)).execute(c).await)?;
     removed.push(("districts", n as i64));
     Ok(removed)
+}
+
+/// Revokes the unrevoked keys that cover this district and no other: once it is gone they
+/// would cover nothing, and a key that opens nothing should not look like a live one.
+async fn revoke_keys_of(conn: &mut DbConn, district_id: i64) -> R<i64> {
+    let now = crate::domain::now();
+    let only_this = api_key_districts::table
+        .filter(api_key_districts::district_id.eq(district_id))
+        .select(api_key_districts::key_id);
+    let elsewhere = api_key_districts::table
+        .filter(api_key_districts::district_id.ne(district_id))
+        .select(api_key_districts::key_id);
+    let n = with_conn!(conn, c => diesel::update(
+        api_keys::table
+            .filter(api_keys::revoked_at.is_null())
+            .filter(api_keys::all_districts.eq(false))
+            .filter(api_keys::id.eq_any(only_this))
+            .filter(api_keys::id.ne_all(elsewhere)),
+    )
+    .set(api_keys::revoked_at.eq(Some(now)))
+    .execute(c)
+    .await)?;
+    Ok(n as i64)
 }
 
 /// Deletes the rows of `table` that meet `condition`, a batch per statement, so no
