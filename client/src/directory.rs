@@ -230,23 +230,35 @@ impl RosterClient {
         Ok(Page::new(all(response.classes)?, response.next_page_token))
     }
 
-    /// Every member of a class: its teachers, then its students.
-    pub fn list_class_members(&self, class_id: &str) -> ItemStream<ClassMember> {
+    /// A class's members: its teachers, then its students with the given status
+    /// (`Archived` lists archived students only, who stay in their classrooms; `All`
+    /// lists everyone).
+    pub fn list_class_members(
+        &self,
+        class_id: &str,
+        status: StatusFilter,
+    ) -> ItemStream<ClassMember> {
         let class_id = class_id.to_owned();
         self.stream(move |client, page| {
             let class_id = class_id.clone();
-            async move { client.list_class_members_page(&class_id, page).await }
+            async move {
+                client
+                    .list_class_members_page(&class_id, status, page)
+                    .await
+            }
         })
     }
 
-    /// One page of a class's members.
+    /// One page of a class's members with the given status.
     pub async fn list_class_members_page(
         &self,
         class_id: &str,
+        status: StatusFilter,
         page: PageRequest,
     ) -> Result<Page<ClassMember>, Error> {
         let request = pb::ListClassMembersRequest {
             class_id: class_id.to_owned(),
+            status_filter: status.into(),
             page_size: page.size(),
             page_token: page.token(),
         };

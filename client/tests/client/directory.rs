@@ -50,7 +50,7 @@ async fn directory_calls_take_and_return_typed_records() {
         .await
         .unwrap();
     let members: Vec<ClassMember> = client
-        .list_class_members(&class.id)
+        .list_class_members(&class.id, StatusFilter::Active)
         .try_collect()
         .await
         .unwrap();

@@ -168,9 +168,12 @@ fn already_member(e: crate::store::StoreError, user_id: i64, class_id: i64) -> E
 }
 
 /// Teachers and students of a class, in one id order (ids are unique across kinds).
+/// A class's teachers, then its students by `filter` (R6.1: archived students stay in
+/// their classrooms, shown by ARCHIVED and ALL). ARCHIVED lists no teacher.
 pub async fn list_class_members(
     store: &Store,
     class_id: i64,
+    filter: StatusFilter,
     page: PageRequest,
 ) -> Result<Page<ClassMember>> {
     let mut conn = store.conn().await?;
@@ -180,6 +183,7 @@ pub async fn list_class_members(
     // Teachers first, then students, each in id order. Ids are unique across kinds, so
     // the token's last id tells which of the two lists the previous page ended in.
     let (teachers_after, students_after) = match page.after {
+        None if filter == StatusFilter::Archived => (None, 0),
         None => (Some(0), 0),
         Some(id) if q::is_class_teacher(&mut conn, class_id, id).await? => (Some(id), 0),
         Some(id) => (None, id),
@@ -196,7 +200,7 @@ pub async fn list_class_members(
     }
     let room = page.limit() - members.len() as i64;
     if room > 0 {
-        let students = q::class_students(&mut conn, class_id, students_after, room).await?;
+        let students = q::class_students(&mut conn, class_id, filter, students_after, room).await?;
         members.extend(
             student_views(&mut conn, students)
                 .await?

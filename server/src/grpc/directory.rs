@@ -261,13 +261,14 @@ impl DirectoryService for DirectoryApi {
         self.access
             .allow(&caller, Need::Read, Target::Class(class_id))
             .await?;
+        let filter = cv::status_filter(r.status_filter)?;
         let p = page(
             r.page_size,
             &r.page_token,
-            format!("class_members:{class_id}"),
+            format!("class_members:{class_id}:{filter:?}"),
         )?;
         let (members, next_page_token) = paged(
-            dir::list_class_members(&self.store, class_id, p).await?,
+            dir::list_class_members(&self.store, class_id, filter, p).await?,
             cv::class_member,
         );
         ok(pb::ListClassMembersResponse {

@@ -108,6 +108,7 @@ async fn class_members_page_across_teachers_and_students() {
             class_id: f.class.clone(),
             page_size: 1,
             page_token: String::new(),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -119,6 +120,7 @@ async fn class_members_page_across_teachers_and_students() {
             class_id: f.class.clone(),
             page_size: 1,
             page_token: first.next_page_token,
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -372,4 +374,49 @@ async fn classes_list_by_status_and_refuse_bad_grades() {
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::NotFound);
+}
+
+// R6.1: an archived student stays in its classrooms; ListClassMembers shows it under
+// ARCHIVED (alone) and ALL (with the teachers and active students), not under ACTIVE.
+#[tokio::test(flavor = "multi_thread")]
+async fn r6_1_class_members_list_archived_students_by_filter() {
+    let server = TestServer::start().await;
+    let f = family(&server).await;
+    exec_sql(
+        &server.store(),
+        &format!(
+            "UPDATE students SET archived_at = created_at WHERE id = {}",
+            f.student
+        ),
+    )
+    .await;
+    let dir = server.dir();
+    let ids = |filter: pb::StatusFilter| {
+        let mut dir = dir.clone();
+        let class_id = f.class.clone();
+        async move {
+            dir.list_class_members(pb::ListClassMembersRequest {
+                class_id,
+                status_filter: filter as i32,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .members
+            .into_iter()
+            .map(|m| match m.member.unwrap() {
+                pb::class_member::Member::Teacher(t) => t.id,
+                pb::class_member::Member::Student(s) => s.id,
+            })
+            .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(ids(pb::StatusFilter::Active).await, [f.teacher.clone()]);
+    assert_eq!(ids(pb::StatusFilter::Archived).await, [f.student.clone()]);
+    assert_eq!(
+        ids(pb::StatusFilter::All).await,
+        [f.teacher.clone(), f.student.clone()]
+    );
+    server.stop().await;
 }

@@ -207,12 +207,15 @@ pub async fn is_class_teacher(conn: &mut DbConn, class_id: i64, staff_id: i64) -
 pub async fn class_students(
     conn: &mut DbConn,
     class_id: i64,
+    filter: StatusFilter,
     after: i64,
     limit: i64,
 ) -> R<Vec<Student>> {
+    let (active, archived) = filter_flags(filter);
     Ok(with_conn!(conn, c => students::table
         .inner_join(class_students::table.on(class_students::student_id.eq(students::id)))
         .filter(class_students::class_id.eq(class_id).and(students::id.gt(after)))
+        .filter(students::archived_at.is_null().and(active).or(students::archived_at.is_not_null().and(archived)))
         .order(students::id.asc())
         .limit(limit)
         .select(Student::as_select())
