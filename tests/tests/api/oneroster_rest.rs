@@ -307,3 +307,33 @@ async fn students_and_teachers_stand_in_for_users() {
     assert_eq!(created(Kind::StudentEnrollment), 5);
     assert_eq!(created(Kind::TeacherEnrollment), 3);
 }
+
+// R3.4, R4.8: once a provider stops serving `/users`, its `/students` and `/teachers` list
+// no guardians and no administrators. Nobody missing from that partial list is abandoned:
+// family links and the administrator stay, and the report says why.
+#[tokio::test(flavor = "multi_thread")]
+async fn r3_4_partial_users_abandon_nobody_and_say_so() {
+    let server = TestServer::start().await;
+    let mock = oauth1_provider(springfield(), |_| {}).await;
+    let district = district(&server, &mock, oauth1(SECRET)).await;
+    assert_succeeded(&sync(&server, &district).await);
+    mock.state().config.users_split = true;
+    let run = sync(&server, &district).await;
+    assert_succeeded(&run);
+    for kind in [Kind::FamilyRelationship, Kind::Staff, Kind::Student] {
+        assert_eq!(TestServer::counts(&run, kind).abandoned, 0, "{kind:?}");
+    }
+    let issues = server.issues(&run.run_id).await;
+    let partial: Vec<_> = issues
+        .iter()
+        .filter(|i| i.code == "PARTIAL_SOURCE")
+        .collect();
+    assert_eq!(partial.len(), 1, "{issues:?}");
+    assert!(
+        partial[0]
+            .message
+            .contains("no guardians and no administrators")
+    );
+    let bart = roster_e2e::lookup::student(&server, "stu-bart").await;
+    assert_eq!(bart.guardians.len(), 2, "links kept");
+}

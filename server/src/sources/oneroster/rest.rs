@@ -18,7 +18,8 @@
 use super::records::{
     Rows, read_classes, read_demographics, read_enrollments, read_orgs, read_users,
 };
-use crate::snapshot::{Snapshot, SourceRef};
+use crate::domain::{IssueCode, RecordKind, Severity};
+use crate::snapshot::{Coverage, Issue, Snapshot, SourceRef};
 use crate::sources::SourceError;
 use crate::sources::http::{Auth, Fetcher, JsonPage};
 use reqwest::header::{HeaderMap, LINK};
@@ -34,7 +35,7 @@ pub const PAGE_SIZE: usize = 100;
 pub async fn read(base_url: &str, auth: &Auth, fetcher: &Fetcher) -> Result<Snapshot, SourceError> {
     let provider = Provider::new(base_url, auth, fetcher)?;
     let mut orgs = provider.collection("orgs", "orgs").await?;
-    let mut users = provider.users().await?;
+    let (mut users, partial) = provider.users().await?;
     let mut classes = provider.collection("classes", "classes").await?;
     let mut enrollments = provider.collection("enrollments", "enrollments").await?;
     let demographics = provider
@@ -47,12 +48,38 @@ pub async fn read(base_url: &str, auth: &Auth, fetcher: &Fetcher) -> Result<Snap
     };
     read_orgs(&mut orgs, &mut snap)?;
     read_users(&mut users, &mut snap)?;
+    if partial {
+        partial_users(&mut snap, &provider.base_path);
+    }
     read_classes(&mut classes, &mut snap)?;
     read_enrollments(&mut enrollments, &mut snap)?;
     if let Some(mut demographics) = demographics {
         read_demographics(&mut demographics, &mut snap)?;
     }
     Ok(snap)
+}
+
+/// A provider without `/users` lists no guardians and no administrators: its users are
+/// not the whole list, so none is abandoned for being missing (no family link is cut, no
+/// administrator removed, R3.4, R4.8); users it lists are created and updated as usual,
+/// and users it marks `tobedeleted` still go. The report says so once.
+fn partial_users(snap: &mut Snapshot, base_path: &str) {
+    snap.users = Coverage::Delta;
+    snap.issues.push(Issue {
+        severity: Severity::Warning,
+        record_kind: RecordKind::Guardian,
+        code: IssueCode::PartialSource,
+        message: "the provider has no /users collection: users were read from /students and \
+                  /teachers, which list no guardians and no administrators, so no user \
+                  missing from this source was abandoned this run"
+            .into(),
+        at: SourceRef {
+            resource: format!("{base_path}/users"),
+            ..SourceRef::default()
+        },
+        source_id: String::new(),
+        field: String::new(),
+    });
 }
 
 /// One provider, for one run.
@@ -90,14 +117,15 @@ impl<'a> Provider<'a> {
     }
 
     /// `users`, or where a provider serves no `users` collection, its `students` and
-    /// `teachers` (both as `users` envelopes).
-    async fn users(&self) -> Result<JsonRows, SourceError> {
+    /// `teachers` (both as `users` envelopes); true in the second case, which lists no
+    /// guardian and no administrator.
+    async fn users(&self) -> Result<(JsonRows, bool), SourceError> {
         if let Some(users) = self.optional_collection("users", "users").await? {
-            return Ok(users);
+            return Ok((users, false));
         }
         let mut users = self.collection("students", "users").await?;
         users.extend(self.collection("teachers", "users").await?);
-        Ok(users)
+        Ok((users, true))
     }
 
     /// Every page of the collection at `path`, whose records the pages list under
