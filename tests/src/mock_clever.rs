@@ -312,11 +312,14 @@ fn nullable(text: &str) -> Value {
     }
 }
 
+/// Whether a roster role (or one of a comma-separated list) is a guardian's.
 fn is_guardian(role: &str) -> bool {
-    matches!(
-        role.to_ascii_lowercase().as_str(),
-        "parent" | "guardian" | "relative"
-    )
+    role.split(',').any(|r| {
+        matches!(
+            r.trim().to_ascii_lowercase().as_str(),
+            "parent" | "guardian" | "relative"
+        )
+    })
 }
 
 /// Our grade in Clever's words: `04` is `4`, `KG` is `Kindergarten`.
@@ -392,10 +395,22 @@ fn users(roster: &Roster) -> Records {
         .collect()
 }
 
-/// The `roles` object of a user: one role, by the roster's role.
+/// The `roles` object of a user: a role per roster role (`teacher,guardian` gives a
+/// teacher who is also a contact, as Clever users can be).
 fn roles(u: &User, families: &HashMap<String, BTreeSet<String>>) -> Option<Value> {
+    let mut all = serde_json::Map::new();
+    for role in u.role.split(',') {
+        if let Some(Value::Object(one)) = one_role(u, role.trim(), families) {
+            all.extend(one);
+        }
+    }
+    (!all.is_empty()).then_some(Value::Object(all))
+}
+
+/// The `roles` object of one role.
+fn one_role(u: &User, role: &str, families: &HashMap<String, BTreeSet<String>>) -> Option<Value> {
     let school = u.orgs.first().map_or(Value::Null, |s| json!(s));
-    let role = match u.role.to_ascii_lowercase().as_str() {
+    let role = match role.to_ascii_lowercase().as_str() {
         "student" => json!({ "student": {
             "sis_id": u.identifier, "school": school, "schools": u.orgs,
             "grade": first_grade(&u.grade), "legacy_id": u.id,

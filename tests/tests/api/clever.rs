@@ -411,3 +411,33 @@ async fn a_run_is_cancelled_while_fetching() {
         "nothing written"
     );
 }
+
+// R3.1: a Clever user who is both a teacher and a contact (a teacher who is also a
+// parent) is one person: her email is not "shared" with herself, so her guardian record
+// is created beside her staff record.
+#[tokio::test(flavor = "multi_thread")]
+async fn r3_1_a_teacher_who_is_also_a_contact_is_not_her_own_duplicate() {
+    let server = TestServer::start().await;
+    let mut roster = springfield();
+    let edna = roster.user_mut("tch-edna");
+    edna.role = "teacher,guardian".into();
+    edna.email = "edna@example.org".into();
+    edna.agents = vec!["stu-martin".into()];
+    let mock = mock_clever::start(roster, MockClever::default()).await;
+    let district = server.district("D").await;
+    server.use_clever(&district, &mock.base_url, TOKEN).await;
+    let run = start_and_wait(&server, &district).await;
+    assert_state(&run, pb::SyncState::Succeeded);
+    let issues = server.issues(&run.run_id).await;
+    assert!(
+        !issues.iter().any(|i| i.source_id == "tch-edna"),
+        "{issues:?}"
+    );
+    let martin = roster_e2e::lookup::student(&server, "stu-martin").await;
+    let guardians: Vec<&str> = martin
+        .guardians
+        .iter()
+        .map(|g| g.source_id.as_str())
+        .collect();
+    assert!(guardians.contains(&"tch-edna"), "{guardians:?}");
+}

@@ -178,13 +178,14 @@ fn candidates<'a, A: Account>(
 }
 
 /// Every account holder's effective credentials, in the source or stored (R3.1).
-fn registry(state: &State, guardians: &[Candidate], staff: &[Candidate]) -> Registry {
+fn registry<'a>(
+    state: &'a State,
+    guardians: &[Candidate<'a>],
+    staff: &[Candidate<'a>],
+) -> Registry<'a> {
     let mut registry = Registry::default();
-    for (i, c) in guardians.iter().enumerate() {
-        c.register(&mut registry, c.holder(i));
-    }
-    for (i, c) in staff.iter().enumerate() {
-        c.register(&mut registry, c.holder(i));
+    for c in guardians.iter().chain(staff) {
+        c.register(&mut registry, c.holder());
     }
     let matched: HashSet<i64> = guardians
         .iter()
@@ -194,12 +195,18 @@ fn registry(state: &State, guardians: &[Candidate], staff: &[Candidate]) -> Regi
     let unlisted = state
         .guardians
         .iter()
-        .map(|g| (g.id, &g.email, &g.sms_number))
-        .chain(state.staff.iter().map(|s| (s.id, &s.email, &s.sms_number)))
-        .filter(|(id, _, _)| !matched.contains(id));
-    for (id, email, sms) in unlisted {
-        registry.add_email(email, Holder::Stored(id));
-        registry.add_phone(sms, Holder::Stored(id));
+        .map(|g| (g.id, g.source_id.as_deref(), &g.email, &g.sms_number))
+        .chain(
+            state
+                .staff
+                .iter()
+                .map(|s| (s.id, s.source_id.as_deref(), &s.email, &s.sms_number)),
+        )
+        .filter(|(id, ..)| !matched.contains(id));
+    for (id, source_id, email, sms) in unlisted {
+        let holder = source_id.map_or(Holder::Stored(id), Holder::Person);
+        registry.add_email(email, holder);
+        registry.add_phone(sms, holder);
     }
     registry
 }

@@ -77,12 +77,8 @@ impl<'a> Candidate<'a> {
         }
     }
 
-    pub fn holder(&self, index: usize) -> Holder {
-        match (self.stored_id, self.kind) {
-            (Some(id), _) => Holder::Stored(id),
-            (None, RecordKind::Guardian) => Holder::NewGuardian(index),
-            (None, _) => Holder::NewStaff(index),
-        }
+    pub fn holder(&self) -> Holder<'a> {
+        Holder::Person(self.source_id)
     }
 
     /// Adds the credentials this holder may end with to the registry: the stored ones
@@ -91,7 +87,7 @@ impl<'a> Candidate<'a> {
     /// turns out unusable (invalid or shared) leaves the stored one in place (R3.1). A
     /// stored credential so counts as held until the source has replaced it, so two
     /// accounts never hold one credential; another holder gets it from the next run on.
-    pub fn register(&self, registry: &mut Registry, holder: Holder) {
+    pub fn register(&self, registry: &mut Registry<'a>, holder: Holder<'a>) {
         match (&self.stored, self.updatable) {
             (Some(stored), false) => {
                 registry.add_email(&stored.email, holder);

@@ -4,23 +4,25 @@
 use crate::domain::{PhoneKind, normalize_email, parse_email, parse_phone};
 use foldhash::{HashMap, HashSet};
 
-/// Who holds a credential: a stored record, or a source record not stored yet.
+/// Who holds a credential: a person of the source, by its source id, or a stored record
+/// without one (a manual record). A source user who is both a guardian and a staff
+/// member (a Clever teacher who is also a contact) is one person: its guardian and staff
+/// records share their credentials without making them shared (R3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(super) enum Holder {
+pub(super) enum Holder<'a> {
+    Person(&'a str),
     Stored(i64),
-    NewGuardian(usize),
-    NewStaff(usize),
 }
 
 /// Credentials by holder, to tell unique ones from shared ones.
 #[derive(Debug, Default)]
-pub(super) struct Registry {
-    emails: HashMap<String, HashSet<Holder>>,
-    phones: HashMap<String, HashSet<Holder>>,
+pub(super) struct Registry<'a> {
+    emails: HashMap<String, HashSet<Holder<'a>>>,
+    phones: HashMap<String, HashSet<Holder<'a>>>,
 }
 
-impl Registry {
-    pub fn add_email(&mut self, email: &str, holder: Holder) {
+impl<'a> Registry<'a> {
+    pub fn add_email(&mut self, email: &str, holder: Holder<'a>) {
         if !email.trim().is_empty() {
             self.emails
                 .entry(normalize_email(email))
@@ -29,7 +31,7 @@ impl Registry {
         }
     }
 
-    pub fn add_phone(&mut self, e164: &str, holder: Holder) {
+    pub fn add_phone(&mut self, e164: &str, holder: Holder<'a>) {
         if !e164.is_empty() {
             self.phones
                 .entry(e164.to_owned())
