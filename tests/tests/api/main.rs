@@ -23,4 +23,5 @@ mod server;
 mod settings;
 mod sources;
 mod uploads;
+mod values;
 mod watch;

@@ -14,6 +14,7 @@ mod contact;
 mod credentials;
 mod enrollments;
 mod families;
+mod grades;
 mod managed;
 mod matching;
 mod memberships;

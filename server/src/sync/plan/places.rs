@@ -1,6 +1,7 @@
 //! Schools and classes (R2.4, R4.4, R5.3, R5.7).
 
 use super::abandon::{Abandoned, Abandonments};
+use super::grades;
 use super::resolve::{Resolved, gone, sis_by_source};
 use super::{Plan, RunContext};
 use crate::domain::{AbandonAction, Origin, RecordKind, new_id};
@@ -83,7 +84,7 @@ pub(super) fn classes(
                     source_id: Some(src.source_id.clone()),
                     sis_id: src.sis_id.clone(),
                     name: src.name.clone(),
-                    grades: src.grades.join(","),
+                    grades: grades::class(&src.grades, None, (&src.at, &src.source_id), plan),
                     origin: Origin::Sis,
                     archived_at: None,
                     created_at: ctx.now,
@@ -136,7 +137,12 @@ fn update_class(
     plan: &mut Plan,
     abandonments: &mut Abandonments,
 ) -> i64 {
-    let grades = src.grades.join(",");
+    let grades = grades::class(
+        &src.grades,
+        Some(&row.grades),
+        (&src.at, &src.source_id),
+        plan,
+    );
     let restored = row.archived_at.is_some();
     let changed = row.name != src.name
         || row.grades != grades

@@ -3,6 +3,7 @@
 //! policy (EXTREME removes their memberships instead: `memberships`).
 
 use super::abandon::{Abandoned, Abandonments, full_name};
+use super::grades;
 use super::matching::match_stored;
 use super::resolve::{Resolved, gone};
 use super::{Plan, Policy, RunContext};
@@ -28,8 +29,14 @@ pub(super) fn plan(
             (false, Some(row)) => row.attributes.clone(),
             (false, None) => "{}".into(),
         };
+        let grade = grades::student(
+            &src.grade,
+            existing.map(|r| r.grade.as_str()),
+            (&src.at, &src.source_id),
+            plan,
+        );
         let id = match existing {
-            Some(row) => update(row, src, attributes, ctx, plan, abandonments),
+            Some(row) => update(row, src, (grade, attributes), ctx, plan, abandonments),
             None => {
                 plan.count(RecordKind::Student).created += 1;
                 let row = Student {
@@ -40,7 +47,7 @@ pub(super) fn plan(
                     given_name: src.given_name.clone(),
                     family_name: src.family_name.clone(),
                     email: src.email.clone(),
-                    grade: src.grade.clone(),
+                    grade,
                     attributes,
                     origin: Origin::Sis,
                     archived_at: None,
@@ -59,11 +66,12 @@ pub(super) fn plan(
     }
 }
 
-/// A stored student the source lists: its source fields, unarchived if it was archived.
+/// A stored student the source lists: its source fields (the grade and attributes as
+/// read), unarchived if it was archived.
 fn update(
     row: &Student,
     src: &SnapStudent,
-    attributes: String,
+    (grade, attributes): (String, String),
     ctx: &RunContext,
     plan: &mut Plan,
     abandonments: &mut Abandonments,
@@ -74,7 +82,7 @@ fn update(
         given_name: src.given_name.clone(),
         family_name: src.family_name.clone(),
         email: src.email.clone(),
-        grade: src.grade.clone(),
+        grade,
         attributes,
         origin: Origin::Sis,
         archived_at: None,
