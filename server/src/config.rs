@@ -124,6 +124,10 @@ pub struct ServeConfig {
     /// Longest an UploadRosterArchive stream may take, e.g. `30m`.
     #[arg(long, env = "ROSTER_UPLOAD_TIMEOUT", default_value = "30m", value_parser = parse_duration)]
     pub upload_timeout: Duration,
+    /// Serve Prometheus metrics at `http://ADDR/metrics` (off unless given), e.g.
+    /// `0.0.0.0:9464`.
+    #[arg(long, env = "ROSTER_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     /// Most requests served at once per connection.
     #[arg(long, env = "ROSTER_CONCURRENCY_LIMIT", default_value_t = 256)]
     pub concurrency_limit: usize,

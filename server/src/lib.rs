@@ -1,7 +1,8 @@
 //! roster-sync: keeps a school communication product's directory in step with the
 //! districts' Student Information Systems (the rules: `docs/rules.md`).
 //!
-//! Layers, each importing only those below it: [`server`] (assembly) → [`grpc`] (the
+//! Layers, each importing only those below it: [`server`] (assembly, with
+//! [`telemetry`], the metrics endpoint) → [`grpc`] (the
 //! wire) → [`sync`] (runs and the planner) and [`directory`] (reads and manual edits) →
 //! [`sources`] (readers) → [`snapshot`] (what a source says) → [`store`] (SQL) →
 //! [`domain`] (plain types). The one-way order is what lets each layer be read and
@@ -18,3 +19,4 @@ pub mod snapshot;
 pub mod store;
 pub mod sources;
 pub mod sync;
+pub mod telemetry;

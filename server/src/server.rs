@@ -52,12 +52,16 @@ pub enum StartError {
     SecretKey(String),
     #[error("--allow-source-host: {0}")]
     Outbound(String),
+    #[error("--metrics-listen: {0}")]
+    Metrics(String),
 }
 
 /// A started server.
 pub struct Running {
     /// The address it listens on (useful with port 0).
     pub addr: SocketAddr,
+    /// Where `/metrics` is served, with `--metrics-listen`.
+    pub metrics_addr: Option<SocketAddr>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), tonic::transport::Error>>,
 }
@@ -116,6 +120,14 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
         config.max_pages,
     )
     .map_err(StartError::Outbound)?;
+    let metrics_addr = match config.metrics_listen {
+        Some(addr) => Some(
+            crate::telemetry::serve(addr)
+                .await
+                .map_err(StartError::Metrics)?,
+        ),
+        None => None,
+    };
     let sealer = Arc::new(sealer(&config)?);
     seal_legacy_secrets(&store, &sealer).await;
     let access = Access::new(
@@ -177,6 +189,7 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
     tracing::info!(%addr, backend = ?store.backend(), "roster-server listening");
     Ok(Running {
         addr,
+        metrics_addr,
         shutdown: Some(tx),
         task,
     })

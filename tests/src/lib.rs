@@ -172,6 +172,11 @@ impl TestServer {
         }
     }
 
+    /// Where the server serves `/metrics`, when started with `metrics_listen`.
+    pub fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
+        self.server.as_ref().and_then(|s| s.metrics_addr)
+    }
+
     pub fn dir(&self) -> DirectoryStub {
         self.client.directory()
     }

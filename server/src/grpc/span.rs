@@ -1,5 +1,5 @@
 //! One tracing span per RPC, named by its path, with its duration and status logged when
-//! the response is ready.
+//! the response is ready, and counted for the metrics.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -42,6 +42,7 @@ where
 
     fn call(&mut self, req: http::Request<ReqBody>) -> Self::Future {
         let span = tracing::info_span!("rpc", method = %req.uri().path());
+        let method = req.uri().path().to_owned();
         let started = Instant::now();
         let future = self.inner.call(req);
         Box::pin(
@@ -57,6 +58,7 @@ where
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("0");
                         tracing::info!(elapsed_ms, grpc_status = code, "rpc done");
+                        record(&method, code, elapsed_ms / 1000.0);
                     }
                     Err(e) => tracing::warn!(elapsed_ms, error = %e, "rpc failed"),
                 }
@@ -64,5 +66,48 @@ where
             }
             .instrument(span),
         )
+    }
+}
+
+/// One answered call, for `roster_rpc_requests_total` and `roster_rpc_duration_seconds`.
+/// The method label is the route only when the server has it: a path nobody serves
+/// (answered UNIMPLEMENTED) counts as `unknown`, so a caller cannot mint series.
+fn record(method: &str, code: &str, seconds: f64) {
+    let code = tonic::Code::from(code.parse::<i32>().unwrap_or(2));
+    let method = if code == tonic::Code::Unimplemented {
+        "unknown".to_owned()
+    } else {
+        method.to_owned()
+    };
+    metrics::counter!(
+        "roster_rpc_requests_total",
+        "method" => method.clone(),
+        "code" => code_name(code)
+    )
+    .increment(1);
+    metrics::histogram!("roster_rpc_duration_seconds", "method" => method).record(seconds);
+}
+
+/// `OK`, `INVALID_ARGUMENT`, ...: the code as gRPC names it.
+fn code_name(code: tonic::Code) -> &'static str {
+    use tonic::Code::*;
+    match code {
+        Ok => "OK",
+        Cancelled => "CANCELLED",
+        Unknown => "UNKNOWN",
+        InvalidArgument => "INVALID_ARGUMENT",
+        DeadlineExceeded => "DEADLINE_EXCEEDED",
+        NotFound => "NOT_FOUND",
+        AlreadyExists => "ALREADY_EXISTS",
+        PermissionDenied => "PERMISSION_DENIED",
+        ResourceExhausted => "RESOURCE_EXHAUSTED",
+        FailedPrecondition => "FAILED_PRECONDITION",
+        Aborted => "ABORTED",
+        OutOfRange => "OUT_OF_RANGE",
+        Unimplemented => "UNIMPLEMENTED",
+        Internal => "INTERNAL",
+        Unavailable => "UNAVAILABLE",
+        DataLoss => "DATA_LOSS",
+        Unauthenticated => "UNAUTHENTICATED",
     }
 }

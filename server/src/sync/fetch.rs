@@ -22,7 +22,7 @@ pub async fn fetch(
     outbound: &Outbound,
     fetched: Arc<AtomicU64>,
 ) -> Result<Snapshot, String> {
-    let fetcher = |fetched| fetcher(fetched, outbound.clone());
+    let fetcher = |fetched, source| fetcher(fetched, outbound.clone(), source);
     match source {
         Source::OneRosterCsvPath { path } => read_csv(paths.import_path(path)?).await,
         Source::OneRosterCsvUpload { upload_id } => read_csv(paths.upload_path(*upload_id)).await,
@@ -30,14 +30,14 @@ pub async fn fetch(
             let token = secret.ok_or(
                 "the Clever source has no stored district token: set it in the sync settings",
             )?;
-            let fetcher = fetcher(fetched)?;
+            let fetcher = fetcher(fetched, "clever")?;
             clever::read(base_url, token.expose(), &fetcher)
                 .await
                 .map_err(|e| e.to_string())
         }
         Source::OneRosterRest { base_url, auth } => {
             let auth = rest_auth(auth, secret)?;
-            let fetcher = fetcher(fetched)?;
+            let fetcher = fetcher(fetched, "oneroster_rest")?;
             oneroster::rest::read(base_url, &auth, &fetcher)
                 .await
                 .map_err(|e| e.to_string())
@@ -45,9 +45,14 @@ pub async fn fetch(
     }
 }
 
-fn fetcher(fetched: Arc<AtomicU64>, outbound: Outbound) -> Result<Fetcher, String> {
+fn fetcher(
+    fetched: Arc<AtomicU64>,
+    outbound: Outbound,
+    source: &'static str,
+) -> Result<Fetcher, String> {
     let mut fetcher = Fetcher::new(RetryPolicy::default(), outbound).map_err(|e| e.to_string())?;
     fetcher.records = fetched;
+    fetcher.source = source;
     Ok(fetcher)
 }
 

@@ -17,6 +17,7 @@ pub mod runs;
 pub mod schedule;
 pub mod secrets;
 pub mod settings;
+pub mod telemetry;
 pub mod uploads;
 pub mod watch;
 pub mod worker;

@@ -11,13 +11,25 @@ use crate::store::{DbConn, Store, StoreError};
 use std::sync::Arc;
 
 /// How a run ended, before it is written down.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Outcome {
     /// The plan was computed; a dry run stops here, a real run applied it.
     Succeeded,
     Failed(String),
     Blocked(SafetyBlock),
     Cancelled,
+}
+
+impl Outcome {
+    /// The state the run ends in.
+    pub fn state(&self) -> RunState {
+        match self {
+            Outcome::Succeeded => RunState::Succeeded,
+            Outcome::Failed(_) => RunState::Failed,
+            Outcome::Blocked(_) => RunState::Blocked,
+            Outcome::Cancelled => RunState::Cancelled,
+        }
+    }
 }
 
 /// Longest failure message kept: enough for any message the engine writes.
@@ -115,7 +127,14 @@ pub fn issue_rows(plan: Option<&Plan>, run_id: i64) -> Vec<IssueRow> {
 }
 
 /// Ends a run that applied nothing, in a transaction of its own.
-pub async fn end(store: &Store, lease: Lease, outcome: Outcome, plan: Option<&Plan>) -> Result<()> {
+/// Ends a run that applied nothing; true when this worker ended it (false: another holds
+/// the run now).
+pub async fn end(
+    store: &Store,
+    lease: Lease,
+    outcome: Outcome,
+    plan: Option<&Plan>,
+) -> Result<bool> {
     let record = Arc::new(run_end(&outcome, plan)?);
     let issues = Arc::new(issue_rows(plan, lease.run_id));
     let mut conn = store.conn().await?;
@@ -133,5 +152,5 @@ pub async fn end(store: &Store, lease: Lease, outcome: Outcome, plan: Option<&Pl
             "run not ended here: another worker holds it"
         );
     }
-    Ok(())
+    Ok(ended)
 }

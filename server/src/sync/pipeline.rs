@@ -9,7 +9,8 @@ use super::keeper::{Control, Stop};
 use super::outcome::{self, Outcome};
 use super::plan::{self, Plan, Policy, RunContext};
 use super::secrets::Sealer;
-use crate::domain::{Error, Result, Run, RunPhase, Source, SyncSettings, now};
+use super::telemetry;
+use crate::domain::{Error, Result, Run, RunPhase, RunState, Source, SyncSettings, Trigger, now};
 use crate::snapshot::Snapshot;
 use crate::sources::SourcePaths;
 use crate::sources::http::Outbound;
@@ -18,7 +19,7 @@ use crate::store::queries::{roster, uploads};
 use crate::store::{State, Store};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// What a run needs, loaded once when a worker claims it.
 #[derive(Debug)]
@@ -42,8 +43,13 @@ pub struct Env {
 /// Runs the pipeline of a claimed run until it ends.
 pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
     let lease = input.lease;
-    let ended = |outcome, plan: Option<Plan>| async move {
-        outcome::end(&env.store, lease, outcome, plan.as_ref()).await
+    let (trigger, dry_run) = (input.run.trigger, input.run.dry_run);
+    let ended = |outcome: Outcome, plan: Option<Plan>| async move {
+        let state = outcome.state();
+        if outcome::end(&env.store, lease, outcome, plan.as_ref()).await? {
+            telemetry::run_ended(state, trigger, plan.as_ref(), dry_run);
+        }
+        Ok(())
     };
     tracing::info!(
         run_id = lease.run_id,
@@ -51,17 +57,23 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
         dry_run = input.run.dry_run,
         "run started"
     );
+    let timer = Instant::now();
     let snapshot = match fetch_step(env, &input, control).await {
         Step::Next(s) => s,
         Step::End(outcome) => return ended(outcome, None).await,
         Step::Lost => return Ok(()),
     };
+    telemetry::phase_done(RunPhase::Fetching, timer.elapsed());
+    let timer = Instant::now();
     let (snapshot, state) = match validate_step(env, &input, control, snapshot).await? {
         Step::Next(v) => v,
         Step::End(outcome) => return ended(outcome, None).await,
         Step::Lost => return Ok(()),
     };
+    telemetry::phase_done(RunPhase::Validating, timer.elapsed());
+    let timer = Instant::now();
     let plan = plan_step(&input, control, snapshot, state).await?;
+    telemetry::phase_done(RunPhase::Planning, timer.elapsed());
     if let Some(block) = plan.safety_block.clone() {
         return ended(Outcome::Blocked(block), Some(plan)).await;
     }
@@ -73,7 +85,10 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
         Some(Step::End(outcome)) => return ended(outcome, Some(plan)).await,
         Some(_) => return Ok(()),
     }
-    apply_step(env, lease, control, plan).await
+    let timer = Instant::now();
+    let applied = apply_step(env, lease, control, plan, trigger).await;
+    telemetry::phase_done(RunPhase::Applying, timer.elapsed());
+    applied
 }
 
 /// Where a step leaves the run.
@@ -186,7 +201,13 @@ async fn plan_step(
 /// Applies the plan and ends the run in one transaction. When the fence refused (a
 /// cancel came first, or the run was taken over), the run ends CANCELLED if it was
 /// cancelled, and is left to its new holder otherwise.
-async fn apply_step(env: &Env, lease: Lease, control: &Control, plan: Plan) -> Result<()> {
+async fn apply_step(
+    env: &Env,
+    lease: Lease,
+    control: &Control,
+    plan: Plan,
+    trigger: Trigger,
+) -> Result<()> {
     control
         .progress
         .set(RunPhase::Applying, 0, plan.change_count());
@@ -196,11 +217,15 @@ async fn apply_step(env: &Env, lease: Lease, control: &Control, plan: Plan) -> R
     match apply(&mut conn, plan.clone(), lease, end, now()).await {
         Ok(()) => {
             tracing::info!(run_id = lease.run_id, "run applied");
+            telemetry::run_ended(RunState::Succeeded, trigger, Some(&plan), false);
             Ok(())
         }
         Err(ApplyError::Fenced) => {
             drop(conn);
-            outcome::end(&env.store, lease, Outcome::Cancelled, Some(&plan)).await
+            if outcome::end(&env.store, lease, Outcome::Cancelled, Some(&plan)).await? {
+                telemetry::run_ended(RunState::Cancelled, trigger, Some(&plan), false);
+            }
+            Ok(())
         }
         Err(ApplyError::Store(e)) => Err(e.into()),
     }

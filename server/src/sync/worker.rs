@@ -7,7 +7,8 @@
 use super::keeper::{self, Control};
 use super::outcome::{self, Outcome};
 use super::pipeline::{self, Env, RunInput};
-use crate::domain::{Result, now, short_duration};
+use super::telemetry;
+use crate::domain::{Result, RunState, Trigger, now, short_duration};
 use crate::store::queries::runs::{self as q, Lease};
 use crate::store::queries::settings;
 use chrono::TimeDelta;
@@ -153,6 +154,8 @@ where
     Fut: Future<Output = Result<()>> + Send + 'static,
 {
     let lease = input.lease;
+    let trigger = input.run.trigger;
+    let _active = telemetry::Active::start();
     let (control, keeper) = keeper::keep(env.store.clone(), lease, config.lease);
     let mut task = tokio::spawn(run(env.clone(), input, control));
     let result = tokio::time::timeout(config.deadline, &mut task).await;
@@ -176,13 +179,16 @@ where
         ),
     };
     tracing::error!(run_id = lease.run_id, error = %failure, "run failed");
-    if let Err(e) = fail(env, lease, failure).await {
+    if let Err(e) = fail(env, lease, trigger, failure).await {
         tracing::error!(run_id = lease.run_id, error = %e, "could not record the run's failure");
     }
 }
 
-async fn fail(env: &Env, lease: Lease, message: String) -> Result<()> {
-    outcome::end(&env.store, lease, Outcome::Failed(message), None).await
+async fn fail(env: &Env, lease: Lease, trigger: Trigger, message: String) -> Result<()> {
+    if outcome::end(&env.store, lease, Outcome::Failed(message), None).await? {
+        telemetry::run_ended(RunState::Failed, trigger, None, false);
+    }
+    Ok(())
 }
 
 fn panic_text(join: tokio::task::JoinError) -> String {

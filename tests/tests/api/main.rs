@@ -13,6 +13,7 @@ mod extras;
 mod fixtures;
 mod keys;
 mod memberships;
+mod metrics;
 mod oneroster_rest;
 mod outbound;
 mod people;

@@ -112,6 +112,8 @@ pub struct Fetcher {
     /// Records received so far, for the run's progress: connectors add to it as pages
     /// arrive, the worker reads it.
     pub records: Arc<AtomicU64>,
+    /// The kind of source, the `source` label of `roster_source_requests_total`.
+    pub source: &'static str,
 }
 
 /// reqwest is built without a crypto provider of its own (`rustls-no-provider`): it uses
@@ -156,6 +158,7 @@ impl Fetcher {
             outbound,
             pages: AtomicU64::new(0),
             records: Arc::default(),
+            source: "source",
         })
     }
 
@@ -259,8 +262,12 @@ impl Fetcher {
             .await?
             .send()
             .await
-            .map_err(|err| transport_failure(endpoint, err))?;
+            .map_err(|err| {
+                self.count_request("error");
+                transport_failure(endpoint, err)
+            })?;
         let status = response.status();
+        self.count_request(status.as_str());
         if status == StatusCode::NOT_FOUND {
             return Ok(Fetched::NotFound {
                 endpoint: endpoint.to_owned(),
@@ -281,6 +288,16 @@ impl Fetcher {
             body,
             headers,
         }))
+    }
+
+    /// One request for the dashboards: its HTTP status, or `error` without an answer.
+    fn count_request(&self, status: &str) {
+        metrics::counter!(
+            "roster_source_requests_total",
+            "source" => self.source,
+            "status" => status.to_owned()
+        )
+        .increment(1);
     }
 
     /// The whole body, read a chunk at a time and given up past the outbound cap (S4.2):

@@ -1,0 +1,69 @@
+//! What the engine records for dashboards (the `roster_sync_*` series, `roster_runs_active`):
+//! runs by final state and trigger, the time of each phase, the records a run changed and
+//! the issues it reported. Recorded once a run's end is committed, so a count never
+//! includes a run that rolled back. No-ops unless the server serves metrics.
+
+use super::plan::Plan;
+use crate::domain::{RunPhase, RunState, Trigger};
+use std::time::Duration;
+
+/// A run ended (its end committed) in `state`.
+pub fn run_ended(state: RunState, trigger: Trigger, plan: Option<&Plan>, dry_run: bool) {
+    metrics::counter!(
+        "roster_sync_runs_total",
+        "state" => state.as_str(),
+        "trigger" => trigger.as_str()
+    )
+    .increment(1);
+    let Some(plan) = plan else {
+        return;
+    };
+    for issue in &plan.issues {
+        metrics::counter!("roster_sync_issues_total", "code" => issue.code.as_str()).increment(1);
+    }
+    if state != RunState::Succeeded || dry_run {
+        return;
+    }
+    for (kind, counts) in &plan.counts {
+        for (action, n) in [
+            ("created", counts.created),
+            ("updated", counts.updated),
+            ("unchanged", counts.unchanged),
+            ("abandoned", counts.abandoned),
+            ("restored", counts.restored),
+            ("skipped", counts.skipped),
+            ("invalid", counts.invalid),
+        ] {
+            if n > 0 {
+                metrics::counter!(
+                    "roster_sync_records_total",
+                    "kind" => kind.as_str(),
+                    "action" => action
+                )
+                .increment(n as u64);
+            }
+        }
+    }
+}
+
+/// A phase of a run took `elapsed`.
+pub fn phase_done(phase: RunPhase, elapsed: Duration) {
+    metrics::histogram!("roster_sync_phase_duration_seconds", "phase" => phase.as_str())
+        .record(elapsed.as_secs_f64());
+}
+
+/// Counts a run as active on this server while it lives.
+pub struct Active;
+
+impl Active {
+    pub fn start() -> Self {
+        metrics::gauge!("roster_runs_active").increment(1.0);
+        Active
+    }
+}
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        metrics::gauge!("roster_runs_active").decrement(1.0);
+    }
+}
