@@ -1,8 +1,10 @@
 //! The whole district as a source sees it: typed records keyed by source id, each with
 //! where it came from (file and line, or API resource) so any issue can point at it.
 //! Readers build it; the planner compares it with the store. No rule lives here except
-//! the cross-file reference check every source needs (R3.3).
+//! what every source needs: the cross-file reference check (R3.3) and the check of values
+//! too long to store (R3.4, S5.2).
 
+mod lengths;
 mod references;
 
 pub use references::KnownIds;

@@ -56,7 +56,13 @@ fn missing(what: &str, target: &str) -> String {
 
 impl Snapshot {
     /// Drops what points at records the source does not have, each with an issue.
+    ///
+    /// Records holding a value too long to store are left out first
+    /// ([`Snapshot::check_lengths`]): this is the one check every source's snapshot goes
+    /// through before planning, and what points at such a record is then judged as
+    /// pointing at any other unreadable row.
     pub fn check_references(&mut self, known: &KnownIds) {
+        self.check_lengths();
         let targets = Targets::new(self, known);
         let mut issues = Vec::new();
         let dropped_classes = self.check_classes(&targets, &mut issues);

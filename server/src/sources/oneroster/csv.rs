@@ -3,8 +3,16 @@
 //! This module knows files: the manifest, where the files live (folder or archive), and CSV
 //! parsing. What the rows mean is [`super::oneroster`]'s, shared with the REST reader.
 //! Only what makes the whole source unreadable fails the run (no manifest, a listed file or a
-//! required column missing, a broken archive); a bad row is skipped with an issue naming file,
-//! line and id (R3.3).
+//! required column missing, a broken archive, a OneRoster version other than 1.1, a file
+//! past a limit of [`CsvLimits`]); a bad row is skipped with an issue naming file, line and
+//! id (R3.3), and bytes that are not UTF-8 are read with replacement characters, with a
+//! warning (R3.4).
+//!
+//! Files are streamed (security S5.1): a zip entry is inflated as it is read, never written
+//! to disk, and counted as it comes out; rows are parsed one at a time by [`stream`], which
+//! refuses a cell, a row or a file past its limit before holding it.
+
+mod stream;
 
 use super::records::{
     Rows, read_classes, read_demographics, read_enrollments, read_orgs, read_users,
@@ -15,31 +23,46 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek};
 use std::path::Path;
+use stream::{Inflated, RowReader};
 use zip::ZipArchive;
 use zip::result::ZipError;
 
 const MANIFEST: &str = "manifest.csv";
 
-/// Bounds on what a source can make the server read.
-#[derive(Debug, Clone, Copy)]
+/// Bounds on what a source can make the server read (security S5.1). Each is checked while
+/// the file streams in: past one, the run fails with a message naming the file, the line
+/// and the limit, and nothing more of the file is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CsvLimits {
-    /// Largest uncompressed zip entry accepted: a small archive must not expand into
-    /// gigabytes (a zip bomb).
+    /// Largest zip entry, counted in bytes as it inflates (the size the archive declares
+    /// is not trusted): a small archive must not expand into gigabytes (a zip bomb).
     pub max_entry_bytes: u64,
+    /// Longest cell, in bytes once unquoted.
+    pub max_cell_bytes: usize,
+    /// Most cells in one row, the header included.
+    pub max_cells_per_row: usize,
+    /// Most data rows in one file (the header not counted).
+    pub max_rows: u64,
 }
 
 impl Default for CsvLimits {
     fn default() -> Self {
         CsvLimits {
-            max_entry_bytes: 1 << 30,
+            max_entry_bytes: 2 << 30,
+            max_cell_bytes: 64 << 10,
+            max_cells_per_row: 512,
+            max_rows: 20_000_000,
         }
     }
 }
 
+/// The OneRoster version this reader reads (R8.7), as `oneroster.version` names it.
+const ONEROSTER_VERSION: &str = "1.1";
+
 /// Reads a OneRoster export from a folder, or from a zip archive when `path` is a file.
 pub fn read_path(path: &Path, limits: &CsvLimits) -> Result<Snapshot, SourceError> {
     if path.is_dir() {
-        return read_files(&mut Folder(path));
+        return read_files(&mut Folder(path), limits);
     }
     let file = File::open(path)
         .map_err(|err| SourceError::Io(format!("cannot open {}: {err}", path.display())))?;
@@ -47,7 +70,7 @@ pub fn read_path(path: &Path, limits: &CsvLimits) -> Result<Snapshot, SourceErro
         .file_name()
         .unwrap_or(path.as_os_str())
         .to_string_lossy();
-    read_files(&mut Zip::new(BufReader::new(file), &name, limits)?)
+    read_files(&mut Zip::new(BufReader::new(file), &name, limits)?, limits)
 }
 
 /// Reads a OneRoster export from a zip archive, e.g. an upload held in memory.
@@ -55,7 +78,7 @@ pub fn read_zip_bytes<R: Read + Seek>(
     reader: R,
     limits: &CsvLimits,
 ) -> Result<Snapshot, SourceError> {
-    read_files(&mut Zip::new(reader, "the upload", limits)?)
+    read_files(&mut Zip::new(reader, "the upload", limits)?, limits)
 }
 
 /// Where the CSV files live, so one reader serves folders and archives.
@@ -110,16 +133,20 @@ impl<R: Read + Seek> Files for Zip<R> {
             .archive
             .by_index(index)
             .map_err(|err| zip_error(&path, err))?;
-        // The declared size is checked here; the zip crate stops reading an entry that grows
-        // past its declared size, so together they bound what is read.
+        // An entry that admits it is too large is refused before anything is inflated. The
+        // declared size is not trusted otherwise: the bytes are counted as they come out.
         if entry.size() > self.max_entry_bytes {
             return Err(SourceError::Invalid(format!(
-                "{path} is {} bytes uncompressed, over the limit of {} bytes",
+                "{name}: the zip entry `{path}` declares {} bytes once inflated, more than {} bytes, the limit",
                 entry.size(),
                 self.max_entry_bytes
             )));
         }
-        Ok(Some(Box::new(entry)))
+        Ok(Some(Box::new(Inflated::new(
+            entry,
+            &path,
+            self.max_entry_bytes,
+        ))))
     }
 }
 
@@ -194,8 +221,8 @@ const MANIFEST_SPEC: FileSpec = FileSpec {
     required: &["propertyName", "value"],
 };
 
-fn read_files<F: Files>(files: &mut F) -> Result<Snapshot, SourceError> {
-    let manifest = read_manifest(files)?;
+fn read_files<F: Files>(files: &mut F, limits: &CsvLimits) -> Result<Snapshot, SourceError> {
+    let manifest = read_manifest(files, limits)?;
     let mut snap = Snapshot {
         orgs: manifest.orgs,
         users: manifest.users,
@@ -204,19 +231,19 @@ fn read_files<F: Files>(files: &mut F) -> Result<Snapshot, SourceError> {
         attributes_supported: true,
         ..Snapshot::default()
     };
-    if let Some(mut table) = open_listed(files, &ORGS, manifest.orgs)? {
+    if let Some(mut table) = open_listed(files, &ORGS, limits, manifest.orgs)? {
         read_orgs(&mut table, &mut snap)?;
     }
-    if let Some(mut table) = open_listed(files, &USERS, manifest.users)? {
+    if let Some(mut table) = open_listed(files, &USERS, limits, manifest.users)? {
         read_users(&mut table, &mut snap)?;
     }
-    if let Some(mut table) = open_listed(files, &CLASSES, manifest.classes)? {
+    if let Some(mut table) = open_listed(files, &CLASSES, limits, manifest.classes)? {
         read_classes(&mut table, &mut snap)?;
     }
-    if let Some(mut table) = open_listed(files, &ENROLLMENTS, manifest.enrollments)? {
+    if let Some(mut table) = open_listed(files, &ENROLLMENTS, limits, manifest.enrollments)? {
         read_enrollments(&mut table, &mut snap)?;
     }
-    if let Some(mut table) = open_listed(files, &DEMOGRAPHICS, manifest.demographics)? {
+    if let Some(mut table) = open_listed(files, &DEMOGRAPHICS, limits, manifest.demographics)? {
         read_demographics(&mut table, &mut snap)?;
     }
     Ok(snap)
@@ -231,9 +258,11 @@ struct Manifest {
     demographics: Coverage,
 }
 
-/// Reads the manifest; a file it does not mention is absent.
-fn read_manifest<F: Files>(files: &mut F) -> Result<Manifest, SourceError> {
-    let mut table = Table::open(files, &MANIFEST_SPEC)?
+/// Reads the manifest; a file it does not mention is absent. A manifest naming a OneRoster
+/// version other than 1.1 fails the run (R8.7); one naming none is read as 1.1 (see
+/// `docs/rules.md`, "Choices").
+fn read_manifest<F: Files>(files: &mut F, limits: &CsvLimits) -> Result<Manifest, SourceError> {
+    let mut table = Table::open(files, &MANIFEST_SPEC, limits)?
         .ok_or_else(|| SourceError::Invalid(format!("{MANIFEST} is missing")))?;
     let mut manifest = Manifest {
         orgs: Coverage::Absent,
@@ -244,6 +273,10 @@ fn read_manifest<F: Files>(files: &mut F) -> Result<Manifest, SourceError> {
     };
     while table.advance()? {
         let slot = match table.get("propertyName") {
+            "oneroster.version" => {
+                check_version(table.get("value"), table.line())?;
+                continue;
+            }
             "file.orgs" => &mut manifest.orgs,
             "file.users" => &mut manifest.users,
             "file.classes" => &mut manifest.classes,
@@ -262,6 +295,19 @@ fn read_manifest<F: Files>(files: &mut F) -> Result<Manifest, SourceError> {
     Ok(manifest)
 }
 
+/// R8.7: `1.1` is read, as are the ways exporters write it (`1.1.0`, `v1.1`); any other
+/// version fails the run, never read as if it were 1.1.
+fn check_version(value: &str, line: u64) -> Result<(), SourceError> {
+    let bare = value.strip_prefix(['v', 'V']).unwrap_or(value);
+    // An empty value says no more than a missing row.
+    if bare.is_empty() || bare == ONEROSTER_VERSION || bare == "1.1.0" {
+        return Ok(());
+    }
+    Err(SourceError::Invalid(format!(
+        "{MANIFEST} line {line}: oneroster.version is `{value}`; this server reads OneRoster {ONEROSTER_VERSION} only"
+    )))
+}
+
 fn parse_coverage(value: &str) -> Option<Coverage> {
     match value.to_ascii_lowercase().as_str() {
         "bulk" => Some(Coverage::Bulk),
@@ -275,6 +321,7 @@ fn parse_coverage(value: &str) -> Option<Coverage> {
 fn open_listed<'a, F: Files>(
     files: &'a mut F,
     spec: &FileSpec,
+    limits: &CsvLimits,
     coverage: Coverage,
 ) -> Result<Option<Table<'a>>, SourceError> {
     let listed_as = match coverage {
@@ -282,7 +329,7 @@ fn open_listed<'a, F: Files>(
         Coverage::Bulk => "bulk",
         Coverage::Delta => "delta",
     };
-    let table = Table::open(files, spec)?.ok_or_else(|| {
+    let table = Table::open(files, spec, limits)?.ok_or_else(|| {
         SourceError::Invalid(format!(
             "manifest lists {} as {listed_as} but the file is missing",
             spec.name
@@ -291,34 +338,30 @@ fn open_listed<'a, F: Files>(
     Ok(Some(table))
 }
 
-/// One CSV file, streamed a row at a time into a reused record; cells are found by column
-/// name, so column order and extra columns do not matter (R8.1).
+/// One CSV file, streamed a row at a time; cells are found by column name, so column order
+/// and extra columns do not matter (R8.1).
 struct Table<'a> {
     file: &'static str,
     headers: Vec<String>,
     columns: HashMap<String, usize>,
-    reader: csv::Reader<Box<dyn Read + 'a>>,
-    record: csv::StringRecord,
+    rows: RowReader<'a>,
 }
 
 impl<'a> Table<'a> {
     /// Opens `spec`'s file and checks its header; `None` when the source has no such file.
-    fn open<F: Files>(files: &'a mut F, spec: &FileSpec) -> Result<Option<Self>, SourceError> {
+    fn open<F: Files>(
+        files: &'a mut F,
+        spec: &FileSpec,
+        limits: &CsvLimits,
+    ) -> Result<Option<Self>, SourceError> {
         let Some(input) = files.open(spec.name)? else {
             return Ok(None);
         };
-        // Flexible: a row with too few or too many cells is read by name like any other,
-        // and judged by the fields it lacks rather than failing the file.
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .has_headers(true)
-            .from_reader(input);
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|err| csv_error(spec.name, err))?
-            .iter()
-            .map(header_name)
-            .collect();
+        // A row with too few or too many cells is read by name like any other, and judged
+        // by the fields it lacks rather than failing the file.
+        let mut rows = RowReader::new(spec.name, input, limits);
+        rows.next_row()?;
+        let headers: Vec<String> = rows.cells().map(header_name).collect();
         let mut columns = HashMap::new();
         for (index, name) in headers.iter().enumerate() {
             columns.entry(name.clone()).or_insert(index);
@@ -335,18 +378,13 @@ impl<'a> Table<'a> {
             file: spec.name,
             headers,
             columns,
-            reader,
-            record: csv::StringRecord::new(),
+            rows,
         }))
     }
 
-    /// The physical line the current row starts on; the header is line 1. The csv crate
-    /// counts `\n` only, so files that end lines with a bare `\r` (seen in real exports)
-    /// would drift; the record count (header = record 0) is a floor for the line.
+    /// The physical line the current row starts on; the header is line 1.
     fn line(&self) -> u64 {
-        self.record
-            .position()
-            .map_or(0, |p| p.line().max(p.record() + 1))
+        self.rows.line()
     }
 }
 
@@ -357,9 +395,7 @@ impl Rows for Table<'_> {
 
     /// Moves to the next row; `false` at the end of the file.
     fn advance(&mut self) -> Result<bool, SourceError> {
-        self.reader
-            .read_record(&mut self.record)
-            .map_err(|err| csv_error(self.file, err))
+        self.rows.next_row()
     }
 
     /// The trimmed cell of `column`; empty when the file has no such column or the row is
@@ -367,7 +403,7 @@ impl Rows for Table<'_> {
     fn get(&self, column: &str) -> &str {
         self.columns
             .get(column)
-            .and_then(|&index| self.record.get(index))
+            .and_then(|&index| self.rows.cell(index))
             .map_or("", str::trim)
     }
 
@@ -375,25 +411,30 @@ impl Rows for Table<'_> {
         self.headers
             .iter()
             .map(String::as_str)
-            .zip(self.record.iter().map(str::trim))
+            .zip(self.rows.cells().map(str::trim))
     }
 
     fn at(&self) -> SourceRef {
         SourceRef::csv(self.file, self.line())
     }
+
+    /// R3.4: the columns whose cell held bytes that are not UTF-8. A cell past the header
+    /// has no name; it is called by its position.
+    fn replaced_columns(&self) -> Vec<String> {
+        self.rows
+            .replaced()
+            .iter()
+            .map(|&index| match self.headers.get(index) {
+                Some(name) => name.clone(),
+                None => format!("column {}", index + 1),
+            })
+            .collect()
+    }
 }
 
-/// A header as written, without surrounding spaces. The csv crate drops a leading UTF-8
-/// byte-order mark (R8.1) only when it arrives in one read, so it is trimmed here as well.
+/// A header as written, without surrounding spaces or a UTF-8 byte-order mark (R8.1).
 fn header_name(raw: &str) -> String {
     raw.trim_start_matches('\u{feff}').trim().to_owned()
-}
-
-fn csv_error(file: &str, err: csv::Error) -> SourceError {
-    match err.kind() {
-        csv::ErrorKind::Io(_) => SourceError::Io(format!("{file}: {err}")),
-        _ => SourceError::Invalid(format!("{file}: {err}")),
-    }
 }
 
 #[cfg(test)]

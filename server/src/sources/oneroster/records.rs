@@ -39,6 +39,33 @@ pub(crate) trait Rows {
     /// Where the current record was read, for issues.
     fn at(&self) -> SourceRef;
 
+    /// The columns of the current record whose value held bytes that are not UTF-8 and
+    /// was read with replacement characters (R3.4). A source that delivers text (JSON)
+    /// has none.
+    fn replaced_columns(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// R3.4: one `INVALID_ENCODING` warning per value read with replacement characters,
+    /// naming the field; the record is read all the same.
+    fn report_encoding(&self, kind: RecordKind, issues: &mut Vec<Issue>) {
+        let id = self.get("sourcedId");
+        for column in self.replaced_columns() {
+            let value = self.get(&column);
+            let message = format!(
+                "{column} holds bytes that are not UTF-8; they were replaced with U+FFFD: `{value}`"
+            );
+            issues.push(Issue::warning(
+                kind,
+                IssueCode::InvalidEncoding,
+                &self.at(),
+                id,
+                &column,
+                message,
+            ));
+        }
+    }
+
     /// A field holding several comma-separated values (R8.1), e.g. `orgSourcedIds`.
     fn list(&self, column: &str) -> Vec<String> {
         self.get(column)
@@ -68,6 +95,7 @@ pub(crate) trait Rows {
         seen: &mut HashSet<String>,
         issues: &mut Vec<Issue>,
     ) -> Option<(String, Status)> {
+        self.report_encoding(kind, issues);
         let id = self.get("sourcedId");
         if id.is_empty() {
             issues.push(self.issue(
@@ -516,6 +544,7 @@ pub(crate) fn read_demographics(
         if Status::parse(rows.get("status")) == Some(Status::Deleted) {
             continue;
         }
+        rows.report_encoding(RecordKind::Student, &mut snap.issues);
         let attributes = &mut snap.students[index].attributes;
         for (column, value) in rows.cells() {
             if !value.is_empty() && !NOT_ATTRIBUTES.contains(&column) {

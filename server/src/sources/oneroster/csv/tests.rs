@@ -15,6 +15,9 @@ const USERS_ONLY: &str = "propertyName,value\nfile.users,bulk\n";
 const USERS_HEADER: &str =
     "sourcedId,status,role,givenName,familyName,orgSourcedIds,agentSourcedIds\n";
 
+mod fuzz;
+mod hostile;
+
 fn read_fixture(name: &str) -> Snapshot {
     read_path(&Path::new(FIXTURES).join(name), &CsvLimits::default()).expect("the fixture reads")
 }
@@ -482,6 +485,7 @@ fn a_zip_entry_over_the_limit_fails_the_run() {
     let bytes = zip_of(&[(MANIFEST, USERS_ONLY), ("users.csv", USERS_HEADER)]);
     let limits = CsvLimits {
         max_entry_bytes: 10,
+        ..CsvLimits::default()
     };
     let message = invalid_message(read_zip_bytes(Cursor::new(bytes), &limits));
     assert!(
