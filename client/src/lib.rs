@@ -80,6 +80,7 @@ pub use error::{Error, FieldViolation};
 pub use handle::SyncHandle;
 pub use paging::{ItemStream, Page, PageRequest};
 pub use retry::RetryPolicy;
+pub use types::{AttentionReason, SyncHealth};
 pub use types::{
     AbandonAction, AbandonedFamilyPolicy, AbandonedFilter, AbandonedRecord, AccountState,
     AnnouncementRecipient, ApiKey, ApiKeyRole, AuditEvent, AuditFilter, Class, ClassMember,

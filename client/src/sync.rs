@@ -4,8 +4,8 @@
 use crate::types::{all, required, wire};
 use crate::{
     AbandonedFilter, AbandonedRecord, Error, IssueFilter, ItemStream, Page, PageRequest,
-    RosterClient, SettingsUpdate, StartSync, SyncHandle, SyncIssue, SyncRun, SyncSettings, Upload,
-    pb,
+    RosterClient, SettingsUpdate, StartSync, SyncHandle, SyncHealth, SyncIssue, SyncRun,
+    SyncSettings, Upload, pb,
 };
 use futures::stream::{self, StreamExt, TryStreamExt};
 use std::io::Write;
@@ -54,6 +54,59 @@ impl RosterClient {
             self.write(self.sync(), request, call).await?
         };
         Ok(SyncHandle::new(self.clone(), run_of(response.run)?))
+    }
+
+    /// How a district's sync is doing: last run, last success, failures since, next
+    /// scheduled run, and whether (and why) it needs attention.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: roster_client::RosterClient) -> Result<(), roster_client::Error> {
+    /// let health = client.get_sync_health("1").await?;
+    /// if health.needs_attention {
+    ///     println!("{}: {:?}", health.display_name, health.attention_reasons);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn get_sync_health(&self, district_id: &str) -> Result<SyncHealth, Error> {
+        let request = pb::GetSyncHealthRequest {
+            district_id: district_id.to_owned(),
+        };
+        let response = self
+            .read(self.sync(), request, |mut s, r| async move {
+                s.get_sync_health(r).await
+            })
+            .await?;
+        required(response.health, "health")?.try_into()
+    }
+
+    /// The sync health of every district the caller may see; with `needs_attention`, only
+    /// those that need it.
+    pub fn list_sync_health(&self, needs_attention: bool) -> ItemStream<SyncHealth> {
+        self.stream(move |client, page| async move {
+            client.list_sync_health_page(needs_attention, page).await
+        })
+    }
+
+    /// One page of [`Self::list_sync_health`].
+    pub async fn list_sync_health_page(
+        &self,
+        needs_attention: bool,
+        page: PageRequest,
+    ) -> Result<Page<SyncHealth>, Error> {
+        let request = pb::ListSyncHealthRequest {
+            page_size: page.size(),
+            page_token: page.token(),
+            needs_attention,
+        };
+        let response = self
+            .read(self.sync(), request, |mut s, r| async move {
+                s.list_sync_health(r).await
+            })
+            .await?;
+        Ok(Page::new(
+            all(response.districts)?,
+            response.next_page_token,
+        ))
     }
 
     /// One run.

@@ -190,6 +190,18 @@ pub struct ServeConfig {
     /// Longest a run may take before it is failed, e.g. `2h`.
     #[arg(long, env = "ROSTER_RUN_DEADLINE", default_value = "2h", value_parser = parse_duration)]
     pub run_deadline: Duration,
+    /// Largest zip entry of a OneRoster archive, counted as it inflates, in bytes (S5.1).
+    #[arg(long, env = "ROSTER_MAX_ZIP_ENTRY_BYTES", default_value_t = 2 << 30)]
+    pub max_zip_entry_bytes: u64,
+    /// Longest cell of a OneRoster CSV file, in bytes (S5.1).
+    #[arg(long, env = "ROSTER_MAX_CSV_CELL_BYTES", default_value_t = 64 << 10)]
+    pub max_csv_cell_bytes: usize,
+    /// Most cells in one row of a OneRoster CSV file (S5.1).
+    #[arg(long, env = "ROSTER_MAX_CSV_CELLS_PER_ROW", default_value_t = 512)]
+    pub max_csv_cells_per_row: usize,
+    /// Most data rows in one OneRoster CSV file (S5.1).
+    #[arg(long, env = "ROSTER_MAX_CSV_ROWS", default_value_t = 20_000_000)]
+    pub max_csv_rows: u64,
     /// Largest roster archive UploadRosterArchive accepts, in bytes.
     #[arg(long, env = "ROSTER_MAX_UPLOAD_BYTES", default_value_t = 512 * 1024 * 1024)]
     pub max_upload_bytes: u64,

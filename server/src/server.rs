@@ -7,6 +7,7 @@ use crate::domain::{now, set_node};
 use crate::grpc::{AccessApi, AuthLayer, DeadlineLayer, DirectoryApi, RpcSpanLayer, SyncApi};
 use crate::sources::SourcePaths;
 use crate::sources::http::Outbound;
+use crate::sources::oneroster::csv::CsvLimits;
 use crate::store::queries::nodes;
 use crate::store::queries::{keys, settings};
 use crate::store::{Store, StoreError};
@@ -121,11 +122,13 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
     )
     .map_err(StartError::Outbound)?;
     let metrics_addr = match config.metrics_listen {
-        Some(addr) => Some(
-            crate::telemetry::serve(addr)
+        Some(addr) => {
+            let bound = crate::telemetry::serve(addr)
                 .await
-                .map_err(StartError::Metrics)?,
-        ),
+                .map_err(StartError::Metrics)?;
+            crate::sync::health::spawn_gauge(store.clone());
+            Some(bound)
+        }
         None => None,
     };
     let sealer = Arc::new(sealer(&config)?);
@@ -222,6 +225,12 @@ fn start_engine(
             paths: paths.clone(),
             sealer,
             outbound: outbound.clone(),
+            csv_limits: CsvLimits {
+                max_entry_bytes: config.max_zip_entry_bytes,
+                max_cell_bytes: config.max_csv_cell_bytes,
+                max_cells_per_row: config.max_csv_cells_per_row,
+                max_rows: config.max_csv_rows,
+            },
         },
         WorkerConfig {
             concurrency: config.worker_concurrency as usize,

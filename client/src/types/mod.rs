@@ -7,6 +7,7 @@
 mod access;
 mod directory;
 mod enums;
+mod health;
 mod input;
 mod sync;
 
@@ -22,6 +23,7 @@ pub use enums::{
     ParseError, RecipientKind, RecordKind, RecordStatus, ScheduleKind, StaffRole, StatusFilter,
     SyncPhase, SyncState, SyncTrigger,
 };
+pub use health::{AttentionReason, SyncHealth};
 pub use input::{
     AbandonedFilter, ContactUpdate, IssueFilter, NewClass, NewGuardian, NewStaffMember, NewStudent,
     Secret, SettingsUpdate, StartSync, SyncSourceInput,

@@ -12,7 +12,7 @@ use crate::sync::runs::{self, StartRequest};
 use crate::sync::secrets::Sealer;
 use crate::sync::watch::Watches;
 use crate::sync::worker::WorkerHandle;
-use crate::sync::{reports, settings, uploads};
+use crate::sync::{health, reports, settings, uploads};
 use roster_proto::v1 as pb;
 use roster_proto::v1::sync_service_server::SyncService;
 use std::pin::Pin;
@@ -281,6 +281,36 @@ impl SyncService for SyncApi {
         let (records, next_page_token) = cv::paged(page, cv::abandoned);
         Ok(Response::new(pb::ListAbandonedRecordsResponse {
             records,
+            next_page_token,
+        }))
+    }
+
+    async fn get_sync_health(
+        &self,
+        req: Request<pb::GetSyncHealthRequest>,
+    ) -> Res<pb::GetSyncHealthResponse> {
+        let district_id = req_id("district_id", &req.get_ref().district_id)?;
+        self.access
+            .allow(&caller(&req)?, Need::Read, Target::District(district_id))
+            .await?;
+        let health = health::get(&self.store, district_id).await?;
+        Ok(Response::new(pb::GetSyncHealthResponse {
+            health: Some(cv::health(health)),
+        }))
+    }
+
+    async fn list_sync_health(
+        &self,
+        req: Request<pb::ListSyncHealthRequest>,
+    ) -> Res<pb::ListSyncHealthResponse> {
+        let caller = caller(&req)?;
+        let r = req.into_inner();
+        let scope = format!("health:{}", r.needs_attention);
+        let p = cv::page(r.page_size, &r.page_token, scope)?;
+        let page = health::list(&self.store, caller.visible(), r.needs_attention, p).await?;
+        let (districts, next_page_token) = cv::paged(page, cv::health);
+        Ok(Response::new(pb::ListSyncHealthResponse {
+            districts,
             next_page_token,
         }))
     }

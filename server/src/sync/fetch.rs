@@ -3,29 +3,32 @@
 //! run's failure message; it never holds a secret (the HTTP layer names endpoints and
 //! statuses only).
 
+use super::pipeline::Env;
 use crate::domain::{RestAuth, Secret, Source};
 use crate::snapshot::Snapshot;
 use crate::sources::http::{Auth, Fetcher, OAuth2Client, Outbound, RetryPolicy};
 use crate::sources::oneroster::csv::{self, CsvLimits};
-use crate::sources::{SourcePaths, clever, oneroster};
+use crate::sources::{clever, oneroster};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 /// Reads `source` with `secret`, the district's stored secret for it. `fetched` counts
-/// the records received so far, for the run's progress.
-/// Files come from `paths`; live sources are reached within `outbound`.
+/// the records received so far, for the run's progress. Files come from the server's
+/// paths, read within its CSV limits; live sources are reached within its outbound limits.
 pub async fn fetch(
     source: &Source,
     secret: Option<Secret>,
-    paths: &SourcePaths,
-    outbound: &Outbound,
+    env: &Env,
     fetched: Arc<AtomicU64>,
 ) -> Result<Snapshot, String> {
-    let fetcher = |fetched, source| fetcher(fetched, outbound.clone(), source);
+    let fetcher = |fetched, source| fetcher(fetched, env.outbound.clone(), source);
+    let (paths, limits) = (&env.paths, env.csv_limits);
     match source {
-        Source::OneRosterCsvPath { path } => read_csv(paths.import_path(path)?).await,
-        Source::OneRosterCsvUpload { upload_id } => read_csv(paths.upload_path(*upload_id)).await,
+        Source::OneRosterCsvPath { path } => read_csv(paths.import_path(path)?, limits).await,
+        Source::OneRosterCsvUpload { upload_id } => {
+            read_csv(paths.upload_path(*upload_id), limits).await
+        }
         Source::Clever { base_url } => {
             let token = secret.ok_or(
                 "the Clever source has no stored district token: set it in the sync settings",
@@ -77,8 +80,8 @@ fn rest_auth(auth: &RestAuth, secret: Option<Secret>) -> Result<Auth, String> {
     })
 }
 
-async fn read_csv(path: PathBuf) -> Result<Snapshot, String> {
-    tokio::task::spawn_blocking(move || csv::read_path(&path, &CsvLimits::default()))
+async fn read_csv(path: PathBuf, limits: CsvLimits) -> Result<Snapshot, String> {
+    tokio::task::spawn_blocking(move || csv::read_path(&path, &limits))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())

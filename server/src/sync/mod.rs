@@ -7,6 +7,7 @@
 
 pub mod apply;
 pub mod fetch;
+pub mod health;
 pub mod keeper;
 pub mod outcome;
 pub mod pipeline;

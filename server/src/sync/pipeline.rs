@@ -14,6 +14,7 @@ use crate::domain::{Error, Result, Run, RunPhase, RunState, Source, SyncSettings
 use crate::snapshot::Snapshot;
 use crate::sources::SourcePaths;
 use crate::sources::http::Outbound;
+use crate::sources::oneroster::csv::CsvLimits;
 use crate::store::queries::runs::Lease;
 use crate::store::queries::{roster, uploads};
 use crate::store::{State, Store};
@@ -38,6 +39,8 @@ pub struct Env {
     pub sealer: Arc<Sealer>,
     /// Where live sources may send the server, and how much they may answer.
     pub outbound: Outbound,
+    /// How much of a OneRoster file a run reads before it refuses it (S5.1).
+    pub csv_limits: CsvLimits,
 }
 
 /// Runs the pipeline of a claimed run until it ends.
@@ -131,7 +134,7 @@ async fn fetch_step(env: &Env, input: &RunInput, control: &Control) -> Step<Snap
         }
     }
     let fetched = Arc::new(AtomicU64::new(0));
-    let reading = fetch(source, secret, &env.paths, &env.outbound, fetched.clone());
+    let reading = fetch(source, secret, env, fetched.clone());
     tokio::pin!(reading);
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {

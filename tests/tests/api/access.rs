@@ -412,8 +412,8 @@ async fn r6_1_class_members_list_archived_students_by_filter() {
             .collect::<Vec<_>>()
         }
     };
-    assert_eq!(ids(pb::StatusFilter::Active).await, [f.teacher.clone()]);
-    assert_eq!(ids(pb::StatusFilter::Archived).await, [f.student.clone()]);
+    assert_eq!(ids(pb::StatusFilter::Active).await, [f.teacher.as_str()]);
+    assert_eq!(ids(pb::StatusFilter::Archived).await, [f.student.as_str()]);
     assert_eq!(
         ids(pb::StatusFilter::All).await,
         [f.teacher.clone(), f.student.clone()]

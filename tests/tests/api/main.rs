@@ -11,6 +11,7 @@ mod erasure;
 mod every_rpc;
 mod extras;
 mod fixtures;
+mod health;
 mod hostile;
 mod keys;
 mod memberships;

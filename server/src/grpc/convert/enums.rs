@@ -2,8 +2,8 @@
 //! both directions, so a variant added on one side and not the other fails to compile.
 
 use crate::domain::{
-    AbandonAction, ApiKeyRole, Error, FamilyPolicy, Origin, RecordKind, Result, RunPhase, RunState,
-    ScheduleKind, Severity, StaffRole, StatusFilter, Trigger,
+    AbandonAction, ApiKeyRole, AttentionReason, Error, FamilyPolicy, Origin, RecordKind, Result,
+    RunPhase, RunState, ScheduleKind, Severity, StaffRole, StatusFilter, Trigger,
 };
 use roster_proto::v1 as pb;
 
@@ -97,6 +97,11 @@ wire_enum!(AbandonAction <=> AbandonAction {
 });
 wire_enum!(ApiKeyRole <=> ApiKeyRole { Admin => Admin, Operator => Operator, Reader => Reader });
 wire_enum!(StatusFilter <=> StatusFilter { Active => Active, Archived => Archived, All => All });
+wire_enum!(AttentionReason <=> AttentionReason {
+    LastRunFailed => LastRunFailed,
+    LastRunBlocked => LastRunBlocked,
+    NoRecentSuccess => NoRecentSuccess,
+});
 
 /// A status filter: UNSPECIFIED means ACTIVE.
 pub fn status_filter(value: i32) -> Result<StatusFilter> {

@@ -4,11 +4,30 @@
 use super::{Wire, id, opt_id, req_id, timestamp};
 use crate::domain::{
     AbandonedFilter, Error, FamilyPolicy, RecordKind, RestAuth, Result, Run, Schedule,
-    ScheduleKind, Secret, Source, SyncSettings,
+    ScheduleKind, Secret, Source, SyncHealth, SyncSettings,
 };
 use crate::sync::reports::{AbandonedRow, IssueRow};
 use crate::sync::settings::SettingsUpdate;
 use roster_proto::v1 as pb;
+
+/// A district's sync health on the wire.
+pub fn health(h: SyncHealth) -> pb::SyncHealth {
+    let needs_attention = h.needs_attention();
+    let last = h.last_run.as_ref();
+    pb::SyncHealth {
+        district_id: id(h.district_id),
+        display_name: h.display_name,
+        last_run_id: last.map(|r| id(r.id)).unwrap_or_default(),
+        last_run_state: last.map_or(0, |r| r.state.to_i32()),
+        last_run_time: last.and_then(|r| timestamp(r.finished_at.unwrap_or(r.created_at))),
+        last_error_message: last.map(|r| r.error_message.clone()).unwrap_or_default(),
+        last_success_time: h.last_success_at.and_then(timestamp),
+        consecutive_failures: h.consecutive_failures,
+        next_scheduled_time: h.next_scheduled_at.and_then(timestamp),
+        needs_attention,
+        attention_reasons: h.reasons.into_iter().map(|r| r.to_i32()).collect(),
+    }
+}
 
 pub fn run(run: Run) -> pb::SyncRun {
     pb::SyncRun {

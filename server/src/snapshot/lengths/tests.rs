@@ -139,7 +139,6 @@ fn r3_4_every_stored_field_has_its_limit() {
         ("identifier", 256),
         ("familyName", 256),
         ("email", 321),
-        ("grades", 33),
     ] {
         let mut s = student(&format!("stu-{field}"), csv(2));
         let value = long(n);
@@ -147,8 +146,7 @@ fn r3_4_every_stored_field_has_its_limit() {
             "sourcedId" => s.source_id = value,
             "identifier" => s.sis_id = value,
             "familyName" => s.family_name = value,
-            "email" => s.email = value,
-            _ => s.grade = value,
+            _ => s.email = value,
         }
         students.push(s);
     }
@@ -170,8 +168,6 @@ fn r3_4_every_stored_field_has_its_limit() {
     }
     let mut teacher = staff("tch-1", api("/users/tch-1"));
     teacher.email = long(321);
-    let mut bad_grades = class("cls-grades", (0..100).map(|n| format!("{n:03}")).collect());
-    bad_grades.at.line = 3;
     let mut bad_title = class("cls-title", vec![]);
     bad_title.name = long(256);
     let mut snap = Snapshot {
@@ -179,11 +175,7 @@ fn r3_4_every_stored_field_has_its_limit() {
         students,
         guardians,
         staff: vec![teacher],
-        classes: vec![
-            class("cls-ok", vec!["03".into(), "04".into()]),
-            bad_grades,
-            bad_title,
-        ],
+        classes: vec![class("cls-ok", vec!["03".into(), "04".into()]), bad_title],
         student_enrollments: vec![enrollment(&long(256), "cls-ok", "stu-x")],
         ..Snapshot::default()
     };
@@ -198,13 +190,11 @@ fn r3_4_every_stored_field_has_its_limit() {
             (RecordKind::Student, "stu-identifier", "identifier"),
             (RecordKind::Student, "stu-familyName", "familyName"),
             (RecordKind::Student, "stu-email", "email"),
-            (RecordKind::Student, "stu-grades", "grades"),
             (RecordKind::Student, "stu-attributes", "attributes"),
             (RecordKind::Guardian, "par-sms", "sms"),
             (RecordKind::Guardian, "par-phone", "phone"),
             (RecordKind::Guardian, "par-language", "language"),
             (RecordKind::Staff, "tch-1", "email"),
-            (RecordKind::Class, "cls-grades", "grades"),
             (RecordKind::Class, "cls-title", "title"),
             (RecordKind::StudentEnrollment, long_id.as_str(), "sourcedId"),
         ]

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod directory;
 pub mod districts;
 pub mod erase;
+pub mod health;
 pub mod keys;
 pub mod nodes;
 pub mod reports;

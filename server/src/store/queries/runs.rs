@@ -94,7 +94,7 @@ pub async fn insert(conn: &mut DbConn, run: &NewRun) -> Result<(), Error> {
 
 /// The run as callers see it; stored JSON that no longer reads becomes `None`, never an
 /// error, so an old run stays listable.
-fn to_run(row: RunRow) -> Run {
+pub(super) fn to_run(row: RunRow) -> Run {
     Run {
         id: row.id,
         district_id: row.district_id,

@@ -57,6 +57,7 @@ fn env(store: &Store) -> Env {
         },
         sealer: std::sync::Arc::new(crate::sync::secrets::Sealer::new(&[1; 32]).unwrap()),
         outbound: crate::sources::http::Outbound::new(&[], 1 << 20, 10).unwrap(),
+        csv_limits: Default::default(),
     }
 }
 
