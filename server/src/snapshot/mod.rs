@@ -103,6 +103,40 @@ pub struct SnapSchool {
     pub at: SourceRef,
 }
 
+/// Which fields of a person its source carries (R4.8): a field it does not carry (a column
+/// missing from the file, a kind of source without the field, as Clever staff have no
+/// phones) leaves the stored value alone; only an empty value of a carried field clears it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Carried {
+    pub email: bool,
+    pub sms: bool,
+    pub phone: bool,
+    pub grade: bool,
+}
+
+impl Default for Carried {
+    fn default() -> Self {
+        Carried {
+            email: true,
+            sms: true,
+            phone: true,
+            grade: true,
+        }
+    }
+}
+
+impl Carried {
+    /// What a record with these columns carries (`has`: whether it has the column).
+    pub fn columns(has: impl Fn(&str) -> bool) -> Self {
+        Carried {
+            email: has("email"),
+            sms: has("sms"),
+            phone: has("phone"),
+            grade: has("grades"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapStudent {
     pub source_id: String,
@@ -114,6 +148,11 @@ pub struct SnapStudent {
     pub school_source_ids: Vec<String>,
     /// Student attributes (R2.6): demographics and `metadata.*` columns.
     pub attributes: BTreeMap<String, String>,
+    /// The attribute keys the source carries for this student (R4.8): None, every key (the
+    /// attributes replace the stored ones); Some, only these, the rest of the stored
+    /// attributes staying as they are (demographics marked `absent`).
+    pub attribute_keys: Option<std::collections::BTreeSet<String>>,
+    pub carried: Carried,
     pub at: SourceRef,
 }
 
@@ -129,6 +168,7 @@ pub struct SnapGuardian {
     pub sms_number: String,
     pub home_phone: String,
     pub language: String,
+    pub carried: Carried,
     pub at: SourceRef,
 }
 
@@ -144,6 +184,7 @@ pub struct SnapStaff {
     pub language: String,
     pub role: StaffRole,
     pub school_source_ids: Vec<String>,
+    pub carried: Carried,
     pub at: SourceRef,
 }
 

@@ -4,6 +4,7 @@
 mod abandon;
 mod access;
 mod audit;
+mod carried;
 mod clever;
 mod contacts;
 mod directory;

@@ -32,6 +32,8 @@ fn student(id: &str, at: SourceRef) -> SnapStudent {
         grade: "04".into(),
         school_source_ids: vec!["sch-1".into()],
         attributes: Default::default(),
+        attribute_keys: None,
+        carried: Default::default(),
         at,
     }
 }
@@ -46,6 +48,7 @@ fn guardian(id: &str, at: SourceRef) -> SnapGuardian {
         sms_number: "+16035550123".into(),
         home_phone: String::new(),
         language: "es".into(),
+        carried: Default::default(),
         at,
     }
 }
@@ -62,6 +65,7 @@ fn staff(id: &str, at: SourceRef) -> SnapStaff {
         language: String::new(),
         role: StaffRole::Teacher,
         school_source_ids: vec!["sch-1".into()],
+        carried: Default::default(),
         at,
     }
 }

@@ -5,8 +5,8 @@
 /// A Clever record as one collection lists it.
 use crate::domain::{IssueCode, RecordKind, StaffRole};
 use crate::snapshot::{
-    Issue, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool, SnapStaff, SnapStudent,
-    Snapshot, SourceRef,
+    Carried, Issue, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool, SnapStaff,
+    SnapStudent, Snapshot, SourceRef,
 };
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
@@ -285,8 +285,10 @@ pub(super) fn student(
         email: user.email.clone(),
         grade: grade(&role.grade),
         school_source_ids: memberships(&role.schools, &role.school),
-        // Clever does not carry them our way (R2.6).
+        // Clever does not carry them our way (R2.6): the stored ones stay.
         attributes: BTreeMap::new(),
+        attribute_keys: Some(Default::default()),
+        carried: Carried::default(),
         at: at.clone(),
     }
 }
@@ -335,6 +337,12 @@ pub(super) fn staff(
             StaffRole::Teacher
         },
         school_source_ids: schools,
+        // Clever has no phone numbers for staff: the stored ones stay (R4.8).
+        carried: Carried {
+            sms: false,
+            phone: false,
+            ..Carried::default()
+        },
         at: at.clone(),
     }
 }
@@ -346,6 +354,18 @@ pub(super) fn guardian(
     at: &SourceRef,
 ) -> SnapGuardian {
     let (sms_number, home_phone) = phones(role);
+    // A contact has one phone: the field it is not says nothing of the other (R4.8).
+    let carried = match (sms_number.is_empty(), home_phone.is_empty()) {
+        (false, true) => Carried {
+            phone: false,
+            ..Carried::default()
+        },
+        (true, false) => Carried {
+            sms: false,
+            ..Carried::default()
+        },
+        _ => Carried::default(),
+    };
     SnapGuardian {
         source_id: user.id.clone(),
         sis_id: role.sis_id.clone(),
@@ -356,6 +376,7 @@ pub(super) fn guardian(
         home_phone,
         // Clever contacts carry no language.
         language: String::new(),
+        carried,
         at: at.clone(),
     }
 }

@@ -244,7 +244,8 @@ fn read_files<F: Files>(files: &mut F, limits: &CsvLimits) -> Result<Snapshot, S
         read_enrollments(&mut table, &mut snap)?;
     }
     if let Some(mut table) = open_listed(files, &DEMOGRAPHICS, limits, manifest.demographics)? {
-        read_demographics(&mut table, &mut snap)?;
+        let bulk = manifest.demographics == Coverage::Bulk;
+        read_demographics(&mut table, &mut snap, bulk)?;
     }
     Ok(snap)
 }

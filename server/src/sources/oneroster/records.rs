@@ -11,8 +11,8 @@
 
 use crate::domain::{IssueCode, RecordKind, StaffRole};
 use crate::snapshot::{
-    Coverage, Issue, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool, SnapStaff,
-    SnapStudent, Snapshot, SourceRef,
+    Carried, Coverage, Issue, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool,
+    SnapStaff, SnapStudent, Snapshot, SourceRef,
 };
 use crate::sources::SourceError;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -322,8 +322,25 @@ fn student(rows: &impl Rows, source_id: String, person: Person) -> SnapStudent {
         grade: rows.list("grades").into_iter().next().unwrap_or_default(),
         school_source_ids: rows.list("orgSourcedIds"),
         attributes: metadata_attributes(rows),
+        // Until demographics are read: the metadata columns this record has.
+        attribute_keys: Some(metadata_keys(rows)),
+        carried: carried(rows),
         at: person.at,
     }
+}
+
+/// What the record's columns carry (R4.8).
+fn carried(rows: &impl Rows) -> Carried {
+    let columns: HashSet<&str> = rows.cells().map(|(column, _)| column).collect();
+    Carried::columns(|c| columns.contains(c))
+}
+
+/// The attribute keys of the record's `metadata.*` columns, values or not.
+fn metadata_keys(rows: &impl Rows) -> BTreeSet<String> {
+    rows.cells()
+        .filter_map(|(column, _)| column.strip_prefix("metadata."))
+        .map(str::to_owned)
+        .collect()
 }
 
 fn guardian(rows: &impl Rows, source_id: String, person: Person) -> SnapGuardian {
@@ -336,6 +353,7 @@ fn guardian(rows: &impl Rows, source_id: String, person: Person) -> SnapGuardian
         sms_number: rows.get("sms").to_owned(),
         home_phone: rows.get("phone").to_owned(),
         language: language(rows),
+        carried: carried(rows),
         at: person.at,
     }
 }
@@ -352,6 +370,7 @@ fn staff(rows: &impl Rows, source_id: String, person: Person, role: StaffRole) -
         language: language(rows),
         role,
         school_source_ids: rows.list("orgSourcedIds"),
+        carried: carried(rows),
         at: person.at,
     }
 }
@@ -526,11 +545,15 @@ pub(crate) fn read_enrollments(
 }
 
 /// Demographics become attributes of the students already read (R2.6). Records of other
-/// ids (staff, unknown users) and records marked deleted add nothing.
+/// ids (staff, unknown users) and records marked deleted add nothing. The attributes of a
+/// student the demographics list, and of every student when they are `bulk`, are the
+/// source's whole (R4.8); a student a delta leaves out keeps its stored demographics.
 pub(crate) fn read_demographics(
     rows: &mut impl Rows,
     snap: &mut Snapshot,
+    bulk: bool,
 ) -> Result<(), SourceError> {
+    let mut listed = HashSet::new();
     let by_id: HashMap<String, usize> = snap
         .students
         .iter()
@@ -545,11 +568,17 @@ pub(crate) fn read_demographics(
             continue;
         }
         rows.report_encoding(RecordKind::Student, &mut snap.issues);
+        listed.insert(index);
         let attributes = &mut snap.students[index].attributes;
         for (column, value) in rows.cells() {
             if !value.is_empty() && !NOT_ATTRIBUTES.contains(&column) {
                 attributes.insert(column.to_owned(), value.to_owned());
             }
+        }
+    }
+    for (index, student) in snap.students.iter_mut().enumerate() {
+        if bulk || listed.contains(&index) {
+            student.attribute_keys = None;
         }
     }
     Ok(())

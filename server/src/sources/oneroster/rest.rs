@@ -54,7 +54,7 @@ pub async fn read(base_url: &str, auth: &Auth, fetcher: &Fetcher) -> Result<Snap
     read_classes(&mut classes, &mut snap)?;
     read_enrollments(&mut enrollments, &mut snap)?;
     if let Some(mut demographics) = demographics {
-        read_demographics(&mut demographics, &mut snap)?;
+        read_demographics(&mut demographics, &mut snap, true)?;
     }
     Ok(snap)
 }

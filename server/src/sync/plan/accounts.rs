@@ -49,10 +49,11 @@ macro_rules! account {
                 &self.at
             }
             fn written(&self) -> Written<'_> {
+                let c = self.carried;
                 Written {
-                    email: &self.email,
-                    sms: &self.sms_number,
-                    home: &self.home_phone,
+                    email: c.email.then_some(self.email.as_str()),
+                    sms: c.sms.then_some(self.sms_number.as_str()),
+                    home: c.phone.then_some(self.home_phone.as_str()),
                 }
             }
         }

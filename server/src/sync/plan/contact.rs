@@ -30,11 +30,12 @@ pub(super) struct Candidate<'a> {
     pub updatable: bool,
 }
 
-/// A source account holder's credentials as the source wrote them.
+/// A source account holder's credentials as the source wrote them; None for a field the
+/// source does not carry (R4.8).
 pub(super) struct Written<'a> {
-    pub email: &'a str,
-    pub sms: &'a str,
-    pub home: &'a str,
+    pub email: Option<&'a str>,
+    pub sms: Option<&'a str>,
+    pub home: Option<&'a str>,
 }
 
 impl<'a> Candidate<'a> {
@@ -58,19 +59,13 @@ impl<'a> Candidate<'a> {
             kind,
             source_id,
             at,
-            email: Checked::email(written.email),
-            sms: phones.read(
-                "sms",
-                written.sms,
-                &known(|c| &c.sms_number),
-                PhoneKind::Sms,
-            ),
-            home: phones.read(
-                "phone",
-                written.home,
-                &known(|c| &c.home_phone),
-                PhoneKind::Voice,
-            ),
+            email: written.email.map_or(Checked::NotCarried, Checked::email),
+            sms: written.sms.map_or(Checked::NotCarried, |raw| {
+                phones.read("sms", raw, &known(|c| &c.sms_number), PhoneKind::Sms)
+            }),
+            home: written.home.map_or(Checked::NotCarried, |raw| {
+                phones.read("phone", raw, &known(|c| &c.home_phone), PhoneKind::Voice)
+            }),
             stored,
             stored_id,
             updatable: !active || update_active_users,
@@ -192,6 +187,7 @@ fn usable(
     shared: impl Fn(&str) -> Option<(IssueCode, String)>,
 ) -> Option<String> {
     match checked {
+        Checked::NotCarried => None,
         Checked::Empty => Some(String::new()),
         Checked::Valid(v) => match shared(v) {
             None => Some(v.clone()),

@@ -60,6 +60,8 @@ pub(super) enum Checked {
     Valid(String),
     /// Not valid; the reason.
     Invalid(String),
+    /// The source does not carry the field (R4.8): the stored value stays.
+    NotCarried,
 }
 
 impl Checked {

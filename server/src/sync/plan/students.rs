@@ -12,6 +12,7 @@ use crate::snapshot::{SnapStudent, Snapshot};
 use crate::store::State;
 use crate::store::models::Student;
 use foldhash::HashMap;
+use std::collections::BTreeMap;
 
 pub(super) fn plan(
     state: &State,
@@ -24,17 +25,13 @@ pub(super) fn plan(
 ) {
     let (stored, matched) = match_stored(&state.students, &snap.students);
     for (src, existing) in snap.students.iter().zip(matched) {
-        let attributes = match (snap.attributes_supported, existing) {
-            (true, _) => serde_json::to_string(&src.attributes).unwrap_or_else(|_| "{}".into()),
-            (false, Some(row)) => row.attributes.clone(),
-            (false, None) => "{}".into(),
+        let attributes = attributes(src, existing.map(|r| r.attributes.as_str()));
+        let stored_grade = existing.map(|r| r.grade.as_str());
+        let grade = if src.carried.grade {
+            grades::student(&src.grade, stored_grade, (&src.at, &src.source_id), plan)
+        } else {
+            stored_grade.unwrap_or_default().to_owned()
         };
-        let grade = grades::student(
-            &src.grade,
-            existing.map(|r| r.grade.as_str()),
-            (&src.at, &src.source_id),
-            plan,
-        );
         let id = match existing {
             Some(row) => update(row, src, (grade, attributes), ctx, plan, abandonments),
             None => {
@@ -46,7 +43,7 @@ pub(super) fn plan(
                     sis_id: src.sis_id.clone(),
                     given_name: src.given_name.clone(),
                     family_name: src.family_name.clone(),
-                    email: src.email.clone(),
+                    email: carried_email(src, None),
                     grade,
                     attributes,
                     origin: Origin::Sis,
@@ -66,6 +63,32 @@ pub(super) fn plan(
     }
 }
 
+/// The student's email: the source's, or the stored one when the source does not carry
+/// emails (R4.8).
+fn carried_email(src: &SnapStudent, stored: Option<&str>) -> String {
+    if src.carried.email {
+        src.email.clone()
+    } else {
+        stored.unwrap_or_default().to_owned()
+    }
+}
+
+/// The student's attributes as stored JSON (R2.6, R4.8): the source's for the keys it
+/// carries, the stored ones for the others.
+fn attributes(src: &SnapStudent, stored: Option<&str>) -> String {
+    let mut merged: BTreeMap<String, String> = match &src.attribute_keys {
+        None => BTreeMap::new(),
+        Some(carried) => stored
+            .and_then(|json| serde_json::from_str::<BTreeMap<String, String>>(json).ok())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(key, _)| !carried.contains(key))
+            .collect(),
+    };
+    merged.extend(src.attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+    serde_json::to_string(&merged).unwrap_or_else(|_| "{}".into())
+}
+
 /// A stored student the source lists: its source fields (the grade and attributes as
 /// read), unarchived if it was archived.
 fn update(
@@ -81,7 +104,7 @@ fn update(
         sis_id: src.sis_id.clone(),
         given_name: src.given_name.clone(),
         family_name: src.family_name.clone(),
-        email: src.email.clone(),
+        email: carried_email(src, Some(&row.email)),
         grade,
         attributes,
         origin: Origin::Sis,

@@ -44,6 +44,8 @@ fn snap_student(sid: &str) -> SnapStudent {
         grade: "04".into(),
         school_source_ids: vec!["sch".into()],
         attributes: Default::default(),
+        attribute_keys: None,
+        carried: Default::default(),
         at: at(),
     }
 }
@@ -58,6 +60,7 @@ fn snap_guardian(sid: &str, email: &str, sms: &str) -> SnapGuardian {
         sms_number: sms.into(),
         home_phone: String::new(),
         language: String::new(),
+        carried: Default::default(),
         at: at(),
     }
 }
@@ -74,6 +77,7 @@ fn snap_staff(sid: &str, role: StaffRole) -> SnapStaff {
         language: String::new(),
         role,
         school_source_ids: vec!["sch".into()],
+        carried: Default::default(),
         at: at(),
     }
 }

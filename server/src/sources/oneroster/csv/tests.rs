@@ -135,6 +135,7 @@ fn reads_the_full_fixture() {
             sms_number: "6035550177".into(),
             home_phone: "6035550177".into(),
             language: String::new(),
+            carried: Default::default(),
             at: SourceRef::csv("users.csv", 7),
         }]
     );
