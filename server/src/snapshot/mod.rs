@@ -235,6 +235,9 @@ pub struct Snapshot {
     pub student_enrollments: Vec<SnapEnrollment>,
     pub teacher_enrollments: Vec<SnapEnrollment>,
     pub links: Vec<SnapLink>,
+    /// Users whose own row listed agents (`agentSourcedIds`): in a delta, such a row is
+    /// the whole list of that user's relationships, so one it no longer names is gone.
+    pub agent_rows: HashSet<String>,
     /// Coverage of orgs, users, classes and enrollments.
     pub orgs: Coverage,
     pub users: Coverage,
@@ -273,6 +276,17 @@ impl Snapshot {
             .retain(|g| keep(RecordKind::Guardian, &g.source_id));
         self.staff.retain(|s| keep(RecordKind::Staff, &s.source_id));
         self.suppressed = left_out;
+        // What names a suppressed person goes with it, quietly: the person is reported as
+        // skipped once, not once per reference.
+        let gone = |kind: RecordKind, id: &str| suppressed.contains(&(kind, id));
+        self.links.retain(|l| {
+            !gone(RecordKind::Student, &l.student_source_id)
+                && !gone(RecordKind::Guardian, &l.guardian_source_id)
+        });
+        self.student_enrollments
+            .retain(|e| !gone(RecordKind::Student, &e.user_source_id));
+        self.teacher_enrollments
+            .retain(|e| !gone(RecordKind::Staff, &e.user_source_id));
     }
 
     /// How many records the snapshot holds, for progress.

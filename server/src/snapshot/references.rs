@@ -71,8 +71,30 @@ impl Snapshot {
         self.links.sort();
         self.links.dedup();
         self.links.retain(|l| {
-            targets.students.contains(l.student_source_id.as_str())
-                && targets.guardians.contains(l.guardian_source_id.as_str())
+            let (student, guardian) = (l.student_source_id.as_str(), l.guardian_source_id.as_str());
+            let missing = match (
+                targets.students.contains(student),
+                targets.guardians.contains(guardian),
+            ) {
+                (true, true) => return true,
+                (false, _) => ("student", student),
+                (true, false) => ("guardian", guardian),
+            };
+            // A delta's links may point at stored users; one that points at nobody is
+            // reported, never dropped silently (R3.4).
+            issues.push(Issue::invalid(
+                RecordKind::FamilyRelationship,
+                IssueCode::UnknownReference,
+                &SourceRef::default(),
+                student,
+                "agentSourcedIds",
+                format!(
+                    "the link of student `{student}` and guardian `{guardian}` names {} `{}`, \
+                     which is neither in this roster nor stored",
+                    missing.0, missing.1
+                ),
+            ));
+            false
         });
         self.issues.extend(issues);
     }

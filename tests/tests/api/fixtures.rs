@@ -73,7 +73,8 @@ async fn r8_1_header_only_templates_sync_to_nothing_without_issues() {
 
 // R8.1-R8.4, R3.1, R3.3: the full export. A class under a department is refused
 // (NOT_A_SCHOOL) and its enrollments go with it; an `inactive` class takes its
-// enrollments with it silently; an invalid SMS number is left out with a warning;
+// enrollments with it silently; an invalid SMS number is left out with a warning; a
+// student naming a teacher as its agent is reported (WRONG_KIND_REFERENCE, R3.4);
 // department and district memberships are no error; a parent linked from its own row.
 #[tokio::test(flavor = "multi_thread")]
 async fn r8_1_the_full_fixture_syncs_with_the_expected_issues() {
@@ -85,6 +86,13 @@ async fn r8_1_the_full_fixture_syncs_with_the_expected_issues() {
         issue_rows(&issues),
         [
             (
+                "WRONG_KIND_REFERENCE",
+                "users.csv",
+                4,
+                "stu-nguyen",
+                "agentSourcedIds"
+            ),
+            (
                 "NOT_A_SCHOOL",
                 "classes.csv",
                 4,
@@ -94,7 +102,7 @@ async fn r8_1_the_full_fixture_syncs_with_the_expected_issues() {
             ("INVALID_PHONE", "users.csv", 3, "tch-brandt", "sms"),
         ]
     );
-    assert_eq!(issues[1].severity, pb::IssueSeverity::Warning as i32);
+    assert_eq!(issues[2].severity, pb::IssueSeverity::Warning as i32);
     assert!(issues.iter().all(|i| !i.message.contains("cls-hes-art5")));
     let mai = student(&server, "stu-nguyen").await;
     assert_eq!(
@@ -167,9 +175,15 @@ async fn r8_1_peer_exports_sync_when_present() {
                 .collect::<BTreeSet<_>>(),
         );
     }
+    // The full set's student names a teacher in agentSourcedIds (R3.4).
     assert_eq!(
         codes_of[0],
-        ["INVALID_PHONE".to_owned(), "NOT_A_SCHOOL".to_owned()].into()
+        [
+            "INVALID_PHONE".to_owned(),
+            "NOT_A_SCHOOL".to_owned(),
+            "WRONG_KIND_REFERENCE".to_owned()
+        ]
+        .into()
     );
     assert_eq!(
         codes_of[1],

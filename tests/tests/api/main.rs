@@ -6,6 +6,7 @@ mod access;
 mod audit;
 mod carried;
 mod clever;
+mod delta;
 mod contacts;
 mod directory;
 mod erasure;

@@ -298,11 +298,19 @@ pub(crate) fn read_users(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<()
         };
         match role {
             UserRole::Student => {
-                listed.extend(listed_agents(&*rows, &id, true));
+                let agents = listed_agents(&*rows, &id, true);
+                if !agents.is_empty() {
+                    snap.agent_rows.insert(id.clone());
+                }
+                listed.extend(agents);
                 snap.students.push(student(&*rows, id, person));
             }
             UserRole::Guardian => {
-                listed.extend(listed_agents(&*rows, &id, false));
+                let agents = listed_agents(&*rows, &id, false);
+                if !agents.is_empty() {
+                    snap.agent_rows.insert(id.clone());
+                }
+                listed.extend(agents);
                 snap.guardians.push(guardian(&*rows, id, person));
             }
             UserRole::Staff(role) => snap.staff.push(staff(&*rows, id, person, role)),
@@ -422,11 +430,12 @@ fn listed_agents(rows: &impl Rows, row: &str, row_is_student: bool) -> Vec<Liste
 }
 
 /// Keeps one link per pair whose ends are a student and a guardian of this collection
-/// (`users`, named so in messages), whichever side listed it (R8.3). An agent that is
-/// listed but deleted, skipped or of another role drops the link quietly: its own record
-/// explains itself. An agent not listed at all is an unknown reference, unless the users
-/// are a delta, which may point at users stored by earlier syncs: those links are left to
-/// [`Snapshot::check_references`].
+/// (`users`, named so in messages), whichever side listed it (R8.3). An agent of the wrong
+/// kind (a student listed as a student's guardian, itself included; a staff member listed
+/// as a guardian) is reported `WRONG_KIND_REFERENCE` (R3.4). An agent that is listed but
+/// deleted or skipped drops the link quietly: its own record explains itself. An agent not
+/// listed at all is an unknown reference, unless the users are a delta, which may point at
+/// users stored by earlier syncs: those links are left to [`Snapshot::check_references`].
 fn resolve_links(
     listed: Vec<Listed>,
     in_users: &HashSet<String>,
@@ -440,13 +449,40 @@ fn resolve_links(
         .iter()
         .map(|g| g.source_id.as_str())
         .collect();
+    let staff: HashSet<&str> = snap.staff.iter().map(|s| s.source_id.as_str()).collect();
     let mut links = BTreeSet::new();
+    let mut wrong = Vec::new();
     for entry in listed {
         let known = students.contains(entry.link.student_source_id.as_str())
             && guardians.contains(entry.link.guardian_source_id.as_str());
         let outside = !in_users.contains(&entry.agent);
+        // The agent should be of the other side: a guardian for a student's row, a
+        // student for a guardian's row.
+        let row_is_student = entry.link.student_source_id == entry.row;
+        let agent = entry.agent.as_str();
+        let wrong_kind = if row_is_student {
+            (students.contains(agent) || staff.contains(agent)).then_some("a guardian")
+        } else {
+            (guardians.contains(agent) || staff.contains(agent)).then_some("a student")
+        };
         if known || (outside && delta) {
             links.insert(entry.link);
+        } else if let Some(expected) = wrong_kind {
+            let what = if agent == entry.row {
+                "itself".to_owned()
+            } else if staff.contains(agent) {
+                format!("`{agent}`, a staff member,")
+            } else {
+                format!("`{agent}`, of the same kind,")
+            };
+            wrong.push(Issue::invalid(
+                RecordKind::FamilyRelationship,
+                IssueCode::WrongKindReference,
+                &entry.at,
+                &entry.row,
+                "agentSourcedIds",
+                format!("lists {what} where {expected} belongs; no family relationship is made"),
+            ));
         } else if outside {
             snap.issues.push(Issue::invalid(
                 RecordKind::FamilyRelationship,
@@ -458,6 +494,7 @@ fn resolve_links(
             ));
         }
     }
+    snap.issues.extend(wrong);
     snap.links = links.into_iter().collect();
 }
 

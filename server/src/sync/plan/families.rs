@@ -51,7 +51,8 @@ pub(super) fn plan(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments
 
 /// Disconnects the stored sis links the source no longer lists, while their student is
 /// in the source (R5.1). A guardian whose row was unreadable this time keeps its links
-/// (R3.3).
+/// (R3.3). In a delta, a link goes when a row of one of its ends, listed now, names
+/// agents but not the other end: such a row is that user's whole list.
 fn disconnect(
     step: &Step,
     plan: &mut Plan,
@@ -62,6 +63,13 @@ fn disconnect(
     let kind = RecordKind::FamilyRelationship;
     let students: HashMap<i64, _> = state.students.iter().map(|s| (s.id, s)).collect();
     let guardians: HashMap<i64, _> = state.guardians.iter().map(|g| (g.id, g)).collect();
+    let listed_students: HashSet<&str> =
+        snap.students.iter().map(|s| s.source_id.as_str()).collect();
+    let listed_guardians: HashSet<&str> = snap
+        .guardians
+        .iter()
+        .map(|g| g.source_id.as_str())
+        .collect();
     for l in state
         .links
         .iter()
@@ -79,8 +87,14 @@ fn disconnect(
         let guardian_unreadable = guardian
             .and_then(|g| g.source_id())
             .is_some_and(|s| resolved.unreadable.users.contains(s));
+        let listed_without = |sid: Option<&str>, listed: &HashSet<&str>| {
+            sid.is_some_and(|s| listed.contains(s) && snap.agent_rows.contains(s))
+        };
+        let delta_gone = snap.users == Coverage::Delta
+            && (listed_without(sid, &listed_students)
+                || listed_without(guardian.and_then(|g| g.source_id()), &listed_guardians));
         if !student_present
-            || snap.users != Coverage::Bulk
+            || (snap.users != Coverage::Bulk && !delta_gone)
             || guardian_unreadable
             || abandonments.is_open(kind, l.student_id, Some(l.guardian_id))
         {

@@ -63,20 +63,20 @@ enum Leaving {
     Leaves,
 }
 
-/// Decides for one stored membership of a present (`present`) or gone (`gone_leaves`:
-/// gone, and its kind leaves when gone) person.
+/// Decides for one stored membership of a person whose row the source lists now
+/// (`listed`: its schools are the row's, in a bulk file or a delta alike) or who is gone
+/// (`gone_leaves`: gone, and its kind leaves when gone).
 fn leaving(
-    step: &Step,
     school_id: i64,
     person_id: i64,
-    present: bool,
+    listed: bool,
     gone_leaves: bool,
     joining: &HashSet<i64>,
     unlisted: &HashSet<i64>,
 ) -> Leaving {
     if unlisted.contains(&school_id) {
         Leaving::Stays
-    } else if present && step.snap.users == Coverage::Bulk {
+    } else if listed {
         if joining.contains(&person_id) {
             Leaving::Moves
         } else {
@@ -199,6 +199,8 @@ fn students(
         )
     }));
     let mut removed_from: HashMap<i64, HashSet<i64>> = HashMap::new();
+    let listed_students: HashSet<&str> =
+        snap.students.iter().map(|s| s.source_id.as_str()).collect();
     for m in state.school_students.iter().filter(|m| {
         step.managed
             .school_student(m.origin, m.school_id, m.student_id)
@@ -207,15 +209,14 @@ fn students(
             continue;
         }
         let sid = names.get(&m.student_id).and_then(|(_, sid)| sid.as_deref());
-        let present = sid.is_some_and(|sid| resolved.students.contains_key(sid));
+        let listed = sid.is_some_and(|sid| listed_students.contains(sid));
         let absent = resolved.person_gone(snap, sid, &resolved.students);
         let extreme = absent && step.policy.family_policy == FamilyPolicy::Extreme;
         let pair = (m.school_id, m.student_id);
         match leaving(
-            step,
             m.school_id,
             m.student_id,
-            present,
+            listed,
             extreme,
             &joining,
             unlisted,
@@ -313,6 +314,7 @@ fn staff(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments, unlisted
             s.source_id.as_deref(),
         )
     }));
+    let listed_staff: HashSet<&str> = snap.staff.iter().map(|s| s.source_id.as_str()).collect();
     for m in state
         .school_staff
         .iter()
@@ -322,18 +324,10 @@ fn staff(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments, unlisted
             continue;
         }
         let sid = names.get(&m.staff_id).and_then(|(_, sid)| sid.as_deref());
-        let present = sid.is_some_and(|sid| resolved.staff.contains_key(sid));
+        let listed = sid.is_some_and(|sid| listed_staff.contains(sid));
         let gone = resolved.person_gone(snap, sid, &resolved.staff);
         let pair = (m.school_id, m.staff_id);
-        match leaving(
-            step,
-            m.school_id,
-            m.staff_id,
-            present,
-            gone,
-            &joining,
-            unlisted,
-        ) {
+        match leaving(m.school_id, m.staff_id, listed, gone, &joining, unlisted) {
             Leaving::Stays => continue,
             Leaving::Moves => {
                 touched.insert(m.staff_id);
