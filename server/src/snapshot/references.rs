@@ -70,6 +70,15 @@ impl Snapshot {
         self.check_enrollments(&targets, &dropped_classes, &mut issues);
         self.links.sort();
         self.links.dedup();
+        // A user whose row was refused (an error of its own) explains itself: a link to it
+        // goes quietly, as for any unreadable row.
+        let refused: HashSet<String> = self
+            .issues
+            .iter()
+            .chain(&issues)
+            .filter(|i| i.severity == crate::domain::Severity::Error)
+            .map(|i| i.source_id.clone())
+            .collect();
         self.links.retain(|l| {
             let (student, guardian) = (l.student_source_id.as_str(), l.guardian_source_id.as_str());
             let missing = match (
@@ -80,6 +89,9 @@ impl Snapshot {
                 (false, _) => ("student", student),
                 (true, false) => ("guardian", guardian),
             };
+            if refused.contains(missing.1) {
+                return false;
+            }
             // A delta's links may point at stored users; one that points at nobody is
             // reported, never dropped silently (R3.4).
             issues.push(Issue::invalid(
