@@ -2,9 +2,9 @@
 
 use crate::types::{all, required};
 use crate::{
-    AnnouncementRecipient, Class, ClassMember, District, Error, Guardian, GuardianAccess,
-    ItemStream, Page, PageRequest, RosterClient, School, StaffMember, StatusFilter, Student,
-    StudentDetail, pb,
+    AnnouncementRecipient, Class, ClassDetail, ClassMember, District, Error, Guardian,
+    GuardianAccess, GuardianDetail, ItemStream, Page, PageRequest, Person, RecordKind,
+    RosterClient, School, StaffMember, StaffMemberDetail, StatusFilter, Student, StudentDetail, pb,
 };
 
 impl RosterClient {
@@ -323,5 +323,104 @@ impl RosterClient {
             all(response.recipients)?,
             response.next_page_token,
         ))
+    }
+
+    /// Every student, guardian and staff member of a district whose source id, SIS ID,
+    /// email (ignoring case) or phone number (in any format) equals `query`, or whose
+    /// given, family or full name starts with it (ignoring case); in id order. Archived
+    /// students and the guardians of removed families are found too. `kinds` keeps only
+    /// people of those kinds (`Student`, `Guardian`, `Staff`); empty means all three.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use roster_client::{Person, RecordKind};
+    ///
+    /// # async fn demo(client: roster_client::RosterClient) -> Result<(), roster_client::Error> {
+    /// let found: Vec<Person> = client
+    ///     .search_people("1", "marge@example.org", &[RecordKind::Guardian])
+    ///     .try_collect()
+    ///     .await?;
+    /// for person in &found {
+    ///     if let Person::Guardian(g) = person {
+    ///         println!("{} {} ({})", g.given_name, g.family_name, g.id);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn search_people(
+        &self,
+        district_id: &str,
+        query: &str,
+        kinds: &[RecordKind],
+    ) -> ItemStream<Person> {
+        let (district_id, query, kinds) =
+            (district_id.to_owned(), query.to_owned(), kinds.to_vec());
+        self.stream(move |client, page| {
+            let (district_id, query, kinds) = (district_id.clone(), query.clone(), kinds.clone());
+            async move {
+                client
+                    .search_people_page(&district_id, &query, &kinds, page)
+                    .await
+            }
+        })
+    }
+
+    /// One page of [`search_people`](Self::search_people).
+    pub async fn search_people_page(
+        &self,
+        district_id: &str,
+        query: &str,
+        kinds: &[RecordKind],
+        page: PageRequest,
+    ) -> Result<Page<Person>, Error> {
+        let request = pb::SearchPeopleRequest {
+            district_id: district_id.to_owned(),
+            query: query.to_owned(),
+            kinds: kinds.iter().map(|k| i32::from(*k)).collect(),
+            page_size: page.size(),
+            page_token: page.token(),
+        };
+        let response = self
+            .read(self.directory(), request, |mut s, r| async move {
+                s.search_people(r).await
+            })
+            .await?;
+        Ok(Page::new(all(response.people)?, response.next_page_token))
+    }
+
+    /// One guardian with its linked students, active or archived.
+    pub async fn get_guardian(&self, guardian_id: &str) -> Result<GuardianDetail, Error> {
+        let request = pb::GetGuardianRequest {
+            guardian_id: guardian_id.to_owned(),
+        };
+        self.read(self.directory(), request, |mut s, r| async move {
+            s.get_guardian(r).await
+        })
+        .await?
+        .try_into()
+    }
+
+    /// One staff member with the classes it teaches.
+    pub async fn get_staff_member(&self, staff_id: &str) -> Result<StaffMemberDetail, Error> {
+        let request = pb::GetStaffMemberRequest {
+            staff_id: staff_id.to_owned(),
+        };
+        self.read(self.directory(), request, |mut s, r| async move {
+            s.get_staff_member(r).await
+        })
+        .await?
+        .try_into()
+    }
+
+    /// One class with its school.
+    pub async fn get_class(&self, class_id: &str) -> Result<ClassDetail, Error> {
+        let request = pb::GetClassRequest {
+            class_id: class_id.to_owned(),
+        };
+        self.read(self.directory(), request, |mut s, r| async move {
+            s.get_class(r).await
+        })
+        .await?
+        .try_into()
     }
 }

@@ -26,6 +26,13 @@
 //! - People and districts are erased with [`erase_person`](RosterClient::erase_person)
 //!   (leaving a [`Suppression`] that [`lift_suppression`](RosterClient::lift_suppression)
 //!   lifts) and [`erase_district`](RosterClient::erase_district).
+//! - People are found with [`search_people`](RosterClient::search_people) (by source id,
+//!   SIS ID, email, phone or name prefix) and edited with
+//!   [`update_student`](RosterClient::update_student) and its siblings; manual records
+//!   and memberships are archived or removed with
+//!   [`archive_student`](RosterClient::archive_student),
+//!   [`remove_class_member`](RosterClient::remove_class_member) and the like (a sis one
+//!   fails with reason `MANAGED_BY_SYNC`).
 //! - [`RosterClient::builder`] sets timeouts, a bearer token and the retry policy
 //!   (read-only calls are retried on `UNAVAILABLE`).
 //!
@@ -65,6 +72,7 @@ mod access;
 mod auth;
 mod builder;
 mod directory;
+mod edits;
 mod erasure;
 mod error;
 mod handle;
@@ -80,7 +88,6 @@ pub use error::{Error, FieldViolation};
 pub use handle::SyncHandle;
 pub use paging::{ItemStream, Page, PageRequest};
 pub use retry::RetryPolicy;
-pub use types::{AttentionReason, SyncHealth};
 pub use types::{
     AbandonAction, AbandonedFamilyPolicy, AbandonedFilter, AbandonedRecord, AccountState,
     AnnouncementRecipient, ApiKey, ApiKeyRole, AuditEvent, AuditFilter, Class, ClassMember,
@@ -91,6 +98,11 @@ pub use types::{
     StartSync, StatusFilter, Student, StudentDetail, Suppression, SyncIssue, SyncPhase, SyncRun,
     SyncSettings, SyncSource, SyncSourceInput, SyncState, SyncTrigger, Upload, User,
 };
+pub use types::{
+    AccountUpdate, ClassDetail, ClassUpdate, GuardianDetail, Person, StaffMemberDetail,
+    StudentUpdate,
+};
+pub use types::{AttentionReason, SyncHealth};
 
 /// The generated messages and stubs of the `roster.v1` package.
 pub use roster_proto::v1 as pb;

@@ -103,6 +103,8 @@ async fn settings_set_changes_only_the_named_settings() {
             &folder,
             "--threshold",
             "50",
+            "--school-threshold",
+            "60",
             "--schedule",
             "daily:06:30@America/New_York",
         ],
@@ -113,6 +115,7 @@ async fn settings_set_changes_only_the_named_settings() {
 
     let settings = json(&server, &["settings", "get", &district]).await;
     assert_eq!(settings["abandon_threshold_percent"], 50);
+    assert_eq!(settings["school_abandon_threshold_percent"], 60);
     assert_eq!(settings["source"]["kind"], "ONE_ROSTER_CSV_PATH");
     assert_eq!(settings["source"]["path"], folder.as_str());
     assert_eq!(settings["schedule"]["kind"], "DAILY");

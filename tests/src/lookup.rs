@@ -82,15 +82,19 @@ pub fn settings(district: &str) -> pb::SyncSettings {
     }
 }
 
-/// Lets a small roster lose records without tripping R7.2 (tested on its own).
+/// Lets a small roster lose records without tripping R7.2 or R7.5 (tested on their own).
 pub async fn no_threshold(server: &TestServer, district: &str) {
     server
         .set(
             pb::SyncSettings {
                 abandon_threshold_percent: 100,
+                school_abandon_threshold_percent: 100,
                 ..settings(district)
             },
-            &["abandon_threshold_percent"],
+            &[
+                "abandon_threshold_percent",
+                "school_abandon_threshold_percent",
+            ],
         )
         .await;
 }

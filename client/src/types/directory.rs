@@ -438,3 +438,100 @@ impl TryFrom<pb::AnnouncementRecipient> for AnnouncementRecipient {
         })
     }
 }
+
+/// A student, guardian or staff member, as [`search_people`](crate::RosterClient::search_people)
+/// finds them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Person {
+    /// A student.
+    Student(Student),
+    /// A guardian.
+    Guardian(Guardian),
+    /// A staff member.
+    Staff(StaffMember),
+}
+
+impl Person {
+    /// The person's id, whatever its kind.
+    pub fn id(&self) -> &str {
+        match self {
+            Person::Student(s) => &s.id,
+            Person::Guardian(g) => &g.id,
+            Person::Staff(s) => &s.id,
+        }
+    }
+}
+
+impl TryFrom<pb::Person> for Person {
+    type Error = Error;
+
+    fn try_from(p: pb::Person) -> Result<Self, Error> {
+        use pb::person::Person as Wire;
+        match required(p.person, "person")? {
+            Wire::Student(s) => Ok(Person::Student(s.try_into()?)),
+            Wire::Guardian(g) => Ok(Person::Guardian(g.try_into()?)),
+            Wire::StaffMember(s) => Ok(Person::Staff(s.try_into()?)),
+        }
+    }
+}
+
+/// One guardian with its linked students.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GuardianDetail {
+    /// The guardian.
+    pub guardian: Guardian,
+    /// Every linked student, active or archived.
+    pub students: Vec<Student>,
+}
+
+impl TryFrom<pb::GetGuardianResponse> for GuardianDetail {
+    type Error = Error;
+
+    fn try_from(r: pb::GetGuardianResponse) -> Result<Self, Error> {
+        Ok(GuardianDetail {
+            guardian: required(r.guardian, "guardian")?.try_into()?,
+            students: all(r.students)?,
+        })
+    }
+}
+
+/// One staff member with the classes it teaches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StaffMemberDetail {
+    /// The staff member.
+    pub staff_member: StaffMember,
+    /// The classes it teaches, archived ones included.
+    pub classes: Vec<Class>,
+}
+
+impl TryFrom<pb::GetStaffMemberResponse> for StaffMemberDetail {
+    type Error = Error;
+
+    fn try_from(r: pb::GetStaffMemberResponse) -> Result<Self, Error> {
+        Ok(StaffMemberDetail {
+            staff_member: required(r.staff_member, "staff member")?.try_into()?,
+            classes: all(r.classes)?,
+        })
+    }
+}
+
+/// One class with its school.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClassDetail {
+    /// The class.
+    pub class: Class,
+    /// Its school.
+    pub school: School,
+}
+
+impl TryFrom<pb::GetClassResponse> for ClassDetail {
+    type Error = Error;
+
+    fn try_from(r: pb::GetClassResponse) -> Result<Self, Error> {
+        Ok(ClassDetail {
+            class: required(r.class, "class")?.try_into()?,
+            school: required(r.school, "school")?.try_into()?,
+        })
+    }
+}

@@ -261,6 +261,8 @@ pub struct SettingsUpdate {
     pub abandoned_family_policy: Option<AbandonedFamilyPolicy>,
     /// Share of the stored records of one kind a run may abandon, 0 to 100.
     pub abandon_threshold_percent: Option<u32>,
+    /// Share of one school's students or staff a run may abandon, 0 to 100 (R7.5).
+    pub school_abandon_threshold_percent: Option<u32>,
     /// ISO 3166 region for phone numbers without a country code, e.g. `US`.
     pub default_phone_region: Option<String>,
     /// When runs start by themselves.
@@ -295,6 +297,10 @@ impl SettingsUpdate {
         if let Some(percent) = self.abandon_threshold_percent {
             settings.abandon_threshold_percent = i32::try_from(percent).unwrap_or(i32::MAX);
             paths.push("abandon_threshold_percent");
+        }
+        if let Some(percent) = self.school_abandon_threshold_percent {
+            settings.school_abandon_threshold_percent = i32::try_from(percent).unwrap_or(i32::MAX);
+            paths.push("school_abandon_threshold_percent");
         }
         if let Some(region) = self.default_phone_region {
             settings.default_phone_region = region;
@@ -484,6 +490,119 @@ impl From<NewClass> for pb::CreateClassRequest {
             name: c.name,
             grades: c.grades,
             sis_id: c.sis_id.unwrap_or_default(),
+        }
+    }
+}
+
+/// The paths of the `Some` values, for an update mask.
+fn mask_of(fields: &[(&str, bool)]) -> Option<FieldMask> {
+    let paths = fields
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(path, _)| (*path).to_owned())
+        .collect();
+    Some(FieldMask { paths })
+}
+
+/// Changes to a student: only the `Some` fields change; `Some("")` clears the grade.
+///
+/// A sis student's names and grade are the sync's: `update_student` fails with
+/// [`Error::FailedPrecondition`](crate::Error::FailedPrecondition), reason
+/// `MANAGED_BY_SYNC`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StudentUpdate {
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: Option<String>,
+    /// Grade level, e.g. `04`.
+    pub grade: Option<String>,
+}
+
+impl StudentUpdate {
+    pub(crate) fn into_request(self, student_id: &str) -> pb::UpdateStudentRequest {
+        let update_mask = mask_of(&[
+            ("given_name", self.given_name.is_some()),
+            ("family_name", self.family_name.is_some()),
+            ("grade", self.grade.is_some()),
+        ]);
+        pb::UpdateStudentRequest {
+            student_id: student_id.to_owned(),
+            given_name: self.given_name.unwrap_or_default(),
+            family_name: self.family_name.unwrap_or_default(),
+            grade: self.grade.unwrap_or_default(),
+            update_mask,
+        }
+    }
+}
+
+/// Changes to a guardian or staff member: only the `Some` fields change; `Some("")`
+/// clears the language.
+///
+/// A sis guardian's or staff member's names are the sync's (`MANAGED_BY_SYNC`); its
+/// language is not: the sync sets it only when it creates the account.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountUpdate {
+    /// Given name.
+    pub given_name: Option<String>,
+    /// Family name.
+    pub family_name: Option<String>,
+    /// Preferred language, a BCP 47 tag such as `en` or `pt-BR`.
+    pub language: Option<String>,
+}
+
+impl AccountUpdate {
+    fn paths(&self) -> Option<FieldMask> {
+        mask_of(&[
+            ("given_name", self.given_name.is_some()),
+            ("family_name", self.family_name.is_some()),
+            ("language", self.language.is_some()),
+        ])
+    }
+
+    pub(crate) fn into_guardian_request(self, guardian_id: &str) -> pb::UpdateGuardianRequest {
+        pb::UpdateGuardianRequest {
+            guardian_id: guardian_id.to_owned(),
+            update_mask: self.paths(),
+            given_name: self.given_name.unwrap_or_default(),
+            family_name: self.family_name.unwrap_or_default(),
+            language: self.language.unwrap_or_default(),
+        }
+    }
+
+    pub(crate) fn into_staff_request(self, staff_id: &str) -> pb::UpdateStaffMemberRequest {
+        pb::UpdateStaffMemberRequest {
+            staff_id: staff_id.to_owned(),
+            update_mask: self.paths(),
+            given_name: self.given_name.unwrap_or_default(),
+            family_name: self.family_name.unwrap_or_default(),
+            language: self.language.unwrap_or_default(),
+        }
+    }
+}
+
+/// Changes to a class: only the `Some` fields change; `Some(vec![])` clears the grades.
+///
+/// A sis class's name and grades are the sync's (`MANAGED_BY_SYNC`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClassUpdate {
+    /// Its name.
+    pub name: Option<String>,
+    /// Grade levels, replacing all of them.
+    pub grades: Option<Vec<String>>,
+}
+
+impl ClassUpdate {
+    pub(crate) fn into_request(self, class_id: &str) -> pb::UpdateClassRequest {
+        let update_mask = mask_of(&[
+            ("name", self.name.is_some()),
+            ("grades", self.grades.is_some()),
+        ]);
+        pb::UpdateClassRequest {
+            class_id: class_id.to_owned(),
+            name: self.name.unwrap_or_default(),
+            grades: self.grades.unwrap_or_default(),
+            update_mask,
         }
     }
 }

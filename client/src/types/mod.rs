@@ -15,8 +15,8 @@ pub use access::{
     ApiKey, ApiKeyRole, AuditEvent, AuditFilter, ErasedDistrict, NewApiKey, Suppression,
 };
 pub use directory::{
-    AnnouncementRecipient, Class, ClassMember, District, Guardian, GuardianAccess, School,
-    StaffMember, Student, StudentDetail, User,
+    AnnouncementRecipient, Class, ClassDetail, ClassMember, District, Guardian, GuardianAccess,
+    GuardianDetail, Person, School, StaffMember, StaffMemberDetail, Student, StudentDetail, User,
 };
 pub use enums::{
     AbandonAction, AbandonedFamilyPolicy, AccountState, ClassMemberRole, IssueSeverity, Origin,
@@ -25,8 +25,8 @@ pub use enums::{
 };
 pub use health::{AttentionReason, SyncHealth};
 pub use input::{
-    AbandonedFilter, ContactUpdate, IssueFilter, NewClass, NewGuardian, NewStaffMember, NewStudent,
-    Secret, SettingsUpdate, StartSync, SyncSourceInput,
+    AbandonedFilter, AccountUpdate, ClassUpdate, ContactUpdate, IssueFilter, NewClass, NewGuardian,
+    NewStaffMember, NewStudent, Secret, SettingsUpdate, StartSync, StudentUpdate, SyncSourceInput,
 };
 pub use sync::{
     AbandonedRecord, Progress, RecordCounts, RestAuth, SafetyBlock, Schedule, SyncIssue, SyncRun,

@@ -149,6 +149,8 @@ pub struct SafetyBlock {
     pub stored_count: u64,
     /// `abandon_count` as a share of `stored_count`, in percent.
     pub abandon_percent: f64,
+    /// The school whose threshold was crossed (R7.5); `None` for the district's (R7.2).
+    pub school_id: Option<String>,
 }
 
 impl TryFrom<pb::SafetyBlock> for SafetyBlock {
@@ -161,6 +163,7 @@ impl TryFrom<pb::SafetyBlock> for SafetyBlock {
             abandon_count: count(b.abandon_count),
             stored_count: count(b.stored_count),
             abandon_percent: b.abandon_percent,
+            school_id: Some(b.school_id).filter(|id| !id.is_empty()),
         })
     }
 }
@@ -169,12 +172,16 @@ impl fmt::Display for SafetyBlock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "would abandon {} of {} {} records ({:.1}%), over the {}% threshold",
-            self.abandon_count,
-            self.stored_count,
-            self.record_kind,
-            self.abandon_percent,
-            self.threshold_percent
+            "would abandon {} of {} {} records",
+            self.abandon_count, self.stored_count, self.record_kind,
+        )?;
+        if let Some(school) = &self.school_id {
+            write!(f, " of school {school}")?;
+        }
+        write!(
+            f,
+            " ({:.1}%), over the {}% threshold",
+            self.abandon_percent, self.threshold_percent
         )
     }
 }
@@ -291,6 +298,9 @@ pub struct SyncSettings {
     pub abandoned_family_policy: AbandonedFamilyPolicy,
     /// Share of the stored records of one kind a run may abandon, 0 to 100 (default 20).
     pub abandon_threshold_percent: u32,
+    /// Share of one school's students or staff a run may abandon, 0 to 100 (default 30,
+    /// R7.5).
+    pub school_abandon_threshold_percent: u32,
     /// ISO 3166 region for phone numbers without a country code (default `US`).
     pub default_phone_region: String,
     /// When runs start by themselves.
@@ -310,6 +320,8 @@ impl TryFrom<pb::SyncSettings> for SyncSettings {
             update_active_users: s.update_active_users,
             abandoned_family_policy: s.abandoned_family_policy.try_into()?,
             abandon_threshold_percent: u32::try_from(s.abandon_threshold_percent).unwrap_or(0),
+            school_abandon_threshold_percent: u32::try_from(s.school_abandon_threshold_percent)
+                .unwrap_or(0),
             default_phone_region: s.default_phone_region,
             schedule: s
                 .schedule

@@ -2,6 +2,7 @@
 
 mod access;
 mod directory;
+mod edits;
 mod errors;
 mod sync;
 mod tls;

@@ -14,6 +14,7 @@ async fn start_sync_returns_a_handle_to_watch_and_wait_on() {
             SettingsUpdate {
                 source: Some(SyncSourceInput::csv_path(folder.as_str())),
                 abandon_threshold_percent: Some(50),
+                school_abandon_threshold_percent: Some(60),
                 ..Default::default()
             },
         )
@@ -26,6 +27,7 @@ async fn start_sync_returns_a_handle_to_watch_and_wait_on() {
         })
     );
     assert_eq!(settings.abandon_threshold_percent, 50);
+    assert_eq!(settings.school_abandon_threshold_percent, 60);
     assert_eq!(settings.default_phone_region, "US", "other settings keep");
 
     let handle = client.start_sync(StartSync::new(&district)).await.unwrap();

@@ -1,6 +1,7 @@
 //! Classes and their members.
 
 use super::districts::{optional_text, required_name};
+use super::values::class_grades;
 use super::views::{
     StaffView, StudentView, require_school, require_school_any, require_staff, require_student,
     staff_views, student_views,
@@ -9,7 +10,7 @@ use crate::domain::{
     Error, Origin, Page, PageRequest, Result, StatusFilter, Violations, new_id, now,
 };
 use crate::store::Store;
-use crate::store::models::{Class, ClassStudent, ClassTeacher};
+use crate::store::models::{Class, ClassStudent, ClassTeacher, School};
 use crate::store::queries::directory as q;
 use crate::store::queries::districts;
 
@@ -23,22 +24,6 @@ pub struct NewClass {
     pub sis_id: String,
 }
 
-/// Grades are stored joined by commas, so a grade may not hold one.
-fn grades(grades: &[String]) -> Result<String> {
-    let mut out = Vec::with_capacity(grades.len());
-    for (i, grade) in grades.iter().enumerate() {
-        let grade = grade.trim();
-        if grade.is_empty() || grade.contains(',') || grade.len() > 32 {
-            return Err(Error::invalid(
-                format!("grades[{i}]"),
-                format!("`{grade}` is not a grade (1 to 32 characters, no comma)"),
-            ));
-        }
-        out.push(grade);
-    }
-    Ok(out.join(","))
-}
-
 pub async fn create_class(store: &Store, input: NewClass) -> Result<Class> {
     let mut v = Violations::default();
     let name = v
@@ -47,7 +32,7 @@ pub async fn create_class(store: &Store, input: NewClass) -> Result<Class> {
     let sis_id = v
         .check(optional_text("sis_id", &input.sis_id))?
         .unwrap_or_default();
-    let grades = v.check(grades(&input.grades))?.unwrap_or_default();
+    let grades = v.check(class_grades(&input.grades))?.unwrap_or_default();
     v.into_result()?;
     let mut conn = store.conn().await?;
     districts::require(&mut conn, input.district_id).await?;
@@ -68,6 +53,22 @@ pub async fn create_class(store: &Store, input: NewClass) -> Result<Class> {
     };
     q::insert_class(&mut conn, &row).await?;
     Ok(row)
+}
+
+/// A class with its school.
+#[derive(Debug, Clone)]
+pub struct ClassDetail {
+    pub class: Class,
+    pub school: School,
+}
+
+pub async fn get_class(store: &Store, id: i64) -> Result<ClassDetail> {
+    let mut conn = store.conn().await?;
+    let class = q::get_class(&mut conn, id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("class {id}")))?;
+    let school = require_school_any(&mut conn, class.school_id).await?;
+    Ok(ClassDetail { class, school })
 }
 
 pub async fn list_classes(

@@ -1,6 +1,7 @@
 //! Students, guardians and staff: manual creation (R1.3), and reads with their links.
 
 use super::districts::{optional_text, required_name};
+use super::values::{grade, language};
 use super::views::*;
 use crate::domain::{
     Error, Origin, Page, PageRequest, PhoneKind, Result, StaffRole, StatusFilter, Violations,
@@ -53,9 +54,7 @@ pub async fn create_student(store: &Store, input: NewStudent) -> Result<StudentV
     let email = v
         .check(parse_email("email", &input.email))?
         .unwrap_or_default();
-    let grade = v
-        .check(optional_text("grade", &input.grade))?
-        .unwrap_or_default();
+    let grade = v.check(grade("grade", &input.grade))?.unwrap_or_default();
     v.into_result()?;
     let mut conn = store.conn().await?;
     districts::require(&mut conn, input.district_id).await?;
@@ -144,7 +143,7 @@ pub async fn create_guardian(store: &Store, input: NewGuardian) -> Result<Guardi
     let names = names(&mut v, &input.given_name, &input.family_name, &input.sis_id)?;
     let contact = contact(&mut v, &input.contact, &region)?;
     let language = v
-        .check(optional_text("language", &input.language))?
+        .check(language("language", &input.language))?
         .unwrap_or_default();
     v.into_result()?;
     if contact.email.is_empty() && contact.sms_number.is_empty() {
@@ -200,7 +199,7 @@ pub async fn create_staff(store: &Store, input: NewStaff) -> Result<StaffView> {
     let names = names(&mut v, &input.given_name, &input.family_name, &input.sis_id)?;
     let contact = contact(&mut v, &input.contact, &region)?;
     let language = v
-        .check(optional_text("language", &input.language))?
+        .check(language("language", &input.language))?
         .unwrap_or_default();
     let role = v.check(
         input
@@ -283,6 +282,37 @@ pub async fn get_student(store: &Store, id: i64) -> Result<StudentDetail> {
         guardians,
         classes,
     })
+}
+
+/// A guardian with its linked students, active or archived.
+#[derive(Debug, Clone)]
+pub struct GuardianDetail {
+    pub guardian: GuardianView,
+    pub students: Vec<StudentView>,
+}
+
+pub async fn get_guardian(store: &Store, id: i64) -> Result<GuardianDetail> {
+    let mut conn = store.conn().await?;
+    let row = require_guardian(&mut conn, id).await?;
+    let guardian = one(guardian_views(&mut conn, vec![row]).await?)?;
+    let rows = q::students_by_ids(&mut conn, &guardian.student_ids).await?;
+    let students = student_views(&mut conn, rows).await?;
+    Ok(GuardianDetail { guardian, students })
+}
+
+/// A staff member with the classes it teaches.
+#[derive(Debug, Clone)]
+pub struct StaffDetail {
+    pub staff: StaffView,
+    pub classes: Vec<Class>,
+}
+
+pub async fn get_staff(store: &Store, id: i64) -> Result<StaffDetail> {
+    let mut conn = store.conn().await?;
+    let row = require_staff(&mut conn, id).await?;
+    let staff = one(staff_views(&mut conn, vec![row]).await?)?;
+    let classes = q::classes_of_teacher(&mut conn, id).await?;
+    Ok(StaffDetail { staff, classes })
 }
 
 pub async fn list_staff(

@@ -4,7 +4,7 @@
 
 use crate::domain::{Error, Result};
 use crate::store::DbConn;
-use crate::store::models::{Guardian, School, Staff, Student};
+use crate::store::models::{Class, Guardian, School, Staff, Student};
 use crate::store::queries::directory as q;
 use std::collections::HashMap;
 
@@ -127,4 +127,10 @@ pub async fn require_school_any(conn: &mut DbConn, school_id: i64) -> Result<Sch
     q::get_school(conn, school_id)
         .await?
         .ok_or_else(|| Error::not_found(format!("school {school_id}")))
+}
+
+pub async fn require_class(conn: &mut DbConn, id: i64) -> Result<Class> {
+    q::get_class(conn, id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("class {id}")))
 }

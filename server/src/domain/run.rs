@@ -28,6 +28,9 @@ pub struct SafetyBlock {
     pub abandon_count: i64,
     pub stored_count: i64,
     pub abandon_percent: f64,
+    /// The school whose own threshold was crossed (R7.5); None for the district's (R7.2).
+    #[serde(default)]
+    pub school_id: Option<i64>,
 }
 
 /// One run.

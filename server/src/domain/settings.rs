@@ -8,6 +8,8 @@ use chrono::{NaiveDateTime, NaiveTime, TimeDelta, TimeZone};
 use serde::{Deserialize, Serialize};
 
 pub const DEFAULT_THRESHOLD_PERCENT: i32 = 20;
+/// The share of one school's students or staff a run may abandon by default (R7.5).
+pub const DEFAULT_SCHOOL_THRESHOLD_PERCENT: i32 = 30;
 pub const DEFAULT_PHONE_REGION: &str = "US";
 pub const DEFAULT_CLEVER_BASE_URL: &str = "https://api.clever.com";
 
@@ -283,6 +285,8 @@ pub struct SyncSettings {
     pub update_active_users: bool,
     pub abandoned_family_policy: FamilyPolicy,
     pub abandon_threshold_percent: i32,
+    /// R7.5: the share of one school's students or staff a run may abandon.
+    pub school_abandon_threshold_percent: i32,
     pub default_phone_region: String,
     pub schedule: Schedule,
     pub updated_at: NaiveDateTime,
@@ -297,6 +301,7 @@ impl SyncSettings {
             update_active_users: false,
             abandoned_family_policy: FamilyPolicy::Soft,
             abandon_threshold_percent: DEFAULT_THRESHOLD_PERCENT,
+            school_abandon_threshold_percent: DEFAULT_SCHOOL_THRESHOLD_PERCENT,
             default_phone_region: DEFAULT_PHONE_REGION.into(),
             schedule: Schedule::off(),
             updated_at: now,

@@ -36,6 +36,7 @@ pub struct SettingsRow {
     pub updated_at: NaiveDateTime,
     /// The secret sealed under the server's key (`store::sealing`).
     pub source_secret_sealed: Option<String>,
+    pub school_abandon_threshold_percent: i32,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

@@ -26,6 +26,7 @@ diesel::table! {
         next_scheduled_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
         source_secret_sealed -> Nullable<Text>,
+        school_abandon_threshold_percent -> Integer,
     }
 }
 
@@ -58,6 +59,9 @@ diesel::table! {
         archived_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        given_name_lower -> Text,
+        family_name_lower -> Text,
+        email_lower -> Text,
     }
 }
 
@@ -77,6 +81,9 @@ diesel::table! {
         activated_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        given_name_lower -> Text,
+        family_name_lower -> Text,
+        email_lower -> Text,
     }
 }
 
@@ -97,6 +104,9 @@ diesel::table! {
         activated_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        given_name_lower -> Text,
+        family_name_lower -> Text,
+        email_lower -> Text,
     }
 }
 

@@ -188,6 +188,7 @@ async fn plan_step(
         update_active_users: settings.update_active_users,
         family_policy: settings.abandoned_family_policy,
         threshold_percent: settings.abandon_threshold_percent,
+        school_threshold_percent: settings.school_abandon_threshold_percent,
         phone_region: settings.default_phone_region.clone(),
         override_threshold: input.run.override_threshold,
     };

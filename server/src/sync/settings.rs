@@ -25,6 +25,7 @@ pub struct SettingsUpdate {
     pub update_active_users: Option<bool>,
     pub abandoned_family_policy: Option<FamilyPolicy>,
     pub abandon_threshold_percent: Option<i32>,
+    pub school_abandon_threshold_percent: Option<i32>,
     pub default_phone_region: Option<String>,
     pub schedule: Option<Schedule>,
 }
@@ -63,6 +64,15 @@ pub async fn update(
             ));
         }
         settings.abandon_threshold_percent = v;
+    }
+    if let Some(v) = update.school_abandon_threshold_percent {
+        if !(0..=100).contains(&v) {
+            return Err(Error::invalid(
+                "settings.school_abandon_threshold_percent",
+                "must be between 0 and 100",
+            ));
+        }
+        settings.school_abandon_threshold_percent = v;
     }
     if let Some(region) = update.default_phone_region {
         let region = region.trim().to_uppercase();

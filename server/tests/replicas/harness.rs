@@ -273,6 +273,7 @@ pub async fn district(server: &Server, name: &str, folder: &str) -> String {
             settings: Some(pb::SyncSettings {
                 district_id: id.clone(),
                 abandon_threshold_percent: 100,
+                school_abandon_threshold_percent: 100,
                 source: Some(pb::SyncSource {
                     kind: Some(pb::sync_source::Kind::OnerosterCsvPath(
                         pb::OneRosterCsvPath {
@@ -283,7 +284,11 @@ pub async fn district(server: &Server, name: &str, folder: &str) -> String {
                 ..Default::default()
             }),
             update_mask: Some(prost_types::FieldMask {
-                paths: vec!["source".into(), "abandon_threshold_percent".into()],
+                paths: vec![
+                    "source".into(),
+                    "abandon_threshold_percent".into(),
+                    "school_abandon_threshold_percent".into(),
+                ],
             }),
         })
         .await

@@ -40,6 +40,10 @@ async fn r7_2_a_run_over_the_threshold_is_blocked_until_overridden() {
     let block = blocked.safety_block.expect("safety block");
     assert_eq!(block.threshold_percent, 20);
     assert!(block.abandon_percent > 20.0, "{block:?}");
+    assert!(
+        block.school_id.is_empty(),
+        "the district's threshold, no school's"
+    );
     let sch1 = school_id(&server, "sch-1").await;
     assert_eq!(
         students(&server, &sch1, pb::StatusFilter::Active)
@@ -223,4 +227,123 @@ async fn r7_1_an_unreadable_source_fails_the_run_and_writes_nothing() {
         .await
         .unwrap_err();
     assert_eq!(escape.code(), Code::InvalidArgument);
+}
+
+/// 180 students in a large school, 20 in a small one, one teacher in each.
+fn two_schools() -> roster_e2e::roster::Roster {
+    let mut roster = roster_e2e::roster::Roster::default();
+    roster
+        .school("big", "Big High")
+        .school("small", "Small Elementary");
+    for (school, n) in [("big", 180), ("small", 20)] {
+        roster.teacher(&format!("t-{school}"), "Teacher", school, school);
+        for i in 0..n {
+            roster.student(
+                &format!("s-{school}-{i}"),
+                "Student",
+                &format!("{i}"),
+                school,
+            );
+        }
+    }
+    roster
+}
+
+// R7.5: a school losing 40% of its students blocks the run although the district loses
+// only 4%, and the block names the school; raising the school threshold lets it through.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_5_a_school_losing_40_percent_blocks_although_the_district_loses_4() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    let full = two_schools();
+    server.sync_ok(&district, &full).await;
+    let mut truncated = full.clone();
+    for i in 0..8 {
+        truncated.remove_user(&format!("s-small-{i}"));
+    }
+    let blocked = server.sync_roster(&district, &truncated).await;
+    assert_eq!(blocked.state, pb::SyncState::Blocked as i32);
+    let block = blocked.safety_block.expect("safety block");
+    let small = school_id(&server, "small").await;
+    assert_eq!(block.school_id, small, "the block names the school");
+    assert_eq!(block.record_kind, pb::RecordKind::Student as i32);
+    assert_eq!((block.abandon_count, block.stored_count), (8, 20));
+    assert_eq!(block.threshold_percent, 30);
+    assert_eq!(
+        students(&server, &small, pb::StatusFilter::Active)
+            .await
+            .len(),
+        20,
+        "nothing written"
+    );
+
+    server
+        .set(
+            pb::SyncSettings {
+                school_abandon_threshold_percent: 40,
+                ..settings(&district)
+            },
+            &["school_abandon_threshold_percent"],
+        )
+        .await;
+    server.sync_ok(&district, &truncated).await;
+    assert_eq!(
+        students(&server, &small, pb::StatusFilter::Active)
+            .await
+            .len(),
+        12
+    );
+}
+
+// R7.5: students moving to another school of the district are no abandonment, however
+// many leave one school.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_5_a_school_losing_students_to_another_school_is_not_blocked() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    let full = two_schools();
+    server.sync_ok(&district, &full).await;
+    let mut moved = full.clone();
+    for i in 0..15 {
+        moved.user_mut(&format!("s-small-{i}")).orgs = vec!["big".into()];
+    }
+    let run = server.sync_ok(&district, &moved).await;
+    assert!(run.safety_block.is_none());
+    let small = school_id(&server, "small").await;
+    assert_eq!(
+        students(&server, &small, pb::StatusFilter::Active)
+            .await
+            .len(),
+        5
+    );
+}
+
+// R7.5: a school losing its only teacher blocks, naming the school, although the
+// district keeps half its staff.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_5_a_school_losing_its_staff_blocks_naming_the_school() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    let mut full = two_schools();
+    for i in 0..3 {
+        full.teacher(&format!("t-big-{i}"), "Teacher", "Big", "big");
+    }
+    server.sync_ok(&district, &full).await;
+    let mut truncated = full.clone();
+    truncated.remove_user("t-small");
+    server
+        .set(
+            pb::SyncSettings {
+                abandon_threshold_percent: 50,
+                ..settings(&district)
+            },
+            &["abandon_threshold_percent"],
+        )
+        .await;
+    let blocked = server.sync_roster(&district, &truncated).await;
+    assert_eq!(blocked.state, pb::SyncState::Blocked as i32);
+    let block = blocked.safety_block.expect("safety block");
+    assert_eq!(block.school_id, school_id(&server, "small").await);
+    assert_eq!(block.record_kind, pb::RecordKind::Staff as i32);
+    assert_eq!((block.abandon_count, block.stored_count), (1, 1));
 }

@@ -50,6 +50,10 @@ async fn a_new_district_has_the_documented_defaults() {
         pb::AbandonedFamilyPolicy::Soft as i32
     );
     assert_eq!(settings.abandon_threshold_percent, 20);
+    assert_eq!(
+        settings.school_abandon_threshold_percent, 30,
+        "R7.5 default"
+    );
     assert_eq!(settings.default_phone_region, "US");
     assert_eq!(
         settings.schedule.unwrap().kind,
@@ -139,6 +143,14 @@ async fn bad_settings_are_refused_naming_the_field() {
             },
             &["abandon_threshold_percent"],
             "settings.abandon_threshold_percent",
+        ),
+        (
+            pb::SyncSettings {
+                school_abandon_threshold_percent: -1,
+                ..base()
+            },
+            &["school_abandon_threshold_percent"],
+            "settings.school_abandon_threshold_percent",
         ),
         (
             pb::SyncSettings {

@@ -117,6 +117,9 @@ pub struct SettingsSetArgs {
     /// Largest share (percent) of the records of one kind a run may abandon.
     #[arg(long, value_name = "PERCENT")]
     pub threshold: Option<u32>,
+    /// Largest share (percent) of one school's students or staff a run may abandon (R7.5).
+    #[arg(long, value_name = "PERCENT")]
+    pub school_threshold: Option<u32>,
     /// ISO 3166 region for phone numbers without a country code, e.g. US.
     #[arg(long, value_name = "REGION")]
     pub phone_region: Option<String>,

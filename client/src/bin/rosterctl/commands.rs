@@ -114,6 +114,7 @@ fn settings_update(args: SettingsSetArgs) -> SettingsUpdate {
         update_active_users: args.update_active_users,
         abandoned_family_policy: args.family_policy,
         abandon_threshold_percent: args.threshold,
+        school_abandon_threshold_percent: args.school_threshold,
         default_phone_region: args.phone_region,
         schedule: args.schedule,
     }

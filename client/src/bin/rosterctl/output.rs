@@ -145,6 +145,10 @@ pub fn settings(s: &SyncSettings) -> Table {
         ("update active users", s.update_active_users.to_string()),
         ("family policy", s.abandoned_family_policy.to_string()),
         ("threshold", format!("{}%", s.abandon_threshold_percent)),
+        (
+            "school threshold",
+            format!("{}%", s.school_abandon_threshold_percent),
+        ),
         ("phone region", s.default_phone_region.clone()),
         ("schedule", s.schedule.to_string()),
         ("updated", when(s.update_time)),

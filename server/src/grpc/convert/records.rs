@@ -2,8 +2,8 @@
 
 use super::{Wire, id, ids, timestamp};
 use crate::directory::{
-    AccountHolder, Class, ClassMember, District, GuardianView, Recipient, School, StaffView,
-    StudentView, SuppressionRow,
+    AccountHolder, Class, ClassMember, District, GuardianView, Person, Recipient, School,
+    StaffView, StudentView, SuppressionRow,
 };
 use chrono::NaiveDateTime;
 use roster_proto::v1 as pb;
@@ -182,5 +182,18 @@ pub fn suppression(s: SuppressionRow) -> pb::Suppression {
         record_kind: s.record_kind.to_i32(),
         source_id: s.source_id,
         create_time: timestamp(s.created_at),
+    }
+}
+
+/// A search result: a student, guardian or staff member.
+pub fn person(p: Person) -> pb::Person {
+    use pb::person::Person as Wire;
+    let person = match p {
+        Person::Student(s) => Wire::Student(student(s)),
+        Person::Guardian(g) => Wire::Guardian(guardian(g)),
+        Person::Staff(s) => Wire::StaffMember(staff(s)),
+    };
+    pb::Person {
+        person: Some(person),
     }
 }

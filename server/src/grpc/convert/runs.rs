@@ -69,6 +69,7 @@ pub fn run(run: Run) -> pb::SyncRun {
             abandon_count: b.abandon_count,
             stored_count: b.stored_count,
             abandon_percent: b.abandon_percent,
+            school_id: b.school_id.map(id).unwrap_or_default(),
         }),
     }
 }
@@ -230,6 +231,7 @@ pub fn settings(s: SyncSettings) -> pb::SyncSettings {
         update_active_users: s.update_active_users,
         abandoned_family_policy: s.abandoned_family_policy.to_i32(),
         abandon_threshold_percent: s.abandon_threshold_percent,
+        school_abandon_threshold_percent: s.school_abandon_threshold_percent,
         default_phone_region: s.default_phone_region,
         schedule: Some(pb::SyncSchedule {
             kind: s.schedule.kind.to_i32(),
@@ -247,7 +249,8 @@ pub fn settings_update(s: pb::SyncSettings, paths: &[String]) -> Result<Settings
         return Err(Error::invalid(
             "update_mask",
             "must name at least one field: source, update_active_users, abandoned_family_policy, \
-             abandon_threshold_percent, default_phone_region, schedule",
+             abandon_threshold_percent, school_abandon_threshold_percent, \
+             default_phone_region, schedule",
         ));
     }
     let mut update = SettingsUpdate::default();
@@ -276,6 +279,9 @@ pub fn settings_update(s: pb::SyncSettings, paths: &[String]) -> Result<Settings
             }
             "abandon_threshold_percent" => {
                 update.abandon_threshold_percent = Some(s.abandon_threshold_percent)
+            }
+            "school_abandon_threshold_percent" => {
+                update.school_abandon_threshold_percent = Some(s.school_abandon_threshold_percent)
             }
             "default_phone_region" => {
                 update.default_phone_region = Some(s.default_phone_region.clone())

@@ -277,6 +277,26 @@ pub async fn guardians_by_ids(conn: &mut DbConn, ids: &[i64]) -> R<Vec<Guardian>
         .await)?)
 }
 
+pub async fn staff_by_ids(conn: &mut DbConn, ids: &[i64]) -> R<Vec<Staff>> {
+    Ok(with_conn!(conn, c => staff::table
+        .filter(staff::id.eq_any(ids))
+        .order(staff::id.asc())
+        .select(Staff::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// Classes a staff member teaches, archived ones included, in id order.
+pub async fn classes_of_teacher(conn: &mut DbConn, staff_id: i64) -> R<Vec<Class>> {
+    Ok(with_conn!(conn, c => classes::table
+        .inner_join(class_teachers::table.on(class_teachers::class_id.eq(classes::id)))
+        .filter(class_teachers::staff_id.eq(staff_id))
+        .order(classes::id.asc())
+        .select(Class::as_select())
+        .load(c)
+        .await)?)
+}
+
 pub async fn schools_by_ids(conn: &mut DbConn, ids: &[i64]) -> R<Vec<School>> {
     Ok(with_conn!(conn, c => schools::table
         .filter(schools::id.eq_any(ids))

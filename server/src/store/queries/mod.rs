@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod directory;
 pub mod districts;
+pub mod edits;
 pub mod erase;
 pub mod health;
 pub mod keys;
@@ -13,6 +14,7 @@ pub mod retention;
 pub mod roster;
 pub mod runs;
 pub mod schedules;
+pub mod search;
 pub mod settings;
 pub mod suppressions;
 pub mod uploads;

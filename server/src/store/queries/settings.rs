@@ -67,6 +67,7 @@ pub(crate) fn from_row(row: SettingsRow) -> Result<SyncSettings, Error> {
         update_active_users: row.update_active_users,
         abandoned_family_policy: row.abandoned_family_policy,
         abandon_threshold_percent: row.abandon_threshold_percent,
+        school_abandon_threshold_percent: row.school_abandon_threshold_percent,
         default_phone_region: row.default_phone_region,
         schedule: Schedule {
             kind: row.schedule_kind,
@@ -99,6 +100,7 @@ fn to_row(s: &SyncSettings) -> Result<SettingsRow, Error> {
         update_active_users: s.update_active_users,
         abandoned_family_policy: s.abandoned_family_policy,
         abandon_threshold_percent: s.abandon_threshold_percent,
+        school_abandon_threshold_percent: s.school_abandon_threshold_percent,
         default_phone_region: s.default_phone_region.clone(),
         schedule_kind: s.schedule.kind,
         schedule_interval_minutes: s.schedule.interval_minutes,

@@ -43,6 +43,8 @@ pub struct Policy {
     pub update_active_users: bool,
     pub family_policy: FamilyPolicy,
     pub threshold_percent: i32,
+    /// R7.5: the share of one school's students or staff a run may abandon.
+    pub school_threshold_percent: i32,
     pub phone_region: String,
     pub override_threshold: bool,
 }

@@ -25,6 +25,7 @@ fn policy() -> Policy {
         update_active_users: false,
         family_policy: FamilyPolicy::Soft,
         threshold_percent: 100,
+        school_threshold_percent: 100,
         phone_region: "US".into(),
         override_threshold: false,
     }

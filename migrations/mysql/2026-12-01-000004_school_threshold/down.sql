@@ -1,0 +1,1 @@
+ALTER TABLE sync_settings DROP COLUMN school_abandon_threshold_percent;
