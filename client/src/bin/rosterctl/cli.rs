@@ -25,7 +25,7 @@ pub struct Cli {
     /// A bearer token sent with every call.
     #[arg(long, global = true, env = "ROSTER_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
-    /// How to print results: tables for people, JSON for scripts.
+    /// How to print results: tables for people, JSON for scripts, CSV for spreadsheets.
     #[arg(long, short = 'o', global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub output: OutputFormat,
     #[command(subcommand)]
@@ -39,6 +39,8 @@ pub enum OutputFormat {
     Table,
     /// Pretty-printed JSON.
     Json,
+    /// Comma-separated values with a header row (RFC 4180), for spreadsheets.
+    Csv,
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,6 +76,133 @@ pub enum Command {
     /// The source ids erased people leave behind, which syncs skip.
     #[command(subcommand)]
     Suppressions(SuppressionsCommand),
+    /// A school's guardians.
+    #[command(subcommand)]
+    Guardians(GuardiansCommand),
+    /// A school's staff.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// A school's classes.
+    #[command(subcommand)]
+    Classes(ClassesCommand),
+    /// A class's teachers and students.
+    #[command(subcommand)]
+    Members(MembersCommand),
+    /// What a guardian reaches now: linked students, their schools and classrooms.
+    Access {
+        /// The guardian's id.
+        guardian_id: String,
+    },
+    /// Find a district's people by source id, SIS ID, email or phone (whole), or by the
+    /// start of a name; archived students and removed families are found too.
+    Search(SearchArgs),
+    /// Show one record with what it links to.
+    #[command(subcommand)]
+    Get(GetCommand),
+    /// Which districts' syncs need someone to look at them, and why.
+    Health(HealthArgs),
+    /// Print a shell completion script, e.g. `rosterctl completions bash >
+    /// /etc/bash_completion.d/rosterctl`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GuardiansCommand {
+    /// List a school's guardians (those of its students).
+    List {
+        /// The school's id.
+        #[arg(long, value_name = "SCHOOL_ID")]
+        school: String,
+        /// Guardians of active, archived or all students.
+        #[arg(long, value_name = "active|archived|all", default_value = "active")]
+        status: StatusFilter,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// List a school's staff.
+    List {
+        /// The school's id.
+        #[arg(long, value_name = "SCHOOL_ID")]
+        school: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClassesCommand {
+    /// List a school's classes.
+    List {
+        /// The school's id.
+        #[arg(long, value_name = "SCHOOL_ID")]
+        school: String,
+        /// Which classes: active, archived or all.
+        #[arg(long, value_name = "active|archived|all", default_value = "active")]
+        status: StatusFilter,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MembersCommand {
+    /// List a class's teachers, then its students.
+    List {
+        /// The class's id.
+        #[arg(long = "class", value_name = "CLASS_ID")]
+        class_id: String,
+        /// Which students: active, archived (who stay in their classrooms) or all.
+        #[arg(long, value_name = "active|archived|all", default_value = "active")]
+        status: StatusFilter,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The district's id.
+    pub district_id: String,
+    /// A source id, SIS ID, email, phone number (any format), or the start of a name.
+    pub query: String,
+    /// Only people of this kind: student, guardian or staff (repeatable).
+    #[arg(long = "kind", value_name = "KIND")]
+    pub kinds: Vec<RecordKind>,
+    /// Show at most this many people.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GetCommand {
+    /// A student with its guardians and classes.
+    Student {
+        /// The student's id.
+        id: String,
+    },
+    /// A guardian with its students, active or archived.
+    Guardian {
+        /// The guardian's id.
+        id: String,
+    },
+    /// A staff member with the classes it teaches.
+    Staff {
+        /// The staff member's id.
+        id: String,
+    },
+    /// A class with its school.
+    Class {
+        /// The class's id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// One district; without it, every district the key covers.
+    pub district_id: Option<String>,
+    /// Only districts that need attention.
+    #[arg(long, conflicts_with = "district_id")]
+    pub needs_attention: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -105,6 +234,7 @@ pub enum SettingsCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("clever_source").args(["clever", "clever_token"]).multiple(true)))]
 pub struct SettingsSetArgs {
     /// The district's id.
     pub district_id: String,
@@ -127,21 +257,63 @@ pub struct SettingsSetArgs {
     #[arg(long, value_name = "SCHEDULE")]
     pub schedule: Option<Schedule>,
     /// Source: a OneRoster CSV folder or zip, relative to the server's import directory.
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["upload_id", "clever", "clever_token"])]
+    #[arg(long, value_name = "PATH", group = "source")]
     pub csv_path: Option<String>,
     /// Source: a OneRoster CSV zip uploaded with `rosterctl upload`.
-    #[arg(long, value_name = "ID", conflicts_with_all = ["clever", "clever_token"])]
+    #[arg(long, value_name = "ID", group = "source")]
     pub upload_id: Option<String>,
-    /// Source: the Clever API, with the token of --clever-token or ROSTER_CLEVER_TOKEN
-    /// (neither keeps the stored token).
-    #[arg(long)]
+    /// Source: the Clever API, with the district token of --secret-file, --secret-env,
+    /// --secret-prompt or ROSTER_CLEVER_TOKEN (none of them: the stored token is kept).
+    #[arg(long, group = "source")]
     pub clever: bool,
-    /// Source: the Clever API with this district token.
-    #[arg(long, value_name = "TOKEN")]
+    /// Source: the Clever API with this district token. It stays in your shell history:
+    /// prefer --clever with --secret-prompt or --secret-file.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        conflicts_with_all = ["csv_path", "upload_id", "oneroster_url", "secret"]
+    )]
     pub clever_token: Option<String>,
     /// The Clever API's base URL (default `https://api.clever.com`).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", requires = "clever_source")]
     pub clever_url: Option<String>,
+    /// Source: a OneRoster 1.1 REST provider (ClassLink and others) at this base URL,
+    /// ending in /ims/oneroster/v1p1; with --oauth1-key, or --oauth2-token-url and
+    /// --oauth2-client-id. Its secret comes from --secret-file, --secret-env or
+    /// --secret-prompt (none of them: the stored secret is kept).
+    #[arg(long, value_name = "URL", group = "source")]
+    pub oneroster_url: Option<String>,
+    /// OneRoster REST with OAuth 1.0a: the consumer key.
+    #[arg(
+        long,
+        value_name = "KEY",
+        requires = "oneroster_url",
+        conflicts_with = "oauth2_token_url"
+    )]
+    pub oauth1_key: Option<String>,
+    /// OneRoster REST with OAuth 2 client credentials: the token endpoint.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires_all = ["oneroster_url", "oauth2_client_id"]
+    )]
+    pub oauth2_token_url: Option<String>,
+    /// OneRoster REST with OAuth 2: the client id.
+    #[arg(long, value_name = "ID", requires = "oauth2_token_url")]
+    pub oauth2_client_id: Option<String>,
+    /// OneRoster REST with OAuth 2: the scope to ask for.
+    #[arg(long, value_name = "SCOPE", requires = "oauth2_token_url")]
+    pub oauth2_scope: Option<String>,
+    /// The source's secret (Clever token, OAuth consumer or client secret): the first
+    /// line of this file.
+    #[arg(long, value_name = "PATH", group = "secret")]
+    pub secret_file: Option<PathBuf>,
+    /// The source's secret: the value of this environment variable.
+    #[arg(long, value_name = "VAR", group = "secret")]
+    pub secret_env: Option<String>,
+    /// The source's secret: typed at a prompt, not echoed.
+    #[arg(long, group = "secret")]
+    pub secret_prompt: bool,
 }
 
 #[derive(Debug, Subcommand)]

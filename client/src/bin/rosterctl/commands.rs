@@ -5,18 +5,27 @@ use crate::cli::{
     AbandonedCommand, Cli, Command, DistrictCommand, OutputFormat, SchoolsCommand, SettingsCommand,
     SettingsSetArgs, StudentsCommand, UploadArgs,
 };
-use crate::{access_cmd, output, sync_cmd};
+use crate::{access_cmd, directory_cmd, output, secrets, sync_cmd};
+use clap::CommandFactory;
 use futures::TryStreamExt;
-use roster_client::{AbandonedFilter, RosterClient, Secret, SettingsUpdate, SyncSourceInput};
+use roster_client::{AbandonedFilter, RosterClient, SettingsUpdate, SyncSourceInput};
+use std::io::Write as _;
 use std::process::ExitCode;
-
-/// The environment variable `settings set --clever` reads the district token from.
-const CLEVER_TOKEN_ENV: &str = "ROSTER_CLEVER_TOKEN";
 
 /// Page size of the lists rosterctl prints: few round trips, small messages.
 const PAGE_SIZE: u32 = 500;
 
 pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    if let Command::Completions { shell } = cli.command {
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "rosterctl", &mut script);
+        return match std::io::stdout().write_all(&script) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(Failure::Local(format!("cannot write the script: {e}")))
+            }
+            _ => Ok(ExitCode::SUCCESS),
+        };
+    }
     let client = RosterClient::builder()
         .endpoint(cli.server)
         .bearer_token(cli.token.unwrap_or_default())
@@ -44,6 +53,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Suppressions(command) => {
             access_cmd::suppressions(&client, command, format).await?
         }
+        Command::Completions { .. } => unreachable!("answered before connecting"),
+        other => directory_cmd::run(&client, other, format).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -78,7 +89,7 @@ async fn settings(
         SettingsCommand::Get { district_id } => client.get_sync_settings(&district_id).await?,
         SettingsCommand::Set(args) => {
             let district_id = args.district_id.clone();
-            let update = settings_update(*args);
+            let update = settings_update(*args)?;
             if update.is_empty() {
                 return Err(Failure::Local(
                     "nothing to change: name at least one setting (see `rosterctl settings set --help`)"
@@ -92,24 +103,49 @@ async fn settings(
 }
 
 /// The settings the flags name; the rest stays `None` (unchanged).
-fn settings_update(args: SettingsSetArgs) -> SettingsUpdate {
+fn settings_update(args: SettingsSetArgs) -> Result<SettingsUpdate, Failure> {
+    let secret = secrets::from_flags(&args)?;
     let source = if let Some(path) = args.csv_path {
         Some(SyncSourceInput::csv_path(path))
     } else if let Some(upload_id) = args.upload_id {
         Some(SyncSourceInput::upload(upload_id))
     } else if args.clever || args.clever_token.is_some() {
-        let token = args
-            .clever_token
-            .or_else(|| std::env::var(CLEVER_TOKEN_ENV).ok())
-            .filter(|token| !token.is_empty());
         Some(SyncSourceInput::Clever {
             base_url: args.clever_url,
-            district_token: token.map(Secret::new),
+            district_token: secret,
         })
+    } else if let Some(base_url) = args.oneroster_url {
+        Some(
+            match (
+                args.oauth1_key,
+                args.oauth2_token_url,
+                args.oauth2_client_id,
+            ) {
+                (Some(consumer_key), None, _) => SyncSourceInput::OneRosterRestOAuth1 {
+                    base_url,
+                    consumer_key,
+                    consumer_secret: secret,
+                },
+                (None, Some(token_url), Some(client_id)) => SyncSourceInput::OneRosterRestOAuth2 {
+                    base_url,
+                    token_url,
+                    client_id,
+                    client_secret: secret,
+                    scope: args.oauth2_scope,
+                },
+                _ => {
+                    return Err(Failure::Local(
+                        "--oneroster-url needs --oauth1-key, or --oauth2-token-url and \
+                     --oauth2-client-id"
+                            .to_owned(),
+                    ));
+                }
+            },
+        )
     } else {
         None
     };
-    SettingsUpdate {
+    Ok(SettingsUpdate {
         source,
         update_active_users: args.update_active_users,
         abandoned_family_policy: args.family_policy,
@@ -117,7 +153,7 @@ fn settings_update(args: SettingsSetArgs) -> SettingsUpdate {
         school_abandon_threshold_percent: args.school_threshold,
         default_phone_region: args.phone_region,
         schedule: args.schedule,
-    }
+    })
 }
 
 async fn abandoned(

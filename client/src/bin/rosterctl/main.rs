@@ -7,8 +7,10 @@
 mod access_cmd;
 mod cli;
 mod commands;
+mod directory_cmd;
 mod output;
 mod progress;
+mod secrets;
 mod sync_cmd;
 
 use clap::Parser;

@@ -4,8 +4,10 @@ use crate::Failure;
 use crate::cli::OutputFormat;
 use roster_client::prost_types::Timestamp;
 use roster_client::{
-    AbandonedRecord, ApiKey, ApiKeyRole, AuditEvent, District, ErasedDistrict, School, Student,
-    Suppression, SyncIssue, SyncRun, SyncSettings, Upload,
+    AbandonedRecord, ApiKey, ApiKeyRole, AuditEvent, Class, ClassDetail, ClassMember, District,
+    ErasedDistrict, Guardian, GuardianAccess, GuardianDetail, Person, School, StaffMember,
+    StaffMemberDetail, Student, StudentDetail, Suppression, SyncHealth, SyncIssue, SyncRun,
+    SyncSettings, Upload,
 };
 use serde::Serialize;
 use std::fmt;
@@ -52,7 +54,101 @@ impl fmt::Display for Table {
     }
 }
 
-/// Prints `value` as JSON, or as the table (or text) `render` makes of it.
+/// What a command prints for people: tables (a record's fields, then its lists), or a
+/// sentence.
+pub enum Report {
+    Tables(Vec<Table>),
+    Text(String),
+}
+
+impl From<Table> for Report {
+    fn from(table: Table) -> Self {
+        Report::Tables(vec![table])
+    }
+}
+
+impl From<Vec<Table>> for Report {
+    fn from(tables: Vec<Table>) -> Self {
+        Report::Tables(tables)
+    }
+}
+
+impl From<String> for Report {
+    fn from(text: String) -> Self {
+        Report::Text(text)
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Report::Tables(tables) => {
+                for (i, table) in tables.iter().enumerate() {
+                    if i > 0 {
+                        writeln!(f)?;
+                    }
+                    write!(f, "{table}")?;
+                }
+                Ok(())
+            }
+            Report::Text(text) => write!(f, "{text}"),
+        }
+    }
+}
+
+impl Report {
+    /// The tables as CSV, a blank line between two; a sentence as a one-cell `message`
+    /// table.
+    fn to_csv(&self) -> Result<String, csv::Error> {
+        let message;
+        let tables = match self {
+            Report::Tables(tables) => tables.as_slice(),
+            Report::Text(text) => {
+                let mut table = Table::new(["MESSAGE"]);
+                table.row([text.trim_end().to_owned()]);
+                message = [table];
+                &message[..]
+            }
+        };
+        let mut out = Vec::new();
+        for (i, table) in tables.iter().enumerate() {
+            if i > 0 {
+                out.push(b'\n');
+            }
+            let mut writer = csv::Writer::from_writer(&mut out);
+            for line in std::iter::once(&table.header).chain(&table.rows) {
+                writer.write_record(line.iter().map(|cell| spreadsheet_safe(cell).into_owned()))?;
+            }
+            writer.flush()?;
+        }
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+}
+
+/// A cell a spreadsheet would read as a formula (`=`, `@`, or `+`/`-` not starting a
+/// number or phone number) gets a leading `'`, so a name in a district's file cannot run
+/// in the admin's spreadsheet; `-` alone (no value) stays as it is.
+fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let numeric = |rest: &str| {
+        !rest.is_empty()
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_digit() || " ()-.+".contains(c))
+    };
+    let risky = match cell.chars().next() {
+        Some('=' | '@' | '\t' | '\r') => true,
+        Some('+' | '-') => cell.len() > 1 && !numeric(&cell[1..]),
+        _ => false,
+    };
+    if risky {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// Prints `value` as JSON, or as the tables (or text) `render` makes of it, aligned or
+/// as CSV.
 pub fn print<T, R>(
     format: OutputFormat,
     value: &T,
@@ -60,7 +156,7 @@ pub fn print<T, R>(
 ) -> Result<(), Failure>
 where
     T: Serialize + ?Sized,
-    R: fmt::Display,
+    R: Into<Report>,
 {
     match format {
         OutputFormat::Json => {
@@ -68,7 +164,14 @@ where
                 .map_err(|e| Failure::Local(format!("cannot print JSON: {e}")))?;
             println!("{json}");
         }
-        OutputFormat::Table => print!("{}", render(value)),
+        OutputFormat::Table => print!("{}", render(value).into()),
+        OutputFormat::Csv => {
+            let csv = render(value)
+                .into()
+                .to_csv()
+                .map_err(|e| Failure::Local(format!("cannot print CSV: {e}")))?;
+            print!("{csv}");
+        }
     }
     Ok(())
 }
@@ -175,7 +278,7 @@ pub fn runs(list: &[SyncRun]) -> Table {
 }
 
 /// A run: its fields, then its counts per record kind.
-pub fn run(r: &SyncRun) -> String {
+pub fn run(r: &SyncRun) -> Vec<Table> {
     let mut pairs = vec![
         ("run", r.id.clone()),
         ("district", r.district_id.clone()),
@@ -198,7 +301,7 @@ pub fn run(r: &SyncRun) -> String {
     if let Some(block) = &r.safety_block {
         pairs.push(("blocked", block.to_string()));
     }
-    let mut report = fields(&pairs).to_string();
+    let mut report = vec![fields(&pairs)];
     if r.counts.is_empty() {
         return report;
     }
@@ -224,13 +327,20 @@ pub fn run(r: &SyncRun) -> String {
             c.invalid.to_string(),
         ]);
     }
-    report.push('\n');
-    report.push_str(&counts.to_string());
+    report.push(counts);
     report
 }
 
 pub fn issues(list: &[SyncIssue]) -> Table {
-    let mut table = Table::new(["SEVERITY", "KIND", "CODE", "WHERE", "SOURCE ID", "MESSAGE"]);
+    let mut table = Table::new([
+        "SEVERITY",
+        "KIND",
+        "CODE",
+        "WHERE",
+        "FIELD",
+        "SOURCE ID",
+        "MESSAGE",
+    ]);
     for i in list {
         let place = match (&i.source_file, i.source_line, &i.source_resource) {
             (Some(file), Some(line), _) => format!("{file}:{line}"),
@@ -244,6 +354,7 @@ pub fn issues(list: &[SyncIssue]) -> Table {
                 .map_or_else(|| "-".to_owned(), |k| k.to_string()),
             i.code.clone(),
             place,
+            or_dash(i.field.as_deref()),
             or_dash(i.source_id.as_deref()),
             i.message.clone(),
         ]);
@@ -373,5 +484,275 @@ pub fn erased_district(e: &ErasedDistrict) -> Table {
         table.row([name.clone(), rows.to_string()]);
     }
     table.row(["total".to_owned(), e.total().to_string()]);
+    table
+}
+
+fn name(given: &str, family: &str) -> String {
+    format!("{given} {family}")
+}
+
+fn joined(list: &[String]) -> String {
+    if list.is_empty() {
+        "-".to_owned()
+    } else {
+        list.join(",")
+    }
+}
+
+pub fn guardians(list: &[Guardian]) -> Table {
+    let mut table = Table::new([
+        "ID", "NAME", "EMAIL", "SMS", "PHONE", "LANGUAGE", "ORIGIN", "ACCOUNT", "STUDENTS",
+    ]);
+    for g in list {
+        table.row([
+            g.id.clone(),
+            name(&g.given_name, &g.family_name),
+            or_dash(g.email.as_deref()),
+            or_dash(g.sms_number.as_deref()),
+            or_dash(g.home_phone.as_deref()),
+            or_dash(g.language.as_deref()),
+            g.origin.to_string(),
+            g.account_state.to_string(),
+            joined(&g.student_ids),
+        ]);
+    }
+    table
+}
+
+pub fn staff(list: &[StaffMember]) -> Table {
+    let mut table = Table::new([
+        "ID", "NAME", "ROLE", "EMAIL", "SMS", "ORIGIN", "ACCOUNT", "SCHOOLS",
+    ]);
+    for s in list {
+        table.row([
+            s.id.clone(),
+            name(&s.given_name, &s.family_name),
+            s.role.to_string(),
+            or_dash(s.email.as_deref()),
+            or_dash(s.sms_number.as_deref()),
+            s.origin.to_string(),
+            s.account_state.to_string(),
+            joined(&s.school_ids),
+        ]);
+    }
+    table
+}
+
+pub fn classes(list: &[Class]) -> Table {
+    let mut table = Table::new(["ID", "NAME", "GRADES", "SCHOOL", "ORIGIN", "STATUS"]);
+    for c in list {
+        table.row([
+            c.id.clone(),
+            c.name.clone(),
+            joined(&c.grades),
+            c.school_id.clone(),
+            c.origin.to_string(),
+            c.status.to_string(),
+        ]);
+    }
+    table
+}
+
+pub fn members(list: &[ClassMember]) -> Table {
+    let mut table = Table::new(["ROLE", "ID", "NAME", "EMAIL", "ORIGIN", "STATUS"]);
+    for m in list {
+        let row = match m {
+            ClassMember::Teacher(t) => [
+                "teacher".to_owned(),
+                t.id.clone(),
+                name(&t.given_name, &t.family_name),
+                or_dash(t.email.as_deref()),
+                t.origin.to_string(),
+                t.account_state.to_string(),
+            ],
+            ClassMember::Student(s) => [
+                "student".to_owned(),
+                s.id.clone(),
+                name(&s.given_name, &s.family_name),
+                or_dash(s.email.as_deref()),
+                s.origin.to_string(),
+                s.status.to_string(),
+            ],
+        };
+        table.row(row);
+    }
+    table
+}
+
+/// Search results: one row per person whatever its kind, with what identifies it.
+pub fn people(list: &[Person]) -> Table {
+    let mut table = Table::new([
+        "KIND",
+        "ID",
+        "NAME",
+        "SOURCE ID",
+        "SIS ID",
+        "EMAIL",
+        "ORIGIN",
+        "STATUS",
+    ]);
+    for p in list {
+        let row = match p {
+            Person::Student(s) => [
+                "student".to_owned(),
+                s.id.clone(),
+                name(&s.given_name, &s.family_name),
+                or_dash(s.source_id.as_deref()),
+                or_dash(s.sis_id.as_deref()),
+                or_dash(s.email.as_deref()),
+                s.origin.to_string(),
+                s.status.to_string(),
+            ],
+            Person::Guardian(g) => [
+                "guardian".to_owned(),
+                g.id.clone(),
+                name(&g.given_name, &g.family_name),
+                or_dash(g.source_id.as_deref()),
+                or_dash(g.sis_id.as_deref()),
+                or_dash(g.email.as_deref()),
+                g.origin.to_string(),
+                g.account_state.to_string(),
+            ],
+            Person::Staff(s) => [
+                "staff".to_owned(),
+                s.id.clone(),
+                name(&s.given_name, &s.family_name),
+                or_dash(s.source_id.as_deref()),
+                or_dash(s.sis_id.as_deref()),
+                or_dash(s.email.as_deref()),
+                s.origin.to_string(),
+                s.account_state.to_string(),
+            ],
+        };
+        table.row(row);
+    }
+    table
+}
+
+pub fn student_detail(d: &StudentDetail) -> Vec<Table> {
+    let s = &d.student;
+    let mut pairs = vec![
+        ("id", s.id.clone()),
+        ("name", name(&s.given_name, &s.family_name)),
+        ("grade", or_dash(s.grade.as_deref())),
+        ("email", or_dash(s.email.as_deref())),
+        ("source id", or_dash(s.source_id.as_deref())),
+        ("sis id", or_dash(s.sis_id.as_deref())),
+        ("origin", s.origin.to_string()),
+        ("status", s.status.to_string()),
+        ("schools", joined(&s.school_ids)),
+        ("updated", when(s.update_time)),
+    ];
+    let attributes: Vec<(String, String)> = s
+        .attributes
+        .iter()
+        .map(|(k, v)| (format!("attribute {k}"), v.clone()))
+        .collect();
+    pairs.extend(attributes.iter().map(|(k, v)| (k.as_str(), v.clone())));
+    vec![fields(&pairs), guardians(&d.guardians), classes(&d.classes)]
+}
+
+fn account_fields(g: &Guardian) -> Vec<(&'static str, String)> {
+    vec![
+        ("id", g.id.clone()),
+        ("name", name(&g.given_name, &g.family_name)),
+        ("email", or_dash(g.email.as_deref())),
+        ("sms", or_dash(g.sms_number.as_deref())),
+        ("phone", or_dash(g.home_phone.as_deref())),
+        ("language", or_dash(g.language.as_deref())),
+        ("source id", or_dash(g.source_id.as_deref())),
+        ("sis id", or_dash(g.sis_id.as_deref())),
+        ("origin", g.origin.to_string()),
+        ("account", g.account_state.to_string()),
+        ("updated", when(g.update_time)),
+    ]
+}
+
+pub fn guardian_detail(d: &GuardianDetail) -> Vec<Table> {
+    vec![fields(&account_fields(&d.guardian)), students(&d.students)]
+}
+
+pub fn staff_detail(d: &StaffMemberDetail) -> Vec<Table> {
+    let s = &d.staff_member;
+    let pairs = [
+        ("id", s.id.clone()),
+        ("name", name(&s.given_name, &s.family_name)),
+        ("role", s.role.to_string()),
+        ("email", or_dash(s.email.as_deref())),
+        ("sms", or_dash(s.sms_number.as_deref())),
+        ("phone", or_dash(s.home_phone.as_deref())),
+        ("language", or_dash(s.language.as_deref())),
+        ("source id", or_dash(s.source_id.as_deref())),
+        ("sis id", or_dash(s.sis_id.as_deref())),
+        ("origin", s.origin.to_string()),
+        ("account", s.account_state.to_string()),
+        ("schools", joined(&s.school_ids)),
+        ("updated", when(s.update_time)),
+    ];
+    vec![fields(&pairs), classes(&d.classes)]
+}
+
+pub fn class_detail(d: &ClassDetail) -> Vec<Table> {
+    let c = &d.class;
+    let pairs = [
+        ("id", c.id.clone()),
+        ("name", c.name.clone()),
+        ("grades", joined(&c.grades)),
+        ("school", format!("{} ({})", d.school.name, d.school.id)),
+        ("source id", or_dash(c.source_id.as_deref())),
+        ("sis id", or_dash(c.sis_id.as_deref())),
+        ("origin", c.origin.to_string()),
+        ("status", c.status.to_string()),
+        ("updated", when(c.update_time)),
+    ];
+    vec![fields(&pairs)]
+}
+
+/// What a guardian reaches: the guardian, then its students, schools and classrooms.
+pub fn access(a: &GuardianAccess) -> Vec<Table> {
+    let mut content = classes(&a.student_content_classes);
+    content.header[0] = "CONTENT CLASS ID".to_owned();
+    vec![
+        fields(&account_fields(&a.guardian)),
+        students(&a.students),
+        schools(&a.schools),
+        classes(&a.classes),
+        content,
+    ]
+}
+
+pub fn health(list: &[SyncHealth]) -> Table {
+    let mut table = Table::new([
+        "DISTRICT",
+        "NAME",
+        "LAST RUN",
+        "STATE",
+        "LAST SUCCESS",
+        "FAILURES",
+        "NEXT RUN",
+        "ATTENTION",
+    ]);
+    for h in list {
+        let attention = if h.needs_attention {
+            h.attention_reasons
+                .iter()
+                .map(|r| r.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        } else {
+            "-".to_owned()
+        };
+        table.row([
+            h.district_id.clone(),
+            h.display_name.clone(),
+            when(h.last_run_time),
+            h.last_run_state
+                .map_or_else(|| "-".to_owned(), |s| s.to_string()),
+            when(h.last_success_time),
+            h.consecutive_failures.to_string(),
+            when(h.next_scheduled_time),
+            attention,
+        ]);
+    }
     table
 }

@@ -79,7 +79,7 @@ async fn start(
     let timeout = Duration::from_secs(args.timeout);
     let run = match format {
         OutputFormat::Table => follow(&handle, timeout).await?,
-        OutputFormat::Json => handle.wait(timeout).await?,
+        OutputFormat::Json | OutputFormat::Csv => handle.wait(timeout).await?,
     };
     output::print(format, &run, output::run)?;
     Ok(outcome(&run))

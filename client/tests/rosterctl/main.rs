@@ -6,6 +6,9 @@ use roster_server::domain::ApiKeyRole;
 use serde_json::Value;
 use std::process::Output;
 
+mod directory;
+mod sources;
+
 /// Runs rosterctl against `server` with `args`.
 async fn rosterctl(server: &TestServer, args: &[&str]) -> Output {
     rosterctl_at(server.endpoint.as_str(), args).await
