@@ -12,7 +12,7 @@ use diesel_async::{
 };
 use futures::future::{BoxFuture, FutureExt};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 pub type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
@@ -74,6 +74,9 @@ pub struct DbConn {
     pub pooled: Pooled,
     /// Whether a query is in flight; see [`with_conn!`].
     pub(crate) busy: bool,
+    /// Where batched writes count the rows they send, so a long apply shows progress
+    /// while it runs; see [`DbConn::count_rows_into`].
+    rows_written: Option<Arc<AtomicI64>>,
 }
 
 pub enum Pooled {
@@ -271,6 +274,7 @@ impl Store {
         Ok(DbConn {
             pooled,
             busy: false,
+            rows_written: None,
         })
     }
 
@@ -294,6 +298,22 @@ impl Store {
 }
 
 impl DbConn {
+    /// From now on the batched writes on this connection add the rows they send to
+    /// `counter` (restarted at 0); `None` stops counting.
+    pub fn count_rows_into(&mut self, counter: Option<Arc<AtomicI64>>) {
+        if let Some(counter) = &counter {
+            counter.store(0, Ordering::Relaxed);
+        }
+        self.rows_written = counter;
+    }
+
+    /// Counts `rows` written, when someone counts.
+    pub(crate) fn wrote(&self, rows: usize) {
+        if let Some(counter) = &self.rows_written {
+            counter.fetch_add(rows as i64, Ordering::Relaxed);
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self.pooled {
             Pooled::Mysql(_) => Backend::Mysql,

@@ -14,6 +14,7 @@ use crate::store::{DbConn, StoreError};
 use chrono::NaiveDateTime;
 use foldhash::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::AtomicI64;
 
 /// Why an apply wrote nothing.
 #[derive(Debug, thiserror::Error)]
@@ -31,19 +32,26 @@ impl crate::store::Conflict for ApplyError {
     }
 }
 
-/// Writes the plan and ends the run as `end` says, all in one transaction.
+/// Writes the plan and ends the run as `end` says, all in one transaction. `written`
+/// counts the plan's rows as they are sent (from 0 again if the transaction is retried),
+/// out of [`Plan::change_count`]: the run's progress while it applies.
 pub async fn apply(
     conn: &mut DbConn,
     plan: Arc<Plan>,
     lease: Lease,
     end: RunEnd,
     now: NaiveDateTime,
+    written: Arc<AtomicI64>,
 ) -> Result<(), ApplyError> {
     let issues = Arc::new(outcome::issue_rows(Some(&plan), lease.run_id));
     conn.transaction::<_, ApplyError, _>(move |c| {
         let (plan, end, issues) = (plan.clone(), end.clone(), issues.clone());
+        let written = written.clone();
         Box::pin(async move {
-            write_plan(c, &plan, lease.run_id, now).await?;
+            c.count_rows_into(Some(written));
+            let wrote = write_plan(c, &plan, lease.run_id, now).await;
+            c.count_rows_into(None);
+            wrote?;
             if outcome::write(c, lease, &end, &issues, true).await? {
                 Ok(())
             } else {

@@ -33,7 +33,8 @@ pub enum Stop {
 #[derive(Debug, Default)]
 pub struct Progress {
     phase: AtomicU8,
-    done: AtomicI64,
+    /// Shared with the apply, which counts the rows it writes here.
+    done: Arc<AtomicI64>,
     total: AtomicI64,
     /// Wakes the keeper at a change of phase, so watchers see it at once.
     changed: tokio::sync::Notify,
@@ -55,8 +56,8 @@ impl Progress {
     }
 
     /// The shared counter of records done, for code that counts as it goes.
-    pub fn done_counter(&self) -> &AtomicI64 {
-        &self.done
+    pub fn done_counter(&self) -> Arc<AtomicI64> {
+        self.done.clone()
     }
 
     fn read(&self) -> (RunPhase, i64, i64) {
@@ -64,11 +65,10 @@ impl Progress {
             .get(usize::from(self.phase.load(Ordering::Relaxed)))
             .copied()
             .unwrap_or(RunPhase::None);
-        (
-            phase,
-            self.done.load(Ordering::Relaxed),
-            self.total.load(Ordering::Relaxed),
-        )
+        // A total of 0 means not known yet (a fetch counts what it received).
+        let total = self.total.load(Ordering::Relaxed);
+        let done = self.done.load(Ordering::Relaxed);
+        (phase, if total > 0 { done.min(total) } else { done }, total)
     }
 }
 

@@ -218,7 +218,8 @@ async fn apply_step(
     let plan = Arc::new(plan);
     let end = outcome::run_end(&Outcome::Succeeded, Some(&plan))?;
     let mut conn = env.store.conn().await?;
-    match apply(&mut conn, plan.clone(), lease, end, now()).await {
+    let written = control.progress.done_counter();
+    match apply(&mut conn, plan.clone(), lease, end, now(), written).await {
         Ok(()) => {
             tracing::info!(run_id = lease.run_id, "run applied");
             telemetry::run_ended(RunState::Succeeded, trigger, Some(&plan), false);

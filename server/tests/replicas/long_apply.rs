@@ -1,7 +1,8 @@
 //! An apply that lasts longer than the run lease, with a second replica running beside
 //! it: the lease keeper renews the lease while the apply writes (the apply does not
 //! touch the run row until its last statement), so the other replica never takes the
-//! run over, and the run ends SUCCEEDED, applied once (R7.6).
+//! run over, and the run ends SUCCEEDED, applied once (R7.6). Its progress moves while it
+//! applies.
 
 use crate::harness::*;
 use roster_proto::v1 as pb;
@@ -32,11 +33,16 @@ async fn r7_6_a_long_apply_is_never_taken_over() {
         .unwrap()
         .into_inner();
     let mut applying_since = None;
+    let mut partial = Vec::new();
     let mut last = None;
     while let Some(message) = watch.message().await.unwrap() {
         let run = message.run.unwrap();
-        if run.phase == pb::SyncPhase::Applying as i32 && applying_since.is_none() {
-            applying_since = Some(Instant::now());
+        if run.phase == pb::SyncPhase::Applying as i32 {
+            applying_since.get_or_insert_with(Instant::now);
+            let p = run.progress.unwrap_or_default();
+            if p.records_done > 0 && p.records_done < p.records_total {
+                partial.push(p.records_done);
+            }
         }
         last = Some(run);
     }
@@ -61,5 +67,12 @@ async fn r7_6_a_long_apply_is_never_taken_over() {
     assert!(
         applying > LEASE || !db.is_mysql(),
         "the apply should outlast the lease to prove anything ({applying:?})"
+    );
+    // The watcher saw the apply's progress move, not jump from 0 to the total (on MySQL:
+    // SQLite's single writer holds progress writes back until the apply commits).
+    eprintln!("progress seen while applying: {partial:?}");
+    assert!(
+        !partial.is_empty() || !db.is_mysql(),
+        "progress moved during APPLYING"
     );
 }

@@ -163,6 +163,7 @@ macro_rules! batched {
                         .await?
                 }
             );
+            $conn.wrote(piece.len());
         }
     }};
 }
@@ -412,6 +413,7 @@ macro_rules! delete_links {
                     list
                 );
                 with_conn!(&mut *conn, c => c.batch_execute(&sql).await)?;
+                conn.wrote(piece.len());
             }
             Ok(())
         }
@@ -451,6 +453,7 @@ pub async fn restore_abandoned(
             .set((abandoned_records::restored_at.eq(now), abandoned_records::restore_run_id.eq(run_id)))
             .execute(c)
             .await)?;
+        conn.wrote(piece.len());
     }
     Ok(())
 }

@@ -57,7 +57,7 @@ async fn setup(test: &TestStore) -> (Lease, Arc<Plan>) {
 async fn applied(test: &TestStore, lease: Lease, plan: Arc<Plan>) -> Result<(), ApplyError> {
     let end = run_end(&Outcome::Succeeded, Some(&plan)).unwrap();
     let mut conn = test.store.conn().await.unwrap();
-    apply(&mut conn, plan, lease, end, now()).await
+    apply(&mut conn, plan, lease, end, now(), Default::default()).await
 }
 
 async fn schools(test: &TestStore, district: i64) -> usize {
@@ -174,4 +174,22 @@ async fn r4_6_an_activation_during_the_run_keeps_the_users_contact() {
     let after = &state.guardians[0];
     assert_eq!(after.given_name, "Marjorie", "the sync still owns the name");
     assert_eq!(after.email, "marge@example.org", "her contact is hers now");
+}
+
+// Progress while applying: the counter the keeper reports ends at the plan's row count,
+// whatever the run's issues add to the same transaction.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_apply_counts_the_rows_it_writes_for_progress() {
+    let test = TestStore::new().await;
+    let (lease, plan) = setup(&test).await;
+    let end = run_end(&Outcome::Succeeded, Some(&plan)).unwrap();
+    let written = Arc::new(AtomicI64::new(-5));
+    let mut conn = test.store.conn().await.unwrap();
+    apply(&mut conn, plan.clone(), lease, end, now(), written.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        written.load(std::sync::atomic::Ordering::Relaxed),
+        plan.change_count() as i64
+    );
 }
