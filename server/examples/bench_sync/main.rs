@@ -6,10 +6,14 @@
 //! starts the server in-process on a fresh database, and times through the gRPC API:
 //!
 //! 1. the first sync (everything created), from `StartSync` until the run is final;
-//! 2. a second sync of the unchanged source (nothing may be created, updated or abandoned).
+//! 2. a second sync of the unchanged source (nothing may be created, updated or abandoned);
+//! 3. a third sync after 1% of the students changed their given name.
 //!
-//! It then prints the counts of both runs, the peak resident memory of the process (the
-//! server runs in it, so that is the server's peak) and a one-line summary.
+//! Before the syncs it measures the floor in the same run: the same CSV files bulk-loaded
+//! by the database's own loader in one transaction (`LOAD DATA LOCAL INFILE` into
+//! MySQL/MariaDB, `sqlite3 .import` for SQLite; see `floor.rs`). It then prints the counts
+//! of each run, each time as a ratio of the floor, the peak resident memory of the process
+//! (the server runs in it, so that is the server's peak) per CSV row, and a summary line.
 //!
 //! ```text
 //! cargo run --release -p roster-server --example bench_sync -- [--students N] [--database-url URL]
@@ -37,6 +41,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+mod floor;
 
 type Res<T> = Result<T, Box<dyn Error>>;
 
@@ -152,8 +158,9 @@ struct District {
     rows: u64,
 }
 
-/// Writes the district as a OneRoster CSV folder.
-fn generate(dir: &Path, students: u64) -> io::Result<District> {
+/// Writes the district as a OneRoster CSV folder; with `changed`, every hundredth
+/// student has another given name.
+fn generate(dir: &Path, students: u64, changed: bool) -> io::Result<District> {
     std::fs::create_dir_all(dir)?;
     std::fs::write(
         dir.join("manifest.csv"),
@@ -208,11 +215,16 @@ fn generate(dir: &Path, students: u64) -> io::Result<District> {
             let family = FAMILIES[(family_key as usize * 7) % FAMILIES.len()];
             let agents: Vec<String> = (first..first + n).map(|i| format!("par-{i}")).collect();
             let id = format!("stu-{s}");
+            let given = if changed && s % 100 == 0 {
+                "Changed"
+            } else {
+                CHILDREN[(s as usize * 5) % CHILDREN.len()]
+            };
             UserRow {
                 id: &id,
                 org: &school,
                 role: "student",
-                given: CHILDREN[(s as usize * 5) % CHILDREN.len()],
+                given,
                 family,
                 agents: &agents.join(","),
                 grade: GRADES[(local * 13 / count) as usize],
@@ -486,7 +498,8 @@ async fn main() -> Res<()> {
     };
 
     let generating = Instant::now();
-    let district = generate(&work.join("import").join("district"), students)?;
+    let folder = work.join("import").join("district");
+    let district = generate(&folder, students, false)?;
     println!(
         "generated {students} students, {} guardians, {} staff, {} classes, {} enrollments in {} schools: {} rows in {:.1}s",
         district.guardians,
@@ -496,6 +509,22 @@ async fn main() -> Res<()> {
         district.schools,
         district.rows,
         generating.elapsed().as_secs_f64()
+    );
+
+    let floor = if backend == "mysql" {
+        floor::mysql(&url, &folder).await?
+    } else {
+        floor::sqlite(&folder)?
+    };
+    let loader = if backend == "mysql" {
+        "LOAD DATA LOCAL INFILE"
+    } else {
+        "sqlite3 .import"
+    };
+    println!(
+        "floor: {loader} of the same {} CSV rows in one transaction: {:.2}s",
+        district.rows,
+        floor.as_secs_f64()
     );
 
     std::fs::create_dir_all(work.join("data"))?;
@@ -538,13 +567,60 @@ async fn main() -> Res<()> {
         );
     }
 
-    let peak = peak_rss_kb().map_or("n/a".to_owned(), |kb| format!("{} MB", kb / 1024));
+    println!("resync after 1% of the students changed:");
+    generate(&folder, students, true)?;
+    let (third, changed_sync) = run_sync(&mut sync, &district_id).await?;
+    report(&mut sync, &third, changed_sync).await?;
+    let updated: i64 = third
+        .counts
+        .iter()
+        .filter(|c| c.record_kind == pb::RecordKind::Student as i32)
+        .map(|c| c.updated)
+        .sum();
+    if updated != students.div_ceil(100) as i64 {
+        return Err(format!(
+            "expected {} students updated, not {updated}",
+            students.div_ceil(100)
+        )
+        .into());
+    }
+
+    let peak_kb = peak_rss_kb();
+    let peak = peak_kb.map_or("n/a".to_owned(), |kb| format!("{} MB", kb / 1024));
     println!("peak RSS (VmHWM): {peak}");
+    let ratio = |took: Duration| took.as_secs_f64() / floor.as_secs_f64();
+    println!("against the floor ({loader}, {:.2}s):", floor.as_secs_f64());
+    for (what, took, goal) in [
+        (
+            "full sync",
+            full_sync,
+            if backend == "mysql" { 2.5 } else { 3.0 },
+        ),
+        ("unchanged resync", resync, 0.5),
+        ("1%-changed resync", changed_sync, 0.75),
+    ] {
+        println!(
+            "  {what:<18} {:>7.2}s  {:>5.2}x the floor (goal {goal}x)",
+            took.as_secs_f64(),
+            ratio(took)
+        );
+    }
+    if let Some(kb) = peak_kb {
+        println!(
+            "  peak memory        {:>7} bytes per CSV row (goal 512)",
+            kb * 1024 / district.rows
+        );
+    }
     println!(
-        "students={students} rows={} backend={backend} full_sync={:.1}s resync={:.1}s peak_rss={peak}",
+        "students={students} rows={} backend={backend} floor={:.2}s full_sync={:.1}s ({:.2}x) resync={:.1}s ({:.2}x) changed_resync={:.1}s ({:.2}x) peak_rss={peak}",
         district.rows,
+        floor.as_secs_f64(),
         full_sync.as_secs_f64(),
-        resync.as_secs_f64()
+        ratio(full_sync),
+        resync.as_secs_f64(),
+        ratio(resync),
+        changed_sync.as_secs_f64(),
+        ratio(changed_sync)
     );
 
     running.shutdown().await?;
