@@ -11,7 +11,7 @@ use crate::sources::oneroster::csv::CsvLimits;
 use crate::store::queries::nodes;
 use crate::store::queries::{keys, settings};
 use crate::store::{Store, StoreError};
-use crate::sync::pipeline::Env;
+use crate::sync::env::Env;
 use crate::sync::retention::Retention;
 use crate::sync::secrets::Sealer;
 use crate::sync::uploads::UploadLimits;

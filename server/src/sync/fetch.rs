@@ -3,7 +3,7 @@
 //! run's failure message; it never holds a secret (the HTTP layer names endpoints and
 //! statuses only).
 
-use super::pipeline::Env;
+use super::env::Env;
 use crate::domain::{RestAuth, Secret, Source};
 use crate::snapshot::Snapshot;
 use crate::sources::http::{Auth, Fetcher, OAuth2Client, Outbound, RetryPolicy};

@@ -6,6 +6,7 @@
 //! outlived its time.
 
 pub mod apply;
+pub mod env;
 pub mod fetch;
 pub mod health;
 pub mod keeper;

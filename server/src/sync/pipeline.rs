@@ -4,20 +4,17 @@
 //! `outcome` (or, for an applied plan, through the apply's transaction).
 
 use super::apply::{ApplyError, apply};
+use super::env::Env;
 use super::fetch::fetch;
 use super::keeper::{Control, Stop};
 use super::outcome::{self, Outcome};
 use super::plan::{self, Plan, Policy, RunContext};
-use super::secrets::Sealer;
 use super::telemetry;
 use crate::domain::{Error, Result, Run, RunPhase, RunState, Source, SyncSettings, Trigger, now};
 use crate::snapshot::Snapshot;
-use crate::sources::SourcePaths;
-use crate::sources::http::Outbound;
-use crate::sources::oneroster::csv::CsvLimits;
+use crate::store::State;
 use crate::store::queries::runs::Lease;
 use crate::store::queries::{roster, uploads};
-use crate::store::{State, Store};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -28,19 +25,6 @@ pub struct RunInput {
     pub run: Run,
     pub lease: Lease,
     pub settings: SyncSettings,
-}
-
-/// What every run of this server shares.
-#[derive(Debug, Clone)]
-pub struct Env {
-    pub store: Store,
-    pub paths: SourcePaths,
-    /// Opens the district's stored source secret.
-    pub sealer: Arc<Sealer>,
-    /// Where live sources may send the server, and how much they may answer.
-    pub outbound: Outbound,
-    /// How much of a OneRoster file a run reads before it refuses it (S5.1).
-    pub csv_limits: CsvLimits,
 }
 
 /// Runs the pipeline of a claimed run until it ends.

@@ -4,9 +4,10 @@
 //! message, its keeper stops with it, and the worker lives on; a worker that dies is
 //! started again, and the pool reports itself unhealthy until it is whole.
 
+use super::env::Env;
 use super::keeper::{self, Control};
 use super::outcome::{self, Outcome};
-use super::pipeline::{self, Env, RunInput};
+use super::pipeline::{self, RunInput};
 use super::telemetry;
 use crate::domain::{Result, RunState, Trigger, now, short_duration};
 use crate::store::queries::runs::{self as q, Lease};
