@@ -592,39 +592,52 @@ pub fn people(list: &[Person]) -> Table {
         "STATUS",
     ]);
     for p in list {
-        let row = match p {
-            Person::Student(s) => [
-                "student".to_owned(),
-                s.id.clone(),
-                name(&s.given_name, &s.family_name),
-                or_dash(s.source_id.as_deref()),
-                or_dash(s.sis_id.as_deref()),
-                or_dash(s.email.as_deref()),
-                s.origin.to_string(),
+        // (kind, id, given, family, source id, sis id, email, origin, status)
+        let (kind, id, given, family, source_id, sis_id, email, origin, status) = match p {
+            Person::Student(s) => (
+                "student",
+                &s.id,
+                &s.given_name,
+                &s.family_name,
+                &s.source_id,
+                &s.sis_id,
+                &s.email,
+                s.origin,
                 s.status.to_string(),
-            ],
-            Person::Guardian(g) => [
-                "guardian".to_owned(),
-                g.id.clone(),
-                name(&g.given_name, &g.family_name),
-                or_dash(g.source_id.as_deref()),
-                or_dash(g.sis_id.as_deref()),
-                or_dash(g.email.as_deref()),
-                g.origin.to_string(),
+            ),
+            Person::Guardian(g) => (
+                "guardian",
+                &g.id,
+                &g.given_name,
+                &g.family_name,
+                &g.source_id,
+                &g.sis_id,
+                &g.email,
+                g.origin,
                 g.account_state.to_string(),
-            ],
-            Person::Staff(s) => [
-                "staff".to_owned(),
-                s.id.clone(),
-                name(&s.given_name, &s.family_name),
-                or_dash(s.source_id.as_deref()),
-                or_dash(s.sis_id.as_deref()),
-                or_dash(s.email.as_deref()),
-                s.origin.to_string(),
+            ),
+            Person::Staff(s) => (
+                "staff",
+                &s.id,
+                &s.given_name,
+                &s.family_name,
+                &s.source_id,
+                &s.sis_id,
+                &s.email,
+                s.origin,
                 s.account_state.to_string(),
-            ],
+            ),
         };
-        table.row(row);
+        table.row([
+            kind.to_owned(),
+            id.clone(),
+            name(given, family),
+            or_dash(source_id.as_deref()),
+            or_dash(sis_id.as_deref()),
+            or_dash(email.as_deref()),
+            origin.to_string(),
+            status,
+        ]);
     }
     table
 }
