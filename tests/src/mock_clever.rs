@@ -8,7 +8,8 @@
 //! agents on either side; a section lists its students and teachers. Grades are in
 //! Clever's words (`4`, `Kindergarten`). Clever has fewer fields than OneRoster: a contact
 //! has one phone (the SMS number as `Cell`, else the phone as `Home`) and a section one
-//! grade (the class's first).
+//! grade (the class's first) and one term (the class's first session; `/terms` is served
+//! only when the roster has sessions, as for an application not granted them).
 
 use crate::roster::{Roster, User};
 use axum::Router;
@@ -297,6 +298,9 @@ fn collections(roster: &Roster) -> HashMap<&'static str, Records> {
         ("users", users(roster)),
         ("sections", sections(roster)),
     ]);
+    if !roster.sessions.is_empty() {
+        all.insert("terms", terms(roster));
+    }
     for records in all.values_mut() {
         records.sort_by(|a, b| a.0.cmp(&b.0));
     }
@@ -462,12 +466,37 @@ fn sections(roster: &Roster) -> Records {
         .map(|(id, title, school, grades)| {
             let students = members(roster, id, &["student"]);
             let teachers = members(roster, id, &["teacher", "aide", "proctor", "administrator"]);
+            // A section has one term: the class's first, when the roster has sessions.
+            let term = if roster.sessions.is_empty() {
+                Value::Null
+            } else {
+                roster
+                    .terms_of(id)
+                    .first()
+                    .map_or(Value::Null, |t| json!(t))
+            };
             let section = json!({
                 "id": id, "district": DISTRICT_ID, "name": title, "sis_id": id,
                 "school": school, "grade": first_grade(grades), "subject": "other",
                 "students": students, "teacher": teachers.first(), "teachers": teachers,
+                "term_id": term,
             });
             (id.clone(), section)
+        })
+        .collect()
+}
+
+/// The roster's sessions as Clever terms (`/terms`, served only when it has some).
+fn terms(roster: &Roster) -> Records {
+    roster
+        .sessions
+        .iter()
+        .map(|(id, title, start, end)| {
+            let term = json!({
+                "id": id, "district": DISTRICT_ID, "name": title,
+                "start_date": start, "end_date": end,
+            });
+            (id.clone(), term)
         })
         .collect()
 }

@@ -1,6 +1,7 @@
 //! A OneRoster 1.1 CSV roster built in code and written as a real export would be:
-//! manifest, orgs, users, classes, enrollments (and demographics when given).
+//! manifest, orgs, users, classes, enrollments (and academic sessions when given).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -29,6 +30,12 @@ pub struct Roster {
     pub classes: Vec<(String, String, String, String)>,
     /// (id, class id, user id, role)
     pub enrollments: Vec<(String, String, String, String)>,
+    /// Academic sessions: (id, title, start date, end date), dates as written. With any,
+    /// the export has `academicSessions.csv`, listed `bulk` (R5.10); without, it has none.
+    pub sessions: Vec<(String, String, String, String)>,
+    /// Each class's sessions (`termSourcedIds`), by class id. A class not named here lists
+    /// `term-1`, a session no export of this builder has unless it is added.
+    pub class_terms: BTreeMap<String, Vec<String>>,
 }
 
 fn csv_cell(value: &str) -> String {
@@ -97,6 +104,36 @@ impl Roster {
         self
     }
 
+    /// An academic session ending on `end` (`YYYY-MM-DD`, or anything, to test bad dates).
+    pub fn session(&mut self, id: &str, title: &str, start: &str, end: &str) -> &mut Self {
+        self.sessions
+            .push((id.into(), title.into(), start.into(), end.into()));
+        self
+    }
+
+    /// The sessions `class` is taught in (its `termSourcedIds`).
+    pub fn class_terms(&mut self, class: &str, terms: &[&str]) -> &mut Self {
+        self.class_terms
+            .insert(class.into(), terms.iter().map(|t| t.to_string()).collect());
+        self
+    }
+
+    /// The sessions of `class`, as its `termSourcedIds` lists them.
+    pub fn terms_of(&self, class: &str) -> Vec<String> {
+        self.class_terms
+            .get(class)
+            .cloned()
+            .unwrap_or_else(|| vec!["term-1".into()])
+    }
+
+    /// Removes a class and its enrollments.
+    pub fn remove_class(&mut self, id: &str) -> &mut Self {
+        self.classes.retain(|c| c.0 != id);
+        self.enrollments.retain(|e| e.1 != id);
+        self.class_terms.remove(id);
+        self
+    }
+
     pub fn enroll(&mut self, class: &str, user: &str, role: &str) -> &mut Self {
         let id = format!("enr-{class}-{user}");
         self.enrollments
@@ -123,7 +160,24 @@ impl Roster {
     /// Writes the roster as a OneRoster CSV folder.
     pub fn write(&self, dir: &Path) {
         std::fs::create_dir_all(dir).expect("roster dir");
-        let manifest = "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\nfile.orgs,bulk\nfile.users,bulk\nfile.classes,bulk\nfile.enrollments,bulk\nfile.demographics,absent\n";
+        let mut manifest = String::from(
+            "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\nfile.orgs,bulk\nfile.users,bulk\nfile.classes,bulk\nfile.enrollments,bulk\nfile.demographics,absent\n",
+        );
+        if !self.sessions.is_empty() {
+            manifest.push_str("file.academicSessions,bulk\n");
+            let mut sessions = String::from(
+                "sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear\n",
+            );
+            for (id, title, start, end) in &self.sessions {
+                let _ = writeln!(
+                    sessions,
+                    "{id},active,2026-01-01,{},schoolYear,{start},{},,",
+                    csv_cell(title),
+                    csv_cell(end)
+                );
+            }
+            std::fs::write(dir.join("academicSessions.csv"), sessions).expect("sessions");
+        }
         std::fs::write(dir.join("manifest.csv"), manifest).expect("manifest");
         let mut orgs = String::from(
             "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n",
@@ -166,9 +220,10 @@ impl Roster {
         for (id, title, school, grades) in &self.classes {
             let _ = writeln!(
                 classes,
-                "{id},active,2026-01-01,{},{},crs-1,{id},scheduled,,{school},term-1",
+                "{id},active,2026-01-01,{},{},crs-1,{id},scheduled,,{school},{}",
                 csv_cell(title),
-                csv_cell(grades)
+                csv_cell(grades),
+                csv_cell(&self.terms_of(id).join(","))
             );
         }
         std::fs::write(dir.join("classes.csv"), classes).expect("classes");

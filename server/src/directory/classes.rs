@@ -50,6 +50,7 @@ pub async fn create_class(store: &Store, input: NewClass) -> Result<Class> {
         archived_at: None,
         created_at: now,
         updated_at: now,
+        term_end_date: None,
     };
     q::insert_class(&mut conn, &row).await?;
     Ok(row)

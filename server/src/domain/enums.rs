@@ -186,6 +186,8 @@ stored_enum!(
         ValueTooLong = "VALUE_TOO_LONG",
         AttributesNotSynced = "ATTRIBUTES_NOT_SYNCED",
         PartialSource = "PARTIAL_SOURCE",
+        InvalidDate = "INVALID_DATE",
+        ClassTermEnded = "CLASS_TERM_ENDED",
     }
 );
 

@@ -195,7 +195,35 @@ pub struct SnapClass {
     pub name: String,
     pub grades: Vec<String>,
     pub school_source_id: String,
+    /// When the class's term ends (R5.10).
+    pub term_end: TermEnd,
     pub at: SourceRef,
+}
+
+/// What the source says of the end of a class's term (R5.10): the latest `endDate` of the
+/// academic sessions (Clever: the term) it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TermEnd {
+    /// The source says nothing usable: it carries no academic sessions (no
+    /// `academicSessions.csv`, no `/academicSessions` or `/terms`), or one of the class's
+    /// sessions could not be read this time. The stored term end stays (R4.8, R3.4).
+    #[default]
+    Unknown,
+    /// The source carries sessions and names none for the class: no term.
+    NoTerm,
+    /// The last day of the class's term.
+    On(chrono::NaiveDate),
+}
+
+impl TermEnd {
+    /// The term end to store, given the stored one.
+    pub fn or_stored(self, stored: Option<chrono::NaiveDate>) -> Option<chrono::NaiveDate> {
+        match self {
+            TermEnd::Unknown => stored,
+            TermEnd::NoTerm => None,
+            TermEnd::On(date) => Some(date),
+        }
+    }
 }
 
 /// A class membership of a student or a teacher.

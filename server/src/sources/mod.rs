@@ -6,6 +6,7 @@ pub mod clever;
 mod files;
 pub mod http;
 pub mod oneroster;
+mod terms;
 
 pub use files::SourcePaths;
 

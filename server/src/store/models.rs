@@ -5,7 +5,7 @@ use crate::domain::{
     AbandonAction, ApiKeyRole, FamilyPolicy, Origin, RecordKind, RunPhase, RunState, ScheduleKind,
     Severity, StaffRole, Trigger,
 };
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -131,6 +131,9 @@ pub struct Class {
     pub archived_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The last day of the class's term, as the source last gave it (R5.10): the latest
+    /// end of its academic sessions; `None` when no term is known.
+    pub term_end_date: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

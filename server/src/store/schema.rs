@@ -1,5 +1,5 @@
 //! The one Diesel schema for both backends (MySQL and SQLite): the column types used here
-//! (`BigInt`, `Integer`, `Text`, `Bool`, `Timestamp`, `Nullable`) map on both.
+//! (`BigInt`, `Integer`, `Text`, `Bool`, `Timestamp`, `Date`, `Nullable`) map on both.
 
 diesel::table! {
     districts (id) {
@@ -123,6 +123,7 @@ diesel::table! {
         archived_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        term_end_date -> Nullable<Date>,
     }
 }
 

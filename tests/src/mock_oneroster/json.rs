@@ -34,7 +34,13 @@ pub(super) fn collections(roster: &Roster) -> Collections {
     Collections {
         orgs,
         users: roster.users.iter().map(user).collect(),
-        classes: roster.classes.iter().map(class).collect(),
+        classes: roster
+            .classes
+            .iter()
+            .map(|c| class(c, &roster.terms_of(&c.0)))
+            .collect(),
+        sessions: (!roster.sessions.is_empty())
+            .then(|| roster.sessions.iter().map(session).collect()),
         enrollments: roster
             .enrollments
             .iter()
@@ -92,7 +98,30 @@ fn user(u: &User) -> Value {
     })
 }
 
-fn class((id, title, school, grades): &(String, String, String, String)) -> Value {
+/// An academic session, as `/academicSessions` lists it.
+fn session((id, title, start, end): &(String, String, String, String)) -> Value {
+    json!({
+        "sourcedId": id,
+        "status": "active",
+        "dateLastModified": MODIFIED,
+        "title": title,
+        "type": "schoolYear",
+        "startDate": start,
+        "endDate": end,
+        "parent": null,
+        "children": [],
+        "schoolYear": "",
+    })
+}
+
+fn class(
+    (id, title, school, grades): &(String, String, String, String),
+    terms: &[String],
+) -> Value {
+    let terms: Vec<Value> = terms
+        .iter()
+        .map(|term| reference("academicSession", "terms", term))
+        .collect();
     let grades: Vec<&str> = grades
         .split(',')
         .map(str::trim)
@@ -110,7 +139,7 @@ fn class((id, title, school, grades): &(String, String, String, String)) -> Valu
         "subjects": [],
         "course": reference("course", "courses", "crs-1"),
         "school": reference("org", "orgs", school),
-        "terms": [reference("academicSession", "terms", "term-1")],
+        "terms": terms,
         "subjectCodes": [],
         "periods": [],
     })

@@ -1,7 +1,8 @@
 //! A OneRoster 1.1 REST provider on 127.0.0.1 serving a [`Roster`], in the real wire format:
 //! `{"users": [...]}` envelopes paged with `limit`/`offset` (with `X-Total-Count`, and
 //! `Link: <..>; rel="next"` when asked), reference objects `{"href", "sourcedId", "type"}`,
-//! string booleans, empty strings for absent values, and no `demographics` (404).
+//! string booleans, empty strings for absent values, no `demographics` (404), and
+//! `academicSessions` only when the roster has sessions.
 //!
 //! Authentication is checked for real: OAuth 1.0a requests must carry a valid HMAC-SHA256
 //! signature over the actual method, URL and query (recomputed here) with a fresh nonce;
@@ -148,6 +149,9 @@ struct Collections {
     users: Vec<Value>,
     classes: Vec<Value>,
     enrollments: Vec<Value>,
+    /// `/academicSessions`, when the roster has sessions; otherwise 404, as a provider
+    /// without them answers.
+    sessions: Option<Vec<Value>>,
 }
 
 #[derive(Clone)]
@@ -306,6 +310,7 @@ fn records(
         ("teachers", true) => ("users", with_role("teacher")),
         ("classes", _) => ("classes", data.classes.clone()),
         ("enrollments", _) => ("enrollments", data.enrollments.clone()),
+        ("academicSessions", _) => ("academicSessions", data.sessions.clone()?),
         _ => return None,
     })
 }

@@ -29,6 +29,7 @@ mod secrets;
 mod server;
 mod settings;
 mod sources;
+mod terms;
 mod uploads;
 mod values;
 mod watch;

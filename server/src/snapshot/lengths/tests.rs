@@ -4,7 +4,8 @@
 use super::*;
 use crate::domain::{Severity, StaffRole};
 use crate::snapshot::{
-    KnownIds, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool, SnapStaff, SnapStudent,
+    KnownIds, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool, SnapStaff,
+    SnapStudent, TermEnd,
 };
 
 fn long(n: usize) -> String {
@@ -77,6 +78,7 @@ fn class(id: &str, grades: Vec<String>) -> SnapClass {
         name: "Maths".into(),
         grades,
         school_source_id: "sch-1".into(),
+        term_end: TermEnd::Unknown,
         at: SourceRef::csv("classes.csv", 2),
     }
 }

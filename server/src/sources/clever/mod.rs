@@ -1,5 +1,5 @@
-//! Clever API v3.0 (R8.5): a district's districts, schools, users and sections, read over
-//! HTTP with the district bearer token, into a [`Snapshot`].
+//! Clever API v3.0 (R8.5): a district's districts, schools, users, terms and sections, read
+//! over HTTP with the district bearer token, into a [`Snapshot`].
 //!
 //! Clever keeps every person in one `users` collection: a user carries one object per role
 //! it holds (`student`, `teacher`, `staff`, `district_admin`, `contact`). A contact's
@@ -25,7 +25,8 @@ use url::Url;
 
 mod records;
 
-use records::{District, Record, User, add_school, add_section, add_user, resolve_links};
+use crate::sources::terms::{self, Sessions};
+use records::{District, Record, Term, User, add_school, add_section, add_user, resolve_links};
 
 /// Records asked for per page: the most Clever serves in one response, so a district takes
 /// as few requests as it can (Clever's own default page is 100 records).
@@ -59,8 +60,26 @@ pub async fn read(base_url: &str, token: &str, fetcher: &Fetcher) -> Result<Snap
     })
     .await?;
     resolve_links(listed, &users, &mut snap);
-    read_collection(&api, "sections", &mut snap, add_section).await?;
+    let terms = read_terms(&api, &mut snap).await?;
+    read_collection(&api, "sections", &mut snap, |section, at, snap| {
+        add_section(section, at, snap, terms.as_ref())
+    })
+    .await?;
     Ok(snap)
+}
+
+/// The district's terms, for the end of each section's term (R5.10); `None` when Clever
+/// serves none (404), and the sections' stored term ends stay. What is wrong with a term
+/// is a warning ([`crate::sources::terms`]).
+async fn read_terms(api: &Api<'_>, snap: &mut Snapshot) -> Result<Option<Sessions>, SourceError> {
+    let before = snap.issues.len();
+    let mut sessions = Sessions::new("terms", true);
+    let listed = read_optional_collection(api, "terms", snap, |term: Term, at, snap| {
+        sessions.add(&term.id, &term.end_date, at, "end_date", &mut snap.issues)
+    })
+    .await?;
+    terms::as_warnings(&mut snap.issues[before..]);
+    Ok(listed.map(|_| sessions))
 }
 
 /// The Clever API of one district: where it is and how requests are authorized.
@@ -103,6 +122,13 @@ impl<'a> Api<'a> {
     /// GETs one page, its query (limit, paging cursor) already in `url`.
     async fn get(&self, url: &Url) -> Result<JsonPage, SourceError> {
         self.fetcher.get_json(url.as_str(), &[], &self.auth).await
+    }
+
+    /// Like [`Self::get`], but `None` for a 404.
+    async fn get_if_present(&self, url: &Url) -> Result<Option<JsonPage>, SourceError> {
+        self.fetcher
+            .get_json_if_present(url.as_str(), &[], &self.auth)
+            .await
     }
 }
 
@@ -150,14 +176,45 @@ async fn read_collection<T: Record>(
     api: &Api<'_>,
     collection: &str,
     snap: &mut Snapshot,
-    mut add: impl FnMut(T, &SourceRef, &mut Snapshot),
+    add: impl FnMut(T, &SourceRef, &mut Snapshot),
 ) -> Result<HashSet<String>, SourceError> {
+    let seen = read_pages(api, collection, snap, add, false).await?;
+    Ok(seen.unwrap_or_default())
+}
+
+/// Like [`read_collection`], but `None` when Clever answers 404 for the collection's
+/// first page (an application not granted it).
+async fn read_optional_collection<T: Record>(
+    api: &Api<'_>,
+    collection: &str,
+    snap: &mut Snapshot,
+    add: impl FnMut(T, &SourceRef, &mut Snapshot),
+) -> Result<Option<HashSet<String>>, SourceError> {
+    read_pages(api, collection, snap, add, true).await
+}
+
+async fn read_pages<T: Record>(
+    api: &Api<'_>,
+    collection: &str,
+    snap: &mut Snapshot,
+    mut add: impl FnMut(T, &SourceRef, &mut Snapshot),
+    optional: bool,
+) -> Result<Option<HashSet<String>>, SourceError> {
     let mut seen = HashSet::new();
     let mut requested = HashSet::new();
     let mut next = Some(api.first(collection)?);
+    let mut first = true;
     while let Some(url) = next.take() {
         requested.insert(url.to_string());
-        let page = api.get(&url).await?;
+        let page = if optional && first {
+            match api.get_if_present(&url).await? {
+                Some(page) => page,
+                None => return Ok(None),
+            }
+        } else {
+            api.get(&url).await?
+        };
+        first = false;
         let (records, link) = split(page.body, &page.url)?;
         api.fetcher
             .records
@@ -174,7 +231,7 @@ async fn read_collection<T: Record>(
             }
         }
     }
-    Ok(seen)
+    Ok(Some(seen))
 }
 
 /// The page a `next` link leads to; one already read means the links go round in a

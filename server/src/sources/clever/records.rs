@@ -6,8 +6,9 @@
 use crate::domain::{IssueCode, RecordKind, StaffRole};
 use crate::snapshot::{
     Carried, Issue, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool, SnapStaff,
-    SnapStudent, Snapshot, SourceRef,
+    SnapStudent, Snapshot, SourceRef, TermEnd,
 };
+use crate::sources::terms::Sessions;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use std::collections::{BTreeMap, HashSet};
@@ -463,6 +464,25 @@ pub(super) struct Section {
     teachers: Vec<String>,
     /// The primary teacher, normally also in `teachers`.
     teacher: String,
+    /// The section's term (R5.10).
+    term_id: String,
+}
+
+/// A Clever term: read for when the sections of that term end (R5.10).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct Term {
+    pub(super) id: String,
+    /// `YYYY-MM-DD`.
+    pub(super) end_date: String,
+}
+
+impl Record for Term {
+    const KIND: RecordKind = RecordKind::Class;
+
+    fn id(&self) -> &str {
+        &self.id
+    }
 }
 
 impl Record for Section {
@@ -474,8 +494,14 @@ impl Record for Section {
 }
 
 /// The class and its enrollments (R2.4, R2.5). Clever has no enrollment ids, so the
-/// enrollments have none; the references are checked later, with the store.
-pub(super) fn add_section(section: Section, at: &SourceRef, snap: &mut Snapshot) {
+/// enrollments have none; the references are checked later, with the store. With `terms`
+/// (Clever served them), the class ends with its term (R5.10).
+pub(super) fn add_section(
+    section: Section,
+    at: &SourceRef,
+    snap: &mut Snapshot,
+    terms: Option<&Sessions>,
+) {
     for (field, value) in [("name", &section.name), ("school", &section.school)] {
         if value.is_empty() {
             let message = format!("{field} is empty");
@@ -507,12 +533,23 @@ pub(super) fn add_section(section: Section, at: &SourceRef, snap: &mut Snapshot)
     } else {
         vec![grade(&section.grade)]
     };
+    let term_end = match terms {
+        Some(terms) => {
+            let term: Vec<String> = (!section.term_id.is_empty())
+                .then(|| section.term_id.clone())
+                .into_iter()
+                .collect();
+            terms.class_end(&section.id, &term, at, "term_id", &mut snap.issues)
+        }
+        None => TermEnd::Unknown,
+    };
     snap.classes.push(SnapClass {
         source_id: section.id,
         sis_id: section.sis_id,
         name: section.name,
         grades,
         school_source_id: section.school,
+        term_end,
         at: at.clone(),
     });
 }

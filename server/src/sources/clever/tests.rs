@@ -2,8 +2,9 @@
 
 use super::records::*;
 use super::*;
+use crate::domain::Severity;
 use crate::domain::{IssueCode, RecordKind, StaffRole};
-use crate::snapshot::SnapEnrollment;
+use crate::snapshot::{SnapEnrollment, TermEnd};
 use serde_json::json;
 
 const RESOURCE: &str = "/v3.0/users?limit=10000";
@@ -266,7 +267,7 @@ fn a_section_becomes_a_class_with_its_enrollments() {
         "teachers": ["t-1", "t-2"], "teacher": "t-1",
     }))
     .expect("a section");
-    add_section(section, &at(), &mut snap);
+    add_section(section, &at(), &mut snap, None);
     let class = &snap.classes[0];
     assert_eq!(
         (
@@ -302,7 +303,7 @@ fn a_primary_teacher_missing_from_teachers_is_enrolled() {
         "id": "sec-1", "name": "Music", "school": "sch-2", "teacher": "t-9",
     }))
     .expect("a section");
-    add_section(section, &at(), &mut snap);
+    add_section(section, &at(), &mut snap, None);
     assert_eq!(snap.teacher_enrollments[0].user_source_id, "t-9");
     assert!(snap.classes[0].grades.is_empty());
 }
@@ -314,7 +315,7 @@ fn a_section_without_a_school_is_skipped() {
         "id": "sec-1", "name": "Music", "students": ["s-1"],
     }))
     .expect("a section");
-    add_section(section, &at(), &mut snap);
+    add_section(section, &at(), &mut snap, None);
     assert!(snap.classes.is_empty() && snap.student_enrollments.is_empty());
     assert_eq!(codes(&snap), [(IssueCode::MissingField, "sec-1", "school")]);
 }
@@ -387,4 +388,67 @@ fn a_null_field_reads_as_absent_and_text_is_trimmed() {
     let mut value = json!({"a": null, "b": " x ", "c": [null, {"d": null}], "e": 1});
     normalize(&mut value);
     assert_eq!(value, json!({"b": "x", "c": [{}], "e": 1}));
+}
+
+// R5.10: a section ends with its term (`term_id`), from Clever's `terms` (`end_date`,
+// YYYY-MM-DD). A bad date, or a term Clever does not list, is a warning naming the page
+// and field, and leaves the end unknown; a section without a term has none.
+#[test]
+fn r5_10_a_section_ends_with_its_term() {
+    let terms_at = api_ref("/v3.0/terms?limit=10000");
+    let mut snap = Snapshot::default();
+    let mut terms = Sessions::new("terms", true);
+    let (mut seen, mut issues) = (HashSet::new(), Vec::new());
+    for value in [
+        json!({"id": "t-fall", "district": "d-1", "name": "Fall", "start_date": "2025-08-25", "end_date": "2026-01-16"}),
+        json!({"id": "t-bad", "name": "Bad", "end_date": "01/16/2026"}),
+    ] {
+        let term: Term = decode(value, &terms_at, &mut seen, &mut issues).expect("a term");
+        terms.add(&term.id, &term.end_date, &terms_at, "end_date", &mut issues);
+    }
+    snap.issues = issues;
+    for (id, term) in [
+        ("s-fall", json!("t-fall")),
+        ("s-bad", json!("t-bad")),
+        ("s-unknown", json!("t-nowhere")),
+        ("s-none", Value::Null),
+    ] {
+        let mut value = json!({"id": id, "name": id, "school": "sch-1", "term_id": term});
+        normalize(&mut value);
+        let section: Section = serde_json::from_value(value).expect("a section");
+        add_section(section, &at(), &mut snap, Some(&terms));
+    }
+    let ends: Vec<(&str, TermEnd)> = snap
+        .classes
+        .iter()
+        .map(|c| (c.source_id.as_str(), c.term_end))
+        .collect();
+    let fall = chrono::NaiveDate::from_ymd_opt(2026, 1, 16).unwrap();
+    assert_eq!(
+        ends,
+        [
+            ("s-fall", TermEnd::On(fall)),
+            ("s-bad", TermEnd::Unknown),
+            ("s-unknown", TermEnd::Unknown),
+            ("s-none", TermEnd::NoTerm),
+        ]
+    );
+    assert_eq!(
+        codes(&snap),
+        [
+            (IssueCode::InvalidDate, "t-bad", "end_date"),
+            (IssueCode::UnknownReference, "s-unknown", "term_id"),
+        ]
+    );
+    assert_eq!(snap.issues[0].at.resource, "/v3.0/terms?limit=10000");
+    assert!(snap.issues.iter().all(|i| i.severity == Severity::Warning));
+
+    // Without terms (Clever served none), the stored end stays.
+    let mut without = Snapshot::default();
+    let section: Section = serde_json::from_value(
+        json!({"id": "s", "name": "S", "school": "sch-1", "term_id": "t-fall"}),
+    )
+    .unwrap();
+    add_section(section, &at(), &mut without, None);
+    assert_eq!(without.classes[0].term_end, TermEnd::Unknown);
 }

@@ -15,10 +15,11 @@
 mod stream;
 
 use super::records::{
-    Rows, read_classes, read_demographics, read_enrollments, read_orgs, read_users,
+    Rows, read_classes, read_demographics, read_enrollments, read_orgs, read_sessions, read_users,
 };
 use crate::snapshot::{Coverage, Snapshot, SourceRef};
 use crate::sources::SourceError;
+use crate::sources::terms::Sessions;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek};
@@ -212,6 +213,12 @@ const ENROLLMENTS: FileSpec = FileSpec {
     name: "enrollments.csv",
     required: &["sourcedId", "classSourcedId", "userSourcedId", "role"],
 };
+/// Read for the end of each class's term (R5.10). No column is required: a file without
+/// `sourcedId` or `endDate` gives no term ends, and the stored ones stay.
+const SESSIONS: FileSpec = FileSpec {
+    name: "academicSessions.csv",
+    required: &[],
+};
 const DEMOGRAPHICS: FileSpec = FileSpec {
     name: "demographics.csv",
     required: &["sourcedId"],
@@ -237,8 +244,9 @@ fn read_files<F: Files>(files: &mut F, limits: &CsvLimits) -> Result<Snapshot, S
     if let Some(mut table) = open_listed(files, &USERS, limits, manifest.users)? {
         read_users(&mut table, &mut snap)?;
     }
+    let sessions = read_sessions_file(files, limits, manifest.sessions, &mut snap)?;
     if let Some(mut table) = open_listed(files, &CLASSES, limits, manifest.classes)? {
-        read_classes(&mut table, &mut snap)?;
+        read_classes(&mut table, &mut snap, sessions.as_ref())?;
     }
     if let Some(mut table) = open_listed(files, &ENROLLMENTS, limits, manifest.enrollments)? {
         read_enrollments(&mut table, &mut snap)?;
@@ -250,8 +258,34 @@ fn read_files<F: Files>(files: &mut F, limits: &CsvLimits) -> Result<Snapshot, S
     Ok(snap)
 }
 
+/// The academic sessions, when the manifest lists them and the file is there with the
+/// columns they need. A listed file that is missing or lacks those columns fails nothing:
+/// the export is read as before sessions were read (no term known, R4.8).
+fn read_sessions_file<F: Files>(
+    files: &mut F,
+    limits: &CsvLimits,
+    coverage: Coverage,
+    snap: &mut Snapshot,
+) -> Result<Option<Sessions>, SourceError> {
+    if coverage == Coverage::Absent {
+        return Ok(None);
+    }
+    let Some(mut table) = Table::open(files, &SESSIONS, limits)? else {
+        return Ok(None);
+    };
+    if !["sourcedId", "endDate"]
+        .iter()
+        .all(|column| table.columns.contains_key(*column))
+    {
+        return Ok(None);
+    }
+    let complete = coverage == Coverage::Bulk;
+    read_sessions(&mut table, snap, complete).map(Some)
+}
+
 /// What `manifest.csv` says about the files this reader uses.
 struct Manifest {
+    sessions: Coverage,
     orgs: Coverage,
     users: Coverage,
     classes: Coverage,
@@ -266,6 +300,7 @@ fn read_manifest<F: Files>(files: &mut F, limits: &CsvLimits) -> Result<Manifest
     let mut table = Table::open(files, &MANIFEST_SPEC, limits)?
         .ok_or_else(|| SourceError::Invalid(format!("{MANIFEST} is missing")))?;
     let mut manifest = Manifest {
+        sessions: Coverage::Absent,
         orgs: Coverage::Absent,
         users: Coverage::Absent,
         classes: Coverage::Absent,
@@ -278,6 +313,7 @@ fn read_manifest<F: Files>(files: &mut F, limits: &CsvLimits) -> Result<Manifest
                 check_version(table.get("value"), table.line())?;
                 continue;
             }
+            "file.academicSessions" => &mut manifest.sessions,
             "file.orgs" => &mut manifest.orgs,
             "file.users" => &mut manifest.users,
             "file.classes" => &mut manifest.classes,

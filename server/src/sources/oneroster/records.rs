@@ -12,10 +12,14 @@
 use crate::domain::{IssueCode, RecordKind, StaffRole};
 use crate::snapshot::{
     Carried, Coverage, Issue, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool,
-    SnapStaff, SnapStudent, Snapshot, SourceRef,
+    SnapStaff, SnapStudent, Snapshot, SourceRef, TermEnd,
 };
 use crate::sources::SourceError;
+use crate::sources::terms::{self, Sessions};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// The sessions a class names (REST: its `terms` references).
+const TERMS: &str = "termSourcedIds";
 
 /// Demographics fields that describe the record rather than the student.
 const NOT_ATTRIBUTES: [&str; 3] = ["sourcedId", "status", "dateLastModified"];
@@ -498,7 +502,48 @@ fn resolve_links(
     snap.links = links.into_iter().collect();
 }
 
-pub(crate) fn read_classes(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<(), SourceError> {
+/// Academic sessions (`academicSessions.csv`, REST `/academicSessions` or `/terms`), for
+/// the end of each class's term (R5.10). `complete`: the collection lists every session.
+/// Problems are warnings ([`crate::sources::terms`]); a session marked deleted is listed
+/// but unusable.
+pub(crate) fn read_sessions(
+    rows: &mut impl Rows,
+    snap: &mut Snapshot,
+    complete: bool,
+) -> Result<Sessions, SourceError> {
+    let mut sessions = Sessions::new(rows.name(), complete);
+    let mut seen = HashSet::new();
+    while rows.advance()? {
+        let mut found = Vec::new();
+        let identified = rows.identify(RecordKind::Class, &mut seen, &mut found);
+        terms::as_warnings(&mut found);
+        snap.issues.append(&mut found);
+        let Some((id, status)) = identified else {
+            continue;
+        };
+        if status == Status::Deleted {
+            sessions.unusable(&id);
+            continue;
+        }
+        sessions.add(
+            &id,
+            rows.get("endDate"),
+            &rows.at(),
+            "endDate",
+            &mut snap.issues,
+        );
+    }
+    Ok(sessions)
+}
+
+/// Classes. With `sessions` (the source carries them), each class's term end is the latest
+/// end of the sessions its `termSourcedIds` names (R5.10); without, or without that
+/// column, it is unknown and the stored one stays (R4.8).
+pub(crate) fn read_classes(
+    rows: &mut impl Rows,
+    snap: &mut Snapshot,
+    sessions: Option<&Sessions>,
+) -> Result<(), SourceError> {
     let kind = RecordKind::Class;
     let mut seen = HashSet::new();
     while rows.advance()? {
@@ -515,12 +560,23 @@ pub(crate) fn read_classes(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<
         let Some(school) = rows.required("schoolSourcedId", kind, &id, &mut snap.issues) else {
             continue;
         };
+        // A REST class with an empty `terms` list flattens to `terms`: no term.
+        let has_terms = rows
+            .cells()
+            .any(|(column, _)| column == TERMS || column == "terms");
+        let term_end = match sessions {
+            Some(sessions) if has_terms => {
+                sessions.class_end(&id, &rows.list(TERMS), &rows.at(), TERMS, &mut snap.issues)
+            }
+            _ => TermEnd::Unknown,
+        };
         snap.classes.push(SnapClass {
             source_id: id,
             sis_id: rows.get("classCode").to_owned(),
             name,
             grades: rows.list("grades"),
             school_source_id: school,
+            term_end,
             at: rows.at(),
         });
     }

@@ -1,5 +1,5 @@
 //! OneRoster 1.1 REST (R8.6): a provider's JSON collections (`orgs`, `users`, `classes`,
-//! `enrollments`, `demographics`) in, a [`Snapshot`] out.
+//! `enrollments`, `demographics`, `academicSessions`) in, a [`Snapshot`] out.
 //!
 //! The records are those of the CSV files, so each JSON object is flattened into the CSV
 //! column names and read by the mapping both readers share ([`super::oneroster`]):
@@ -16,7 +16,7 @@
 //! [`Coverage::Bulk`]: crate::snapshot::Coverage::Bulk
 
 use super::records::{
-    Rows, read_classes, read_demographics, read_enrollments, read_orgs, read_users,
+    Rows, read_classes, read_demographics, read_enrollments, read_orgs, read_sessions, read_users,
 };
 use crate::domain::{IssueCode, RecordKind, Severity};
 use crate::snapshot::{Coverage, Issue, Snapshot, SourceRef};
@@ -36,6 +36,7 @@ pub async fn read(base_url: &str, auth: &Auth, fetcher: &Fetcher) -> Result<Snap
     let provider = Provider::new(base_url, auth, fetcher)?;
     let mut orgs = provider.collection("orgs", "orgs").await?;
     let (mut users, partial) = provider.users().await?;
+    let mut sessions = provider.sessions().await?;
     let mut classes = provider.collection("classes", "classes").await?;
     let mut enrollments = provider.collection("enrollments", "enrollments").await?;
     let demographics = provider
@@ -51,7 +52,11 @@ pub async fn read(base_url: &str, auth: &Auth, fetcher: &Fetcher) -> Result<Snap
     if partial {
         partial_users(&mut snap, &provider.base_path);
     }
-    read_classes(&mut classes, &mut snap)?;
+    let sessions = match sessions.as_mut() {
+        Some(rows) => Some(read_sessions(rows, &mut snap, true)?),
+        None => None,
+    };
+    read_classes(&mut classes, &mut snap, sessions.as_ref())?;
     read_enrollments(&mut enrollments, &mut snap)?;
     if let Some(mut demographics) = demographics {
         read_demographics(&mut demographics, &mut snap, true)?;
@@ -126,6 +131,18 @@ impl<'a> Provider<'a> {
         let mut users = self.collection("students", "users").await?;
         users.extend(self.collection("teachers", "users").await?);
         Ok((users, true))
+    }
+
+    /// The academic sessions, for the end of each class's term (R5.10): `academicSessions`,
+    /// or where a provider serves only `terms`, those (in an `academicSessions` envelope,
+    /// as OneRoster 1.1 answers them); `None` when it serves neither, and the classes'
+    /// stored term ends stay.
+    async fn sessions(&self) -> Result<Option<JsonRows>, SourceError> {
+        const ENVELOPE: &str = "academicSessions";
+        if let Some(sessions) = self.optional_collection(ENVELOPE, ENVELOPE).await? {
+            return Ok(Some(sessions));
+        }
+        self.optional_collection("terms", ENVELOPE).await
     }
 
     /// Every page of the collection at `path`, whose records the pages list under

@@ -329,7 +329,15 @@ pub async fn write_classes(conn: &mut DbConn, rows: &Rows<Class>) -> R<()> {
         conn,
         rows.changed,
         classes,
-        [school_id, sis_id, name, grades, archived_at, updated_at]
+        [
+            school_id,
+            sis_id,
+            name,
+            grades,
+            archived_at,
+            updated_at,
+            term_end_date
+        ]
     );
     Ok(())
 }

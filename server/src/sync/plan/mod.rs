@@ -91,6 +91,9 @@ pub struct Plan {
     pub abandoned: Vec<AbandonedRow>,
     /// Ids of open abandonment records closed by a restore (R5.7).
     pub restored: Vec<i64>,
+    /// Classes archived because their term ended (R5.10): archived, not abandoned, and
+    /// left out of the thresholds with their enrollments.
+    pub ended_classes: HashSet<i64>,
     pub counts: CountsByKind,
     pub issues: Vec<Issue>,
     /// Set when the plan abandons more than the threshold allows (R7.2).

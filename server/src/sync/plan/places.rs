@@ -1,13 +1,14 @@
-//! Schools and classes (R2.4, R4.4, R5.3, R5.7).
+//! Schools and classes (R2.4, R4.4, R5.3, R5.7, R5.10).
 
 use super::abandon::{Abandoned, Abandonments};
 use super::grades;
 use super::resolve::{Resolved, gone, sis_by_source};
 use super::{Plan, RunContext};
-use crate::domain::{AbandonAction, Origin, RecordKind, new_id};
-use crate::snapshot::{SnapClass, Snapshot};
+use crate::domain::{AbandonAction, IssueCode, Origin, RecordKind, Severity, new_id};
+use crate::snapshot::{Issue, SnapClass, Snapshot};
 use crate::store::State;
 use crate::store::models::{Class, School};
+use chrono::NaiveDate;
 
 /// Schools are created and renamed from the source. A school missing from the source is
 /// left as it is: the rules abandon people and classes, never a whole school, so a
@@ -89,6 +90,7 @@ pub(super) fn classes(
                     archived_at: None,
                     created_at: ctx.now,
                     updated_at: ctx.now,
+                    term_end_date: src.term_end.or_stored(None),
                 };
                 let id = row.id;
                 plan.classes.new.push(row);
@@ -107,6 +109,10 @@ pub(super) fn classes(
                 resolved.unreadable.classes.contains(sid),
             )
         {
+            if let Some(end) = row.term_end_date.filter(|end| *end < ctx.now.date()) {
+                ended(row, end, ctx, plan);
+                continue;
+            }
             plan.abandon(
                 ctx,
                 Abandoned {
@@ -128,6 +134,34 @@ pub(super) fn classes(
     }
 }
 
+/// R5.10: a class gone from the source after its term ended (its stored term end, as the
+/// source last gave it, is before the run's UTC date) is archived as ended, not abandoned.
+/// It is archived as an abandoned class is (its members stay, R5.3), but no abandonment is
+/// recorded: the run counts it as updated and says so with a `CLASS_TERM_ENDED` info
+/// issue, and the thresholds of R7.2 and R7.5 count neither it nor its enrollments.
+fn ended(row: &Class, end: NaiveDate, ctx: &RunContext, plan: &mut Plan) {
+    plan.count(RecordKind::Class).updated += 1;
+    plan.ended_classes.insert(row.id);
+    let source_id = row.source_id.clone().unwrap_or_default();
+    plan.issues.push(Issue {
+        severity: Severity::Info,
+        record_kind: RecordKind::Class,
+        code: IssueCode::ClassTermEnded,
+        message: format!(
+            "class `{}` is gone from the source after its term ended on {end}: archived as ended, not abandoned (R5.10)",
+            row.name
+        ),
+        at: Default::default(),
+        source_id,
+        field: String::new(),
+    });
+    plan.classes.changed.push(Class {
+        archived_at: Some(ctx.now),
+        updated_at: ctx.now,
+        ..row.clone()
+    });
+}
+
 /// A stored class the source lists: updated when it changed, restored when archived.
 fn update_class(
     row: &Class,
@@ -143,11 +177,13 @@ fn update_class(
         (&src.at, &src.source_id),
         plan,
     );
+    let term_end_date = src.term_end.or_stored(row.term_end_date);
     let restored = row.archived_at.is_some();
     let changed = row.name != src.name
         || row.grades != grades
         || row.sis_id != src.sis_id
-        || row.school_id != school_id;
+        || row.school_id != school_id
+        || row.term_end_date != term_end_date;
     let count = plan.count(RecordKind::Class);
     if restored {
         count.restored += 1;
@@ -163,6 +199,7 @@ fn update_class(
             grades,
             sis_id: src.sis_id.clone(),
             school_id,
+            term_end_date,
             archived_at: None,
             updated_at: ctx.now,
             ..row.clone()

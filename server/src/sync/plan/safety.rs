@@ -1,19 +1,23 @@
 //! The abandon thresholds: a run that would abandon more than the district's share of the
 //! stored sis records of one kind (R7.2), or more than the school threshold of one
 //! school's students or staff (R7.5), stops BLOCKED and writes nothing. Moves to another
-//! school of the district are no abandonment, so they count for neither.
+//! school of the district are no abandonment, so they count for neither; nor do classes
+//! archived because their term ended, or their enrollments (R5.10).
 
 use super::{Plan, Policy};
 use crate::domain::{Origin, RecordKind, SafetyBlock};
 use crate::store::State;
+use crate::store::models::AbandonedRow;
 use foldhash::{HashMap, HashSet};
 
 fn sis(origin: Origin) -> bool {
     origin == Origin::Sis
 }
 
-/// Stored sis records of each kind that can still be abandoned.
-fn stored_counts(state: &State) -> Vec<(RecordKind, i64)> {
+/// Stored sis records of each kind that can still be abandoned. A class archived this run
+/// as ended (R5.10) is no longer one, and neither are its enrollments: they count on
+/// neither side of the share.
+fn stored_counts(state: &State, ended: &HashSet<i64>) -> Vec<(RecordKind, i64)> {
     let n = |it: usize| it as i64;
     vec![
         (
@@ -33,7 +37,7 @@ fn stored_counts(state: &State) -> Vec<(RecordKind, i64)> {
             n(state
                 .classes
                 .iter()
-                .filter(|c| sis(c.origin) && c.archived_at.is_none())
+                .filter(|c| sis(c.origin) && c.archived_at.is_none() && !ended.contains(&c.id))
                 .count()),
         ),
         (
@@ -41,7 +45,7 @@ fn stored_counts(state: &State) -> Vec<(RecordKind, i64)> {
             n(state
                 .class_students
                 .iter()
-                .filter(|e| sis(e.origin))
+                .filter(|e| sis(e.origin) && !ended.contains(&e.class_id))
                 .count()),
         ),
         (
@@ -49,7 +53,7 @@ fn stored_counts(state: &State) -> Vec<(RecordKind, i64)> {
             n(state
                 .class_teachers
                 .iter()
-                .filter(|e| sis(e.origin))
+                .filter(|e| sis(e.origin) && !ended.contains(&e.class_id))
                 .count()),
         ),
         (
@@ -130,7 +134,16 @@ fn per_school(state: &State, plan: &Plan, policy: &Policy) -> Option<SafetyBlock
 /// R7.2: the district-wide share of each kind.
 fn district(state: &State, plan: &Plan, policy: &Policy) -> Option<SafetyBlock> {
     let mut worst: Option<SafetyBlock> = None;
-    for (kind, stored) in stored_counts(state) {
+    let ended = &plan.ended_classes;
+    // R5.10: what leaves an ended class (a teacher gone from the source leaves it too,
+    // R5.2) is not counted either.
+    let counted = |a: &&AbandonedRow| {
+        !(matches!(
+            a.record_kind,
+            RecordKind::StudentEnrollment | RecordKind::TeacherEnrollment
+        ) && a.related_id.is_some_and(|class| ended.contains(&class)))
+    };
+    for (kind, stored) in stored_counts(state, ended) {
         if stored == 0 {
             continue;
         }
@@ -151,6 +164,7 @@ fn district(state: &State, plan: &Plan, policy: &Policy) -> Option<SafetyBlock> 
                 .abandoned
                 .iter()
                 .filter(|a| a.record_kind == kind)
+                .filter(counted)
                 .count() as i64,
         };
         let share = percent(abandoned, stored);

@@ -295,6 +295,7 @@ fn r6_2_extreme_removes_the_student_from_school_and_classes() {
         name: "C".into(),
         grades: vec![],
         school_source_id: "sch".into(),
+        term_end: TermEnd::Unknown,
         at: at(),
     }];
     snap.student_enrollments = vec![SnapEnrollment {
@@ -400,6 +401,7 @@ fn r3_3_an_unreadable_row_abandons_nothing() {
         name: "C".into(),
         grades: vec![],
         school_source_id: "sch".into(),
+        term_end: TermEnd::Unknown,
         at: at(),
     }];
     snap.student_enrollments = vec![SnapEnrollment {
@@ -467,6 +469,7 @@ fn r8_1_a_delta_enrollment_of_people_stored_earlier_is_added() {
         name: "C".into(),
         grades: vec![],
         school_source_id: "sch".into(),
+        term_end: TermEnd::Unknown,
         at: at(),
     }];
     let state = synced(&snap);
@@ -515,4 +518,232 @@ fn r4_6_a_name_change_leaves_the_contact_columns_to_the_user() {
         "only the name changed"
     );
     assert!(!p.keep_contact.contains(&id_of("dad")), "the email changed");
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn snap_class(sid: &str, term_end: TermEnd) -> SnapClass {
+    SnapClass {
+        source_id: sid.into(),
+        sis_id: sid.into(),
+        name: format!("Class {sid}"),
+        grades: vec![],
+        school_source_id: "sch".into(),
+        term_end,
+        at: SourceRef::csv("classes.csv", 2),
+    }
+}
+
+fn enrollment(class: &str, user: &str) -> SnapEnrollment {
+    SnapEnrollment {
+        source_id: format!("e-{class}-{user}"),
+        class_source_id: class.into(),
+        user_source_id: user.into(),
+        at: SourceRef::csv("enrollments.csv", 2),
+    }
+}
+
+/// The family, in `classes` ending on `end`, each with both students and the teacher.
+fn school_year(prefix: &str, classes: usize, end: NaiveDate) -> Snapshot {
+    let mut s = family();
+    for n in 0..classes {
+        let sid = format!("{prefix}-{n}");
+        s.classes.push(snap_class(&sid, TermEnd::On(end)));
+        s.student_enrollments.push(enrollment(&sid, "kid"));
+        s.student_enrollments.push(enrollment(&sid, "other"));
+        s.teacher_enrollments.push(enrollment(&sid, "teach"));
+    }
+    s
+}
+
+fn strict() -> Policy {
+    Policy {
+        threshold_percent: 20,
+        school_threshold_percent: 30,
+        ..policy()
+    }
+}
+
+// R5.10: a new school year. Last year's 10 classes, whose term ended (on the stored end
+// date, before the run's day), are all gone; this year's 10 are new. The old ones are
+// archived as ended, keeping their members (R5.3), with no abandonment recorded, and the
+// run is not blocked: R7.2 counts neither them nor their enrollments. The students, still
+// in the source, stay as they are.
+#[test]
+fn r5_10_a_new_school_year_whose_old_terms_ended_is_not_blocked() {
+    let last_year = school_year("old", 10, day(2026, 6, 15));
+    let state = synced(&last_year);
+    assert!(
+        state
+            .classes
+            .iter()
+            .all(|c| c.term_end_date == Some(day(2026, 6, 15)))
+    );
+    let this_year = school_year("new", 10, day(2027, 6, 15));
+    let p = plan(&state, &this_year, &strict(), &ctx());
+    assert_eq!(p.safety_block, None);
+    assert!(p.abandoned.is_empty(), "{:?}", p.abandoned);
+    let archived: Vec<&str> = p
+        .classes
+        .iter()
+        .filter(|c| c.archived_at.is_some())
+        .filter_map(|c| c.source_id.as_deref())
+        .collect();
+    assert_eq!(archived.len(), 10);
+    assert!(archived.iter().all(|sid| sid.starts_with("old-")));
+    assert_eq!(p.ended_classes.len(), 10);
+    let counts = &p.counts[&RecordKind::Class];
+    assert_eq!(
+        (counts.created, counts.updated, counts.abandoned),
+        (10, 10, 0)
+    );
+    let ended: Vec<&Issue> = p
+        .issues
+        .iter()
+        .filter(|i| i.code == IssueCode::ClassTermEnded)
+        .collect();
+    assert_eq!(ended.len(), 10);
+    assert!(ended.iter().all(|i| i.severity == Severity::Info
+        && i.record_kind == RecordKind::Class
+        && i.source_id.starts_with("old-")
+        && i.message.contains("2026-06-15")));
+    // R5.3: the ended classes keep their members; nobody is archived or removed.
+    assert!(p.remove_class_students.is_empty() && p.remove_class_teachers.is_empty());
+    assert!(p.students.iter().all(|s| s.archived_at.is_none()));
+    assert!(p.remove_school_students.is_empty());
+    // Applied, the next run of the same source changes nothing (R7.4).
+    let mut after = state.clone();
+    for c in p.classes.iter() {
+        match after.classes.iter_mut().find(|r| r.id == c.id) {
+            Some(row) => *row = c.clone(),
+            None => after.classes.push(c.clone()),
+        }
+    }
+    after.class_students.extend(p.add_class_students.clone());
+    after.class_teachers.extend(p.add_class_teachers.clone());
+    let again = plan(&after, &this_year, &strict(), &ctx());
+    assert!(again.is_empty(), "{again:?}");
+}
+
+// R5.10, R7.2: classes gone while their term runs on (a truncated export) are abandoned
+// and block as before; so are those whose term ends today, or that have no known term.
+#[test]
+fn r5_10_classes_gone_before_their_term_ended_still_block() {
+    for end in [
+        Some(day(2027, 6, 15)),
+        Some(now().date()),
+        None, // no term known: as before R5.10
+    ] {
+        let term = end.map_or(TermEnd::NoTerm, TermEnd::On);
+        let mut full = family();
+        full.classes = (0..10)
+            .map(|n| snap_class(&format!("c-{n}"), term))
+            .collect();
+        let state = synced(&full);
+        let mut truncated = full.clone();
+        truncated.classes.truncate(5);
+        let p = plan(&state, &truncated, &strict(), &ctx());
+        let block = p.safety_block.expect("blocked");
+        assert_eq!(
+            (block.record_kind, block.abandon_count, block.stored_count),
+            (RecordKind::Class, 5, 10),
+            "{end:?}"
+        );
+        assert!(p.ended_classes.is_empty());
+        assert!(p.issues.iter().all(|i| i.code != IssueCode::ClassTermEnded));
+        assert_eq!(
+            p.abandoned
+                .iter()
+                .filter(|a| a.action == AbandonAction::Archived)
+                .count(),
+            5
+        );
+    }
+}
+
+// R5.10: ended classes count on neither side of R7.2's share, and neither do their
+// enrollments, even those a teacher gone from the source leaves (R5.2). What else is
+// abandoned still counts against what else is stored.
+#[test]
+fn r5_10_enrollments_of_ended_classes_are_not_counted() {
+    let mut snap = family();
+    for sid in ["t2", "t3", "t4", "t5"] {
+        snap.staff.push(snap_staff(sid, StaffRole::Teacher));
+    }
+    snap.classes = vec![
+        snap_class("old", TermEnd::On(day(2026, 6, 15))),
+        snap_class("cur", TermEnd::On(day(2027, 6, 15))),
+    ];
+    snap.teacher_enrollments = vec![enrollment("old", "teach"), enrollment("cur", "t2")];
+    snap.student_enrollments = vec![enrollment("old", "kid"), enrollment("cur", "other")];
+    let state = synced(&snap);
+    let mut next = snap.clone();
+    next.classes.retain(|c| c.source_id == "cur");
+    next.staff.retain(|s| s.source_id != "teach");
+    next.teacher_enrollments
+        .retain(|e| e.class_source_id == "cur");
+    next.student_enrollments
+        .retain(|e| e.class_source_id == "cur");
+    let p = plan(&state, &next, &strict(), &ctx());
+    // The teacher leaves the ended class (R5.2), recorded, but not counted: 1 staff
+    // membership of 5 is 20%, not over the threshold.
+    assert_eq!(p.remove_class_teachers.len(), 1);
+    assert!(
+        p.abandoned
+            .iter()
+            .any(|a| a.record_kind == RecordKind::TeacherEnrollment)
+    );
+    assert_eq!(p.safety_block, None, "{:?}", p.abandoned);
+
+    // The continuing class gone too: 1 class abandoned of the 1 that could be.
+    let mut worse = next.clone();
+    worse.classes.clear();
+    worse.student_enrollments.clear();
+    worse.teacher_enrollments.clear();
+    let block = plan(&state, &worse, &strict(), &ctx())
+        .safety_block
+        .expect("blocked");
+    assert_eq!(block.stored_count, 1, "{block:?}");
+}
+
+// R5.10, R4.4: the term end is the source's, updated by each sync as the source gives it;
+// a source that says nothing of terms (no sessions, or one that could not be read) leaves
+// the stored end; a source whose sessions name none for the class clears it.
+#[test]
+fn r5_10_the_term_end_is_stored_as_the_source_last_gave_it() {
+    let mut snap = family();
+    snap.classes = vec![snap_class("c", TermEnd::On(day(2027, 1, 20)))];
+    let state = synced(&snap);
+    assert_eq!(state.classes[0].term_end_date, Some(day(2027, 1, 20)));
+
+    snap.classes[0].term_end = TermEnd::On(day(2027, 6, 15));
+    let p = plan(&state, &snap, &policy(), &ctx());
+    let row = p.classes.iter().next().expect("updated");
+    assert_eq!(row.term_end_date, Some(day(2027, 6, 15)));
+    assert_eq!(p.counts[&RecordKind::Class].updated, 1);
+
+    snap.classes[0].term_end = TermEnd::Unknown;
+    assert!(plan(&state, &snap, &policy(), &ctx()).is_empty());
+
+    snap.classes[0].term_end = TermEnd::NoTerm;
+    let p = plan(&state, &snap, &policy(), &ctx());
+    assert_eq!(p.classes.iter().next().unwrap().term_end_date, None);
+}
+
+// R5.10, R5.7: an ended class that comes back is restored like any archived class.
+#[test]
+fn r5_10_an_ended_class_that_comes_back_is_restored() {
+    let mut snap = family();
+    snap.classes = vec![snap_class("c", TermEnd::On(day(2026, 6, 15)))];
+    let mut state = synced(&snap);
+    let gone = family();
+    let p = plan(&state, &gone, &policy(), &ctx());
+    state.classes = p.classes.iter().cloned().collect();
+    assert!(state.classes[0].archived_at.is_some());
+    let back = plan(&state, &snap, &policy(), &ctx());
+    assert_eq!(back.counts[&RecordKind::Class].restored, 1);
+    assert!(back.classes.iter().all(|c| c.archived_at.is_none()));
+    assert!(back.restored.is_empty(), "no abandonment was opened");
 }

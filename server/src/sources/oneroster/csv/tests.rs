@@ -3,7 +3,7 @@
 use super::*;
 use crate::domain::IssueCode;
 use crate::domain::{RecordKind, Severity, StaffRole};
-use crate::snapshot::{SnapEnrollment, SnapGuardian, SnapLink};
+use crate::snapshot::{SnapEnrollment, SnapGuardian, SnapLink, TermEnd};
 use std::fs;
 use std::io::{Cursor, Write};
 use std::path::PathBuf;
@@ -512,4 +512,171 @@ fn a_file_that_is_not_a_zip_fails_the_run() {
         message.starts_with("roster.zip is not a zip archive"),
         "{message}"
     );
+}
+
+fn term_ends(snap: &Snapshot) -> Vec<(&str, TermEnd)> {
+    snap.classes
+        .iter()
+        .map(|c| (c.source_id.as_str(), c.term_end))
+        .collect()
+}
+
+fn on(y: i32, m: u32, d: u32) -> TermEnd {
+    TermEnd::On(chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap())
+}
+
+const CLASSES_HEADER: &str = "sourcedId,title,schoolSourcedId,termSourcedIds\n";
+const SESSIONS_HEADER: &str =
+    "sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear\n";
+
+// R5.10: the fixtures' classes end with their latest term: a date-only and a date-time
+// `dateLastModified` beside them, `tobedeleted` and `inactive` sessions no class names.
+#[test]
+fn r5_10_reads_the_term_end_of_the_fixtures_classes() {
+    let full = read_fixture("full");
+    assert_eq!(
+        term_ends(&full),
+        [
+            ("cls-hes-math5", on(2025, 1, 17)),
+            ("cls-rms-sci7", on(2025, 6, 13)),
+            ("cls-dpt-robotics", on(2025, 1, 17)),
+        ]
+    );
+    let minimal = read_fixture("minimal");
+    assert_eq!(
+        term_ends(&minimal),
+        [
+            ("cls-cedar-hr4", on(2025, 1, 17)),
+            ("cls-music-choir", on(2025, 6, 13)),
+        ]
+    );
+}
+
+// R5.10, R3.4: a class ends with the latest of its `termSourcedIds`; a bad or missing end
+// date is a warning naming file, line, session and field, and so is a class naming a
+// session the bulk file does not list; either leaves that class's term end unknown (the
+// stored one stays). An empty `termSourcedIds` is no term. Nothing is counted invalid.
+#[test]
+fn r5_10_reads_academic_sessions_and_reports_bad_dates() {
+    let manifest =
+        "propertyName,value\nfile.orgs,bulk\nfile.classes,bulk\nfile.academicSessions,bulk\n";
+    let orgs = "sourcedId,name,type\nsch-1,North,school\n";
+    let sessions = format!(
+        "{SESSIONS_HEADER}\
+         fall,active,2025-05-01,Fall,term,2025-08-25,2026-01-16,sy,2026\n\
+         spring,active,2025-05-01,Spring,term,2026-01-20,2026-06-12T00:00:00Z,sy,2026\n\
+         bad,active,2025-05-01,Summer,term,2026-06-20,06/30/2026,sy,2026\n\
+         blank,active,2025-05-01,Winter,term,2026-01-01,,sy,2026\n\
+         gone,tobedeleted,2025-05-01,Old,term,2024-08-26,2025-01-17,sy,2025\n"
+    );
+    let classes = format!(
+        "{CLASSES_HEADER}\
+         c-year,Year,sch-1,\"fall,spring\"\n\
+         c-fall,Fall,sch-1,fall\n\
+         c-bad,Bad,sch-1,\"fall,bad\"\n\
+         c-blank,Blank,sch-1,blank\n\
+         c-gone,Gone,sch-1,gone\n\
+         c-unknown,Unknown,sch-1,\"fall,nowhere\"\n\
+         c-none,None,sch-1,\n"
+    );
+    let source = Source::new(&[
+        (MANIFEST, manifest),
+        ("orgs.csv", orgs),
+        ("academicSessions.csv", sessions.as_str()),
+        ("classes.csv", classes.as_str()),
+    ]);
+    let snap = source.read().unwrap();
+    assert_eq!(
+        term_ends(&snap),
+        [
+            ("c-year", on(2026, 6, 12)),
+            ("c-fall", on(2026, 1, 16)),
+            ("c-bad", TermEnd::Unknown),
+            ("c-blank", TermEnd::Unknown),
+            ("c-gone", TermEnd::Unknown),
+            ("c-unknown", TermEnd::Unknown),
+            ("c-none", TermEnd::NoTerm),
+        ]
+    );
+    let issues: Vec<(IssueCode, &str, &str, u64, &str)> = snap
+        .issues
+        .iter()
+        .map(|i| {
+            (
+                i.code,
+                i.at.file.as_str(),
+                i.source_id.as_str(),
+                i.at.line,
+                i.field.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        issues,
+        [
+            (
+                IssueCode::InvalidDate,
+                "academicSessions.csv",
+                "bad",
+                4,
+                "endDate"
+            ),
+            (
+                IssueCode::MissingField,
+                "academicSessions.csv",
+                "blank",
+                5,
+                "endDate"
+            ),
+            (
+                IssueCode::UnknownReference,
+                "classes.csv",
+                "c-unknown",
+                7,
+                "termSourcedIds"
+            ),
+        ]
+    );
+    assert!(snap.issues[0].message.contains("06/30/2026"));
+    assert!(
+        snap.issues
+            .iter()
+            .all(|i| i.severity == Severity::Warning && i.record_kind == RecordKind::Class)
+    );
+}
+
+// R5.10, R4.8: sessions the source does not carry leave every term end unknown, without
+// an issue: no academicSessions.csv although the manifest lists it (it fails nothing), a
+// manifest that lists none, a sessions file without `endDate`; a delta file says nothing
+// of the sessions it does not list.
+#[test]
+fn r5_10_without_sessions_the_term_end_is_unknown() {
+    let orgs = "sourcedId,name,type\nsch-1,North,school\n";
+    let classes = format!("{CLASSES_HEADER}c-1,One,sch-1,fall\n");
+    let with = |manifest: &str, sessions: Option<&str>| {
+        let mut files = vec![
+            (MANIFEST, manifest),
+            ("orgs.csv", orgs),
+            ("classes.csv", classes.as_str()),
+        ];
+        if let Some(sessions) = sessions {
+            files.push(("academicSessions.csv", sessions));
+        }
+        Source::new(&files).read().unwrap()
+    };
+    let listed =
+        "propertyName,value\nfile.orgs,bulk\nfile.classes,bulk\nfile.academicSessions,bulk\n";
+    let unlisted = "propertyName,value\nfile.orgs,bulk\nfile.classes,bulk\n";
+    let delta =
+        "propertyName,value\nfile.orgs,bulk\nfile.classes,bulk\nfile.academicSessions,delta\n";
+    let other = format!("{SESSIONS_HEADER}spring,,,Spring,term,2026-01-20,2026-06-12,,2026\n");
+    for snap in [
+        with(listed, None),
+        with(unlisted, Some(&other)),
+        with(listed, Some("sourcedId,title\nfall,Fall\n")),
+        with(delta, Some(&other)),
+    ] {
+        assert_eq!(term_ends(&snap), [("c-1", TermEnd::Unknown)]);
+        assert!(snap.issues.is_empty(), "{:?}", snap.issues);
+    }
 }

@@ -1,6 +1,7 @@
 //! The REST reader's paging and JSON flattening.
 
 use super::*;
+use crate::snapshot::TermEnd;
 use reqwest::header::HeaderValue;
 use serde_json::json;
 
@@ -164,4 +165,92 @@ fn paging_follows_next_links() {
     let followed = PageRequest::Link("https://sis.example.org/v1p1/users?offset=3".into());
     assert_eq!(offset(next_page(&followed, &last, 3)), None);
     assert!(next_link(&last).is_none());
+}
+
+// R5.10: a REST class's `terms` references are its sessions; it ends with the latest
+// `endDate` of `/academicSessions`. A bad date, or a class naming a session the provider
+// does not list, is a warning naming the resource; an empty `terms` list is no term, and
+// a class without `terms` says nothing (the stored end stays).
+#[test]
+fn r5_10_classes_end_with_their_latest_academic_session() {
+    let resource = "/academicSessions?limit=100&offset=0";
+    let mut sessions = rows(
+        "academicSessions",
+        &[(
+            resource,
+            json!({"academicSessions": [
+                {"sourcedId": "fall", "status": "active", "type": "term",
+                 "startDate": "2025-08-25", "endDate": "2026-01-16", "parent": null},
+                {"sourcedId": "spring", "status": "active", "type": "term",
+                 "startDate": "2026-01-20", "endDate": "2026-06-12"},
+                {"sourcedId": "bad", "status": "active", "type": "term", "endDate": "soon"},
+            ]}),
+        )],
+    );
+    let term = |id: &str| json!({"href": format!("/terms/{id}"), "sourcedId": id, "type": "academicSession"});
+    let class = |id: &str, terms: Option<Value>| {
+        let mut class = json!({"sourcedId": id, "status": "active", "title": id,
+                               "school": {"sourcedId": "sch-1", "type": "org"}});
+        if let Some(terms) = terms {
+            class["terms"] = terms;
+        }
+        class
+    };
+    let mut classes = rows(
+        "classes",
+        &[(
+            "/classes?limit=100&offset=0",
+            json!({"classes": [
+                class("c-year", Some(json!([term("fall"), term("spring")]))),
+                class("c-none", Some(json!([]))),
+                class("c-bad", Some(json!([term("bad")]))),
+                class("c-unknown", Some(json!([term("nowhere")]))),
+                class("c-silent", None),
+            ]}),
+        )],
+    );
+    let mut snap = Snapshot::default();
+    let sessions = read_sessions(&mut sessions, &mut snap, true).unwrap();
+    read_classes(&mut classes, &mut snap, Some(&sessions)).unwrap();
+    let ends: Vec<(&str, TermEnd)> = snap
+        .classes
+        .iter()
+        .map(|c| (c.source_id.as_str(), c.term_end))
+        .collect();
+    let on = |m, d| TermEnd::On(chrono::NaiveDate::from_ymd_opt(2026, m, d).unwrap());
+    assert_eq!(
+        ends,
+        [
+            ("c-year", on(6, 12)),
+            ("c-none", TermEnd::NoTerm),
+            ("c-bad", TermEnd::Unknown),
+            ("c-unknown", TermEnd::Unknown),
+            ("c-silent", TermEnd::Unknown),
+        ]
+    );
+    let issues: Vec<(IssueCode, &str, &str, &str)> = snap
+        .issues
+        .iter()
+        .map(|i| {
+            (
+                i.code,
+                i.at.resource.as_str(),
+                i.source_id.as_str(),
+                i.field.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        issues,
+        [
+            (IssueCode::InvalidDate, resource, "bad", "endDate"),
+            (
+                IssueCode::UnknownReference,
+                "/classes?limit=100&offset=0",
+                "c-unknown",
+                "termSourcedIds"
+            ),
+        ]
+    );
+    assert!(snap.issues.iter().all(|i| i.severity == Severity::Warning));
 }

@@ -1,0 +1,1 @@
+ALTER TABLE classes DROP COLUMN term_end_date;
