@@ -28,6 +28,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tokio_stream::StreamExt as _;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::{Identity, Server, ServerTlsConfig};
 use tonic_health::ServingStatus;
@@ -183,8 +184,15 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
         )))
         .add_service(AccessServiceServer::new(AccessApi::new(store.clone())));
     let (tx, rx) = oneshot::channel::<()>();
+    // tonic sets TCP_NODELAY only on listeners it binds itself; without it, a response
+    // larger than one segment waits out the peer's delayed ACK (40 ms a page of results).
+    let incoming = TcpListenerStream::new(listener).map(|accepted| {
+        accepted.inspect(|stream| {
+            let _ = stream.set_nodelay(true);
+        })
+    });
     let task = tokio::spawn(router.serve_with_incoming_shutdown(
-        TcpListenerStream::new(listener),
+        incoming,
         async {
             let _ = rx.await;
         },

@@ -55,6 +55,26 @@ macro_rules! probe {
     };
 }
 
+/// Like `probe!` for a name-prefix range, which may hold thousands of people: every id in
+/// the range is read from the name index alone (it holds the ids), then the first `limit`
+/// after `after` are kept here. Asking the database for them in id order instead makes
+/// MySQL walk the primary key, filtering each row (0.4 to 0.9 s for a one- to
+/// three-letter prefix in a 100,000-student district).
+macro_rules! probe_range {
+    ($conn:expr, $t:ident, $district:expr, $after:expr, $limit:expr, $condition:expr) => {{
+        let mut ids: Vec<i64> = with_conn!($conn, c => $t::table
+            .filter($t::district_id.eq($district))
+            .filter($condition)
+            .select($t::id)
+            .load::<i64>(c)
+            .await)?;
+        ids.retain(|id| *id > $after);
+        ids.sort_unstable();
+        ids.truncate(usize::try_from($limit).unwrap_or(0));
+        ids
+    }};
+}
+
 /// The ids of one table's people matching every key but phone numbers.
 macro_rules! by_ids_and_names {
     ($conn:expr, $t:ident, $district:expr, $terms:expr, $after:expr, $limit:expr) => {{
@@ -88,7 +108,7 @@ macro_rules! by_ids_and_names {
             ));
         }
         let (lo, hi) = (terms.prefix.as_str(), upper(&terms.prefix));
-        ids.extend(probe!(
+        ids.extend(probe_range!(
             conn,
             $t,
             district,
@@ -98,7 +118,7 @@ macro_rules! by_ids_and_names {
                 .ge(lower(lo))
                 .and($t::given_name_lower.lt(lower(&hi)))
         ));
-        ids.extend(probe!(
+        ids.extend(probe_range!(
             conn,
             $t,
             district,
@@ -110,7 +130,7 @@ macro_rules! by_ids_and_names {
         ));
         for (given, family) in &terms.full_names {
             let (lo, hi) = (family.as_str(), upper(family));
-            ids.extend(probe!(
+            ids.extend(probe_range!(
                 conn,
                 $t,
                 district,
