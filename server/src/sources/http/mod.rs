@@ -389,6 +389,7 @@ fn build_client(retry: &RetryPolicy, outbound: &Outbound) -> reqwest::Result<req
 /// Redirects are followed only on the host (scheme and port) they started on, a few at
 /// most: a provider may move a page, never send the server elsewhere (S4.1).
 fn same_host_redirects() -> reqwest::redirect::Policy {
+    const MAX_REDIRECTS: usize = 5;
     reqwest::redirect::Policy::custom(|attempt| {
         let first = attempt.previous().first().cloned();
         let same = first.is_some_and(|f| {
@@ -396,7 +397,8 @@ fn same_host_redirects() -> reqwest::redirect::Policy {
                 && f.host_str() == attempt.url().host_str()
                 && f.port_or_known_default() == attempt.url().port_or_known_default()
         });
-        if same && attempt.previous().len() < 5 {
+        // `previous` holds the first URL too: five redirects make six URLs.
+        if same && attempt.previous().len() <= MAX_REDIRECTS {
             attempt.follow()
         } else {
             attempt.stop()
