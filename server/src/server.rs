@@ -191,12 +191,9 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
             let _ = stream.set_nodelay(true);
         })
     });
-    let task = tokio::spawn(router.serve_with_incoming_shutdown(
-        incoming,
-        async {
-            let _ = rx.await;
-        },
-    ));
+    let task = tokio::spawn(router.serve_with_incoming_shutdown(incoming, async {
+        let _ = rx.await;
+    }));
     tracing::info!(%addr, backend = ?store.backend(), "roster-server listening");
     Ok(Running {
         addr,

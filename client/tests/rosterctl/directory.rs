@@ -287,9 +287,7 @@ async fn completions_are_printed_for_bash_zsh_and_fish() {
         assert_exit(&output, 0);
         let script = stdout(&output);
         assert!(
-            script.contains("rosterctl")
-                && script.contains("search")
-                && script.contains("school"),
+            script.contains("rosterctl") && script.contains("search") && script.contains("school"),
             "{shell}: {script}"
         );
     }
