@@ -2,8 +2,9 @@
 
 use crate::Failure;
 use crate::cli::{
-    AbandonedCommand, Cli, Command, DistrictCommand, OutputFormat, SchoolsCommand, SettingsCommand,
-    SettingsSetArgs, StudentsCommand, UploadArgs,
+    AbandonedCommand, ClassesCommand, Cli, Command, DistrictCommand, GuardiansCommand,
+    MembersCommand, OutputFormat, SchoolsCommand, SettingsCommand, SettingsSetArgs, StaffCommand,
+    StudentsCommand, UploadArgs,
 };
 use crate::{access_cmd, directory_cmd, output, secrets, sync_cmd};
 use clap::CommandFactory;
@@ -53,8 +54,33 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Suppressions(command) => {
             access_cmd::suppressions(&client, command, format).await?
         }
+        Command::Guardians(GuardiansCommand::List { school, status }) => {
+            let list: Vec<_> = client.list_guardians(&school, status).try_collect().await?;
+            output::print(format, list.as_slice(), output::guardians)?;
+        }
+        Command::Staff(StaffCommand::List { school }) => {
+            let list: Vec<_> = client.list_staff(&school).try_collect().await?;
+            output::print(format, list.as_slice(), output::staff)?;
+        }
+        Command::Classes(ClassesCommand::List { school, status }) => {
+            let list: Vec<_> = client.list_classes(&school, status).try_collect().await?;
+            output::print(format, list.as_slice(), output::classes)?;
+        }
+        Command::Members(MembersCommand::List { class_id, status }) => {
+            let list: Vec<_> = client
+                .list_class_members(&class_id, status)
+                .try_collect()
+                .await?;
+            output::print(format, list.as_slice(), output::members)?;
+        }
+        Command::Access { guardian_id } => {
+            let access = client.get_guardian_access(&guardian_id).await?;
+            output::print(format, &access, output::access)?;
+        }
+        Command::Search(args) => directory_cmd::search(&client, args, format).await?,
+        Command::Get(command) => directory_cmd::get(&client, command, format).await?,
+        Command::Health(args) => directory_cmd::health(&client, args, format).await?,
         Command::Completions { .. } => unreachable!("answered before connecting"),
-        other => directory_cmd::run(&client, other, format).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,53 +1,14 @@
-//! `rosterctl guardians|staff|classes|members|access|search|get|health`: reading the
-//! directory and the districts' sync health.
+//! `rosterctl search|get|health`: finding people, showing one record with its links, and
+//! the districts' sync health.
 
 use crate::Failure;
-use crate::cli::{
-    ClassesCommand, Command, GetCommand, GuardiansCommand, HealthArgs, MembersCommand,
-    OutputFormat, SearchArgs, StaffCommand,
-};
+use crate::cli::{GetCommand, HealthArgs, OutputFormat, SearchArgs};
 use crate::output;
 use futures::{StreamExt, TryStreamExt};
 use roster_client::{Person, RosterClient};
 
-/// Runs one of the directory's read commands (the others are dispatched elsewhere).
-pub async fn run(
-    client: &RosterClient,
-    command: Command,
-    format: OutputFormat,
-) -> Result<(), Failure> {
-    match command {
-        Command::Guardians(GuardiansCommand::List { school, status }) => {
-            let list: Vec<_> = client.list_guardians(&school, status).try_collect().await?;
-            output::print(format, list.as_slice(), output::guardians)
-        }
-        Command::Staff(StaffCommand::List { school }) => {
-            let list: Vec<_> = client.list_staff(&school).try_collect().await?;
-            output::print(format, list.as_slice(), output::staff)
-        }
-        Command::Classes(ClassesCommand::List { school, status }) => {
-            let list: Vec<_> = client.list_classes(&school, status).try_collect().await?;
-            output::print(format, list.as_slice(), output::classes)
-        }
-        Command::Members(MembersCommand::List { class_id, status }) => {
-            let list: Vec<_> = client
-                .list_class_members(&class_id, status)
-                .try_collect()
-                .await?;
-            output::print(format, list.as_slice(), output::members)
-        }
-        Command::Access { guardian_id } => {
-            let access = client.get_guardian_access(&guardian_id).await?;
-            output::print(format, &access, output::access)
-        }
-        Command::Search(args) => search(client, args, format).await,
-        Command::Get(command) => get(client, command, format).await,
-        Command::Health(args) => health(client, args, format).await,
-        other => unreachable!("not a directory command: {other:?}"),
-    }
-}
-
-async fn search(
+/// `search`: a district's people by any key, at most `--limit` of them.
+pub async fn search(
     client: &RosterClient,
     args: SearchArgs,
     format: OutputFormat,
@@ -60,7 +21,8 @@ async fn search(
     output::print(format, people.as_slice(), output::people)
 }
 
-async fn get(
+/// `get`: one record with what it links to.
+pub async fn get(
     client: &RosterClient,
     command: GetCommand,
     format: OutputFormat,
@@ -85,7 +47,8 @@ async fn get(
     }
 }
 
-async fn health(
+/// `health`: one district's sync health, or every district's the key covers.
+pub async fn health(
     client: &RosterClient,
     args: HealthArgs,
     format: OutputFormat,

@@ -120,7 +120,7 @@ impl Report {
             }
             let mut writer = csv::Writer::from_writer(&mut out);
             for line in std::iter::once(&table.header).chain(&table.rows) {
-                writer.write_record(line.iter().map(|cell| spreadsheet_safe(cell).into_owned()))?;
+                writer.write_record(line.iter().map(|cell| spreadsheet_safe(cell)))?;
             }
             writer.flush()?;
         }
@@ -131,7 +131,7 @@ impl Report {
 /// A cell a spreadsheet would read as a formula (`=`, `@`, or `+`/`-` not starting a
 /// number or phone number) gets a leading `'`, so a name in a district's file cannot run
 /// in the admin's spreadsheet; `-` alone (no value) stays as it is.
-fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+fn spreadsheet_safe(cell: &str) -> String {
     let numeric = |rest: &str| {
         !rest.is_empty()
             && rest
@@ -144,9 +144,9 @@ fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
         _ => false,
     };
     if risky {
-        format!("'{cell}").into()
+        format!("'{cell}")
     } else {
-        cell.into()
+        cell.to_owned()
     }
 }
 
