@@ -253,19 +253,27 @@ pub fn write_roster(files: &Files, name: &str, students: usize, version: u32) {
 }
 
 /// Creates a district whose source is the CSV folder `import/<folder>`.
+/// A server just started on a busy Galera node may answer UNAVAILABLE ("retry later") for
+/// a moment: setting up, the harness retries as a client should.
 pub async fn district(server: &Server, name: &str, folder: &str) -> String {
-    let id = server
-        .dir()
-        .await
-        .create_district(pb::CreateDistrictRequest {
-            display_name: name.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .district
-        .unwrap()
-        .id;
+    let mut attempt = 0;
+    let created = loop {
+        let result = server
+            .dir()
+            .await
+            .create_district(pb::CreateDistrictRequest {
+                display_name: name.into(),
+            })
+            .await;
+        match result {
+            Err(e) if e.code() == tonic::Code::Unavailable && attempt < 20 => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            other => break other.unwrap(),
+        }
+    };
+    let id = created.into_inner().district.unwrap().id;
     server
         .sync()
         .await
