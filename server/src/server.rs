@@ -423,8 +423,11 @@ fn hold_id_node(store: Store, owner: String) {
 /// otherwise; the store itself refuses requests at once while it is marked down.
 async fn watch_health(store: Store, worker: WorkerHandle, health: HealthReporter, every: Duration) {
     let mut last: Option<bool> = None;
+    let mut store_up = true;
     loop {
-        let store_up = store.probe(every.max(Duration::from_secs(1))).await;
+        if let Some(answered) = store.probe(every.max(Duration::from_secs(1))).await {
+            store_up = answered;
+        }
         let up = store_up && worker.healthy();
         if last != Some(up) {
             let status = if up {

@@ -267,7 +267,12 @@ impl Store {
                 Pools::Mysql(p) => p.get_owned().await.map(Pooled::Mysql),
                 Pools::Sqlite(p) => p.get_owned().await.map(Pooled::Sqlite),
             }
-            .map_err(|e| StoreError::Unavailable(e.to_string()))
+            .map_err(|e| match e {
+                bb8::RunError::TimedOut => {
+                    StoreError::Busy("no connection came free in time".into())
+                }
+                bb8::RunError::User(e) => StoreError::Unavailable(e.to_string()),
+            })
         })
         .await
         .map_err(|e| StoreError::Unavailable(format!("checkout stopped: {e}")))??;
@@ -283,17 +288,25 @@ impl Store {
         migrate::run(self.backend(), self.url.trim_start_matches("sqlite://")).await
     }
 
-    /// Whether the store answers a trivial query within `timeout`; remembers the answer
-    /// for [`Store::conn`].
-    pub async fn probe(&self, timeout: Duration) -> bool {
+    /// Whether the store answers a trivial query within `timeout`: `Some(true)` when it
+    /// answered (the store is marked up for [`Store::conn`]), `Some(false)` when it failed
+    /// (refused, broken: marked down), `None` when it was only slow, which changes nothing.
+    /// A busy pool, or a Galera node still applying a large write set from another node
+    /// (its reads wait for it), answers late but answers: refusing every request then
+    /// would turn a slow moment into an outage.
+    pub async fn probe(&self, timeout: Duration) -> Option<bool> {
         let ping = async {
             let mut conn = self.checkout().await?;
             with_conn!(&mut conn, c => c.batch_execute("SELECT 1").await)?;
             Ok::<_, StoreError>(())
         };
-        let up = matches!(tokio::time::timeout(timeout, ping).await, Ok(Ok(())));
+        let up = match tokio::time::timeout(timeout, ping).await {
+            Ok(Ok(())) => true,
+            Ok(Err(StoreError::Busy(_))) | Err(_) => return None,
+            Ok(Err(_)) => false,
+        };
         self.up.store(up, Ordering::Relaxed);
-        up
+        Some(up)
     }
 }
 

@@ -11,6 +11,9 @@ pub enum StoreError {
     /// The store cannot be reached or gave up the connection.
     #[error("store unavailable: {0}")]
     Unavailable(String),
+    /// The store is reachable but did not lend a connection in time (every one busy).
+    #[error("store busy: {0}")]
+    Busy(String),
     #[error(transparent)]
     Query(#[from] DieselError),
     #[error("migration failed: {0}")]
@@ -40,7 +43,7 @@ impl From<StoreError> for Error {
             return Error::Conflict(e.to_string());
         }
         match e {
-            StoreError::Unavailable(msg) => Error::Unavailable(msg),
+            StoreError::Unavailable(msg) | StoreError::Busy(msg) => Error::Unavailable(msg),
             StoreError::Query(DieselError::DatabaseError(
                 DatabaseErrorKind::UniqueViolation,
                 info,
