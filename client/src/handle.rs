@@ -1,4 +1,4 @@
-//! A started sync run: wait for its end or watch its progress.
+//! A started (or approved) sync run: wait for its end or watch its progress.
 
 use crate::{Error, ItemStream, RosterClient, SyncRun};
 use futures::TryStreamExt;
@@ -7,7 +7,8 @@ use std::time::Duration;
 /// How often `wait` asks for the run's state when the watch stream ended early.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
-/// A sync run started by [`RosterClient::start_sync`].
+/// A sync run started by [`RosterClient::start_sync`] or queued again by
+/// [`RosterClient::approve_sync`].
 ///
 /// ```no_run
 /// use futures::TryStreamExt;
@@ -33,7 +34,7 @@ impl SyncHandle {
         SyncHandle { client, run }
     }
 
-    /// The run as `StartSync` returned it.
+    /// The run as `StartSync` (or `ApproveSync`) returned it.
     pub fn run(&self) -> &SyncRun {
         &self.run
     }
@@ -53,42 +54,45 @@ impl SyncHandle {
         self.client.cancel_sync(&self.run.id).await
     }
 
-    /// Snapshots of the run as it moves through its phases, ending at its final state
-    /// (see [`RosterClient::watch_sync`]).
+    /// Snapshots of the run as it moves through its phases, until it stops moving (see
+    /// [`RosterClient::watch_sync`]).
     pub fn watch(&self) -> ItemStream<SyncRun> {
         self.client.watch_sync(&self.run.id)
     }
 
-    /// Waits until the run reaches a final state and returns it; [`Error::Timeout`] if it
-    /// has not after `timeout` (the run goes on).
+    /// Waits until the run stops moving and returns it: at a final state, or at
+    /// `AwaitingApproval`, where it stays until someone approves or rejects its plan (see
+    /// [`SyncState::moves_on`](crate::SyncState::moves_on)). [`Error::Timeout`] if it has
+    /// not after `timeout` (the run goes on).
     ///
-    /// A `Blocked` or `Failed` run is returned, not an error: check its `state`.
+    /// A `Blocked`, `Failed` or `AwaitingApproval` run is returned, not an error: check
+    /// its `state`.
     pub async fn wait(&self, timeout: Duration) -> Result<SyncRun, Error> {
-        tokio::time::timeout(timeout, self.until_final())
+        tokio::time::timeout(timeout, self.until_settled())
             .await
             .map_err(|_| Error::Timeout {
                 message: format!("sync run {} did not end within {timeout:?}", self.run.id),
             })?
     }
 
-    async fn until_final(&self) -> Result<SyncRun, Error> {
+    async fn until_settled(&self) -> Result<SyncRun, Error> {
         let mut snapshots = self.watch();
         while let Some(run) = snapshots.try_next().await? {
-            if run.state.is_final() {
+            if !run.state.moves_on() {
                 return Ok(run);
             }
         }
-        // The stream ended before the run did (a server restart, say): poll instead.
+        // The stream ended before the run stopped (a server restart, say): poll instead.
         loop {
             let run = self.status().await?;
-            if run.state.is_final() {
+            if !run.state.moves_on() {
                 return Ok(run);
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }
     }
 
-    /// The run as `StartSync` returned it, dropping the handle.
+    /// The run as `StartSync` (or `ApproveSync`) returned it, dropping the handle.
     pub fn into_run(self) -> SyncRun {
         self.run
     }

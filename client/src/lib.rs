@@ -18,6 +18,11 @@
 //!   a `*_page` method for one page at a time.
 //! - [`RosterClient::start_sync`] returns a [`SyncHandle`] to [`wait`](SyncHandle::wait)
 //!   for the run's end or [`watch`](SyncHandle::watch) its progress.
+//! - A district with `require_approval` has its runs stop after planning, in state
+//!   [`SyncState::AwaitingApproval`] (where [`SyncHandle::wait`] returns too): the plan is
+//!   read with [`list_planned_changes`](RosterClient::list_planned_changes), applied with
+//!   [`approve_sync`](RosterClient::approve_sync) or discarded with
+//!   [`reject_sync`](RosterClient::reject_sync).
 //! - API keys are created, listed and revoked with
 //!   [`create_api_key`](RosterClient::create_api_key) (which returns the key's [`Secret`]
 //!   once), [`list_api_keys`](RosterClient::list_api_keys) and
@@ -78,6 +83,7 @@ mod error;
 mod handle;
 mod manual;
 mod paging;
+mod plans;
 mod retry;
 mod sync;
 mod types;
@@ -91,12 +97,13 @@ pub use retry::RetryPolicy;
 pub use types::{
     AbandonAction, AbandonedFamilyPolicy, AbandonedFilter, AbandonedRecord, AccountState,
     AnnouncementRecipient, ApiKey, ApiKeyRole, AuditEvent, AuditFilter, Class, ClassMember,
-    ClassMemberRole, ContactUpdate, District, ErasedDistrict, Guardian, GuardianAccess,
-    IssueFilter, IssueSeverity, NewApiKey, NewClass, NewGuardian, NewStaffMember, NewStudent,
-    Origin, ParseError, Progress, RecipientKind, RecordCounts, RecordKind, RecordStatus, RestAuth,
-    SafetyBlock, Schedule, ScheduleKind, School, Secret, SettingsUpdate, StaffMember, StaffRole,
-    StartSync, StatusFilter, Student, StudentDetail, Suppression, SyncIssue, SyncPhase, SyncRun,
-    SyncSettings, SyncSource, SyncSourceInput, SyncState, SyncTrigger, Upload, User,
+    ClassMemberRole, ContactUpdate, District, ErasedDistrict, FieldChange, Guardian,
+    GuardianAccess, IssueFilter, IssueSeverity, NewApiKey, NewClass, NewGuardian, NewStaffMember,
+    NewStudent, Origin, ParseError, PlannedChange, PlannedChangeAction, PlannedChangeFilter,
+    Progress, RecipientKind, RecordCounts, RecordKind, RecordStatus, RestAuth, SafetyBlock,
+    Schedule, ScheduleKind, School, Secret, SettingsUpdate, StaffMember, StaffRole, StartSync,
+    StatusFilter, Student, StudentDetail, Suppression, SyncIssue, SyncPhase, SyncRun, SyncSettings,
+    SyncSource, SyncSourceInput, SyncState, SyncTrigger, Upload, User,
 };
 pub use types::{
     AccountUpdate, ClassDetail, ClassUpdate, GuardianDetail, Person, StaffMemberDetail,

@@ -8,7 +8,8 @@ use std::time::Duration;
 /// When read-only calls (`Get*`, `List*`, `WatchSync`) are retried.
 ///
 /// Only `UNAVAILABLE` is retried, and only on calls that change nothing (plus `StartSync`
-/// with a `request_id`, which is idempotent), so a retry can never apply a change twice.
+/// and `ApproveSync` with a `request_id`, which are idempotent), so a retry can never
+/// apply a change twice.
 ///
 /// ```
 /// use roster_client::RetryPolicy;
@@ -100,6 +101,28 @@ impl RosterClient {
         Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
         self.timed(call(stub, request)).await
+    }
+
+    /// A write that may carry an idempotency key: with one, it is retried like a read
+    /// (the server answers a repeat with the first result); without one, made once.
+    pub(crate) async fn write_keyed<S, Req, T, F, Fut>(
+        &self,
+        keyed: bool,
+        stub: S,
+        request: Req,
+        call: F,
+    ) -> Result<T, Error>
+    where
+        S: Clone,
+        Req: Clone,
+        F: Fn(S, Req) -> Fut,
+        Fut: Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        if keyed {
+            self.read(stub, request, call).await
+        } else {
+            self.write(stub, request, call).await
+        }
     }
 
     /// Awaits a call within the request timeout.

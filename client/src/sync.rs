@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 const UPLOAD_CHUNK: usize = 256 * 1024;
 
 /// The run in a response that always carries one.
-fn run_of(run: Option<pb::SyncRun>) -> Result<SyncRun, Error> {
+pub(crate) fn run_of(run: Option<pb::SyncRun>) -> Result<SyncRun, Error> {
     required(run, "run")?.try_into()
 }
 
@@ -44,15 +44,13 @@ impl RosterClient {
     /// # Ok(()) }
     /// ```
     pub async fn start_sync(&self, start: StartSync) -> Result<SyncHandle, Error> {
-        let idempotent = start.request_id.is_some();
+        let keyed = start.request_id.is_some();
         let request = pb::StartSyncRequest::from(start);
-        let call =
-            |mut s: crate::SyncStub, r: pb::StartSyncRequest| async move { s.start_sync(r).await };
-        let response = if idempotent {
-            self.read(self.sync(), request, call).await?
-        } else {
-            self.write(self.sync(), request, call).await?
-        };
+        let response = self
+            .write_keyed(keyed, self.sync(), request, |mut s, r| async move {
+                s.start_sync(r).await
+            })
+            .await?;
         Ok(SyncHandle::new(self.clone(), run_of(response.run)?))
     }
 
@@ -122,7 +120,9 @@ impl RosterClient {
         run_of(response.run)
     }
 
-    /// Snapshots of a run as it moves through its phases, ending at its final state.
+    /// Snapshots of a run as it moves through its phases, until it stops moving (see
+    /// [`SyncState::moves_on`](crate::SyncState::moves_on)): at its final state, or at
+    /// `AwaitingApproval`.
     ///
     /// The first snapshot is the run as it is now; later ones are sent as it changes.
     pub fn watch_sync(&self, run_id: &str) -> ItemStream<SyncRun> {

@@ -207,22 +207,44 @@ wire_enum! {
         /// Stopped by an error; nothing was written.
         Failed = "FAILED",
         /// Would abandon more than the district's threshold; nothing was written.
+        /// `approve_sync` can still apply its plan, until the plan expires.
         Blocked = "BLOCKED",
-        /// Cancelled.
+        /// Cancelled (by `cancel_sync` or `reject_sync`), or its plan expired unapproved.
         Cancelled = "CANCELLED",
+        /// Planned and waiting for `approve_sync` or `reject_sync` (the district's
+        /// `require_approval`); nothing was written.
+        AwaitingApproval = "AWAITING_APPROVAL",
     }
 }
 
 impl SyncState {
     /// Whether the run has ended (`SUCCEEDED`, `FAILED`, `BLOCKED` or `CANCELLED`).
     ///
+    /// `AwaitingApproval` is not final: approving the plan queues the run again.
+    ///
     /// ```
     /// use roster_client::SyncState;
     /// assert!(SyncState::Blocked.is_final());
     /// assert!(!SyncState::Running.is_final());
+    /// assert!(!SyncState::AwaitingApproval.is_final());
     /// ```
     pub fn is_final(&self) -> bool {
-        !matches!(self, SyncState::Queued | SyncState::Running)
+        !self.moves_on() && *self != SyncState::AwaitingApproval
+    }
+
+    /// Whether the run moves on by itself (`QUEUED` or `RUNNING`), so that waiting for it
+    /// makes sense. A final run does not, and neither does one `AwaitingApproval`: it
+    /// stays there until someone approves or rejects its plan, which is where
+    /// [`SyncHandle::wait`](crate::SyncHandle::wait) stops.
+    ///
+    /// ```
+    /// use roster_client::SyncState;
+    /// assert!(SyncState::Queued.moves_on());
+    /// assert!(!SyncState::AwaitingApproval.moves_on());
+    /// assert!(!SyncState::Succeeded.moves_on());
+    /// ```
+    pub fn moves_on(&self) -> bool {
+        matches!(self, SyncState::Queued | SyncState::Running)
     }
 }
 
@@ -283,6 +305,23 @@ wire_enum! {
         Archived = "ARCHIVED",
         /// A teacher or student was removed from a class.
         RemovedFromClass = "REMOVED_FROM_CLASS",
+    }
+}
+
+wire_enum! {
+    /// What a planned change does to its record (see
+    /// [`PlannedChange`](crate::PlannedChange)).
+    PlannedChangeAction => PlannedChangeAction {
+        /// A new record or membership.
+        Create = "CREATE",
+        /// Fields of a stored record change; for a person, a school joined.
+        Update = "UPDATE",
+        /// The record is archived, removed from a school or class, or disconnected.
+        Abandon = "ABANDON",
+        /// An archived record comes back.
+        Restore = "RESTORE",
+        /// A person leaves one school of the district for another.
+        Move = "MOVE",
     }
 }
 

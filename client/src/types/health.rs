@@ -15,6 +15,8 @@ wire_enum! {
         LastRunBlocked = "LAST_RUN_BLOCKED",
         /// It runs on a schedule, yet no run succeeded in three schedule periods.
         NoRecentSuccess = "NO_RECENT_SUCCESS",
+        /// A plan waits for `approve_sync` or `reject_sync`.
+        AwaitingApproval = "AWAITING_APPROVAL",
     }
 }
 

@@ -20,10 +20,14 @@
 //! # let _ = (student, update);
 //! ```
 
-use super::{AbandonedFamilyPolicy, IssueSeverity, RecordKind, Schedule, StaffRole, wire};
+use super::{
+    AbandonedFamilyPolicy, IssueSeverity, PlannedChangeAction, RecordKind, Schedule, StaffRole,
+    wire,
+};
 use crate::pb;
 use prost_types::FieldMask;
 use std::fmt;
+use std::time::Duration;
 
 /// A write-only credential. Its `Debug` output never shows the value.
 #[derive(Clone, PartialEq, Eq)]
@@ -229,6 +233,15 @@ pub struct IssueFilter {
     pub record_kind: Option<RecordKind>,
 }
 
+/// Which changes of a run's plan to list; `None` fields do not filter.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlannedChangeFilter {
+    /// Only changes of this kind of record.
+    pub record_kind: Option<RecordKind>,
+    /// Only changes with this action.
+    pub action: Option<PlannedChangeAction>,
+}
+
 /// Which abandoned records to list; `None` fields do not filter.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AbandonedFilter {
@@ -267,6 +280,11 @@ pub struct SettingsUpdate {
     pub default_phone_region: Option<String>,
     /// When runs start by themselves.
     pub schedule: Option<Schedule>,
+    /// Whether every run stops after planning until its plan is approved or rejected.
+    pub require_approval: Option<bool>,
+    /// How long a plan can be approved: whole seconds, 1 minute to 30 days (the server
+    /// refuses anything else).
+    pub plan_ttl: Option<Duration>,
 }
 
 impl SettingsUpdate {
@@ -309,6 +327,19 @@ impl SettingsUpdate {
         if let Some(schedule) = self.schedule {
             settings.schedule = Some(schedule.into());
             paths.push("schedule");
+        }
+        if let Some(on) = self.require_approval {
+            settings.require_approval = on;
+            paths.push("require_approval");
+        }
+        if let Some(ttl) = self.plan_ttl {
+            // Past the wire's range only for absurd values, which the server then refuses
+            // as out of range rather than the client failing here.
+            settings.plan_ttl = Some(ttl.try_into().unwrap_or(prost_types::Duration {
+                seconds: i64::MAX,
+                nanos: 0,
+            }));
+            paths.push("plan_ttl");
         }
         pb::UpdateSyncSettingsRequest {
             settings: Some(settings),

@@ -1,8 +1,9 @@
 //! Domain types: what the typed methods take and return instead of the generated messages.
 //!
-//! Ids are strings, empty strings are `None`, enums are Rust enums and timestamps are
-//! [`SystemTime`]s. Every output type serializes to JSON (enums as `"SUCCEEDED"`-style
-//! names, timestamps as RFC 3339 strings).
+//! Ids are strings, empty strings are `None`, enums are Rust enums, timestamps are
+//! [`SystemTime`]s and durations [`Duration`]s. Every output type serializes to JSON (enums
+//! as `"SUCCEEDED"`-style names, timestamps as RFC 3339 strings, durations as seconds like
+//! `"86400s"`, the API's own JSON mapping of both).
 
 mod access;
 mod directory;
@@ -20,23 +21,24 @@ pub use directory::{
 };
 pub use enums::{
     AbandonAction, AbandonedFamilyPolicy, AccountState, ClassMemberRole, IssueSeverity, Origin,
-    ParseError, RecipientKind, RecordKind, RecordStatus, ScheduleKind, StaffRole, StatusFilter,
-    SyncPhase, SyncState, SyncTrigger,
+    ParseError, PlannedChangeAction, RecipientKind, RecordKind, RecordStatus, ScheduleKind,
+    StaffRole, StatusFilter, SyncPhase, SyncState, SyncTrigger,
 };
 pub use health::{AttentionReason, SyncHealth};
 pub use input::{
     AbandonedFilter, AccountUpdate, ClassUpdate, ContactUpdate, IssueFilter, NewClass, NewGuardian,
-    NewStaffMember, NewStudent, Secret, SettingsUpdate, StartSync, StudentUpdate, SyncSourceInput,
+    NewStaffMember, NewStudent, PlannedChangeFilter, Secret, SettingsUpdate, StartSync,
+    StudentUpdate, SyncSourceInput,
 };
 pub use sync::{
-    AbandonedRecord, Progress, RecordCounts, RestAuth, SafetyBlock, Schedule, SyncIssue, SyncRun,
-    SyncSettings, SyncSource, Upload,
+    AbandonedRecord, FieldChange, PlannedChange, Progress, RecordCounts, RestAuth, SafetyBlock,
+    Schedule, SyncIssue, SyncRun, SyncSettings, SyncSource, Upload,
 };
 
 pub(crate) use enums::{optional, wire};
 
 use crate::Error;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// An empty string is an unset field.
 pub(crate) fn text(value: String) -> Option<String> {
@@ -78,4 +80,13 @@ where
         Some(t) => serializer.collect_str(&prost_types::Timestamp::from(*t)),
         None => serializer.serialize_none(),
     }
+}
+
+/// Serializes a duration as the API's JSON mapping does, in seconds: `"86400s"`.
+pub(crate) fn serialize_duration<S>(value: &Duration, serializer: S) -> Result<S::Ok, S::Error>
+where
+    S: serde::Serializer,
+{
+    let wire = prost_types::Duration::try_from(*value).map_err(serde::ser::Error::custom)?;
+    serializer.collect_str(&wire)
 }

@@ -1,14 +1,17 @@
-//! Sync records: runs, their counts and issues, abandoned records, settings, sources.
+//! Sync records: runs, their counts, issues and planned changes, abandoned records,
+//! settings, sources.
 
 use super::{
-    AbandonAction, AbandonedFamilyPolicy, IssueSeverity, RecordKind, ScheduleKind, SyncPhase,
-    SyncState, SyncTrigger,
+    AbandonAction, AbandonedFamilyPolicy, IssueSeverity, PlannedChangeAction, RecordKind,
+    ScheduleKind, SyncPhase, SyncState, SyncTrigger,
 };
-use super::{ParseError, count, optional, required, serialize_time, text, time};
+use super::{
+    ParseError, count, optional, required, serialize_duration, serialize_time, text, time,
+};
 use crate::{Error, pb};
 use serde::Serialize;
 use std::fmt;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// One sync run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -50,6 +53,11 @@ pub struct SyncRun {
     pub error_message: Option<String>,
     /// For `Blocked`: which threshold was crossed and by how much.
     pub safety_block: Option<SafetyBlock>,
+    /// For `AwaitingApproval` or `Blocked`: until when `approve_sync` may apply the plan.
+    #[serde(serialize_with = "serialize_time")]
+    pub plan_expire_time: Option<SystemTime>,
+    /// Whether `approve_sync` approved the run's plan: the run applies that plan.
+    pub approved: bool,
 }
 
 impl SyncRun {
@@ -85,6 +93,8 @@ impl TryFrom<pb::SyncRun> for SyncRun {
             issue_count: count(r.issue_count),
             error_message: text(r.error_message),
             safety_block: r.safety_block.map(SafetyBlock::try_from).transpose()?,
+            plan_expire_time: time(r.plan_expire_time),
+            approved: r.approved,
         })
     }
 }
@@ -233,6 +243,66 @@ impl TryFrom<pb::SyncIssue> for SyncIssue {
     }
 }
 
+/// One change of a run's plan (see `list_planned_changes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedChange {
+    /// The kind of record; memberships are `StudentEnrollment`, `TeacherEnrollment` or
+    /// `FamilyRelationship`, while a school membership is a change of the `Student` or
+    /// `Staff` record (field `school`).
+    pub record_kind: RecordKind,
+    /// What the change does.
+    pub action: PlannedChangeAction,
+    /// The stored record (for memberships, the person concerned); `None` for a record
+    /// the plan creates.
+    pub record_id: Option<String>,
+    /// The record's source id.
+    pub source_id: Option<String>,
+    /// The name to show.
+    pub display_name: String,
+    /// The school concerned, where there is one and it is stored already.
+    pub school_id: Option<String>,
+    /// The fields that change, with their old and new values.
+    pub field_changes: Vec<FieldChange>,
+}
+
+impl TryFrom<pb::PlannedChange> for PlannedChange {
+    type Error = Error;
+
+    fn try_from(c: pb::PlannedChange) -> Result<Self, Error> {
+        Ok(PlannedChange {
+            record_kind: c.record_kind.try_into()?,
+            action: c.action.try_into()?,
+            record_id: text(c.record_id),
+            source_id: text(c.source_id),
+            display_name: c.display_name,
+            school_id: text(c.school_id),
+            field_changes: c.field_changes.into_iter().map(FieldChange::from).collect(),
+        })
+    }
+}
+
+/// One field of a planned change. References (a school, a class, a student) are given by
+/// source id where the record has one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldChange {
+    /// The field's name, e.g. `email` or `school`.
+    pub field: String,
+    /// The value now; `None` for a create.
+    pub old_value: Option<String>,
+    /// The value the plan sets; `None` for a removal.
+    pub new_value: Option<String>,
+}
+
+impl From<pb::FieldChange> for FieldChange {
+    fn from(f: pb::FieldChange) -> Self {
+        FieldChange {
+            field: f.field,
+            old_value: text(f.old_value),
+            new_value: text(f.new_value),
+        }
+    }
+}
+
 /// A record abandoned by a sync.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AbandonedRecord {
@@ -305,6 +375,13 @@ pub struct SyncSettings {
     pub default_phone_region: String,
     /// When runs start by themselves.
     pub schedule: Schedule,
+    /// Whether every run (scheduled ones too) stops after planning, `AwaitingApproval`,
+    /// until its plan is approved or rejected (default off).
+    pub require_approval: bool,
+    /// How long a plan (awaiting approval, or blocked) can be approved: 1 minute to 30
+    /// days (default 24 hours). Serialized as seconds, e.g. `"86400s"`.
+    #[serde(serialize_with = "serialize_duration")]
+    pub plan_ttl: Duration,
     /// When the settings last changed.
     #[serde(serialize_with = "serialize_time")]
     pub update_time: Option<SystemTime>,
@@ -328,6 +405,10 @@ impl TryFrom<pb::SyncSettings> for SyncSettings {
                 .map(Schedule::try_from)
                 .transpose()?
                 .unwrap_or_default(),
+            require_approval: s.require_approval,
+            plan_ttl: required(s.plan_ttl, "plan_ttl")?
+                .try_into()
+                .map_err(|e| Error::Protocol(format!("settings plan_ttl: {e}")))?,
             update_time: time(s.update_time),
         })
     }

@@ -7,6 +7,7 @@ use serde_json::Value;
 use std::process::Output;
 
 mod directory;
+mod plans;
 mod sources;
 
 /// Runs rosterctl against `server` with `args`.

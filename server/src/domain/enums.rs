@@ -126,6 +126,8 @@ stored_enum!(
         Failed = "failed",
         Blocked = "blocked",
         Cancelled = "cancelled",
+        /// Planned; waits for ApproveSync or RejectSync (R9.1), holding the district.
+        AwaitingApproval = "awaiting_approval",
     }
 );
 
@@ -157,6 +159,17 @@ stored_enum!(
         RemovedFromSchool = "removed_from_school",
         Archived = "archived",
         RemovedFromClass = "removed_from_class",
+    }
+);
+
+stored_enum!(
+    /// What a planned change does to its record (R9.1).
+    ChangeAction {
+        Create = "create",
+        Update = "update",
+        Abandon = "abandon",
+        Restore = "restore",
+        Move = "move",
     }
 );
 
@@ -201,9 +214,15 @@ pub enum StatusFilter {
 }
 
 impl RunState {
-    /// Whether the run has ended and will not change again.
-    pub fn is_final(self) -> bool {
-        !matches!(self, RunState::Queued | RunState::Running)
+    /// Whether the run moves on by itself: a final run, or one awaiting a person's
+    /// approval, does not (a watcher stops there).
+    pub fn moves_on(self) -> bool {
+        matches!(self, RunState::Queued | RunState::Running)
+    }
+
+    /// Whether ApproveSync can apply the run's stored plan.
+    pub fn is_approvable(self) -> bool {
+        matches!(self, RunState::AwaitingApproval | RunState::Blocked)
     }
 }
 

@@ -14,6 +14,8 @@ pub enum AttentionReason {
     LastRunBlocked,
     /// It is scheduled, yet no run succeeded in three schedule periods.
     NoRecentSuccess,
+    /// A plan waits for a person to approve or reject it (R9.1).
+    AwaitingApproval,
 }
 
 /// How a district's sync is doing.
@@ -69,6 +71,7 @@ pub fn assess(
     match last_run.as_ref().map(|r| r.state) {
         Some(RunState::Failed) => reasons.push(AttentionReason::LastRunFailed),
         Some(RunState::Blocked) => reasons.push(AttentionReason::LastRunBlocked),
+        Some(RunState::AwaitingApproval) => reasons.push(AttentionReason::AwaitingApproval),
         _ => {}
     }
     if let Some(window) = three_periods(settings)
@@ -120,6 +123,8 @@ mod tests {
             error_message: String::new(),
             safety_block: None,
             cancel_requested: false,
+            approved: false,
+            plan_expires_at: None,
         }
     }
 

@@ -22,5 +22,5 @@ pub use ids::{NODE_BITS, new_id, parse_id, set_node};
 pub use page::{Page, PageRequest};
 pub use run::{AbandonedFilter, Counts, CountsByKind, Run, SafetyBlock};
 pub use secret::{Secret, StoredSecret};
-pub use settings::{RestAuth, Schedule, Source, SyncSettings};
+pub use settings::{PLAN_TTL_RANGE, RestAuth, Schedule, Source, SyncSettings};
 pub use time::{now, short_duration};

@@ -57,12 +57,10 @@ pub struct Run {
     pub safety_block: Option<SafetyBlock>,
     /// CancelSync asked the run to stop; it stops before it applies anything.
     pub cancel_requested: bool,
-}
-
-impl Run {
-    pub fn is_final(&self) -> bool {
-        self.state.is_final()
-    }
+    /// ApproveSync approved the run's stored plan: the run applies exactly that (R9.1).
+    pub approved: bool,
+    /// Until when the plan of a run awaiting approval, or blocked, can be approved.
+    pub plan_expires_at: Option<NaiveDateTime>,
 }
 
 /// Filters of ListAbandonedRecords.

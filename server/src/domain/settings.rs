@@ -11,6 +11,10 @@ pub const DEFAULT_THRESHOLD_PERCENT: i32 = 20;
 /// The share of one school's students or staff a run may abandon by default (R7.5).
 pub const DEFAULT_SCHOOL_THRESHOLD_PERCENT: i32 = 30;
 pub const DEFAULT_PHONE_REGION: &str = "US";
+/// How long a plan can be approved by default (R9.1).
+pub const DEFAULT_PLAN_TTL: TimeDelta = TimeDelta::hours(24);
+/// The shortest and longest plan lifetimes a district may set.
+pub const PLAN_TTL_RANGE: (TimeDelta, TimeDelta) = (TimeDelta::minutes(1), TimeDelta::days(30));
 pub const DEFAULT_CLEVER_BASE_URL: &str = "https://api.clever.com";
 
 /// Where a district's roster comes from, without its secret.
@@ -289,6 +293,10 @@ pub struct SyncSettings {
     pub school_abandon_threshold_percent: i32,
     pub default_phone_region: String,
     pub schedule: Schedule,
+    /// R9.1: every run stops after planning until a person approves or rejects its plan.
+    pub require_approval: bool,
+    /// How long a plan awaiting approval, or blocked, can be approved.
+    pub plan_ttl: TimeDelta,
     pub updated_at: NaiveDateTime,
 }
 
@@ -304,6 +312,8 @@ impl SyncSettings {
             school_abandon_threshold_percent: DEFAULT_SCHOOL_THRESHOLD_PERCENT,
             default_phone_region: DEFAULT_PHONE_REGION.into(),
             schedule: Schedule::off(),
+            require_approval: false,
+            plan_ttl: DEFAULT_PLAN_TTL,
             updated_at: now,
         }
     }

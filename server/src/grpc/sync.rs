@@ -4,10 +4,11 @@ use super::auth::{audited, caller};
 use super::convert::{self as cv, Wire, req_id};
 use crate::access::audit::Change;
 use crate::access::{Access, Target};
-use crate::domain::{Error, Need, RecordKind, Result, Severity, Source, Trigger};
+use crate::domain::{ChangeAction, Error, Need, RecordKind, Result, Severity, Source, Trigger};
 use crate::sources::SourcePaths;
 use crate::sources::http::Outbound;
 use crate::store::Store;
+use crate::sync::review::{self, ChangeFilter};
 use crate::sync::runs::{self, StartRequest};
 use crate::sync::secrets::Sealer;
 use crate::sync::watch::Watches;
@@ -186,6 +187,70 @@ impl SyncService for SyncApi {
             Change::new(district_id)
                 .target(run_id)
                 .fields(["cancel_requested"]),
+        ))
+    }
+
+    async fn list_planned_changes(
+        &self,
+        req: Request<pb::ListPlannedChangesRequest>,
+    ) -> Res<pb::ListPlannedChangesResponse> {
+        let caller = caller(&req)?;
+        let r = req.into_inner();
+        let run_id = req_id("run_id", &r.run_id)?;
+        self.access
+            .allow(&caller, Need::Read, Target::Run(run_id))
+            .await?;
+        let filter = ChangeFilter {
+            kind: RecordKind::read("record_kind", r.record_kind)?,
+            action: ChangeAction::read("action", r.action)?,
+        };
+        let p = cv::page(
+            r.page_size,
+            &r.page_token,
+            format!("changes:{run_id}:{:?}:{:?}", filter.kind, filter.action),
+        )?;
+        let page = review::list(&self.store, run_id, filter, p).await?;
+        let (changes, next_page_token) = cv::paged(page, cv::planned_change);
+        Ok(Response::new(pb::ListPlannedChangesResponse {
+            changes,
+            next_page_token,
+        }))
+    }
+
+    async fn approve_sync(
+        &self,
+        req: Request<pb::ApproveSyncRequest>,
+    ) -> Res<pb::ApproveSyncResponse> {
+        let run_id = req_id("run_id", &req.get_ref().run_id)?;
+        let district_id = self
+            .access
+            .allow(&caller(&req)?, Need::Write, Target::Run(run_id))
+            .await?;
+        let run = review::approve(&self.store, run_id).await?;
+        self.worker.wake();
+        Ok(audited(
+            Response::new(pb::ApproveSyncResponse {
+                run: Some(cv::run(run)),
+            }),
+            Change::new(district_id).target(run_id).fields(["approved"]),
+        ))
+    }
+
+    async fn reject_sync(
+        &self,
+        req: Request<pb::RejectSyncRequest>,
+    ) -> Res<pb::RejectSyncResponse> {
+        let run_id = req_id("run_id", &req.get_ref().run_id)?;
+        let district_id = self
+            .access
+            .allow(&caller(&req)?, Need::Write, Target::Run(run_id))
+            .await?;
+        let run = review::reject(&self.store, run_id).await?;
+        Ok(audited(
+            Response::new(pb::RejectSyncResponse {
+                run: Some(cv::run(run)),
+            }),
+            Change::new(district_id).target(run_id).fields(["state"]),
         ))
     }
 

@@ -14,7 +14,7 @@ use foldhash::HashSet;
 use std::collections::BTreeMap;
 
 /// Where a record was read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceRef {
     /// CSV file name, e.g. `users.csv`; empty for API sources.
     pub file: String,
@@ -35,7 +35,7 @@ impl SourceRef {
 }
 
 /// A row-level finding: a skipped row, a skipped guardian, a dropped credential.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Issue {
     pub severity: Severity,
     pub record_kind: RecordKind,
@@ -84,7 +84,7 @@ impl Issue {
 }
 
 /// How completely the source describes one kind of record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Coverage {
     /// Every record of the kind is listed: what is missing is abandoned.
     #[default]
@@ -95,7 +95,7 @@ pub enum Coverage {
     Absent,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SnapSchool {
     pub source_id: String,
     pub sis_id: String,
@@ -106,7 +106,7 @@ pub struct SnapSchool {
 /// Which fields of a person its source carries (R4.8): a field it does not carry (a column
 /// missing from the file, a kind of source without the field, as Clever staff have no
 /// phones) leaves the stored value alone; only an empty value of a carried field clears it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Carried {
     pub email: bool,
     pub sms: bool,
@@ -137,7 +137,7 @@ impl Carried {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SnapStudent {
     pub source_id: String,
     pub sis_id: String,
@@ -158,7 +158,7 @@ pub struct SnapStudent {
 
 /// Phone numbers stay as the source wrote them: the planner validates them with the
 /// district's region and decides uniqueness (R3.1).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SnapGuardian {
     pub source_id: String,
     pub sis_id: String,
@@ -172,7 +172,7 @@ pub struct SnapGuardian {
     pub at: SourceRef,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SnapStaff {
     pub source_id: String,
     pub sis_id: String,
@@ -188,7 +188,7 @@ pub struct SnapStaff {
     pub at: SourceRef,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SnapClass {
     pub source_id: String,
     pub sis_id: String,
@@ -202,7 +202,7 @@ pub struct SnapClass {
 
 /// What the source says of the end of a class's term (R5.10): the latest `endDate` of the
 /// academic sessions (Clever: the term) it names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum TermEnd {
     /// The source says nothing usable: it carries no academic sessions (no
     /// `academicSessions.csv`, no `/academicSessions` or `/terms`), or one of the class's
@@ -227,7 +227,7 @@ impl TermEnd {
 }
 
 /// A class membership of a student or a teacher.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SnapEnrollment {
     /// The enrollment's own source id, when the source has one (OneRoster).
     pub source_id: String,
@@ -237,14 +237,16 @@ pub struct SnapEnrollment {
 }
 
 /// A guardian-student relationship (R8.3): one per pair, whichever side listed it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct SnapLink {
     pub student_source_id: String,
     pub guardian_source_id: String,
 }
 
 /// The source ids a delta source marked `tobedeleted`, per kind.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Deleted {
     pub schools: HashSet<String>,
     pub users: HashSet<String>,
@@ -253,7 +255,7 @@ pub struct Deleted {
 }
 
 /// Everything one source says about a district.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Snapshot {
     pub schools: Vec<SnapSchool>,
     pub students: Vec<SnapStudent>,
@@ -283,6 +285,26 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// The snapshot as a planned run keeps it for its approval (R9.1): postcard, a
+    /// compact binary form of the same types, compressed. Never a fresh read: an approval
+    /// applies the plan made from what the reviewer saw.
+    pub fn encode(&self) -> Result<Vec<u8>, String> {
+        let mut out = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        postcard::to_io(self, &mut out).map_err(|e| format!("snapshot not encoded: {e}"))?;
+        out.finish()
+            .map_err(|e| format!("snapshot not encoded: {e}"))
+    }
+
+    /// A snapshot [`Snapshot::encode`] wrote.
+    pub fn decode(bytes: &[u8]) -> Result<Snapshot, String> {
+        use std::io::Read;
+        let mut raw = Vec::new();
+        flate2::read::ZlibDecoder::new(bytes)
+            .read_to_end(&mut raw)
+            .map_err(|e| format!("stored snapshot unreadable: {e}"))?;
+        postcard::from_bytes(&raw).map_err(|e| format!("stored snapshot unreadable: {e}"))
+    }
+
     /// Leaves out the people whose source id an erasure suppressed (S6.1): the source
     /// still lists them, the product does not take them back. Counted, never reported
     /// by id: an issue naming them would keep what was erased.

@@ -2,8 +2,8 @@
 
 use super::schema::*;
 use crate::domain::{
-    AbandonAction, ApiKeyRole, FamilyPolicy, Origin, RecordKind, RunPhase, RunState, ScheduleKind,
-    Severity, StaffRole, Trigger,
+    AbandonAction, ApiKeyRole, ChangeAction, FamilyPolicy, Origin, RecordKind, RunPhase, RunState,
+    ScheduleKind, Severity, StaffRole, Trigger,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -37,6 +37,8 @@ pub struct SettingsRow {
     /// The secret sealed under the server's key (`store::sealing`).
     pub source_secret_sealed: Option<String>,
     pub school_abandon_threshold_percent: i32,
+    pub require_approval: bool,
+    pub plan_ttl_seconds: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -260,6 +262,12 @@ pub struct RunRow {
     pub lease_expires_at: Option<NaiveDateTime>,
     /// How many times a worker claimed the run.
     pub attempts: i32,
+    /// ApproveSync approved the run's stored plan: it applies that plan (R9.1).
+    pub approved: bool,
+    /// Until when a plan awaiting approval, or blocked, can be approved.
+    pub plan_expires_at: Option<NaiveDateTime>,
+    /// What the plan changes and the stored rows it touches, hashed (`sync::review`).
+    pub plan_digest: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -312,4 +320,22 @@ pub struct SuppressionRow {
     pub record_kind: RecordKind,
     pub source_id: String,
     pub created_at: NaiveDateTime,
+}
+
+/// One change of a planned run, as ListPlannedChanges reads it (R9.1).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = planned_changes, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_default_value = false)]
+pub struct PlannedChangeRow {
+    pub run_id: i64,
+    /// The change's place in the plan's listing order.
+    pub seq: i64,
+    pub record_kind: RecordKind,
+    pub action: ChangeAction,
+    pub record_id: Option<i64>,
+    pub source_id: String,
+    pub display_name: String,
+    pub school_id: Option<i64>,
+    /// JSON array of `[field, old, new]`.
+    pub fields: String,
 }

@@ -1,5 +1,5 @@
 //! The one Diesel schema for both backends (MySQL and SQLite): the column types used here
-//! (`BigInt`, `Integer`, `Text`, `Bool`, `Timestamp`, `Date`, `Nullable`) map on both.
+//! (`BigInt`, `Integer`, `Text`, `Bool`, `Timestamp`, `Date`, `Binary`, `Nullable`) map on both.
 
 diesel::table! {
     districts (id) {
@@ -27,6 +27,8 @@ diesel::table! {
         updated_at -> Timestamp,
         source_secret_sealed -> Nullable<Text>,
         school_abandon_threshold_percent -> Integer,
+        require_approval -> Bool,
+        plan_ttl_seconds -> BigInt,
     }
 }
 
@@ -206,6 +208,31 @@ diesel::table! {
         lease_token -> BigInt,
         lease_expires_at -> Nullable<Timestamp>,
         attempts -> Integer,
+        approved -> Bool,
+        plan_expires_at -> Nullable<Timestamp>,
+        plan_digest -> Text,
+    }
+}
+
+diesel::table! {
+    run_snapshots (run_id, part) {
+        run_id -> BigInt,
+        part -> Integer,
+        data -> Binary,
+    }
+}
+
+diesel::table! {
+    planned_changes (run_id, seq) {
+        run_id -> BigInt,
+        seq -> BigInt,
+        record_kind -> Text,
+        action -> Text,
+        record_id -> Nullable<BigInt>,
+        source_id -> Text,
+        display_name -> Text,
+        school_id -> Nullable<BigInt>,
+        fields -> Text,
     }
 }
 
@@ -327,4 +354,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_key_districts,
     audit_events,
     suppressions,
+    run_snapshots,
+    planned_changes,
 );

@@ -15,6 +15,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod reports;
 pub mod retention;
+pub mod review;
 pub mod runs;
 pub mod schedule;
 pub mod secrets;

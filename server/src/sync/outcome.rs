@@ -8,6 +8,7 @@ use crate::store::models::IssueRow;
 use crate::store::queries::roster;
 use crate::store::queries::runs::{self as q, Lease, RunEnd};
 use crate::store::{DbConn, Store, StoreError};
+use chrono::NaiveDateTime;
 use std::sync::Arc;
 
 /// How a run ended, before it is written down.
@@ -16,8 +17,21 @@ pub enum Outcome {
     /// The plan was computed; a dry run stops here, a real run applied it.
     Succeeded,
     Failed(String),
-    Blocked(SafetyBlock),
+    /// Over a threshold; the plan is kept, so an approval can apply it past the block.
+    Blocked(SafetyBlock, Kept),
     Cancelled,
+    /// Planned, the plan kept; the run holds the district until a person decides (R9.1).
+    AwaitingApproval {
+        district_id: i64,
+        kept: Kept,
+    },
+}
+
+/// A plan kept for approval (R9.1): until when it may be approved, and its digest.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    pub expires_at: NaiveDateTime,
+    pub digest: String,
 }
 
 impl Outcome {
@@ -26,8 +40,9 @@ impl Outcome {
         match self {
             Outcome::Succeeded => RunState::Succeeded,
             Outcome::Failed(_) => RunState::Failed,
-            Outcome::Blocked(_) => RunState::Blocked,
+            Outcome::Blocked(..) => RunState::Blocked,
             Outcome::Cancelled => RunState::Cancelled,
+            Outcome::AwaitingApproval { .. } => RunState::AwaitingApproval,
         }
     }
 }
@@ -38,11 +53,16 @@ const MESSAGE_LIMIT: usize = 4000;
 /// The run's end as stored: state, counts, issues and progress from the plan if any.
 pub fn run_end(outcome: &Outcome, plan: Option<&Plan>) -> Result<RunEnd> {
     let json = |value: &dyn erased::Json| value.to_json();
-    let (state, error_message, safety_block) = match outcome {
-        Outcome::Succeeded => (RunState::Succeeded, String::new(), String::new()),
-        Outcome::Failed(m) => (RunState::Failed, clip(m), String::new()),
-        Outcome::Cancelled => (RunState::Cancelled, String::new(), String::new()),
-        Outcome::Blocked(block) => (RunState::Blocked, String::new(), json(block)?),
+    let state = outcome.state();
+    let (error_message, safety_block) = match outcome {
+        Outcome::Failed(m) => (clip(m), String::new()),
+        Outcome::Blocked(block, _) => (String::new(), json(block)?),
+        _ => (String::new(), String::new()),
+    };
+    let (holds_district, kept) = match outcome {
+        Outcome::AwaitingApproval { district_id, kept } => (Some(*district_id), Some(kept)),
+        Outcome::Blocked(_, kept) => (None, Some(kept)),
+        _ => (None, None),
     };
     let total = plan.map_or(0, |p| p.change_count() as i64);
     Ok(RunEnd {
@@ -61,6 +81,9 @@ pub fn run_end(outcome: &Outcome, plan: Option<&Plan>) -> Result<RunEnd> {
         issue_count: plan.map_or(0, |p| p.issues.len() as i64),
         error_message,
         safety_block,
+        holds_district,
+        plan_expires_at: kept.map(|k| k.expires_at),
+        plan_digest: kept.map(|k| k.digest.clone()).unwrap_or_default(),
     })
 }
 
@@ -126,8 +149,7 @@ pub fn issue_rows(plan: Option<&Plan>, run_id: i64) -> Vec<IssueRow> {
         .collect()
 }
 
-/// Ends a run that applied nothing, in a transaction of its own.
-/// Ends a run that applied nothing; true when this worker ended it (false: another holds
+/// Ends a run that applied nothing, in a transaction of its own; true when this worker ended it (false: another holds
 /// the run now).
 pub async fn end(
     store: &Store,

@@ -7,14 +7,16 @@ use super::apply::{ApplyError, apply};
 use super::env::Env;
 use super::fetch::fetch;
 use super::keeper::{Control, Stop};
-use super::outcome::{self, Outcome};
+use super::outcome::{self, Kept, Outcome};
+use super::plan::changes::{self, Change};
 use super::plan::{self, Plan, Policy, RunContext};
+use super::review;
 use super::telemetry;
 use crate::domain::{Error, Result, Run, RunPhase, RunState, Source, SyncSettings, Trigger, now};
 use crate::snapshot::Snapshot;
 use crate::store::State;
 use crate::store::queries::runs::Lease;
-use crate::store::queries::{roster, uploads};
+use crate::store::queries::{plans, roster, runs, uploads};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -59,13 +61,37 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
     };
     telemetry::phase_done(RunPhase::Validating, timer.elapsed());
     let timer = Instant::now();
-    let plan = plan_step(&input, control, snapshot, state).await?;
+    let planned = plan_step(&input, control, snapshot, state).await?;
     telemetry::phase_done(RunPhase::Planning, timer.elapsed());
-    if let Some(block) = plan.safety_block.clone() {
-        return ended(Outcome::Blocked(block), Some(plan)).await;
-    }
-    if input.run.dry_run {
-        return ended(Outcome::Succeeded, Some(plan)).await;
+    let Planned {
+        plan,
+        snapshot,
+        review,
+    } = planned;
+    let run = &input.run;
+    let kept = |digest: String| Kept {
+        expires_at: now() + input.settings.plan_ttl,
+        digest,
+    };
+    if let Some((changes, digest)) = review {
+        let mut conn = env.store.conn().await?;
+        if run.approved {
+            let approved = runs::plan_digest(&mut conn, run.id).await?;
+            if let Err(stale) = review::check_digest(run.id, &approved, &digest) {
+                return ended(failed(stale), None).await;
+            }
+        } else if let Some(block) = plan.safety_block.clone() {
+            review::keep(&mut conn, run.id, &changes, Some(&snapshot)).await?;
+            return ended(Outcome::Blocked(block, kept(digest)), Some(plan)).await;
+        } else if run.dry_run {
+            review::keep(&mut conn, run.id, &changes, None).await?;
+            return ended(Outcome::Succeeded, Some(plan)).await;
+        } else {
+            review::keep(&mut conn, run.id, &changes, Some(&snapshot)).await?;
+            let district_id = run.district_id;
+            let kept = kept(digest);
+            return ended(Outcome::AwaitingApproval { district_id, kept }, Some(plan)).await;
+        }
     }
     match must_stop::<()>(control) {
         None => {}
@@ -75,7 +101,41 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
     let timer = Instant::now();
     let applied = apply_step(env, lease, control, plan, trigger).await;
     telemetry::phase_done(RunPhase::Applying, timer.elapsed());
+    if run.approved {
+        // Applied or not, the plan is done with; an expiry sweep would drop it otherwise.
+        if let Ok(mut conn) = env.store.conn().await {
+            let _ = plans::discard_snapshot(&mut conn, run.id).await;
+        }
+    }
     applied
+}
+
+/// A plan, the snapshot it was made from, and, for a plan a person reviews (R9.1), its
+/// changes and digest.
+struct Planned {
+    plan: Plan,
+    snapshot: Snapshot,
+    review: Option<(Vec<Change>, String)>,
+}
+
+/// A run that fails on `e`, its reason code (PLAN_STALE) leading the message.
+fn failed(e: Error) -> Outcome {
+    Outcome::Failed(match e {
+        Error::FailedPrecondition { reason, message } => format!("{reason}: {message}"),
+        other => other.to_string(),
+    })
+}
+
+/// The district's settings as the planner applies them.
+pub fn policy(settings: &SyncSettings, override_threshold: bool) -> Policy {
+    Policy {
+        update_active_users: settings.update_active_users,
+        family_policy: settings.abandoned_family_policy,
+        threshold_percent: settings.abandon_threshold_percent,
+        school_threshold_percent: settings.school_abandon_threshold_percent,
+        phone_region: settings.default_phone_region.clone(),
+        override_threshold,
+    }
 }
 
 /// Where a step leaves the run.
@@ -97,9 +157,20 @@ fn must_stop<T>(control: &Control) -> Option<Step<T>> {
 }
 
 /// Reads the source. A live source can take minutes: a cancel stops the fetch itself,
-/// not only the next step, and the records received so far show as progress.
+/// not only the next step, and the records received so far show as progress. An
+/// approved run reads the snapshot its plan was made from instead (R9.1).
 async fn fetch_step(env: &Env, input: &RunInput, control: &Control) -> Step<Snapshot> {
     control.progress.set(RunPhase::Fetching, 0, 0);
+    if input.run.approved {
+        let kept = match env.store.conn().await {
+            Ok(mut conn) => review::kept_snapshot(&mut conn, input.run.id).await,
+            Err(e) => Err(e.into()),
+        };
+        return match kept {
+            Ok(snapshot) => Step::Next(snapshot),
+            Err(e) => Step::End(failed(e)),
+        };
+    }
     let Some(source) = input.run.source.as_ref() else {
         return Step::End(Outcome::Failed("the run's source is unreadable".into()));
     };
@@ -157,33 +228,38 @@ async fn validate_step(
     Ok(Step::Next((snapshot, state)))
 }
 
-/// Computes the plan on a blocking thread: it is pure, CPU-bound work.
+/// Computes the plan on a blocking thread: it is pure, CPU-bound work. A plan a person
+/// reviews (a dry run, a blocked one, one awaiting approval, an approved one) is also
+/// listed change by change, with its digest.
 async fn plan_step(
     input: &RunInput,
     control: &Control,
     snapshot: Snapshot,
     state: State,
-) -> Result<Plan> {
+) -> Result<Planned> {
     control
         .progress
         .set(RunPhase::Planning, 0, snapshot.record_count());
-    let settings = &input.settings;
-    let policy = Policy {
-        update_active_users: settings.update_active_users,
-        family_policy: settings.abandoned_family_policy,
-        threshold_percent: settings.abandon_threshold_percent,
-        school_threshold_percent: settings.school_abandon_threshold_percent,
-        phone_region: settings.default_phone_region.clone(),
-        override_threshold: input.run.override_threshold,
-    };
+    let run = &input.run;
+    let policy = policy(&input.settings, run.override_threshold);
     let ctx = RunContext {
-        district_id: input.run.district_id,
-        run_id: input.run.id,
+        district_id: run.district_id,
+        run_id: run.id,
         now: now(),
     };
-    tokio::task::spawn_blocking(move || plan::plan(&state, &snapshot, &policy, &ctx))
-        .await
-        .map_err(|e| Error::Internal(format!("planning stopped: {e}")))
+    let reviewed = run.approved || run.dry_run || input.settings.require_approval;
+    tokio::task::spawn_blocking(move || {
+        let plan = plan::plan(&state, &snapshot, &policy, &ctx);
+        let review =
+            (reviewed || plan.safety_block.is_some()).then(|| changes::review(&plan, &state));
+        Planned {
+            plan,
+            snapshot,
+            review,
+        }
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("planning stopped: {e}")))
 }
 
 /// Applies the plan and ends the run in one transaction. When the fence refused (a

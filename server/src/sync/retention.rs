@@ -1,4 +1,4 @@
-//! The janitor (S2.2): run reports (issues) and audit events are deleted once older than
+//! The janitor (S2.2): run reports (issues, kept plans) and audit events are deleted once older than
 //! `--report-retention`; uploads once unused for `--upload-retention` (a run reading one
 //! counts as a use), and upload files left half-written by a server that died. Every
 //! replica sweeps; the deletes are idempotent and batched, so they never hold locks long.
@@ -21,6 +21,7 @@ pub struct Retention {
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Swept {
     pub issues: i64,
+    pub planned_changes: i64,
     pub audit_events: i64,
     pub uploads: i64,
 }
@@ -63,6 +64,7 @@ pub async fn sweep(
     let cutoff = before(at, retention.reports);
     let mut swept = Swept {
         issues: q::old_issues(&mut conn, cutoff).await?,
+        planned_changes: q::old_planned_changes(&mut conn, cutoff).await?,
         audit_events: q::old_audit_events(&mut conn, cutoff).await?,
         uploads: 0,
     };

@@ -7,6 +7,7 @@ use crate::domain::{
 use crate::store::queries::runs::{self as q, NewRun};
 use crate::store::queries::{districts, settings};
 use crate::store::{DbConn, Store};
+use futures::FutureExt;
 
 /// What StartSync asks for.
 #[derive(Debug, Clone)]
@@ -22,9 +23,14 @@ pub struct StartRequest {
 
 /// Starts a run: QUEUED for a worker. The same request id returns the same run; a second
 /// active run for the district is refused with ALREADY_EXISTS naming the first.
+///
+/// In a transaction, so a start that loses a race is tried again and then finds the
+/// winner: on a multi-primary Galera cluster two nodes can both insert a run for one
+/// district and one loses certification at commit; the caller should hear the answer it
+/// would have had on one server (the winner's run, or ALREADY_EXISTS), not "retry".
 pub async fn start(store: &Store, req: StartRequest) -> Result<Run> {
     let mut conn = store.conn().await?;
-    start_on(&mut conn, req).await
+    conn.transaction(|c| start_on(c, req.clone()).boxed()).await
 }
 
 /// [`start`] on a given connection, so a caller can start a run inside its transaction.
@@ -105,6 +111,8 @@ pub async fn cancel(store: &Store, run_id: i64) -> Result<Run> {
     let mut conn = store.conn().await?;
     let run = q::require(&mut conn, run_id).await?;
     match run.state {
+        // A plan waiting for a person: cancelling it is rejecting it.
+        RunState::AwaitingApproval => return super::review::reject(store, run_id).await,
         RunState::Queued | RunState::Running => {
             if !q::cancel_queued(&mut conn, run_id, now()).await? {
                 q::request_cancel(&mut conn, run_id).await?;

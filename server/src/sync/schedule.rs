@@ -3,6 +3,7 @@
 //! of the district is active: it fires as soon as that one ends, instead of being
 //! skipped.
 
+use super::review;
 use super::runs::{self, StartRequest};
 use super::worker::WorkerHandle;
 use crate::domain::{Error, Result, Trigger, now};
@@ -10,10 +11,19 @@ use crate::store::Store;
 use crate::store::queries::{runs as run_rows, schedules};
 use std::time::Duration;
 
-/// Starts the scheduler in the background.
+/// Scheduler passes (a second each) between two sweeps of expired plans (R9.1).
+const EXPIRY_EVERY: u64 = 15;
+
+/// Starts the scheduler in the background; it also ends plans that expired unapproved.
 pub fn spawn(store: Store, worker: WorkerHandle) {
     tokio::spawn(async move {
-        loop {
+        for pass in 0u64.. {
+            // An expired plan frees its district first, so a due schedule fires at once.
+            if pass % EXPIRY_EVERY == 0
+                && let Err(e) = review::expire(&store).await
+            {
+                tracing::warn!(error = %e, "plan expiry pass failed");
+            }
             match start_due(&store).await {
                 Ok(0) => {}
                 Ok(_) => worker.wake(),

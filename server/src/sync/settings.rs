@@ -4,12 +4,13 @@
 use super::secrets::Sealer;
 use super::uploads;
 use crate::domain::{
-    Error, FamilyPolicy, Result, Schedule, Secret, Source, StoredSecret, SyncSettings,
-    is_phone_region, now,
+    Error, FamilyPolicy, PLAN_TTL_RANGE, Result, Schedule, Secret, Source, StoredSecret,
+    SyncSettings, is_phone_region, now,
 };
 use crate::sources::http::Outbound;
 use crate::store::Store;
 use crate::store::queries::{districts, settings as q};
+use chrono::TimeDelta;
 
 pub async fn get(store: &Store, district_id: i64) -> Result<SyncSettings> {
     let mut conn = store.conn().await?;
@@ -28,6 +29,8 @@ pub struct SettingsUpdate {
     pub school_abandon_threshold_percent: Option<i32>,
     pub default_phone_region: Option<String>,
     pub schedule: Option<Schedule>,
+    pub require_approval: Option<bool>,
+    pub plan_ttl: Option<TimeDelta>,
 }
 
 /// Applies an update. A new source of the same kind and credentials without a secret
@@ -83,6 +86,19 @@ pub async fn update(
             ));
         }
         settings.default_phone_region = region;
+    }
+    if let Some(v) = update.require_approval {
+        settings.require_approval = v;
+    }
+    if let Some(ttl) = update.plan_ttl {
+        let (shortest, longest) = PLAN_TTL_RANGE;
+        if !(shortest..=longest).contains(&ttl) {
+            return Err(Error::invalid(
+                "settings.plan_ttl",
+                "must be between 1 minute and 30 days",
+            ));
+        }
+        settings.plan_ttl = ttl;
     }
     if let Some(schedule) = update.schedule {
         schedule.validate().map_err(|e| e.within("settings"))?;

@@ -86,7 +86,7 @@ impl Watches {
     /// Reads the run once and starts the one poll every watcher of it shares.
     async fn start_poll(&self, run_id: i64) -> Result<watch::Receiver<Run>> {
         let run = q::require(&mut self.store.conn().await?, run_id).await?;
-        let final_already = run.is_final();
+        let final_already = !run.state.moves_on();
         let (tx, rx) = watch::channel(run);
         if final_already {
             return Ok(rx);
@@ -123,7 +123,7 @@ fn nobody_watches(
     }
 }
 
-/// Reads the run until it is final or nobody watches it any more.
+/// Reads the run until it stops moving (final, or awaiting approval) or nobody watches it.
 async fn poll(
     store: Store,
     polls: Arc<Mutex<HashMap<i64, watch::Receiver<Run>>>>,
@@ -140,7 +140,7 @@ async fn poll(
         };
         match q::get(&mut conn, run_id).await {
             Ok(Some(run)) => {
-                let last = run.is_final();
+                let last = !run.state.moves_on();
                 tx.send_if_modified(|current| {
                     let changed = *current != run;
                     if changed {
@@ -173,7 +173,7 @@ impl RunWatch {
         }
         self.first = false;
         let run = self.receiver.borrow_and_update().clone();
-        self.done = run.is_final();
+        self.done = !run.state.moves_on();
         Some(run)
     }
 }

@@ -22,6 +22,7 @@ mod metrics;
 mod oneroster_rest;
 mod outbound;
 mod people;
+mod review;
 mod runs;
 mod safety;
 mod search;

@@ -4,10 +4,11 @@ use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use roster_client::prost_types::Timestamp;
 use roster_client::{
-    AbandonedFamilyPolicy, ApiKeyRole, IssueSeverity, RecordKind, Schedule, StatusFilter,
+    AbandonedFamilyPolicy, ApiKeyRole, IssueSeverity, PlannedChangeAction, RecordKind, Schedule,
+    StatusFilter,
 };
 use std::path::PathBuf;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// Operate a roster-sync server: districts, sync settings, runs and what they did, API
 /// keys, the audit log and erasure.
@@ -256,6 +257,14 @@ pub struct SettingsSetArgs {
     /// Automatic runs: off, every:MINUTES or daily:HH:MM@TIME_ZONE.
     #[arg(long, value_name = "SCHEDULE")]
     pub schedule: Option<Schedule>,
+    /// Whether every run (scheduled ones too) stops after planning, AWAITING_APPROVAL,
+    /// until `sync approve` or `sync reject`.
+    #[arg(long, value_name = "true|false", value_parser = BoolishValueParser::new())]
+    pub require_approval: Option<bool>,
+    /// How long a plan can be approved, 1m to 30d: e.g. 90m, 24h or 7d (a bare number is
+    /// seconds).
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub plan_ttl: Option<Duration>,
     /// Source: a OneRoster CSV folder or zip, relative to the server's import directory.
     #[arg(long, value_name = "PATH", group = "source")]
     pub csv_path: Option<String>,
@@ -338,6 +347,35 @@ pub enum SyncCommand {
         /// The run's id.
         run_id: String,
     },
+    /// List the changes a planned run makes or would make (a run AWAITING_APPROVAL or
+    /// BLOCKED, or a dry run), with old and new values, in plan order.
+    Plan {
+        /// The run's id.
+        run_id: String,
+        /// Only changes of this kind of record, e.g. student or student-enrollment.
+        #[arg(long, value_name = "KIND")]
+        kind: Option<RecordKind>,
+        /// Only changes with this action.
+        #[arg(long, value_name = "create|update|abandon|restore|move")]
+        action: Option<PlannedChangeAction>,
+    },
+    /// Apply exactly the plan `sync plan` shows of a run AWAITING_APPROVAL or BLOCKED
+    /// (approving a BLOCKED run overrides the abandon thresholds).
+    Approve {
+        /// The run's id.
+        run_id: String,
+        /// Idempotency key: approving again with the same id returns the run.
+        #[arg(long, value_name = "ID")]
+        request_id: Option<String>,
+        #[command(flatten)]
+        waiting: WaitArgs,
+    },
+    /// Discard the plan of a run AWAITING_APPROVAL or BLOCKED: the run ends CANCELLED and
+    /// nothing is written.
+    Reject {
+        /// The run's id.
+        run_id: String,
+    },
     /// List a run's issues: skipped guardians, invalid rows, warnings.
     Issues {
         /// The run's id.
@@ -358,13 +396,8 @@ pub struct SyncStartArgs {
     /// Compute and report the plan without writing roster data.
     #[arg(long)]
     pub dry_run: bool,
-    /// Follow the run with a progress bar until it ends, then print its counts; exits
-    /// with 2 if it ends FAILED or BLOCKED.
-    #[arg(long)]
-    pub wait: bool,
-    /// With --wait: give up waiting after this many seconds.
-    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
-    pub timeout: u64,
+    #[command(flatten)]
+    pub waiting: WaitArgs,
     /// Apply even if the run would abandon more than the district's threshold.
     #[arg(long)]
     pub override_threshold: bool,
@@ -378,6 +411,18 @@ pub struct SyncStartArgs {
     /// Idempotency key: starting again with the same id returns the same run.
     #[arg(long, value_name = "ID")]
     pub request_id: Option<String>,
+}
+
+/// `--wait` of the commands that set a run going (`sync start`, `sync approve`).
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Follow the run with a progress bar until it stops, then print its counts; exits
+    /// with 2 if it ends FAILED or BLOCKED, 3 if it stops AWAITING_APPROVAL.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up waiting after this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -489,6 +534,28 @@ fn rfc3339(text: &str) -> Result<SystemTime, String> {
     let bad = || format!("`{text}` is not an RFC 3339 time, e.g. 2026-09-01T06:30:00Z");
     let timestamp: Timestamp = text.trim().parse().map_err(|_| bad())?;
     SystemTime::try_from(timestamp).map_err(|_| bad())
+}
+
+/// The units of durations rosterctl reads and prints, largest first, in seconds.
+pub const DURATION_UNITS: [(&str, u64); 4] = [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)];
+
+/// Reads a duration in whole seconds: `90s`, `30m`, `24h`, `7d`, or a bare number of
+/// seconds, as the server's own duration flags read them (less `ms`: the API takes plan
+/// lifetimes in whole seconds).
+fn duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let bad = || format!("`{text}` is not a duration like 90m, 24h or 7d");
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(digits);
+    let count: u64 = number.parse().map_err(|_| bad())?;
+    let unit = if unit.is_empty() { "s" } else { unit };
+    let (_, seconds) = DURATION_UNITS
+        .iter()
+        .find(|(name, _)| *name == unit)
+        .ok_or_else(bad)?;
+    Ok(Duration::from_secs(count.saturating_mul(*seconds)))
 }
 
 #[derive(Debug, Subcommand)]

@@ -179,6 +179,8 @@ fn settings_update(args: SettingsSetArgs) -> Result<SettingsUpdate, Failure> {
         school_abandon_threshold_percent: args.school_threshold,
         default_phone_region: args.phone_region,
         schedule: args.schedule,
+        require_approval: args.require_approval,
+        plan_ttl: args.plan_ttl,
     })
 }
 

@@ -1,12 +1,14 @@
-//! `rosterctl sync ...`: start (and follow) runs, show them, cancel them, list issues.
+//! `rosterctl sync ...`: start (and follow) runs, show them, cancel them, list issues,
+//! and review plans: list, approve (and follow) or reject them.
 
 use crate::Failure;
-use crate::cli::{OutputFormat, SyncCommand, SyncStartArgs};
+use crate::cli::{OutputFormat, SyncCommand, SyncStartArgs, WaitArgs};
 use crate::output;
 use crate::progress::ProgressLine;
 use futures::{StreamExt, TryStreamExt};
 use roster_client::{
-    Error, IssueFilter, RosterClient, StartSync, SyncHandle, SyncRun, SyncSourceInput, SyncState,
+    Error, IssueFilter, PlannedChangeFilter, RosterClient, StartSync, SyncHandle, SyncRun,
+    SyncSourceInput, SyncState,
 };
 use std::process::ExitCode;
 use std::time::Duration;
@@ -49,6 +51,33 @@ pub async fn run(
                 .await?;
             output::print(format, issues.as_slice(), output::issues)?;
         }
+        SyncCommand::Plan {
+            run_id,
+            kind,
+            action,
+        } => {
+            let filter = PlannedChangeFilter {
+                record_kind: kind,
+                action,
+            };
+            let changes: Vec<_> = client
+                .list_planned_changes(&run_id, filter)
+                .try_collect()
+                .await?;
+            output::print(format, changes.as_slice(), output::planned_changes)?;
+        }
+        SyncCommand::Approve {
+            run_id,
+            request_id,
+            waiting,
+        } => {
+            let handle = client.approve_sync(&run_id, request_id.as_deref()).await?;
+            return print_or_wait(&handle, waiting, format).await;
+        }
+        SyncCommand::Reject { run_id } => {
+            let run = client.reject_sync(&run_id).await?;
+            output::print(format, &run, output::run)?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -72,20 +101,31 @@ async fn start(
             request_id: args.request_id,
         })
         .await?;
-    if !args.wait {
+    print_or_wait(&handle, args.waiting, format).await
+}
+
+/// Prints the run of a handle at once or, with `--wait`, once it stops moving, with the
+/// exit code of where it stopped.
+async fn print_or_wait(
+    handle: &SyncHandle,
+    waiting: WaitArgs,
+    format: OutputFormat,
+) -> Result<ExitCode, Failure> {
+    if !waiting.wait {
         output::print(format, handle.run(), output::run)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let timeout = Duration::from_secs(args.timeout);
+    let timeout = Duration::from_secs(waiting.timeout);
     let run = match format {
-        OutputFormat::Table => follow(&handle, timeout).await?,
+        OutputFormat::Table => follow(handle, timeout).await?,
         OutputFormat::Json | OutputFormat::Csv => handle.wait(timeout).await?,
     };
     output::print(format, &run, output::run)?;
     Ok(outcome(&run))
 }
 
-/// Waits for the run's end, drawing its phase and progress on stderr.
+/// Waits until the run stops moving (its end, or AWAITING_APPROVAL), drawing its phase
+/// and progress on stderr.
 async fn follow(handle: &SyncHandle, timeout: Duration) -> Result<SyncRun, Error> {
     let mut line = ProgressLine::on_stderr();
     line.show(handle.run());
@@ -94,7 +134,7 @@ async fn follow(handle: &SyncHandle, timeout: Duration) -> Result<SyncRun, Error
         let mut last = handle.run().clone();
         while let Some(run) = snapshots.try_next().await? {
             line.show(&run);
-            let done = run.state.is_final();
+            let done = !run.state.moves_on();
             last = run;
             if done {
                 break;
@@ -111,7 +151,7 @@ async fn follow(handle: &SyncHandle, timeout: Duration) -> Result<SyncRun, Error
             handle.id()
         ),
     })??;
-    if last.state.is_final() {
+    if !last.state.moves_on() {
         Ok(last)
     } else {
         // The stream ended early: fall back to polling.
@@ -119,12 +159,15 @@ async fn follow(handle: &SyncHandle, timeout: Duration) -> Result<SyncRun, Error
     }
 }
 
-/// Exit code 2, with the reason on stderr, for a run that ended `FAILED` or `BLOCKED`.
+/// Exit code 2 for a run that ended `FAILED` or `BLOCKED`, 3 for one that stopped
+/// `AWAITING_APPROVAL` (a script can tell "needs a person" from "went wrong"), with the
+/// reason and what to do next on stderr.
 fn outcome(run: &SyncRun) -> ExitCode {
+    let id = &run.id;
     match run.state {
         SyncState::Failed => {
             let message = run.error_message.as_deref().unwrap_or("no error message");
-            eprintln!("run {} FAILED: {message}", run.id);
+            eprintln!("run {id} FAILED: {message}");
             ExitCode::from(2)
         }
         SyncState::Blocked => {
@@ -133,11 +176,23 @@ fn outcome(run: &SyncRun) -> ExitCode {
                 |b| b.to_string(),
             );
             eprintln!(
-                "run {} BLOCKED: {why}; nothing was written. Start it again with \
-                 --override-threshold to apply it anyway.",
-                run.id
+                "run {id} BLOCKED: {why}; nothing was written. Review its plan with \
+                 `rosterctl sync plan {id}` and apply it with `rosterctl sync approve {id}`, \
+                 or start it again with --override-threshold."
             );
             ExitCode::from(2)
+        }
+        SyncState::AwaitingApproval => {
+            let until = run
+                .plan_expire_time
+                .map(|t| format!(" (until {})", output::when(Some(t))))
+                .unwrap_or_default();
+            eprintln!(
+                "run {id} AWAITING_APPROVAL: planned, nothing written yet. Review the plan \
+                 with `rosterctl sync plan {id}`, then apply it with `rosterctl sync approve \
+                 {id}`{until} or discard it with `rosterctl sync reject {id}`."
+            );
+            ExitCode::from(3)
         }
         _ => ExitCode::SUCCESS,
     }

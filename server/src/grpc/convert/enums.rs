@@ -2,8 +2,9 @@
 //! both directions, so a variant added on one side and not the other fails to compile.
 
 use crate::domain::{
-    AbandonAction, ApiKeyRole, AttentionReason, Error, FamilyPolicy, Origin, RecordKind, Result,
-    RunPhase, RunState, ScheduleKind, Severity, StaffRole, StatusFilter, Trigger,
+    AbandonAction, ApiKeyRole, AttentionReason, ChangeAction, Error, FamilyPolicy, Origin,
+    RecordKind, Result, RunPhase, RunState, ScheduleKind, Severity, StaffRole, StatusFilter,
+    Trigger,
 };
 use roster_proto::v1 as pb;
 
@@ -79,6 +80,14 @@ wire_enum!(RunState <=> SyncState {
     Failed => Failed,
     Blocked => Blocked,
     Cancelled => Cancelled,
+    AwaitingApproval => AwaitingApproval,
+});
+wire_enum!(ChangeAction <=> PlannedChangeAction {
+    Create => Create,
+    Update => Update,
+    Abandon => Abandon,
+    Restore => Restore,
+    Move => Move,
 });
 wire_enum!(RunPhase <=> SyncPhase {
     None => Unspecified,
@@ -101,6 +110,7 @@ wire_enum!(AttentionReason <=> AttentionReason {
     LastRunFailed => LastRunFailed,
     LastRunBlocked => LastRunBlocked,
     NoRecentSuccess => NoRecentSuccess,
+    AwaitingApproval => AwaitingApproval,
 });
 
 /// A status filter: UNSPECIFIED means ACTIVE.

@@ -6,7 +6,9 @@ use crate::domain::{
     AbandonedFilter, Error, FamilyPolicy, RecordKind, RestAuth, Result, Run, Schedule,
     ScheduleKind, Secret, Source, SyncHealth, SyncSettings,
 };
+use crate::sync::plan::changes::FieldChange;
 use crate::sync::reports::{AbandonedRow, IssueRow};
+use crate::sync::review::PlannedChange;
 use crate::sync::settings::SettingsUpdate;
 use roster_proto::v1 as pb;
 
@@ -71,6 +73,8 @@ pub fn run(run: Run) -> pb::SyncRun {
             abandon_percent: b.abandon_percent,
             school_id: b.school_id.map(id).unwrap_or_default(),
         }),
+        plan_expire_time: run.plan_expires_at.and_then(timestamp),
+        approved: run.approved,
     }
 }
 
@@ -87,6 +91,26 @@ pub fn issue(i: IssueRow) -> pb::SyncIssue {
         source_resource: i.source_resource,
         source_id: i.source_id,
         field: i.field,
+    }
+}
+
+/// A planned change on the wire (R9.1).
+pub fn planned_change((c, fields): (PlannedChange, Vec<FieldChange>)) -> pb::PlannedChange {
+    pb::PlannedChange {
+        record_kind: c.record_kind.to_i32(),
+        action: c.action.to_i32(),
+        record_id: c.record_id.map(id).unwrap_or_default(),
+        source_id: c.source_id,
+        display_name: c.display_name,
+        school_id: c.school_id.map(id).unwrap_or_default(),
+        field_changes: fields
+            .into_iter()
+            .map(|FieldChange(field, old_value, new_value)| pb::FieldChange {
+                field,
+                old_value,
+                new_value,
+            })
+            .collect(),
     }
 }
 
@@ -240,6 +264,11 @@ pub fn settings(s: SyncSettings) -> pb::SyncSettings {
             time_zone: s.schedule.time_zone,
         }),
         update_time: timestamp(s.updated_at),
+        require_approval: s.require_approval,
+        plan_ttl: Some(prost_types::Duration {
+            seconds: s.plan_ttl.num_seconds(),
+            nanos: 0,
+        }),
     }
 }
 
@@ -250,7 +279,7 @@ pub fn settings_update(s: pb::SyncSettings, paths: &[String]) -> Result<Settings
             "update_mask",
             "must name at least one field: source, update_active_users, abandoned_family_policy, \
              abandon_threshold_percent, school_abandon_threshold_percent, \
-             default_phone_region, schedule",
+             default_phone_region, schedule, require_approval, plan_ttl",
         ));
     }
     let mut update = SettingsUpdate::default();
@@ -287,6 +316,19 @@ pub fn settings_update(s: pb::SyncSettings, paths: &[String]) -> Result<Settings
                 update.default_phone_region = Some(s.default_phone_region.clone())
             }
             "schedule" => update.schedule = Some(schedule(s.schedule.clone().unwrap_or_default())?),
+            "require_approval" => update.require_approval = Some(s.require_approval),
+            "plan_ttl" => {
+                let ttl = s.plan_ttl.ok_or_else(|| {
+                    Error::invalid("settings.plan_ttl", "is required when the mask names it")
+                })?;
+                if ttl.seconds < 0 || ttl.nanos != 0 {
+                    return Err(Error::invalid(
+                        "settings.plan_ttl",
+                        "must be a whole number of seconds",
+                    ));
+                }
+                update.plan_ttl = Some(chrono::TimeDelta::seconds(ttl.seconds))
+            }
             other => {
                 return Err(Error::invalid(
                     "update_mask",

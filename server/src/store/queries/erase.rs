@@ -40,10 +40,21 @@ pub async fn person(
                 .filter(abandoned_records::record_id.eq(id).or(abandoned_records::related_id.eq(id))))
                 .execute(c)
                 .await)?;
-            if let Some(sid) = &source_id {
-                let runs = sync_runs::table
+            // Stored plans may name the person: they go, and an approval of one is
+            // refused as stale (R9.1) instead of applying a plan that names nobody.
+            let runs = || {
+                sync_runs::table
                     .filter(sync_runs::district_id.eq(district_id))
-                    .select(sync_runs::id);
+                    .select(sync_runs::id)
+            };
+            with_conn!(c, c => diesel::delete(planned_changes::table.filter(planned_changes::run_id.eq_any(runs())))
+                .execute(c)
+                .await)?;
+            with_conn!(c, c => diesel::delete(run_snapshots::table.filter(run_snapshots::run_id.eq_any(runs())))
+                .execute(c)
+                .await)?;
+            if let Some(sid) = &source_id {
+                let runs = runs();
                 with_conn!(c, c => diesel::delete(sync_issues::table
                     .filter(sync_issues::source_id.eq(sid))
                     .filter(sync_issues::run_id.eq_any(runs)))
@@ -86,7 +97,7 @@ const BATCH: i64 = 20_000;
 
 /// The tables of a district, children before parents; each with the condition that
 /// picks the district's rows.
-const DISTRICT_TABLES: [(&str, &str); 17] = [
+const DISTRICT_TABLES: [(&str, &str); 19] = [
     (
         "sync_issues",
         "run_id IN (SELECT id FROM sync_runs WHERE district_id = {d})",
@@ -102,6 +113,14 @@ const DISTRICT_TABLES: [(&str, &str); 17] = [
     ("staff", "district_id = {d}"),
     ("classes", "district_id = {d}"),
     ("schools", "district_id = {d}"),
+    (
+        "planned_changes",
+        "run_id IN (SELECT id FROM sync_runs WHERE district_id = {d})",
+    ),
+    (
+        "run_snapshots",
+        "run_id IN (SELECT id FROM sync_runs WHERE district_id = {d})",
+    ),
     ("sync_runs", "district_id = {d}"),
     ("uploads", "district_id = {d}"),
     ("sync_settings", "district_id = {d}"),

@@ -1,6 +1,10 @@
 //! Queries by area. Each function takes a checked-out connection, so a caller can run
 //! several in one transaction; none knows a sync rule.
 
+// First: its batching macro serves the modules after it.
+#[macro_use]
+pub mod roster;
+
 pub mod audit;
 pub mod directory;
 pub mod districts;
@@ -9,9 +13,9 @@ pub mod erase;
 pub mod health;
 pub mod keys;
 pub mod nodes;
+pub mod plans;
 pub mod reports;
 pub mod retention;
-pub mod roster;
 pub mod runs;
 pub mod schedules;
 pub mod search;

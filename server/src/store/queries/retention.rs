@@ -1,5 +1,5 @@
-//! What is deleted once it is old (S2.2): run reports (the issues of runs that ended
-//! before a cutoff) and audit events. In batches, like a district's erasure.
+//! What is deleted once it is old (S2.2): run reports (the issues and kept plans of runs
+//! that ended before a cutoff) and audit events. In batches, like a district's erasure.
 
 use super::erase::delete_batched;
 use crate::store::{DbConn, StoreError};
@@ -17,6 +17,19 @@ pub async fn old_issues(conn: &mut DbConn, cutoff: NaiveDateTime) -> Result<i64,
         literal(cutoff)
     );
     delete_batched(conn, "sync_issues", &condition).await
+}
+
+/// Deletes the kept plans (R9.1) of runs that ended before `cutoff`; how many changes.
+pub async fn old_planned_changes(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+) -> Result<i64, StoreError> {
+    let runs = format!(
+        "run_id IN (SELECT id FROM sync_runs WHERE finished_at < {})",
+        literal(cutoff)
+    );
+    delete_batched(conn, "run_snapshots", &runs).await?;
+    delete_batched(conn, "planned_changes", &runs).await
 }
 
 /// Deletes audit events older than `cutoff`; how many.

@@ -68,7 +68,7 @@ impl<T> Rows<T> {
 
 /// Rows per multi-row statement: large enough to amortize round trips, small enough for
 /// MySQL's packet limit and SQLite's bound-parameter limit (16 columns × 1000 < 32766).
-const BATCH: usize = 1000;
+pub(super) const BATCH: usize = 1000;
 
 /// Loads everything the planner compares for one district: one query per table, spread
 /// over four pooled connections so the big tables load side by side.

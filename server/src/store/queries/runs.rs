@@ -86,6 +86,9 @@ pub async fn insert(conn: &mut DbConn, run: &NewRun) -> Result<(), Error> {
         lease_token: 0,
         lease_expires_at: None,
         attempts: 0,
+        approved: false,
+        plan_expires_at: None,
+        plan_digest: String::new(),
     };
     with_conn!(conn, c => diesel::insert_into(sync_runs::table).values(&row).execute(c).await)
         .map_err(StoreError::from)?;
@@ -115,6 +118,8 @@ pub(super) fn to_run(row: RunRow) -> Run {
         error_message: row.error_message,
         safety_block: serde_json::from_str::<SafetyBlock>(&row.safety_block).ok(),
         cancel_requested: row.cancel_requested,
+        approved: row.approved,
+        plan_expires_at: row.plan_expires_at,
     }
 }
 
@@ -300,6 +305,11 @@ pub struct RunEnd {
     pub error_message: String,
     /// The safety block as JSON, or empty.
     pub safety_block: String,
+    /// The district a run awaiting approval keeps holding; None frees it.
+    pub holds_district: Option<i64>,
+    /// For a kept plan (R9.1): until when it may be approved, and its digest.
+    pub plan_expires_at: Option<NaiveDateTime>,
+    pub plan_digest: String,
 }
 
 /// Ends a run held by `lease`; the district is free again. With `unless_cancelled`
@@ -314,7 +324,7 @@ pub async fn end(conn: &mut DbConn, lease: Lease, end: &RunEnd, unless_cancelled
         .set((
             sync_runs::state.eq(end.state),
             sync_runs::phase.eq(RunPhase::None),
-            sync_runs::active_district_id.eq(None::<i64>),
+            sync_runs::active_district_id.eq(end.holds_district),
             sync_runs::finished_at.eq(end.finished_at),
             sync_runs::progress_done.eq(end.progress_done),
             sync_runs::progress_total.eq(end.progress_total),
@@ -323,10 +333,76 @@ pub async fn end(conn: &mut DbConn, lease: Lease, end: &RunEnd, unless_cancelled
             sync_runs::error_message.eq(&end.error_message),
             sync_runs::safety_block.eq(&end.safety_block),
             sync_runs::lease_expires_at.eq(None::<NaiveDateTime>),
+            sync_runs::plan_expires_at.eq(end.plan_expires_at),
+            sync_runs::plan_digest.eq(&end.plan_digest),
         ))
         .execute(c)
         .await)?;
     Ok(n == 1)
+}
+
+/// The digest of the plan a run kept (R9.1); empty when it kept none.
+pub async fn plan_digest(conn: &mut DbConn, id: i64) -> R<String> {
+    Ok(with_conn!(conn, c => sync_runs::table
+        .find(id)
+        .select(sync_runs::plan_digest)
+        .first(c)
+        .await)?)
+}
+
+/// Queues a run whose plan was approved: it applies its kept plan (R9.1), past the
+/// threshold when it was BLOCKED, and holds the district again. Conditional on the state
+/// it was read in; false when it changed meanwhile. ALREADY_EXISTS when another run of
+/// the district is active.
+pub async fn approve(conn: &mut DbConn, run: &Run) -> Result<bool, Error> {
+    let n = with_conn!(conn, c => diesel::update(sync_runs::table.find(run.id).filter(
+            sync_runs::state.eq(run.state).and(sync_runs::approved.eq(false)),
+        ))
+        .set((
+            sync_runs::state.eq(RunState::Queued),
+            sync_runs::phase.eq(RunPhase::None),
+            sync_runs::approved.eq(true),
+            sync_runs::override_threshold.eq(run.override_threshold || run.state == RunState::Blocked),
+            sync_runs::active_district_id.eq(Some(run.district_id)),
+            sync_runs::finished_at.eq(None::<NaiveDateTime>),
+            sync_runs::cancel_requested.eq(false),
+        ))
+        .execute(c)
+        .await)
+    .map_err(StoreError::from)?;
+    Ok(n == 1)
+}
+
+/// Ends a run whose kept plan is rejected or expired: CANCELLED with `message`, the
+/// district free. Conditional on the state it was read in; false when it changed.
+pub async fn close_plan(
+    conn: &mut DbConn,
+    run: &Run,
+    now: NaiveDateTime,
+    message: &str,
+) -> R<bool> {
+    let n = with_conn!(conn, c => diesel::update(sync_runs::table.find(run.id).filter(
+            sync_runs::state.eq(run.state).and(sync_runs::approved.eq(false)),
+        ))
+        .set((
+            sync_runs::state.eq(RunState::Cancelled),
+            sync_runs::active_district_id.eq(None::<i64>),
+            sync_runs::finished_at.eq(now),
+            sync_runs::error_message.eq(message),
+        ))
+        .execute(c)
+        .await)?;
+    Ok(n == 1)
+}
+
+/// Runs awaiting approval whose plan lifetime ended.
+pub async fn expired_awaiting(conn: &mut DbConn, now: NaiveDateTime) -> R<Vec<Run>> {
+    let rows = with_conn!(conn, c => sync_runs::table
+        .filter(sync_runs::state.eq(RunState::AwaitingApproval).and(sync_runs::plan_expires_at.lt(now)))
+        .select(RunRow::as_select())
+        .load(c)
+        .await)?;
+    Ok(rows.into_iter().map(to_run).collect())
 }
 
 /// Fails a run whose lease lapsed once too often: its server keeps dying on it. False

@@ -6,6 +6,7 @@ use crate::domain::{Error, Schedule, Secret, StoredSecret, SyncSettings, now};
 use crate::store::models::SettingsRow;
 use crate::store::schema::sync_settings;
 use crate::store::{Backend, DbConn, StoreError};
+use chrono::TimeDelta;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
@@ -75,6 +76,8 @@ pub(crate) fn from_row(row: SettingsRow) -> Result<SyncSettings, Error> {
             daily_time: row.schedule_daily_time,
             time_zone: row.schedule_time_zone,
         },
+        require_approval: row.require_approval,
+        plan_ttl: TimeDelta::seconds(row.plan_ttl_seconds),
         updated_at: row.updated_at,
     })
 }
@@ -101,6 +104,8 @@ fn to_row(s: &SyncSettings) -> Result<SettingsRow, Error> {
         abandoned_family_policy: s.abandoned_family_policy,
         abandon_threshold_percent: s.abandon_threshold_percent,
         school_abandon_threshold_percent: s.school_abandon_threshold_percent,
+        require_approval: s.require_approval,
+        plan_ttl_seconds: s.plan_ttl.num_seconds(),
         default_phone_region: s.default_phone_region.clone(),
         schedule_kind: s.schedule.kind,
         schedule_interval_minutes: s.schedule.interval_minutes,

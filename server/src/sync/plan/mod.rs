@@ -10,6 +10,7 @@
 
 mod abandon;
 mod accounts;
+pub mod changes;
 mod contact;
 mod credentials;
 mod enrollments;

@@ -747,3 +747,85 @@ fn r5_10_an_ended_class_that_comes_back_is_restored() {
     assert!(back.classes.iter().all(|c| c.archived_at.is_none()));
     assert!(back.restored.is_empty(), "no abandonment was opened");
 }
+
+/// R9.1: the changes a person reviews, and the digest an approval compares.
+mod review {
+    use super::*;
+    use crate::domain::ChangeAction;
+    use crate::sync::plan::changes::{FieldChange, review};
+
+    fn two_schools() -> Snapshot {
+        let mut s = family();
+        s.schools.push(SnapSchool {
+            source_id: "sch2".into(),
+            sis_id: String::new(),
+            name: "Other school".into(),
+            at: at(),
+        });
+        s
+    }
+
+    #[test]
+    fn r9_1_a_move_is_one_change_and_a_new_person_carries_its_school() {
+        let snap = two_schools();
+        let state = synced(&snap);
+        let mut moved = snap.clone();
+        moved.students[0].school_source_ids = vec!["sch2".into()];
+        moved.students.push(snap_student("new"));
+        let p = plan(&state, &moved, &policy(), &ctx());
+        let (changes, _) = review(&p, &state);
+        let kid = changes
+            .iter()
+            .find(|c| c.source_id == "kid" && c.kind == RecordKind::Student)
+            .expect("the kid's change");
+        assert_eq!(kid.action, ChangeAction::Move);
+        assert_eq!(
+            kid.fields,
+            [FieldChange("school".into(), "sch".into(), "sch2".into())]
+        );
+        assert!(kid.record_id.is_some());
+        let new = changes
+            .iter()
+            .find(|c| c.source_id == "new" && c.kind == RecordKind::Student)
+            .expect("the new student's change");
+        assert_eq!(new.action, ChangeAction::Create);
+        assert_eq!(new.record_id, None, "a new record has no lasting id");
+        assert!(
+            new.fields
+                .contains(&FieldChange("school".into(), String::new(), "sch".into())),
+            "{new:?}"
+        );
+    }
+
+    #[test]
+    fn r9_1_the_digest_is_the_same_for_the_same_plan_and_changes_with_a_touched_row() {
+        let snap = family();
+        let state = synced(&snap);
+        let mut next = snap.clone();
+        next.guardians[0].family_name = "renamed".into();
+        next.students.push(snap_student("new"));
+        // Each planning draws new ids for new records: the digest does not depend on them.
+        let (first, a) = review(&plan(&state, &next, &policy(), &ctx()), &state);
+        let (second, b) = review(&plan(&state, &next, &policy(), &ctx()), &state);
+        assert_eq!(first, second);
+        assert_eq!(a, b);
+
+        // An edit of a record the plan does not touch: the same digest.
+        let mut elsewhere = state.clone();
+        elsewhere.guardians[1].language = "fr".into();
+        let (_, c) = review(&plan(&elsewhere, &next, &policy(), &ctx()), &elsewhere);
+        assert_eq!(a, c, "an unrelated edit keeps the plan");
+
+        // An edit of the guardian the plan renames: another digest, though the plan's
+        // changes read the same.
+        let mut touched = state.clone();
+        let mum = touched
+            .guardians
+            .iter_mut()
+            .find(|g| g.source_id.as_deref() == Some("mum"))
+            .unwrap();
+        mum.updated_at += chrono::TimeDelta::seconds(1);
+        let (_, d) = review(&plan(&touched, &next, &policy(), &ctx()), &touched);
+        assert_ne!(a, d, "an edit of a touched record makes the plan stale");
+    }
+}

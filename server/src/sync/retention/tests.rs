@@ -1,9 +1,9 @@
 //! S2.2 on both backends: what is older than its retention goes, the rest stays.
 
 use super::*;
-use crate::domain::{RecordKind, Severity, Source, Trigger, new_id};
-use crate::store::models::{AuditRow, District, IssueRow, UploadRow};
-use crate::store::queries::{audit, districts, reports};
+use crate::domain::{ChangeAction, RecordKind, Severity, Source, Trigger, new_id};
+use crate::store::models::{AuditRow, District, IssueRow, PlannedChangeRow, UploadRow};
+use crate::store::queries::{audit, districts, plans, reports};
 use crate::store::schema::sync_issues;
 use crate::store::testing::TestStore;
 use diesel_async::RunQueryDsl;
@@ -57,6 +57,18 @@ async fn ended_run_with_issue(store: &Store, district: i64, days: i64) -> i64 {
         .execute(c)
         .await)
     .unwrap();
+    let change = PlannedChangeRow {
+        run_id: id,
+        seq: 0,
+        record_kind: RecordKind::Student,
+        action: ChangeAction::Create,
+        record_id: None,
+        source_id: "s1".into(),
+        display_name: "S".into(),
+        school_id: None,
+        fields: "[]".into(),
+    };
+    plans::save_changes(&mut conn, &[change]).await.unwrap();
     id
 }
 
@@ -133,6 +145,7 @@ async fn s2_2_old_reports_audit_events_and_unused_uploads_are_deleted() {
         swept,
         Swept {
             issues: 1,
+            planned_changes: 1,
             audit_events: 1,
             uploads: 1
         }

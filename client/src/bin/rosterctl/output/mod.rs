@@ -10,11 +10,11 @@ pub use directory::*;
 pub use runs::*;
 
 use crate::Failure;
-use crate::cli::OutputFormat;
+use crate::cli::{DURATION_UNITS, OutputFormat};
 use roster_client::prost_types::Timestamp;
 use serde::Serialize;
 use std::fmt;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// Rows of cells under a header, printed in aligned columns.
 pub struct Table {
@@ -183,6 +183,19 @@ where
 pub fn when(time: Option<SystemTime>) -> String {
     time.map(|t| Timestamp::from(t).to_string())
         .unwrap_or_else(|| "-".to_owned())
+}
+
+/// A duration for people in the largest unit that divides it (`90m`, `12h`, `7d`), the
+/// way `--plan-ttl` reads it back.
+pub(crate) fn span(duration: Duration) -> String {
+    let seconds = duration.as_secs();
+    DURATION_UNITS
+        .iter()
+        .find(|(_, size)| seconds.is_multiple_of(*size))
+        .map_or_else(
+            || format!("{seconds}s"),
+            |(unit, size)| format!("{}{unit}", seconds / size),
+        )
 }
 
 pub(crate) fn or_dash(value: Option<&str>) -> String {

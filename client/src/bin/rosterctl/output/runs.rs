@@ -1,7 +1,9 @@
 //! Sync settings, runs and what they did, uploads, and the districts' sync health.
 
-use super::{Table, fields, or_dash, when};
-use roster_client::{AbandonedRecord, SyncHealth, SyncIssue, SyncRun, SyncSettings, Upload};
+use super::{Table, fields, or_dash, span, when};
+use roster_client::{
+    AbandonedRecord, PlannedChange, SyncHealth, SyncIssue, SyncRun, SyncSettings, Upload,
+};
 
 pub fn settings(s: &SyncSettings) -> Table {
     fields(&[
@@ -21,6 +23,8 @@ pub fn settings(s: &SyncSettings) -> Table {
         ),
         ("phone region", s.default_phone_region.clone()),
         ("schedule", s.schedule.to_string()),
+        ("require approval", s.require_approval.to_string()),
+        ("plan ttl", span(s.plan_ttl)),
         ("updated", when(s.update_time)),
     ])
 }
@@ -56,6 +60,7 @@ pub fn run(r: &SyncRun) -> Vec<Table> {
             format!("{}/{}", r.progress.records_done, r.progress.records_total),
         ),
         ("issues", r.issue_count.to_string()),
+        ("approved", r.approved.to_string()),
         ("started", when(r.start_time)),
         ("finished", when(r.finish_time)),
     ];
@@ -67,6 +72,9 @@ pub fn run(r: &SyncRun) -> Vec<Table> {
     }
     if let Some(block) = &r.safety_block {
         pairs.push(("blocked", block.to_string()));
+    }
+    if r.plan_expire_time.is_some() {
+        pairs.push(("plan expires", when(r.plan_expire_time)));
     }
     let mut report = vec![fields(&pairs)];
     if r.counts.is_empty() {
@@ -124,6 +132,48 @@ pub fn issues(list: &[SyncIssue]) -> Table {
             or_dash(i.field.as_deref()),
             or_dash(i.source_id.as_deref()),
             i.message.clone(),
+        ]);
+    }
+    table
+}
+
+/// A plan, a change per row; its field changes as `field: old -> new` (`-` for no value),
+/// joined by `; ` so that each change stays on one line.
+pub fn planned_changes(list: &[PlannedChange]) -> Table {
+    let mut table = Table::new([
+        "KIND",
+        "ACTION",
+        "RECORD ID",
+        "SOURCE ID",
+        "NAME",
+        "SCHOOL",
+        "CHANGES",
+    ]);
+    for c in list {
+        let changes: Vec<String> = c
+            .field_changes
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}: {} -> {}",
+                    f.field,
+                    or_dash(f.old_value.as_deref()),
+                    or_dash(f.new_value.as_deref())
+                )
+            })
+            .collect();
+        table.row([
+            c.record_kind.to_string(),
+            c.action.to_string(),
+            or_dash(c.record_id.as_deref()),
+            or_dash(c.source_id.as_deref()),
+            c.display_name.clone(),
+            or_dash(c.school_id.as_deref()),
+            if changes.is_empty() {
+                "-".to_owned()
+            } else {
+                changes.join("; ")
+            },
         ]);
     }
     table

@@ -1,0 +1,5 @@
+DROP TABLE planned_changes;
+DROP TABLE run_snapshots;
+ALTER TABLE sync_runs DROP COLUMN plan_digest, DROP COLUMN plan_expires_at, DROP COLUMN approved,
+  MODIFY COLUMN state VARCHAR(16) NOT NULL;
+ALTER TABLE sync_settings DROP COLUMN plan_ttl_seconds, DROP COLUMN require_approval;

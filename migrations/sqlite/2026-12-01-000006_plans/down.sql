@@ -1,0 +1,7 @@
+DROP TABLE planned_changes;
+DROP TABLE run_snapshots;
+ALTER TABLE sync_runs DROP COLUMN plan_digest;
+ALTER TABLE sync_runs DROP COLUMN plan_expires_at;
+ALTER TABLE sync_runs DROP COLUMN approved;
+ALTER TABLE sync_settings DROP COLUMN plan_ttl_seconds;
+ALTER TABLE sync_settings DROP COLUMN require_approval;

@@ -1,0 +1,567 @@
+//! A plan as a person reviews it (R9.1): each change with the record it touches and the
+//! old and new value of each field, and one digest of the whole. Pure, like the planner.
+//!
+//! The digest is what makes an approval safe: it covers every change and every stored row
+//! a change touches, as they were when the plan was made. An approval plans again from the
+//! same snapshot; the same digest means the same changes over the same rows, so exactly
+//! the reviewed plan is applied. An edit of a touched record changes the digest (the plan
+//! is stale); an edit of any other record does not.
+//!
+//! New records have no id that lasts (each planning draws new ones), so a change refers to
+//! other records by source id, and leaves record and school ids empty for new ones.
+
+use super::Plan;
+use crate::domain::{ChangeAction, RecordKind};
+use crate::store::models::*;
+use crate::store::{Rows, State};
+use foldhash::{HashMap, HashMapExt, HashSet};
+use sha2::{Digest, Sha256};
+
+/// One field of a change: name, old value, new value (empty when there is none).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct FieldChange(pub String, pub String, pub String);
+
+/// One change of a plan. Ordered for listing: by kind, then source id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Change {
+    pub kind: RecordKind,
+    pub source_id: String,
+    pub action: ChangeAction,
+    /// The stored record (for a membership, the person); None for a new one.
+    pub record_id: Option<i64>,
+    pub fields: Vec<FieldChange>,
+    pub display_name: String,
+    /// The school concerned, when there is one and it is stored.
+    pub school_id: Option<i64>,
+}
+
+/// A plan's changes in listing order, and its digest (hex SHA-256).
+pub fn review(plan: &Plan, state: &State) -> (Vec<Change>, String) {
+    let names = Names::new(plan, state);
+    let mut changes = Vec::new();
+    let mut creates = Creates::new();
+    rows(
+        &plan.schools,
+        &state.schools,
+        &names,
+        &mut changes,
+        &mut creates,
+    );
+    rows(
+        &plan.students,
+        &state.students,
+        &names,
+        &mut changes,
+        &mut creates,
+    );
+    rows(
+        &plan.guardians,
+        &state.guardians,
+        &names,
+        &mut changes,
+        &mut creates,
+    );
+    rows(
+        &plan.staff,
+        &state.staff,
+        &names,
+        &mut changes,
+        &mut creates,
+    );
+    rows(
+        &plan.classes,
+        &state.classes,
+        &names,
+        &mut changes,
+        &mut creates,
+    );
+    let students = |m: &SchoolStudent| (m.school_id, m.student_id);
+    let staff = |m: &SchoolStaff| (m.school_id, m.staff_id);
+    schools(
+        RecordKind::Student,
+        plan.add_school_students.iter().map(students),
+        &plan.remove_school_students,
+        &names,
+        (&mut changes, &creates),
+    );
+    schools(
+        RecordKind::Staff,
+        plan.add_school_staff.iter().map(staff),
+        &plan.remove_school_staff,
+        &names,
+        (&mut changes, &creates),
+    );
+    let member = Member {
+        kind: RecordKind::StudentEnrollment,
+        person: RecordKind::Student,
+        other: RecordKind::Class,
+        field: "class",
+    };
+    member.list(
+        plan.add_class_students
+            .iter()
+            .map(|m| (m.class_id, m.student_id)),
+        &plan.remove_class_students,
+        &names,
+        &mut changes,
+    );
+    let member = Member {
+        kind: RecordKind::TeacherEnrollment,
+        person: RecordKind::Staff,
+        ..member
+    };
+    member.list(
+        plan.add_class_teachers
+            .iter()
+            .map(|m| (m.class_id, m.staff_id)),
+        &plan.remove_class_teachers,
+        &names,
+        &mut changes,
+    );
+    // A link is (student, guardian): the guardian is the person, the student the field.
+    let member = Member {
+        kind: RecordKind::FamilyRelationship,
+        person: RecordKind::Guardian,
+        other: RecordKind::Student,
+        field: "student",
+    };
+    member.list(
+        plan.add_links.iter().map(|l| (l.student_id, l.guardian_id)),
+        &plan.remove_links,
+        &names,
+        &mut changes,
+    );
+    changes.sort();
+    let digest = digest(&changes, &names);
+    (changes, digest)
+}
+
+/// The digest of the changes and of the stored rows they touch.
+fn digest(changes: &[Change], names: &Names) -> String {
+    let mut hash = Sha256::new();
+    for c in changes {
+        let line = serde_json::json!([
+            c.kind,
+            c.source_id,
+            c.action,
+            c.record_id,
+            c.fields,
+            c.display_name,
+            c.school_id
+        ]);
+        hash.update(line.to_string());
+        hash.update(b"\n");
+        let person = match c.kind {
+            RecordKind::StudentEnrollment => RecordKind::Student,
+            RecordKind::TeacherEnrollment => RecordKind::Staff,
+            RecordKind::FamilyRelationship => RecordKind::Guardian,
+            kind => kind,
+        };
+        if let Some(row) = c.record_id.and_then(|id| names.stored.get(&(person, id))) {
+            hash.update(format!("{row:?}"));
+            hash.update(b"\n");
+        }
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a change says of the records it names: label (source id, or `#id` for a record
+/// without one), display name, school, and the stored row as text for the digest.
+struct Names<'a> {
+    labels: HashMap<(RecordKind, i64), (String, String, Option<i64>)>,
+    /// Stored rows by kind and id; the digest reads a touched one's debug text: every
+    /// column, `updated_at` included, so any edit of the row shows.
+    stored: HashMap<(RecordKind, i64), &'a dyn std::fmt::Debug>,
+}
+
+impl<'a> Names<'a> {
+    fn new(plan: &'a Plan, state: &'a State) -> Self {
+        let mut names = Names {
+            labels: HashMap::new(),
+            stored: HashMap::new(),
+        };
+        names.add(&state.schools, true);
+        names.add(&state.students, true);
+        names.add(&state.guardians, true);
+        names.add(&state.staff, true);
+        names.add(&state.classes, true);
+        names.add(&plan.schools.new, false);
+        names.add(&plan.students.new, false);
+        names.add(&plan.guardians.new, false);
+        names.add(&plan.staff.new, false);
+        names.add(&plan.classes.new, false);
+        names
+    }
+
+    fn add<T: Reviewed>(&mut self, rows: &'a [T], stored: bool) {
+        for row in rows {
+            let key = (T::KIND, row.id());
+            self.labels.insert(
+                key,
+                (
+                    label(row.source_id(), row.id()),
+                    row.display_name(),
+                    row.school(),
+                ),
+            );
+            if stored {
+                self.stored.insert(key, row);
+            }
+        }
+    }
+
+    fn label(&self, kind: RecordKind, id: i64) -> String {
+        self.labels
+            .get(&(kind, id))
+            .map_or_else(|| format!("#{id}"), |(l, _, _)| l.clone())
+    }
+
+    fn name(&self, kind: RecordKind, id: i64) -> String {
+        self.labels
+            .get(&(kind, id))
+            .map(|(_, n, _)| n.clone())
+            .unwrap_or_default()
+    }
+
+    /// The id, when the record is stored (a new one's id does not last).
+    fn stored_id(&self, kind: RecordKind, id: i64) -> Option<i64> {
+        self.stored.contains_key(&(kind, id)).then_some(id)
+    }
+
+    fn school_of(&self, kind: RecordKind, id: i64) -> Option<i64> {
+        let school = self.labels.get(&(kind, id))?.2?;
+        self.stored_id(RecordKind::School, school)
+    }
+}
+
+fn label(source_id: Option<&str>, id: i64) -> String {
+    match source_id {
+        Some(s) if !s.is_empty() => s.to_owned(),
+        _ => format!("#{id}"),
+    }
+}
+
+/// A stored record kind as a change shows it.
+trait Reviewed: std::fmt::Debug {
+    const KIND: RecordKind;
+    fn id(&self) -> i64;
+    fn source_id(&self) -> Option<&str>;
+    fn display_name(&self) -> String;
+    fn school(&self) -> Option<i64> {
+        None
+    }
+    fn archived(&self) -> bool {
+        false
+    }
+    /// The fields a person reviews, in the order they read; references by label.
+    fn fields(&self, names: &Names) -> Vec<(&'static str, String)>;
+}
+
+fn person_name(given: &str, family: &str) -> String {
+    format!("{given} {family}").trim().to_owned()
+}
+
+impl Reviewed for School {
+    const KIND: RecordKind = RecordKind::School;
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn source_id(&self) -> Option<&str> {
+        self.source_id.as_deref()
+    }
+    fn display_name(&self) -> String {
+        self.name.clone()
+    }
+    fn school(&self) -> Option<i64> {
+        Some(self.id)
+    }
+    fn archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
+    fn fields(&self, _: &Names) -> Vec<(&'static str, String)> {
+        vec![("sis_id", self.sis_id.clone()), ("name", self.name.clone())]
+    }
+}
+
+impl Reviewed for Student {
+    const KIND: RecordKind = RecordKind::Student;
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn source_id(&self) -> Option<&str> {
+        self.source_id.as_deref()
+    }
+    fn display_name(&self) -> String {
+        person_name(&self.given_name, &self.family_name)
+    }
+    fn archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
+    fn fields(&self, _: &Names) -> Vec<(&'static str, String)> {
+        vec![
+            ("sis_id", self.sis_id.clone()),
+            ("given_name", self.given_name.clone()),
+            ("family_name", self.family_name.clone()),
+            ("email", self.email.clone()),
+            ("grade", self.grade.clone()),
+            ("attributes", attributes(&self.attributes)),
+        ]
+    }
+}
+
+/// Stored attributes are a JSON object; none reads as nothing.
+fn attributes(json: &str) -> String {
+    match json {
+        "" | "{}" => String::new(),
+        other => other.to_owned(),
+    }
+}
+
+/// Guardians and staff share their contact fields.
+macro_rules! contact_fields {
+    ($row:expr) => {
+        [
+            ("sis_id", $row.sis_id.clone()),
+            ("given_name", $row.given_name.clone()),
+            ("family_name", $row.family_name.clone()),
+            ("email", $row.email.clone()),
+            ("sms_number", $row.sms_number.clone()),
+            ("home_phone", $row.home_phone.clone()),
+            ("language", $row.language.clone()),
+        ]
+    };
+}
+
+impl Reviewed for Guardian {
+    const KIND: RecordKind = RecordKind::Guardian;
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn source_id(&self) -> Option<&str> {
+        self.source_id.as_deref()
+    }
+    fn display_name(&self) -> String {
+        person_name(&self.given_name, &self.family_name)
+    }
+    fn fields(&self, _: &Names) -> Vec<(&'static str, String)> {
+        contact_fields!(self).to_vec()
+    }
+}
+
+impl Reviewed for Staff {
+    const KIND: RecordKind = RecordKind::Staff;
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn source_id(&self) -> Option<&str> {
+        self.source_id.as_deref()
+    }
+    fn display_name(&self) -> String {
+        person_name(&self.given_name, &self.family_name)
+    }
+    fn fields(&self, _: &Names) -> Vec<(&'static str, String)> {
+        let mut fields = contact_fields!(self).to_vec();
+        fields.push(("role", self.role.to_string()));
+        fields
+    }
+}
+
+impl Reviewed for Class {
+    const KIND: RecordKind = RecordKind::Class;
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn source_id(&self) -> Option<&str> {
+        self.source_id.as_deref()
+    }
+    fn display_name(&self) -> String {
+        self.name.clone()
+    }
+    fn school(&self) -> Option<i64> {
+        Some(self.school_id)
+    }
+    fn archived(&self) -> bool {
+        self.archived_at.is_some()
+    }
+    fn fields(&self, names: &Names) -> Vec<(&'static str, String)> {
+        vec![
+            ("sis_id", self.sis_id.clone()),
+            ("name", self.name.clone()),
+            ("grades", self.grades.clone()),
+            ("school", names.label(RecordKind::School, self.school_id)),
+            (
+                "term_end",
+                self.term_end_date
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+            ),
+        ]
+    }
+}
+
+/// Where the create of each new record is in the list, so its school can join it.
+type Creates = HashMap<(RecordKind, i64), usize>;
+
+/// Creates, updates, archives and restores of one kind of record.
+fn rows<T: Reviewed>(
+    rows: &Rows<T>,
+    stored: &[T],
+    names: &Names,
+    out: &mut Vec<Change>,
+    creates: &mut Creates,
+) {
+    let stored: HashMap<i64, &T> = stored.iter().map(|r| (r.id(), r)).collect();
+    let change = |row: &T, action, record_id, fields| Change {
+        kind: T::KIND,
+        source_id: label(row.source_id(), row.id()),
+        action,
+        record_id,
+        fields,
+        display_name: row.display_name(),
+        school_id: row
+            .school()
+            .and_then(|s| names.stored_id(RecordKind::School, s)),
+    };
+    for row in &rows.new {
+        let fields = row
+            .fields(names)
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(f, v)| FieldChange(f.into(), String::new(), v))
+            .collect();
+        creates.insert((T::KIND, row.id()), out.len());
+        out.push(change(row, ChangeAction::Create, None, fields));
+    }
+    for row in &rows.changed {
+        let Some(old) = stored.get(&row.id()) else {
+            continue;
+        };
+        let fields: Vec<FieldChange> = old
+            .fields(names)
+            .into_iter()
+            .zip(row.fields(names))
+            .filter(|((_, a), (_, b))| a != b)
+            .map(|((f, a), (_, b))| FieldChange(f.into(), a, b))
+            .collect();
+        let action = match (old.archived(), row.archived()) {
+            (false, true) => ChangeAction::Abandon,
+            (true, false) => ChangeAction::Restore,
+            _ if fields.is_empty() => continue,
+            _ => ChangeAction::Update,
+        };
+        out.push(change(row, action, Some(row.id()), fields));
+    }
+}
+
+/// School memberships of students or staff, as changes of the person: a school left for
+/// another is a move (R5.8), a school joined an update (or part of the person's create),
+/// a school left without another a removal (R5.2).
+fn schools(
+    kind: RecordKind,
+    added: impl Iterator<Item = (i64, i64)>,
+    removed: &[(i64, i64)],
+    names: &Names,
+    (out, creates): (&mut Vec<Change>, &Creates),
+) {
+    let mut joins: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (school, person) in added {
+        joins.entry(person).or_default().push(school);
+    }
+    let mut leaves: HashMap<i64, Vec<i64>> = HashMap::new();
+    for &(school, person) in removed {
+        leaves.entry(person).or_default().push(school);
+    }
+    let school = |id: i64| names.label(RecordKind::School, id);
+    let people: HashSet<i64> = joins.keys().chain(leaves.keys()).copied().collect();
+    for person in people {
+        let mut joined = joins.remove(&person).unwrap_or_default();
+        let mut left = leaves.remove(&person).unwrap_or_default();
+        joined.sort_by_key(|&s| school(s));
+        left.sort_by_key(|&s| school(s));
+        let record_id = names.stored_id(kind, person);
+        let change = |action, at: i64, old: String, new: String| Change {
+            kind,
+            source_id: names.label(kind, person),
+            action,
+            record_id,
+            fields: vec![FieldChange("school".into(), old, new)],
+            display_name: names.name(kind, person),
+            school_id: names.stored_id(RecordKind::School, at),
+        };
+        let moves = joined.len().min(left.len());
+        for (&from, &to) in left.iter().zip(&joined) {
+            out.push(change(ChangeAction::Move, to, school(from), school(to)));
+        }
+        for &to in &joined[moves..] {
+            // A new person: the school belongs in its create.
+            if let Some(&at) = creates.get(&(kind, person)) {
+                let create = &mut out[at];
+                create
+                    .fields
+                    .push(FieldChange("school".into(), String::new(), school(to)));
+                create.school_id = create.school_id.or(names.stored_id(RecordKind::School, to));
+                continue;
+            }
+            out.push(change(ChangeAction::Update, to, String::new(), school(to)));
+        }
+        for &from in &left[moves..] {
+            out.push(change(
+                ChangeAction::Abandon,
+                from,
+                school(from),
+                String::new(),
+            ));
+        }
+    }
+}
+
+/// A kind of membership: class enrollments and family relationships, each a change of
+/// its own with the other side as its one field.
+#[derive(Clone, Copy)]
+struct Member {
+    kind: RecordKind,
+    person: RecordKind,
+    other: RecordKind,
+    field: &'static str,
+}
+
+impl Member {
+    /// `added` and `removed` as (other side, person) pairs.
+    fn list(
+        self,
+        added: impl Iterator<Item = (i64, i64)>,
+        removed: &[(i64, i64)],
+        names: &Names,
+        out: &mut Vec<Change>,
+    ) {
+        let change = |action, other: i64, person: i64, old: String, new: String| Change {
+            kind: self.kind,
+            source_id: names.label(self.person, person),
+            action,
+            record_id: names.stored_id(self.person, person),
+            fields: vec![FieldChange(self.field.into(), old, new)],
+            display_name: names.name(self.person, person),
+            school_id: names.school_of(self.other, other),
+        };
+        for (other, person) in added {
+            let label = names.label(self.other, other);
+            out.push(change(
+                ChangeAction::Create,
+                other,
+                person,
+                String::new(),
+                label,
+            ));
+        }
+        for &(other, person) in removed {
+            let label = names.label(self.other, other);
+            out.push(change(
+                ChangeAction::Abandon,
+                other,
+                person,
+                label,
+                String::new(),
+            ));
+        }
+    }
+}
