@@ -23,6 +23,9 @@
 //!   read with [`list_planned_changes`](RosterClient::list_planned_changes), applied with
 //!   [`approve_sync`](RosterClient::approve_sync) or discarded with
 //!   [`reject_sync`](RosterClient::reject_sync).
+//! - What runs and edits changed on a record, and who made each change (a run, or a key
+//!   and the end user it acted for), is read newest first with
+//!   [`list_record_history`](RosterClient::list_record_history).
 //! - API keys are created, listed and revoked with
 //!   [`create_api_key`](RosterClient::create_api_key) (which returns the key's [`Secret`]
 //!   once), [`list_api_keys`](RosterClient::list_api_keys) and
@@ -81,6 +84,7 @@ mod edits;
 mod erasure;
 mod error;
 mod handle;
+mod history;
 mod manual;
 mod paging;
 mod plans;
@@ -109,7 +113,7 @@ pub use types::{
     AccountUpdate, ClassDetail, ClassUpdate, GuardianDetail, Person, StaffMemberDetail,
     StudentUpdate,
 };
-pub use types::{AttentionReason, SyncHealth};
+pub use types::{AttentionReason, HistoryEntry, SyncHealth};
 
 /// The generated messages and stubs of the `roster.v1` package.
 pub use roster_proto::v1 as pb;

@@ -9,6 +9,7 @@ mod access;
 mod directory;
 mod enums;
 mod health;
+mod history;
 mod input;
 mod sync;
 
@@ -25,6 +26,7 @@ pub use enums::{
     StaffRole, StatusFilter, SyncPhase, SyncState, SyncTrigger,
 };
 pub use health::{AttentionReason, SyncHealth};
+pub use history::HistoryEntry;
 pub use input::{
     AbandonedFilter, AccountUpdate, ClassUpdate, ContactUpdate, IssueFilter, NewClass, NewGuardian,
     NewStaffMember, NewStudent, PlannedChangeFilter, Secret, SettingsUpdate, StartSync,

@@ -281,15 +281,15 @@ impl TryFrom<pb::PlannedChange> for PlannedChange {
     }
 }
 
-/// One field of a planned change. References (a school, a class, a student) are given by
-/// source id where the record has one.
+/// One field of a planned change, or of a change in a record's history. References (a
+/// school, a class, a student) are given by source id where the record has one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldChange {
     /// The field's name, e.g. `email` or `school`.
     pub field: String,
-    /// The value now; `None` for a create.
+    /// The value before the change; `None` for a create.
     pub old_value: Option<String>,
-    /// The value the plan sets; `None` for a removal.
+    /// The value the change sets; `None` for a removal.
     pub new_value: Option<String>,
 }
 

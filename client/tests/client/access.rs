@@ -5,7 +5,7 @@ use roster_client::{ApiKey, ApiKeyRole, AuditEvent, AuditFilter, NewApiKey, Supp
 use roster_server::domain::ApiKeyRole as ServerRole;
 
 /// A client calling with `key`, naming `actor` as the end user it acts for.
-async fn client_acting(server: &TestServer, key: &str, actor: &str) -> RosterClient {
+pub(crate) async fn client_acting(server: &TestServer, key: &str, actor: &str) -> RosterClient {
     RosterClient::builder()
         .endpoint(server.endpoint.as_str())
         .bearer_token(key)
@@ -17,7 +17,7 @@ async fn client_acting(server: &TestServer, key: &str, actor: &str) -> RosterCli
 }
 
 /// An admin client (making the first key ends key-less loopback calls, S1.5).
-async fn admin(server: &TestServer) -> RosterClient {
+pub(crate) async fn admin(server: &TestServer) -> RosterClient {
     let key = server.key(ServerRole::Admin, &[]).await;
     server.client_with(&key).await
 }

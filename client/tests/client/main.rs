@@ -4,6 +4,7 @@ mod access;
 mod directory;
 mod edits;
 mod errors;
+mod history;
 mod plans;
 mod sync;
 mod tls;

@@ -7,6 +7,7 @@ use serde_json::Value;
 use std::process::Output;
 
 mod directory;
+mod history;
 mod plans;
 mod sources;
 

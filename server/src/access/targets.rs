@@ -21,6 +21,8 @@ pub enum Target {
     /// A student, guardian or staff member.
     Person(i64),
     Suppression(i64),
+    /// A student, guardian, staff member or class: what has a history (R9.3).
+    Record(i64),
 }
 
 /// The district of `target`; NOT_FOUND when it names nothing.
@@ -48,6 +50,10 @@ pub async fn district_of(store: &Store, target: Target) -> Result<i64> {
             },
         },
         Target::Suppression(id) => suppressions::get(c, id).await?.map(|s| s.district_id),
+        Target::Record(id) => match directory::get_class(c, id).await? {
+            Some(class) => Some(class.district_id),
+            None => return Box::pin(district_of(store, Target::Person(id))).await,
+        },
     };
     found.ok_or_else(|| Error::not_found(what(target)))
 }
@@ -65,5 +71,6 @@ fn what(target: Target) -> String {
         Target::User(id) => format!("guardian or staff member {id}"),
         Target::Person(id) => format!("person {id}"),
         Target::Suppression(id) => format!("suppression {id}"),
+        Target::Record(id) => format!("record {id}"),
     }
 }

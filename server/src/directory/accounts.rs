@@ -1,9 +1,10 @@
 //! The account actions on guardians and staff: contact edits (R4.6), the staff role
 //! (R4.3) and activation (R4.5).
 
+use super::journal;
 use super::people::{ContactInput, contact};
 use super::views::{AccountHolder, StaffView, guardian_views, one, require_staff, staff_views};
-use crate::domain::{Error, Origin, Result, StaffRole, Violations, now};
+use crate::domain::{Caller, Error, Origin, Result, StaffRole, Violations, now};
 use crate::store::queries::directory::{self as q, Contact};
 use crate::store::queries::settings;
 use crate::store::{DbConn, Store};
@@ -64,6 +65,7 @@ impl ContactMask {
 /// while the district's Update Active Users setting is on (R4.6).
 pub async fn update_contact_details(
     store: &Store,
+    by: &Caller,
     user_id: i64,
     input: ContactInput,
     mask: ContactMask,
@@ -123,7 +125,17 @@ pub async fn update_contact_details(
             q::update_staff_contact(&mut conn, user_id, &updated, now).await?
         }
     }
-    account_holder(&mut conn, user_id).await
+    let after = account_holder(&mut conn, user_id).await?;
+    match (&holder, &after) {
+        (AccountHolder::Guardian(b), AccountHolder::Guardian(a)) => {
+            journal::updated(&mut conn, by, district_id, &b.row, &a.row).await?
+        }
+        (AccountHolder::Staff(b), AccountHolder::Staff(a)) => {
+            journal::updated(&mut conn, by, district_id, &b.row, &a.row).await?
+        }
+        _ => {}
+    }
+    Ok(after)
 }
 
 fn contact_of(email: &str, sms_number: &str, home_phone: &str) -> Contact {

@@ -1,13 +1,14 @@
 //! Classes and their members.
 
 use super::districts::{optional_text, required_name};
+use super::journal;
 use super::values::class_grades;
 use super::views::{
     StaffView, StudentView, require_school, require_school_any, require_staff, require_student,
     staff_views, student_views,
 };
 use crate::domain::{
-    Error, Origin, Page, PageRequest, Result, StatusFilter, Violations, new_id, now,
+    Caller, Error, Origin, Page, PageRequest, Result, StatusFilter, Violations, new_id, now,
 };
 use crate::store::Store;
 use crate::store::models::{Class, ClassStudent, ClassTeacher, School};
@@ -24,7 +25,7 @@ pub struct NewClass {
     pub sis_id: String,
 }
 
-pub async fn create_class(store: &Store, input: NewClass) -> Result<Class> {
+pub async fn create_class(store: &Store, by: &Caller, input: NewClass) -> Result<Class> {
     let mut v = Violations::default();
     let name = v
         .check(required_name("name", &input.name))?
@@ -53,6 +54,7 @@ pub async fn create_class(store: &Store, input: NewClass) -> Result<Class> {
         term_end_date: None,
     };
     q::insert_class(&mut conn, &row).await?;
+    journal::created(&mut conn, by, row.district_id, &row).await?;
     Ok(row)
 }
 

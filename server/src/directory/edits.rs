@@ -10,12 +10,13 @@
 //! `sync::plan::managed`). Manual records take every edit.
 
 use super::districts::required_name;
+use super::journal;
 use super::values::{class_grades, grade, language};
 use super::views::{
     GuardianView, StaffView, StudentView, guardian_views, one, require_class, require_guardian,
     require_staff, require_student, staff_views, student_views,
 };
-use crate::domain::{Error, Origin, Result, Violations, now};
+use crate::domain::{Caller, Error, Origin, Result, Violations, now};
 use crate::store::models::Class;
 use crate::store::queries::edits::{
     self as e, ClassChanges, GuardianChanges, StaffChanges, StudentChanges,
@@ -122,6 +123,7 @@ pub struct StudentEdit {
 
 pub async fn update_student(
     store: &Store,
+    by: &Caller,
     id: i64,
     edit: StudentEdit,
     paths: &[String],
@@ -146,7 +148,9 @@ pub async fn update_student(
     if !e::update_student(&mut conn, id, row.origin, &changes).await? {
         return Err(changed_meanwhile(&what));
     }
-    student_view(&mut conn, id).await
+    let after = require_student(&mut conn, id).await?;
+    journal::updated(&mut conn, by, row.district_id, &row, &after).await?;
+    one(student_views(&mut conn, vec![after]).await?)
 }
 
 /// New values of UpdateGuardian and UpdateStaffMember.
@@ -179,6 +183,7 @@ fn account_values(edit: &AccountEdit, mask: &Mask) -> Result<AccountValues> {
 
 pub async fn update_guardian(
     store: &Store,
+    by: &Caller,
     id: i64,
     edit: AccountEdit,
     paths: &[String],
@@ -198,12 +203,14 @@ pub async fn update_guardian(
     if !e::update_guardian(&mut conn, id, row.origin, &changes).await? {
         return Err(changed_meanwhile(&what));
     }
-    let row = require_guardian(&mut conn, id).await?;
-    one(guardian_views(&mut conn, vec![row]).await?)
+    let after = require_guardian(&mut conn, id).await?;
+    journal::updated(&mut conn, by, row.district_id, &row, &after).await?;
+    one(guardian_views(&mut conn, vec![after]).await?)
 }
 
 pub async fn update_staff(
     store: &Store,
+    by: &Caller,
     id: i64,
     edit: AccountEdit,
     paths: &[String],
@@ -223,8 +230,9 @@ pub async fn update_staff(
     if !e::update_staff(&mut conn, id, row.origin, &changes).await? {
         return Err(changed_meanwhile(&what));
     }
-    let row = require_staff(&mut conn, id).await?;
-    one(staff_views(&mut conn, vec![row]).await?)
+    let after = require_staff(&mut conn, id).await?;
+    journal::updated(&mut conn, by, row.district_id, &row, &after).await?;
+    one(staff_views(&mut conn, vec![after]).await?)
 }
 
 /// New values of UpdateClass.
@@ -236,6 +244,7 @@ pub struct ClassEdit {
 
 pub async fn update_class(
     store: &Store,
+    by: &Caller,
     id: i64,
     edit: ClassEdit,
     paths: &[String],
@@ -255,7 +264,9 @@ pub async fn update_class(
     if !e::update_class(&mut conn, id, row.origin, &changes).await? {
         return Err(changed_meanwhile(&what));
     }
-    require_class(&mut conn, id).await
+    let after = require_class(&mut conn, id).await?;
+    journal::updated(&mut conn, by, row.district_id, &row, &after).await?;
+    Ok(after)
 }
 
 pub(super) async fn student_view(conn: &mut DbConn, id: i64) -> Result<StudentView> {

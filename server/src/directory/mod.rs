@@ -7,6 +7,7 @@ mod classes;
 mod districts;
 mod edits;
 mod erasure;
+mod journal;
 mod people;
 mod removals;
 mod search;

@@ -1,11 +1,12 @@
 //! Students, guardians and staff: manual creation (R1.3), and reads with their links.
 
 use super::districts::{optional_text, required_name};
+use super::journal;
 use super::values::{grade, language};
 use super::views::*;
 use crate::domain::{
-    Error, Origin, Page, PageRequest, PhoneKind, Result, StaffRole, StatusFilter, Violations,
-    new_id, now, parse_email, parse_phone,
+    Caller, Error, Origin, Page, PageRequest, PhoneKind, Result, StaffRole, StatusFilter,
+    Violations, new_id, now, parse_email, parse_phone,
 };
 use crate::store::Store;
 use crate::store::models::{
@@ -48,7 +49,7 @@ pub struct NewStudent {
     pub sis_id: String,
 }
 
-pub async fn create_student(store: &Store, input: NewStudent) -> Result<StudentView> {
+pub async fn create_student(store: &Store, by: &Caller, input: NewStudent) -> Result<StudentView> {
     let mut v = Violations::default();
     let names = names(&mut v, &input.given_name, &input.family_name, &input.sis_id)?;
     let email = v
@@ -83,6 +84,7 @@ pub async fn create_student(store: &Store, input: NewStudent) -> Result<StudentV
         created_at: now,
     };
     q::insert_student_member(&mut conn, &row, &membership).await?;
+    journal::created(&mut conn, by, row.district_id, &row).await?;
     Ok(StudentView {
         row,
         school_ids: vec![input.school_id],
@@ -133,7 +135,11 @@ pub struct NewGuardian {
     pub sis_id: String,
 }
 
-pub async fn create_guardian(store: &Store, input: NewGuardian) -> Result<GuardianView> {
+pub async fn create_guardian(
+    store: &Store,
+    by: &Caller,
+    input: NewGuardian,
+) -> Result<GuardianView> {
     let mut conn = store.conn().await?;
     districts::require(&mut conn, input.district_id).await?;
     let region = settings::load(&mut conn, input.district_id)
@@ -170,6 +176,7 @@ pub async fn create_guardian(store: &Store, input: NewGuardian) -> Result<Guardi
         updated_at: now,
     };
     q::insert_guardian(&mut conn, &row).await?;
+    journal::created(&mut conn, by, row.district_id, &row).await?;
     Ok(GuardianView {
         row,
         student_ids: vec![],
@@ -189,7 +196,7 @@ pub struct NewStaff {
     pub sis_id: String,
 }
 
-pub async fn create_staff(store: &Store, input: NewStaff) -> Result<StaffView> {
+pub async fn create_staff(store: &Store, by: &Caller, input: NewStaff) -> Result<StaffView> {
     let mut conn = store.conn().await?;
     districts::require(&mut conn, input.district_id).await?;
     let region = settings::load(&mut conn, input.district_id)
@@ -235,6 +242,7 @@ pub async fn create_staff(store: &Store, input: NewStaff) -> Result<StaffView> {
         created_at: now,
     };
     q::insert_staff_member(&mut conn, &row, &membership).await?;
+    journal::created(&mut conn, by, row.district_id, &row).await?;
     Ok(StaffView {
         row,
         school_ids: vec![input.school_id],

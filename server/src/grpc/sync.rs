@@ -8,6 +8,7 @@ use crate::domain::{ChangeAction, Error, Need, RecordKind, Result, Severity, Sou
 use crate::sources::SourcePaths;
 use crate::sources::http::Outbound;
 use crate::store::Store;
+use crate::sync::history;
 use crate::sync::review::{self, ChangeFilter};
 use crate::sync::runs::{self, StartRequest};
 use crate::sync::secrets::Sealer;
@@ -252,6 +253,25 @@ impl SyncService for SyncApi {
             }),
             Change::new(district_id).target(run_id).fields(["state"]),
         ))
+    }
+
+    async fn list_record_history(
+        &self,
+        req: Request<pb::ListRecordHistoryRequest>,
+    ) -> Res<pb::ListRecordHistoryResponse> {
+        let caller = caller(&req)?;
+        let r = req.into_inner();
+        let record_id = req_id("record_id", &r.record_id)?;
+        self.access
+            .allow(&caller, Need::Read, Target::Record(record_id))
+            .await?;
+        let p = cv::page(r.page_size, &r.page_token, format!("history:{record_id}"))?;
+        let page = history::list(&self.store, record_id, p).await?;
+        let (entries, next_page_token) = cv::paged(page, cv::history_entry);
+        Ok(Response::new(pb::ListRecordHistoryResponse {
+            entries,
+            next_page_token,
+        }))
     }
 
     async fn list_sync_issues(

@@ -6,6 +6,7 @@
 #[macro_use]
 mod conn;
 mod error;
+pub mod fields;
 mod migrate;
 pub mod models;
 pub mod queries;

@@ -339,3 +339,24 @@ pub struct PlannedChangeRow {
     /// JSON array of `[field, old, new]`.
     pub fields: String,
 }
+
+/// One change in a record's history (R9.3).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = record_history, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
+#[diesel(treat_none_as_default_value = false)]
+pub struct HistoryRow {
+    pub id: i64,
+    pub district_id: i64,
+    pub record_kind: RecordKind,
+    /// The record; for a membership, the person.
+    pub record_id: i64,
+    /// The other side of a membership: school, class or student.
+    pub related_id: Option<i64>,
+    pub run_id: Option<i64>,
+    pub key_id: Option<i64>,
+    pub actor: String,
+    pub action: ChangeAction,
+    /// JSON array of `[field, old, new]`.
+    pub fields: String,
+    pub at: NaiveDateTime,
+}

@@ -332,6 +332,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    record_history (id) {
+        id -> BigInt,
+        district_id -> BigInt,
+        record_kind -> Text,
+        record_id -> BigInt,
+        related_id -> Nullable<BigInt>,
+        run_id -> Nullable<BigInt>,
+        key_id -> Nullable<BigInt>,
+        actor -> Text,
+        action -> Text,
+        fields -> Text,
+        at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     districts,
     sync_settings,
@@ -356,4 +372,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     suppressions,
     run_snapshots,
     planned_changes,
+    record_history,
 );

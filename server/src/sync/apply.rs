@@ -8,6 +8,7 @@
 
 use super::outcome;
 use super::plan::Plan;
+use crate::store::queries::history;
 use crate::store::queries::roster as q;
 use crate::store::queries::runs::{Lease, RunEnd};
 use crate::store::{DbConn, StoreError};
@@ -87,6 +88,7 @@ async fn write_plan(
     q::add_links(c, &plan.add_links).await?;
     q::insert_abandoned(c, &plan.abandoned).await?;
     q::restore_abandoned(c, &plan.restored, run_id, now).await?;
+    history::insert(c, &plan.journal).await?;
     Ok(())
 }
 

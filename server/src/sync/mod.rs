@@ -9,6 +9,7 @@ pub mod apply;
 pub mod env;
 pub mod fetch;
 pub mod health;
+pub mod history;
 pub mod keeper;
 pub mod outcome;
 pub mod pipeline;

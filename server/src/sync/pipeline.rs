@@ -6,6 +6,7 @@
 use super::apply::{ApplyError, apply};
 use super::env::Env;
 use super::fetch::fetch;
+use super::history;
 use super::keeper::{Control, Stop};
 use super::outcome::{self, Kept, Outcome};
 use super::plan::changes::{self, Change};
@@ -126,18 +127,6 @@ fn failed(e: Error) -> Outcome {
     })
 }
 
-/// The district's settings as the planner applies them.
-pub fn policy(settings: &SyncSettings, override_threshold: bool) -> Policy {
-    Policy {
-        update_active_users: settings.update_active_users,
-        family_policy: settings.abandoned_family_policy,
-        threshold_percent: settings.abandon_threshold_percent,
-        school_threshold_percent: settings.school_abandon_threshold_percent,
-        phone_region: settings.default_phone_region.clone(),
-        override_threshold,
-    }
-}
-
 /// Where a step leaves the run.
 enum Step<T> {
     Next(T),
@@ -241,17 +230,27 @@ async fn plan_step(
         .progress
         .set(RunPhase::Planning, 0, snapshot.record_count());
     let run = &input.run;
-    let policy = policy(&input.settings, run.override_threshold);
+    let policy = Policy::of(&input.settings, run.override_threshold);
+    // Records the run writes carry the time it was claimed: a record's creation is then
+    // the run that started at its `created_at` (R9.3).
     let ctx = RunContext {
         district_id: run.district_id,
         run_id: run.id,
-        now: now(),
+        now: run.started_at.unwrap_or_else(now),
     };
     let reviewed = run.approved || run.dry_run || input.settings.require_approval;
+    let applies = !run.dry_run;
     tokio::task::spawn_blocking(move || {
-        let plan = plan::plan(&state, &snapshot, &policy, &ctx);
+        let mut plan = plan::plan(&state, &snapshot, &policy, &ctx);
         let review =
             (reviewed || plan.safety_block.is_some()).then(|| changes::review(&plan, &state));
+        if applies {
+            let stored = match &review {
+                Some((listed, _)) => listed.clone(),
+                None => changes::of_stored(&plan, &state),
+            };
+            plan.journal = history::journal(&stored, ctx.district_id, ctx.run_id, ctx.now);
+        }
         Planned {
             plan,
             snapshot,

@@ -5,13 +5,13 @@
 //! (`plan::changes`), and the run is queued to apply exactly that; another digest is
 //! PLAN_STALE. RejectSync and expiry end the run CANCELLED and drop the snapshot.
 
-use super::pipeline;
-use super::plan::changes::{self, Change, FieldChange};
+use super::plan::changes::{self, Change};
 use super::plan::{self, Plan};
 use crate::domain::{
     ChangeAction, Error, Page, PageRequest, RecordKind, Result, Run, RunState, SyncSettings, now,
 };
 use crate::snapshot::Snapshot;
+use crate::store::fields::FieldChange;
 use crate::store::models::PlannedChangeRow;
 use crate::store::queries::{plans as q, roster, runs, settings};
 use crate::store::{DbConn, Store};
@@ -83,7 +83,7 @@ async fn replan(store: &Store, run: &Run, settings: &SyncSettings) -> Result<(Pl
     let mut snapshot = kept_snapshot(&mut store.conn().await?, run.id).await?;
     let state = roster::load_state(store, run.district_id).await?;
     plan::validate(&mut snapshot, &state);
-    let policy = pipeline::policy(settings, true);
+    let policy = plan::Policy::of(settings, true);
     let ctx = plan::RunContext {
         district_id: run.district_id,
         run_id: run.id,

@@ -15,6 +15,7 @@ mod every_rpc;
 mod extras;
 mod fixtures;
 mod health;
+mod history;
 mod hostile;
 mod keys;
 mod memberships;

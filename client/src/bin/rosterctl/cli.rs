@@ -10,8 +10,8 @@ use roster_client::{
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-/// Operate a roster-sync server: districts, sync settings, runs and what they did, API
-/// keys, the audit log and erasure.
+/// Operate a roster-sync server: districts, sync settings, runs and what they did, record
+/// history, API keys, the audit log and erasure.
 #[derive(Debug, Parser)]
 #[command(name = "rosterctl", version)]
 pub struct Cli {
@@ -100,6 +100,12 @@ pub enum Command {
     /// Show one record with what it links to.
     #[command(subcommand)]
     Get(GetCommand),
+    /// What runs and edits changed on a record, newest first: old and new values, and the
+    /// run or the key (and end user) that made each change.
+    History {
+        /// The id of a student, guardian, staff member or class.
+        record_id: String,
+    },
     /// Which districts' syncs need someone to look at them, and why.
     Health(HealthArgs),
     /// Print a shell completion script, e.g. `rosterctl completions bash >

@@ -79,6 +79,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         }
         Command::Search(args) => directory_cmd::search(&client, args, format).await?,
         Command::Get(command) => directory_cmd::get(&client, command, format).await?,
+        Command::History { record_id } => {
+            let entries: Vec<_> = client.list_record_history(&record_id).try_collect().await?;
+            output::print(format, entries.as_slice(), output::history)?;
+        }
         Command::Health(args) => directory_cmd::health(&client, args, format).await?,
         Command::Completions { .. } => unreachable!("answered before connecting"),
     }

@@ -6,7 +6,8 @@ use crate::domain::{
     AbandonedFilter, Error, FamilyPolicy, RecordKind, RestAuth, Result, Run, Schedule,
     ScheduleKind, Secret, Source, SyncHealth, SyncSettings,
 };
-use crate::sync::plan::changes::FieldChange;
+use crate::store::fields::FieldChange;
+use crate::sync::history::Entry;
 use crate::sync::reports::{AbandonedRow, IssueRow};
 use crate::sync::review::PlannedChange;
 use crate::sync::settings::SettingsUpdate;
@@ -103,15 +104,39 @@ pub fn planned_change((c, fields): (PlannedChange, Vec<FieldChange>)) -> pb::Pla
         source_id: c.source_id,
         display_name: c.display_name,
         school_id: c.school_id.map(id).unwrap_or_default(),
-        field_changes: fields
-            .into_iter()
-            .map(|FieldChange(field, old_value, new_value)| pb::FieldChange {
-                field,
-                old_value,
-                new_value,
-            })
-            .collect(),
+        field_changes: field_changes(fields),
     }
+}
+
+/// A history entry on the wire (R9.3).
+pub fn history_entry(e: Entry) -> pb::HistoryEntry {
+    let row = e.row;
+    pb::HistoryEntry {
+        entry_id: if row.id == 0 {
+            String::new()
+        } else {
+            id(row.id)
+        },
+        time: timestamp(row.at),
+        run_id: row.run_id.map(id).unwrap_or_default(),
+        key_id: row.key_id.map(id).unwrap_or_default(),
+        actor: row.actor,
+        record_kind: row.record_kind.to_i32(),
+        record_id: id(row.record_id),
+        action: row.action.to_i32(),
+        field_changes: field_changes(e.fields),
+    }
+}
+
+fn field_changes(fields: Vec<FieldChange>) -> Vec<pb::FieldChange> {
+    fields
+        .into_iter()
+        .map(|FieldChange(field, old_value, new_value)| pb::FieldChange {
+            field,
+            old_value,
+            new_value,
+        })
+        .collect()
 }
 
 pub fn abandoned(a: AbandonedRow) -> pb::AbandonedRecord {

@@ -27,6 +27,7 @@ pub(super) async fn update_contact_details(
     let c = r.contact_details.unwrap_or_default();
     let h = dir::update_contact_details(
         &api.store,
+        &caller,
         user_id,
         contact(c.email, c.sms_number, c.home_phone),
         mask,

@@ -95,7 +95,7 @@ pub(super) async fn create_class(
     api.access
         .allow(&caller, Need::Write, Target::District(district_id))
         .await?;
-    let c = dir::create_class(&api.store, input).await?;
+    let c = dir::create_class(&api.store, &caller, input).await?;
     let change =
         Change::new(district_id)
             .target(c.id)

@@ -39,7 +39,7 @@ pub(super) async fn update_student(
         family_name: r.family_name,
         grade: r.grade,
     };
-    let s = dir::update_student(&api.store, id, edit, &paths).await?;
+    let s = dir::update_student(&api.store, &caller, id, edit, &paths).await?;
     Ok(audited(
         Response::new(pb::UpdateStudentResponse {
             student: Some(cv::student(s)),
@@ -65,7 +65,7 @@ pub(super) async fn update_guardian(
         family_name: r.family_name,
         language: r.language,
     };
-    let g = dir::update_guardian(&api.store, id, edit, &paths).await?;
+    let g = dir::update_guardian(&api.store, &caller, id, edit, &paths).await?;
     Ok(audited(
         Response::new(pb::UpdateGuardianResponse {
             guardian: Some(cv::guardian(g)),
@@ -91,7 +91,7 @@ pub(super) async fn update_staff_member(
         family_name: r.family_name,
         language: r.language,
     };
-    let s = dir::update_staff(&api.store, id, edit, &paths).await?;
+    let s = dir::update_staff(&api.store, &caller, id, edit, &paths).await?;
     Ok(audited(
         Response::new(pb::UpdateStaffMemberResponse {
             staff_member: Some(cv::staff(s)),
@@ -116,7 +116,7 @@ pub(super) async fn update_class(
         name: r.name,
         grades: r.grades,
     };
-    let c = dir::update_class(&api.store, id, edit, &paths).await?;
+    let c = dir::update_class(&api.store, &caller, id, edit, &paths).await?;
     Ok(audited(
         Response::new(pb::UpdateClassResponse {
             class: Some(cv::class(c)),

@@ -172,7 +172,7 @@ pub(super) async fn create_student(
     api.access
         .allow(&caller, Need::Write, Target::District(district_id))
         .await?;
-    let s = dir::create_student(&api.store, input).await?;
+    let s = dir::create_student(&api.store, &caller, input).await?;
     let change = Change::new(district_id).target(s.row.id).fields([
         "school_id",
         "given_name",
@@ -207,7 +207,7 @@ pub(super) async fn create_guardian(
     api.access
         .allow(&caller, Need::Write, Target::District(district_id))
         .await?;
-    let g = dir::create_guardian(&api.store, input).await?;
+    let g = dir::create_guardian(&api.store, &caller, input).await?;
     let change = Change::new(district_id).target(g.row.id).fields([
         "given_name",
         "family_name",
@@ -245,7 +245,7 @@ pub(super) async fn create_staff_member(
         role: StaffRole::read("role", r.role)?,
         sis_id: r.sis_id,
     };
-    let s = dir::create_staff(&api.store, input).await?;
+    let s = dir::create_staff(&api.store, &caller, input).await?;
     let change = Change::new(district_id).target(s.row.id).fields([
         "school_id",
         "given_name",

@@ -40,6 +40,13 @@ pub async fn person(
                 .filter(abandoned_records::record_id.eq(id).or(abandoned_records::related_id.eq(id))))
                 .execute(c)
                 .await)?;
+            // Its history goes with it (R9.3), and so do the memberships others' histories
+            // show of it.
+            with_conn!(c, c => diesel::delete(record_history::table
+                .filter(record_history::district_id.eq(district_id))
+                .filter(record_history::record_id.eq(id).or(record_history::related_id.eq(id))))
+                .execute(c)
+                .await)?;
             // Stored plans may name the person: they go, and an approval of one is
             // refused as stale (R9.1) instead of applying a plan that names nobody.
             let runs = || {
@@ -97,12 +104,13 @@ const BATCH: i64 = 20_000;
 
 /// The tables of a district, children before parents; each with the condition that
 /// picks the district's rows.
-const DISTRICT_TABLES: [(&str, &str); 19] = [
+const DISTRICT_TABLES: [(&str, &str); 20] = [
     (
         "sync_issues",
         "run_id IN (SELECT id FROM sync_runs WHERE district_id = {d})",
     ),
     ("abandoned_records", "district_id = {d}"),
+    ("record_history", "district_id = {d}"),
     ("class_students", "district_id = {d}"),
     ("class_teachers", "district_id = {d}"),
     ("school_students", "district_id = {d}"),

@@ -11,6 +11,7 @@ pub mod districts;
 pub mod edits;
 pub mod erase;
 pub mod health;
+pub mod history;
 pub mod keys;
 pub mod nodes;
 pub mod plans;

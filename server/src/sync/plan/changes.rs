@@ -12,14 +12,11 @@
 
 use super::Plan;
 use crate::domain::{ChangeAction, RecordKind};
+use crate::store::fields::{FieldChange, Reviewed, differences};
 use crate::store::models::*;
 use crate::store::{Rows, State};
 use foldhash::{HashMap, HashMapExt, HashSet};
 use sha2::{Digest, Sha256};
-
-/// One field of a change: name, old value, new value (empty when there is none).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-pub struct FieldChange(pub String, pub String, pub String);
 
 /// One change of a plan. Ordered for listing: by kind, then source id.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -33,45 +30,59 @@ pub struct Change {
     pub display_name: String,
     /// The school concerned, when there is one and it is stored.
     pub school_id: Option<i64>,
+    /// The record's id (for a membership, the person's), new ones included: the journal
+    /// (R9.3) files the change under it once applied. Not part of the digest.
+    pub id: i64,
+    /// For a membership, the other side's id (school, class or student).
+    pub related_id: Option<i64>,
 }
 
 /// A plan's changes in listing order, and its digest (hex SHA-256).
 pub fn review(plan: &Plan, state: &State) -> (Vec<Change>, String) {
     let names = Names::new(plan, state);
+    let mut changes = list(plan, state, &names);
+    changes.sort();
+    let digest = digest(&changes, &names);
+    (changes, digest)
+}
+
+/// The plan's changes to records stored before it (the history a run journals, R9.3),
+/// in no order; new records and their memberships are left out, never even listed.
+pub fn of_stored(plan: &Plan, state: &State) -> Vec<Change> {
+    let mut names = Names::new(plan, state);
+    names.only_stored = true;
+    list(plan, state, &names)
+}
+
+fn list(plan: &Plan, state: &State, names: &Names) -> Vec<Change> {
     let mut changes = Vec::new();
     let mut creates = Creates::new();
     rows(
         &plan.schools,
         &state.schools,
-        &names,
+        names,
         &mut changes,
         &mut creates,
     );
     rows(
         &plan.students,
         &state.students,
-        &names,
+        names,
         &mut changes,
         &mut creates,
     );
     rows(
         &plan.guardians,
         &state.guardians,
-        &names,
+        names,
         &mut changes,
         &mut creates,
     );
-    rows(
-        &plan.staff,
-        &state.staff,
-        &names,
-        &mut changes,
-        &mut creates,
-    );
+    rows(&plan.staff, &state.staff, names, &mut changes, &mut creates);
     rows(
         &plan.classes,
         &state.classes,
-        &names,
+        names,
         &mut changes,
         &mut creates,
     );
@@ -81,14 +92,14 @@ pub fn review(plan: &Plan, state: &State) -> (Vec<Change>, String) {
         RecordKind::Student,
         plan.add_school_students.iter().map(students),
         &plan.remove_school_students,
-        &names,
+        names,
         (&mut changes, &creates),
     );
     schools(
         RecordKind::Staff,
         plan.add_school_staff.iter().map(staff),
         &plan.remove_school_staff,
-        &names,
+        names,
         (&mut changes, &creates),
     );
     let member = Member {
@@ -102,7 +113,7 @@ pub fn review(plan: &Plan, state: &State) -> (Vec<Change>, String) {
             .iter()
             .map(|m| (m.class_id, m.student_id)),
         &plan.remove_class_students,
-        &names,
+        names,
         &mut changes,
     );
     let member = Member {
@@ -115,7 +126,7 @@ pub fn review(plan: &Plan, state: &State) -> (Vec<Change>, String) {
             .iter()
             .map(|m| (m.class_id, m.staff_id)),
         &plan.remove_class_teachers,
-        &names,
+        names,
         &mut changes,
     );
     // A link is (student, guardian): the guardian is the person, the student the field.
@@ -128,12 +139,10 @@ pub fn review(plan: &Plan, state: &State) -> (Vec<Change>, String) {
     member.list(
         plan.add_links.iter().map(|l| (l.student_id, l.guardian_id)),
         &plan.remove_links,
-        &names,
+        names,
         &mut changes,
     );
-    changes.sort();
-    let digest = digest(&changes, &names);
-    (changes, digest)
+    changes
 }
 
 /// The digest of the changes and of the stored rows they touch.
@@ -167,19 +176,27 @@ fn digest(changes: &[Change], names: &Names) -> String {
 
 /// What a change says of the records it names: label (source id, or `#id` for a record
 /// without one), display name, school, and the stored row as text for the digest.
-struct Names<'a> {
+pub(crate) struct Names<'a> {
     labels: HashMap<(RecordKind, i64), (String, String, Option<i64>)>,
     /// Stored rows by kind and id; the digest reads a touched one's debug text: every
     /// column, `updated_at` included, so any edit of the row shows.
     stored: HashMap<(RecordKind, i64), &'a dyn std::fmt::Debug>,
+    /// List only changes of stored records (and of stored people's memberships).
+    only_stored: bool,
 }
 
 impl<'a> Names<'a> {
-    fn new(plan: &'a Plan, state: &'a State) -> Self {
-        let mut names = Names {
+    /// Names of nothing: references show as `#id`.
+    fn none() -> Self {
+        Names {
             labels: HashMap::new(),
             stored: HashMap::new(),
-        };
+            only_stored: false,
+        }
+    }
+
+    fn new(plan: &'a Plan, state: &'a State) -> Self {
+        let mut names = Names::none();
         names.add(&state.schools, true);
         names.add(&state.students, true);
         names.add(&state.guardians, true);
@@ -208,6 +225,11 @@ impl<'a> Names<'a> {
                 self.stored.insert(key, row);
             }
         }
+    }
+
+    /// Schools by label, as record fields name them.
+    fn schools(&self) -> impl Fn(i64) -> String + '_ {
+        |id| self.label(RecordKind::School, id)
     }
 
     fn label(&self, kind: RecordKind, id: i64) -> String {
@@ -241,164 +263,6 @@ fn label(source_id: Option<&str>, id: i64) -> String {
     }
 }
 
-/// A stored record kind as a change shows it.
-trait Reviewed: std::fmt::Debug {
-    const KIND: RecordKind;
-    fn id(&self) -> i64;
-    fn source_id(&self) -> Option<&str>;
-    fn display_name(&self) -> String;
-    fn school(&self) -> Option<i64> {
-        None
-    }
-    fn archived(&self) -> bool {
-        false
-    }
-    /// The fields a person reviews, in the order they read; references by label.
-    fn fields(&self, names: &Names) -> Vec<(&'static str, String)>;
-}
-
-fn person_name(given: &str, family: &str) -> String {
-    format!("{given} {family}").trim().to_owned()
-}
-
-impl Reviewed for School {
-    const KIND: RecordKind = RecordKind::School;
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn source_id(&self) -> Option<&str> {
-        self.source_id.as_deref()
-    }
-    fn display_name(&self) -> String {
-        self.name.clone()
-    }
-    fn school(&self) -> Option<i64> {
-        Some(self.id)
-    }
-    fn archived(&self) -> bool {
-        self.archived_at.is_some()
-    }
-    fn fields(&self, _: &Names) -> Vec<(&'static str, String)> {
-        vec![("sis_id", self.sis_id.clone()), ("name", self.name.clone())]
-    }
-}
-
-impl Reviewed for Student {
-    const KIND: RecordKind = RecordKind::Student;
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn source_id(&self) -> Option<&str> {
-        self.source_id.as_deref()
-    }
-    fn display_name(&self) -> String {
-        person_name(&self.given_name, &self.family_name)
-    }
-    fn archived(&self) -> bool {
-        self.archived_at.is_some()
-    }
-    fn fields(&self, _: &Names) -> Vec<(&'static str, String)> {
-        vec![
-            ("sis_id", self.sis_id.clone()),
-            ("given_name", self.given_name.clone()),
-            ("family_name", self.family_name.clone()),
-            ("email", self.email.clone()),
-            ("grade", self.grade.clone()),
-            ("attributes", attributes(&self.attributes)),
-        ]
-    }
-}
-
-/// Stored attributes are a JSON object; none reads as nothing.
-fn attributes(json: &str) -> String {
-    match json {
-        "" | "{}" => String::new(),
-        other => other.to_owned(),
-    }
-}
-
-/// Guardians and staff share their contact fields.
-macro_rules! contact_fields {
-    ($row:expr) => {
-        [
-            ("sis_id", $row.sis_id.clone()),
-            ("given_name", $row.given_name.clone()),
-            ("family_name", $row.family_name.clone()),
-            ("email", $row.email.clone()),
-            ("sms_number", $row.sms_number.clone()),
-            ("home_phone", $row.home_phone.clone()),
-            ("language", $row.language.clone()),
-        ]
-    };
-}
-
-impl Reviewed for Guardian {
-    const KIND: RecordKind = RecordKind::Guardian;
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn source_id(&self) -> Option<&str> {
-        self.source_id.as_deref()
-    }
-    fn display_name(&self) -> String {
-        person_name(&self.given_name, &self.family_name)
-    }
-    fn fields(&self, _: &Names) -> Vec<(&'static str, String)> {
-        contact_fields!(self).to_vec()
-    }
-}
-
-impl Reviewed for Staff {
-    const KIND: RecordKind = RecordKind::Staff;
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn source_id(&self) -> Option<&str> {
-        self.source_id.as_deref()
-    }
-    fn display_name(&self) -> String {
-        person_name(&self.given_name, &self.family_name)
-    }
-    fn fields(&self, _: &Names) -> Vec<(&'static str, String)> {
-        let mut fields = contact_fields!(self).to_vec();
-        fields.push(("role", self.role.to_string()));
-        fields
-    }
-}
-
-impl Reviewed for Class {
-    const KIND: RecordKind = RecordKind::Class;
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn source_id(&self) -> Option<&str> {
-        self.source_id.as_deref()
-    }
-    fn display_name(&self) -> String {
-        self.name.clone()
-    }
-    fn school(&self) -> Option<i64> {
-        Some(self.school_id)
-    }
-    fn archived(&self) -> bool {
-        self.archived_at.is_some()
-    }
-    fn fields(&self, names: &Names) -> Vec<(&'static str, String)> {
-        vec![
-            ("sis_id", self.sis_id.clone()),
-            ("name", self.name.clone()),
-            ("grades", self.grades.clone()),
-            ("school", names.label(RecordKind::School, self.school_id)),
-            (
-                "term_end",
-                self.term_end_date
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-            ),
-        ]
-    }
-}
-
 /// Where the create of each new record is in the list, so its school can join it.
 type Creates = HashMap<(RecordKind, i64), usize>;
 
@@ -421,10 +285,12 @@ fn rows<T: Reviewed>(
         school_id: row
             .school()
             .and_then(|s| names.stored_id(RecordKind::School, s)),
+        id: row.id(),
+        related_id: None,
     };
-    for row in &rows.new {
+    for row in rows.new.iter().filter(|_| !names.only_stored) {
         let fields = row
-            .fields(names)
+            .fields(&names.schools())
             .into_iter()
             .filter(|(_, v)| !v.is_empty())
             .map(|(f, v)| FieldChange(f.into(), String::new(), v))
@@ -436,13 +302,7 @@ fn rows<T: Reviewed>(
         let Some(old) = stored.get(&row.id()) else {
             continue;
         };
-        let fields: Vec<FieldChange> = old
-            .fields(names)
-            .into_iter()
-            .zip(row.fields(names))
-            .filter(|((_, a), (_, b))| a != b)
-            .map(|((f, a), (_, b))| FieldChange(f.into(), a, b))
-            .collect();
+        let fields = differences(*old, row, &names.schools());
         let action = match (old.archived(), row.archived()) {
             (false, true) => ChangeAction::Abandon,
             (true, false) => ChangeAction::Restore,
@@ -479,6 +339,9 @@ fn schools(
         joined.sort_by_key(|&s| school(s));
         left.sort_by_key(|&s| school(s));
         let record_id = names.stored_id(kind, person);
+        if names.only_stored && record_id.is_none() {
+            continue;
+        }
         let change = |action, at: i64, old: String, new: String| Change {
             kind,
             source_id: names.label(kind, person),
@@ -487,6 +350,8 @@ fn schools(
             fields: vec![FieldChange("school".into(), old, new)],
             display_name: names.name(kind, person),
             school_id: names.stored_id(RecordKind::School, at),
+            id: person,
+            related_id: Some(at),
         };
         let moves = joined.len().min(left.len());
         for (&from, &to) in left.iter().zip(&joined) {
@@ -542,8 +407,12 @@ impl Member {
             fields: vec![FieldChange(self.field.into(), old, new)],
             display_name: names.name(self.person, person),
             school_id: names.school_of(self.other, other),
+            id: person,
+            related_id: Some(other),
         };
-        for (other, person) in added {
+        let listed =
+            |person: i64| !names.only_stored || names.stored_id(self.person, person).is_some();
+        for (other, person) in added.filter(|&(_, person)| listed(person)) {
             let label = names.label(self.other, other);
             out.push(change(
                 ChangeAction::Create,
@@ -553,7 +422,7 @@ impl Member {
                 label,
             ));
         }
-        for &(other, person) in removed {
+        for &(other, person) in removed.iter().filter(|&&(_, person)| listed(person)) {
             let label = names.label(self.other, other);
             out.push(change(
                 ChangeAction::Abandon,

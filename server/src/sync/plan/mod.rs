@@ -27,7 +27,7 @@ mod students;
 mod tests;
 
 use crate::domain::{
-    Counts, CountsByKind, FamilyPolicy, IssueCode, RecordKind, SafetyBlock, Severity,
+    Counts, CountsByKind, FamilyPolicy, IssueCode, RecordKind, SafetyBlock, Severity, SyncSettings,
 };
 use crate::snapshot::{Issue, KnownIds, Snapshot};
 use crate::store::models::*;
@@ -48,6 +48,20 @@ pub struct Policy {
     pub school_threshold_percent: i32,
     pub phone_region: String,
     pub override_threshold: bool,
+}
+
+impl Policy {
+    /// The district's settings as the planner applies them.
+    pub fn of(settings: &SyncSettings, override_threshold: bool) -> Policy {
+        Policy {
+            update_active_users: settings.update_active_users,
+            family_policy: settings.abandoned_family_policy,
+            threshold_percent: settings.abandon_threshold_percent,
+            school_threshold_percent: settings.school_abandon_threshold_percent,
+            phone_region: settings.default_phone_region.clone(),
+            override_threshold,
+        }
+    }
 }
 
 /// Ids and time of the run being planned.
@@ -97,6 +111,9 @@ pub struct Plan {
     pub ended_classes: HashSet<i64>,
     pub counts: CountsByKind,
     pub issues: Vec<Issue>,
+    /// The history the apply journals beside the changes (R9.3); set by the pipeline
+    /// once the plan is made (`changes::of_stored`), empty for a plan not applied.
+    pub journal: Vec<HistoryRow>,
     /// Set when the plan abandons more than the threshold allows (R7.2).
     pub safety_block: Option<SafetyBlock>,
 }
@@ -125,6 +142,7 @@ impl Plan {
             + self.remove_links.len()
             + self.abandoned.len()
             + self.restored.len()
+            + self.journal.len()
     }
 
     /// Whether applying the plan would write nothing.

@@ -1,8 +1,10 @@
-//! Sync settings, runs and what they did, uploads, and the districts' sync health.
+//! Sync settings, runs and what they did, record history, uploads, and the districts' sync
+//! health.
 
 use super::{Table, fields, or_dash, span, when};
 use roster_client::{
-    AbandonedRecord, PlannedChange, SyncHealth, SyncIssue, SyncRun, SyncSettings, Upload,
+    AbandonedRecord, FieldChange, HistoryEntry, PlannedChange, SyncHealth, SyncIssue, SyncRun,
+    SyncSettings, Upload,
 };
 
 pub fn settings(s: &SyncSettings) -> Table {
@@ -137,8 +139,7 @@ pub fn issues(list: &[SyncIssue]) -> Table {
     table
 }
 
-/// A plan, a change per row; its field changes as `field: old -> new` (`-` for no value),
-/// joined by `; ` so that each change stays on one line.
+/// A plan, a change per row, its field changes on one line as `changes` writes them.
 pub fn planned_changes(list: &[PlannedChange]) -> Table {
     let mut table = Table::new([
         "KIND",
@@ -150,18 +151,6 @@ pub fn planned_changes(list: &[PlannedChange]) -> Table {
         "CHANGES",
     ]);
     for c in list {
-        let changes: Vec<String> = c
-            .field_changes
-            .iter()
-            .map(|f| {
-                format!(
-                    "{}: {} -> {}",
-                    f.field,
-                    or_dash(f.old_value.as_deref()),
-                    or_dash(f.new_value.as_deref())
-                )
-            })
-            .collect();
         table.row([
             c.record_kind.to_string(),
             c.action.to_string(),
@@ -169,14 +158,62 @@ pub fn planned_changes(list: &[PlannedChange]) -> Table {
             or_dash(c.source_id.as_deref()),
             c.display_name.clone(),
             or_dash(c.school_id.as_deref()),
-            if changes.is_empty() {
-                "-".to_owned()
-            } else {
-                changes.join("; ")
-            },
+            changes(&c.field_changes),
         ]);
     }
     table
+}
+
+/// A record's history, newest first as listed, its field changes written as a plan's are
+/// (a history entry is an applied change), so the two read alike.
+pub fn history(list: &[HistoryEntry]) -> Table {
+    let mut table = Table::new(["TIME", "ACTION", "KIND", "BY", "CHANGES"]);
+    for e in list {
+        table.row([
+            when(e.time),
+            e.action.to_string(),
+            e.record_kind.to_string(),
+            made_by(e),
+            changes(&e.field_changes),
+        ]);
+    }
+    table
+}
+
+/// What made a history entry: `run ID`, or `key ID` for an edit, then ` for ACTOR` when
+/// the key named the end user it acted for. An edit on a server without keys has no key:
+/// `-`, or just `for ACTOR`.
+fn made_by(e: &HistoryEntry) -> String {
+    let maker = match (&e.run_id, &e.key_id) {
+        (Some(run), _) => Some(format!("run {run}")),
+        (None, Some(key)) => Some(format!("key {key}")),
+        (None, None) => None,
+    };
+    match (maker, &e.actor) {
+        (Some(maker), Some(actor)) => format!("{maker} for {actor}"),
+        (Some(maker), None) => maker,
+        (None, Some(actor)) => format!("for {actor}"),
+        (None, None) => "-".to_owned(),
+    }
+}
+
+/// Field changes as `field: old -> new` (`-` for no value), joined by `; ` so that each
+/// change stays on one line; `-` when there are none.
+fn changes(list: &[FieldChange]) -> String {
+    if list.is_empty() {
+        return "-".to_owned();
+    }
+    list.iter()
+        .map(|f| {
+            format!(
+                "{}: {} -> {}",
+                f.field,
+                or_dash(f.old_value.as_deref()),
+                or_dash(f.new_value.as_deref())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 pub fn abandoned(list: &[AbandonedRecord]) -> Table {
