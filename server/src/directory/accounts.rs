@@ -147,11 +147,17 @@ fn contact_of(email: &str, sms_number: &str, home_phone: &str) -> Contact {
 }
 
 /// Changes a staff member's role: only ever done here, never by a sync (R4.3).
-pub async fn set_staff_role(store: &Store, staff_id: i64, role: StaffRole) -> Result<StaffView> {
+pub async fn set_staff_role(
+    store: &Store,
+    by: &Caller,
+    staff_id: i64,
+    role: StaffRole,
+) -> Result<StaffView> {
     let mut conn = store.conn().await?;
-    require_staff(&mut conn, staff_id).await?;
+    let before = require_staff(&mut conn, staff_id).await?;
     q::set_staff_role(&mut conn, staff_id, role, now()).await?;
     let row = require_staff(&mut conn, staff_id).await?;
+    journal::updated(&mut conn, by, row.district_id, &before, &row).await?;
     one(staff_views(&mut conn, vec![row]).await?)
 }
 

@@ -1,14 +1,15 @@
 //! Classes and their members.
 
 use super::districts::{optional_text, required_name};
-use super::journal;
+use super::journal::{self, Membership};
 use super::values::class_grades;
 use super::views::{
     StaffView, StudentView, require_school, require_school_any, require_staff, require_student,
     staff_views, student_views,
 };
 use crate::domain::{
-    Caller, Error, Origin, Page, PageRequest, Result, StatusFilter, Violations, new_id, now,
+    Caller, Error, Origin, Page, PageRequest, RecordKind, Result, StatusFilter, Violations, new_id,
+    now,
 };
 use crate::store::Store;
 use crate::store::models::{Class, ClassStudent, ClassTeacher, School};
@@ -106,6 +107,7 @@ impl ClassMember {
 /// student or teacher, a member of the class's school.
 pub async fn add_class_member(
     store: &Store,
+    by: &Caller,
     class_id: i64,
     user_id: i64,
     as_teacher: bool,
@@ -115,6 +117,14 @@ pub async fn add_class_member(
         .await?
         .ok_or_else(|| Error::not_found(format!("class {class_id}")))?;
     let now = now();
+    let enrolled = |kind| Membership {
+        district_id: class.district_id,
+        kind,
+        person: user_id,
+        field: "class",
+        other: class_id,
+        other_source_id: class.source_id.as_deref(),
+    };
     let member = if as_teacher {
         let teacher = require_staff(&mut conn, user_id).await?;
         same_district(class.district_id, teacher.district_id)?;
@@ -130,6 +140,9 @@ pub async fn add_class_member(
         q::insert_class_teacher(&mut conn, &row)
             .await
             .map_err(|e| already_member(e, user_id, class_id))?;
+        enrolled(RecordKind::TeacherEnrollment)
+            .journal(&mut conn, by, true)
+            .await?;
         ClassMember::Teacher(view)
     } else {
         let student = require_student(&mut conn, user_id).await?;
@@ -146,6 +159,9 @@ pub async fn add_class_member(
         q::insert_class_student(&mut conn, &row)
             .await
             .map_err(|e| already_member(e, user_id, class_id))?;
+        enrolled(RecordKind::StudentEnrollment)
+            .journal(&mut conn, by, true)
+            .await?;
         ClassMember::Student(view)
     };
     Ok(member)

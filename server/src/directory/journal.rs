@@ -1,9 +1,9 @@
 //! Edits through the API go in the edited record's history (R9.3), with the key that
 //! made them and the end user it acted for, like a run's changes do.
 
-use crate::domain::{Caller, Result};
+use crate::domain::{Caller, ChangeAction, RecordKind, Result};
 use crate::store::DbConn;
-use crate::store::fields::Reviewed;
+use crate::store::fields::{FieldChange, Reviewed};
 use crate::store::queries::history::{Edit, record_edit};
 
 /// Journals the fields an edit changed, `before` and `after` being the record's rows.
@@ -34,4 +34,65 @@ pub(super) async fn created<T: Reviewed>(
     )
     .await?;
     Ok(())
+}
+
+/// Journals an archive (ABANDON) or a restore of a manual record.
+pub(super) async fn archived(
+    conn: &mut DbConn,
+    by: &Caller,
+    (district_id, kind, record_id): (i64, RecordKind, i64),
+    archive: bool,
+) -> Result<()> {
+    let edit = Edit {
+        district_id,
+        kind,
+        record_id,
+        related_id: None,
+        action: if archive {
+            ChangeAction::Abandon
+        } else {
+            ChangeAction::Restore
+        },
+        fields: Vec::new(),
+    };
+    record_edit(conn, by.key_id, &by.actor, edit).await?;
+    Ok(())
+}
+
+/// A membership an edit made or removed: a change of the person, with the other side
+/// (a school, class or student) as its one field, as a run journals one.
+pub(super) struct Membership<'a> {
+    pub district_id: i64,
+    /// STUDENT or STAFF for a school, an enrollment kind, or FAMILY_RELATIONSHIP.
+    pub kind: RecordKind,
+    pub person: i64,
+    /// `school`, `class` or `student`.
+    pub field: &'static str,
+    pub other: i64,
+    pub other_source_id: Option<&'a str>,
+}
+
+impl Membership<'_> {
+    /// Journals the membership as made (`added`) or removed.
+    pub(super) async fn journal(self, conn: &mut DbConn, by: &Caller, added: bool) -> Result<()> {
+        let label = match self.other_source_id {
+            Some(s) if !s.is_empty() => s.to_owned(),
+            _ => format!("#{}", self.other),
+        };
+        let (action, old, new) = if added {
+            (ChangeAction::Create, String::new(), label)
+        } else {
+            (ChangeAction::Abandon, label, String::new())
+        };
+        let edit = Edit {
+            district_id: self.district_id,
+            kind: self.kind,
+            record_id: self.person,
+            related_id: Some(self.other),
+            action,
+            fields: vec![FieldChange(self.field.into(), old, new)],
+        };
+        record_edit(conn, by.key_id, &by.actor, edit).await?;
+        Ok(())
+    }
 }

@@ -1,12 +1,12 @@
 //! Students, guardians and staff: manual creation (R1.3), and reads with their links.
 
 use super::districts::{optional_text, required_name};
-use super::journal;
+use super::journal::{self, Membership};
 use super::values::{grade, language};
 use super::views::*;
 use crate::domain::{
-    Caller, Error, Origin, Page, PageRequest, PhoneKind, Result, StaffRole, StatusFilter,
-    Violations, new_id, now, parse_email, parse_phone,
+    Caller, Error, Origin, Page, PageRequest, PhoneKind, RecordKind, Result, StaffRole,
+    StatusFilter, Violations, new_id, now, parse_email, parse_phone,
 };
 use crate::store::Store;
 use crate::store::models::{
@@ -359,6 +359,7 @@ pub async fn list_guardians(
 /// Links a guardian to a student of the same district (a manual link, R1.3).
 pub async fn link_guardian(
     store: &Store,
+    by: &Caller,
     guardian_id: i64,
     student_id: i64,
 ) -> Result<GuardianView> {
@@ -388,5 +389,15 @@ pub async fn link_guardian(
             },
             other => other,
         })?;
+    Membership {
+        district_id: guardian.district_id,
+        kind: RecordKind::FamilyRelationship,
+        person: guardian_id,
+        field: "student",
+        other: student_id,
+        other_source_id: student.source_id.as_deref(),
+    }
+    .journal(&mut conn, by, true)
+    .await?;
     one(guardian_views(&mut conn, vec![guardian]).await?)
 }

@@ -4,11 +4,12 @@
 //! archives, restores and removes those itself (R5, R6).
 
 use super::edits::{MANAGED_BY_SYNC, changed_meanwhile, student_view};
+use super::journal::{self, Membership};
 use super::views::{
     GuardianView, StudentView, guardian_views, one, require_class, require_guardian,
     require_school_any, require_staff, require_student,
 };
-use crate::domain::{Error, Origin, Result, now};
+use crate::domain::{Caller, Error, Origin, RecordKind, Result, now};
 use crate::store::Store;
 use crate::store::models::Class;
 use crate::store::queries::edits as e;
@@ -40,7 +41,12 @@ fn refuse_managed_link(what: &str, origin: Origin, a: Origin, b: Origin) -> Resu
 
 /// Archives (`archive`) or restores a manual student. Archiving an archived student (or
 /// restoring an active one) changes nothing and keeps the first archive time.
-pub async fn set_student_archived(store: &Store, id: i64, archive: bool) -> Result<StudentView> {
+pub async fn set_student_archived(
+    store: &Store,
+    by: &Caller,
+    id: i64,
+    archive: bool,
+) -> Result<StudentView> {
     let mut conn = store.conn().await?;
     let what = format!("student {id}");
     let rule = "R5.7, R6";
@@ -53,13 +59,20 @@ pub async fn set_student_archived(store: &Store, id: i64, archive: bool) -> Resu
             // Another call archived it, or a sync associated it, in between.
             refuse_sis(&what, require_student(&mut conn, id).await?.origin, rule)?;
         }
+        let record = (row.district_id, RecordKind::Student, id);
+        journal::archived(&mut conn, by, record, archive).await?;
     }
     student_view(&mut conn, id).await
 }
 
 /// Archives (`archive`) or restores a manual class; it keeps its members either way
 /// (R5.3).
-pub async fn set_class_archived(store: &Store, id: i64, archive: bool) -> Result<Class> {
+pub async fn set_class_archived(
+    store: &Store,
+    by: &Caller,
+    id: i64,
+    archive: bool,
+) -> Result<Class> {
     let mut conn = store.conn().await?;
     let what = format!("class {id}");
     let rule = "R5.3, R5.7";
@@ -70,12 +83,19 @@ pub async fn set_class_archived(store: &Store, id: i64, archive: bool) -> Result
         if !e::set_class_archived(&mut conn, id, archive.then_some(now), now).await? {
             refuse_sis(&what, require_class(&mut conn, id).await?.origin, rule)?;
         }
+        let record = (row.district_id, RecordKind::Class, id);
+        journal::archived(&mut conn, by, record, archive).await?;
     }
     require_class(&mut conn, id).await
 }
 
 /// Removes a student or teacher from a class.
-pub async fn remove_class_member(store: &Store, class_id: i64, user_id: i64) -> Result<()> {
+pub async fn remove_class_member(
+    store: &Store,
+    by: &Caller,
+    class_id: i64,
+    user_id: i64,
+) -> Result<()> {
     let mut conn = store.conn().await?;
     let class = require_class(&mut conn, class_id).await?;
     let key = (class_id, user_id);
@@ -83,28 +103,44 @@ pub async fn remove_class_member(store: &Store, class_id: i64, user_id: i64) -> 
         let student = require_student(&mut conn, user_id).await?;
         let what = format!("the enrollment of student {user_id} in class {class_id}");
         refuse_managed_link(&what, m.origin, class.origin, student.origin)?;
-        e::delete_class_student(&mut conn, key, m.origin).await?
+        (
+            e::delete_class_student(&mut conn, key, m.origin).await?,
+            RecordKind::StudentEnrollment,
+        )
     } else if let Some(m) = e::get_class_teacher(&mut conn, key).await? {
         let teacher = require_staff(&mut conn, user_id).await?;
         let what = format!("the enrollment of teacher {user_id} in class {class_id}");
         refuse_managed_link(&what, m.origin, class.origin, teacher.origin)?;
-        e::delete_class_teacher(&mut conn, key, m.origin).await?
+        (
+            e::delete_class_teacher(&mut conn, key, m.origin).await?,
+            RecordKind::TeacherEnrollment,
+        )
     } else {
         return Err(Error::not_found(format!(
             "member {user_id} of class {class_id}"
         )));
     };
-    if !removed {
+    if !removed.0 {
         return Err(changed_meanwhile(&format!(
             "the membership of {user_id} in class {class_id}"
         )));
     }
-    Ok(())
+    Membership {
+        district_id: class.district_id,
+        kind: removed.1,
+        person: user_id,
+        field: "class",
+        other: class_id,
+        other_source_id: class.source_id.as_deref(),
+    }
+    .journal(&mut conn, by, false)
+    .await
 }
 
 /// Disconnects a guardian from a student.
 pub async fn unlink_guardian(
     store: &Store,
+    by: &Caller,
     guardian_id: i64,
     student_id: i64,
 ) -> Result<GuardianView> {
@@ -122,12 +158,27 @@ pub async fn unlink_guardian(
     if !e::delete_family_link(&mut conn, key, link.origin).await? {
         return Err(changed_meanwhile(&what));
     }
+    Membership {
+        district_id: guardian.district_id,
+        kind: RecordKind::FamilyRelationship,
+        person: guardian_id,
+        field: "student",
+        other: student_id,
+        other_source_id: student.source_id.as_deref(),
+    }
+    .journal(&mut conn, by, false)
+    .await?;
     one(guardian_views(&mut conn, vec![guardian]).await?)
 }
 
 /// Removes a student or staff member from a school: only that membership (class
 /// memberships stay until removed one by one).
-pub async fn remove_school_member(store: &Store, school_id: i64, user_id: i64) -> Result<()> {
+pub async fn remove_school_member(
+    store: &Store,
+    by: &Caller,
+    school_id: i64,
+    user_id: i64,
+) -> Result<()> {
     let mut conn = store.conn().await?;
     let school = require_school_any(&mut conn, school_id).await?;
     let key = (school_id, user_id);
@@ -135,23 +186,38 @@ pub async fn remove_school_member(store: &Store, school_id: i64, user_id: i64) -
         let student = require_student(&mut conn, user_id).await?;
         let what = format!("the membership of student {user_id} in school {school_id}");
         refuse_managed_link(&what, m.origin, school.origin, student.origin)?;
-        e::delete_school_student(&mut conn, key, m.origin).await?
+        (
+            e::delete_school_student(&mut conn, key, m.origin).await?,
+            RecordKind::Student,
+        )
     } else if let Some(m) = e::get_school_staff(&mut conn, key).await? {
         let staff = require_staff(&mut conn, user_id).await?;
         let what = format!("the membership of staff member {user_id} in school {school_id}");
         refuse_managed_link(&what, m.origin, school.origin, staff.origin)?;
-        e::delete_school_staff(&mut conn, key, m.origin).await?
+        (
+            e::delete_school_staff(&mut conn, key, m.origin).await?,
+            RecordKind::Staff,
+        )
     } else {
         return Err(Error::not_found(format!(
             "member {user_id} of school {school_id}"
         )));
     };
-    if !removed {
+    if !removed.0 {
         return Err(changed_meanwhile(&format!(
             "the membership of {user_id} in school {school_id}"
         )));
     }
-    Ok(())
+    Membership {
+        district_id: school.district_id,
+        kind: removed.1,
+        person: user_id,
+        field: "school",
+        other: school_id,
+        other_source_id: school.source_id.as_deref(),
+    }
+    .journal(&mut conn, by, false)
+    .await
 }
 
 #[cfg(test)]

@@ -244,7 +244,8 @@ async fn plan_step(
         let mut plan = plan::plan(&state, &snapshot, &policy, &ctx);
         let review =
             (reviewed || plan.safety_block.is_some()).then(|| changes::review(&plan, &state));
-        if applies {
+        // Nothing to journal in a plan that changes nothing (the common resync).
+        if applies && !plan.is_empty() {
             let stored = match &review {
                 Some((listed, _)) => listed.clone(),
                 None => changes::of_stored(&plan, &state),

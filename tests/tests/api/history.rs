@@ -147,3 +147,76 @@ async fn s6_1_an_erased_persons_history_is_erased() {
         .unwrap_err();
     assert_eq!(gone.code(), roster_client::tonic::Code::NotFound);
 }
+
+// R9.3: edits through the API are journalled, manual records' creation included, and a
+// membership an edit makes or removes shows in the person's history and the class's.
+#[tokio::test(flavor = "multi_thread")]
+async fn r9_3_edits_through_the_api_are_journalled() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    let school = server.school(&district, "Lincoln").await;
+    let mut dir = server.dir();
+    let class = dir
+        .create_class(pb::CreateClassRequest {
+            district_id: district.clone(),
+            school_id: school.clone(),
+            name: "Math".into(),
+            grades: vec!["04".into()],
+            sis_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .class
+        .unwrap();
+    let student = dir
+        .create_student(pb::CreateStudentRequest {
+            district_id: district.clone(),
+            school_id: school.clone(),
+            given_name: "Lisa".into(),
+            family_name: "Simpson".into(),
+            grade: "04".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .student
+        .unwrap();
+    dir.add_class_member(pb::AddClassMemberRequest {
+        class_id: class.id.clone(),
+        user_id: student.id.clone(),
+        role: pb::ClassMemberRole::Student as i32,
+    })
+    .await
+    .unwrap();
+    dir.archive_student(pb::ArchiveStudentRequest {
+        student_id: student.id.clone(),
+    })
+    .await
+    .unwrap();
+
+    let entries = history(&server, &student.id).await;
+    let actions: Vec<i32> = entries.iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        [
+            pb::PlannedChangeAction::Abandon as i32,
+            pb::PlannedChangeAction::Create as i32,
+            pb::PlannedChangeAction::Create as i32,
+        ],
+        "{entries:#?}"
+    );
+    assert_eq!(
+        field(&entries[1], "class"),
+        Some(("", &*format!("#{}", class.id)))
+    );
+    assert_eq!(field(&entries[2], "given_name"), Some(("", "Lisa")));
+    assert!(entries.iter().all(|e| e.run_id.is_empty()));
+    let of_class = history(&server, &class.id).await;
+    assert_eq!(
+        of_class.len(),
+        2,
+        "its creation and its new member: {of_class:#?}"
+    );
+}

@@ -57,7 +57,7 @@ pub(super) async fn set_staff_role(
         .await?;
     let role = StaffRole::read("role", r.role)?
         .ok_or_else(|| Error::invalid("role", "is required (ADMIN or TEACHER)"))?;
-    let s = dir::set_staff_role(&api.store, staff_id, role).await?;
+    let s = dir::set_staff_role(&api.store, &caller, staff_id, role).await?;
     Ok(audited(
         Response::new(pb::SetStaffRoleResponse {
             staff_member: Some(cv::staff(s)),

@@ -125,7 +125,7 @@ pub(super) async fn add_class_member(
         Ok(pb::ClassMemberRole::Student) => false,
         _ => return Err(Error::invalid("role", "must be TEACHER or STUDENT").into()),
     };
-    let m = dir::add_class_member(&api.store, class_id, user_id, as_teacher).await?;
+    let m = dir::add_class_member(&api.store, &caller, class_id, user_id, as_teacher).await?;
     let change = Change::new(district_id)
         .target(class_id)
         .fields(["user_id", "role"]);

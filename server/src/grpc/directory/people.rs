@@ -277,7 +277,7 @@ pub(super) async fn link_guardian(
         .access
         .allow(&caller, Need::Write, Target::Guardian(guardian_id))
         .await?;
-    let g = dir::link_guardian(&api.store, guardian_id, student_id).await?;
+    let g = dir::link_guardian(&api.store, &caller, guardian_id, student_id).await?;
     let change = Change::new(district_id)
         .target(guardian_id)
         .fields(["student_id"]);

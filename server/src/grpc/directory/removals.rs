@@ -23,7 +23,7 @@ async fn student_status(
         .access
         .allow(caller, Need::Write, Target::Student(id))
         .await?;
-    let s = dir::set_student_archived(&api.store, id, archive).await?;
+    let s = dir::set_student_archived(&api.store, caller, id, archive).await?;
     let change = Change::new(district_id).target(id).fields(["status"]);
     Ok((Some(cv::student(s)), change))
 }
@@ -40,7 +40,7 @@ async fn class_status(
         .access
         .allow(caller, Need::Write, Target::Class(id))
         .await?;
-    let c = dir::set_class_archived(&api.store, id, archive).await?;
+    let c = dir::set_class_archived(&api.store, caller, id, archive).await?;
     let change = Change::new(district_id).target(id).fields(["status"]);
     Ok((Some(cv::class(c)), change))
 }
@@ -105,7 +105,7 @@ pub(super) async fn remove_class_member(
         .access
         .allow(&caller, Need::Write, Target::Class(class_id))
         .await?;
-    dir::remove_class_member(&api.store, class_id, user_id).await?;
+    dir::remove_class_member(&api.store, &caller, class_id, user_id).await?;
     Ok(audited(
         Response::new(pb::RemoveClassMemberResponse {}),
         Change::new(district_id)
@@ -126,7 +126,7 @@ pub(super) async fn unlink_guardian(
         .access
         .allow(&caller, Need::Write, Target::Guardian(guardian_id))
         .await?;
-    let g = dir::unlink_guardian(&api.store, guardian_id, student_id).await?;
+    let g = dir::unlink_guardian(&api.store, &caller, guardian_id, student_id).await?;
     Ok(audited(
         Response::new(pb::UnlinkGuardianResponse {
             guardian: Some(cv::guardian(g)),
@@ -149,7 +149,7 @@ pub(super) async fn remove_school_member(
         .access
         .allow(&caller, Need::Write, Target::School(school_id))
         .await?;
-    dir::remove_school_member(&api.store, school_id, user_id).await?;
+    dir::remove_school_member(&api.store, &caller, school_id, user_id).await?;
     Ok(audited(
         Response::new(pb::RemoveSchoolMemberResponse {}),
         Change::new(district_id)
