@@ -14,6 +14,9 @@ ALTER TABLE sync_runs
   ADD COLUMN plan_expires_at DATETIME(6) NULL,
   ADD COLUMN plan_digest VARCHAR(64) NOT NULL DEFAULT '';
 
+-- The scheduler's expiry sweep reads runs by plan expiry; most runs have none.
+CREATE INDEX ix_runs_plan_expiry ON sync_runs (plan_expires_at);
+
 -- The roster a planned run read (compressed, in parts under the packet limit), kept
 -- until the run is approved, rejected, expired or erased: an approval applies the plan
 -- made from it, never a fresh read.
