@@ -3,7 +3,9 @@
 
 use super::journal;
 use super::people::{ContactInput, contact};
-use super::views::{AccountHolder, StaffView, guardian_views, one, require_staff, staff_views};
+use super::views::{
+    AccountHolder, StaffView, guardian_views, one, require_guardian, require_staff, staff_views,
+};
 use crate::domain::{Caller, Error, Origin, Result, StaffRole, Violations, now};
 use crate::store::queries::directory::{self as q, Contact};
 use crate::store::queries::settings;
@@ -118,24 +120,28 @@ pub async fn update_contact_details(
     };
     let now = now();
     match &holder {
-        AccountHolder::Guardian(_) => {
-            q::update_guardian_contact(&mut conn, user_id, &updated, now).await?
+        AccountHolder::Guardian(g) => {
+            journal::update(&mut conn, by, district_id, &g.row, move |c| {
+                let updated = updated.clone();
+                Box::pin(async move {
+                    q::update_guardian_contact(c, user_id, &updated, now).await?;
+                    require_guardian(c, user_id).await
+                })
+            })
+            .await?;
         }
-        AccountHolder::Staff(_) => {
-            q::update_staff_contact(&mut conn, user_id, &updated, now).await?
+        AccountHolder::Staff(s) => {
+            journal::update(&mut conn, by, district_id, &s.row, move |c| {
+                let updated = updated.clone();
+                Box::pin(async move {
+                    q::update_staff_contact(c, user_id, &updated, now).await?;
+                    require_staff(c, user_id).await
+                })
+            })
+            .await?;
         }
     }
-    let after = account_holder(&mut conn, user_id).await?;
-    match (&holder, &after) {
-        (AccountHolder::Guardian(b), AccountHolder::Guardian(a)) => {
-            journal::updated(&mut conn, by, district_id, &b.row, &a.row).await?
-        }
-        (AccountHolder::Staff(b), AccountHolder::Staff(a)) => {
-            journal::updated(&mut conn, by, district_id, &b.row, &a.row).await?
-        }
-        _ => {}
-    }
-    Ok(after)
+    account_holder(&mut conn, user_id).await
 }
 
 fn contact_of(email: &str, sms_number: &str, home_phone: &str) -> Contact {
@@ -155,9 +161,13 @@ pub async fn set_staff_role(
 ) -> Result<StaffView> {
     let mut conn = store.conn().await?;
     let before = require_staff(&mut conn, staff_id).await?;
-    q::set_staff_role(&mut conn, staff_id, role, now()).await?;
-    let row = require_staff(&mut conn, staff_id).await?;
-    journal::updated(&mut conn, by, row.district_id, &before, &row).await?;
+    let row = journal::update(&mut conn, by, before.district_id, &before, move |c| {
+        Box::pin(async move {
+            q::set_staff_role(c, staff_id, role, now()).await?;
+            require_staff(c, staff_id).await
+        })
+    })
+    .await?;
     one(staff_views(&mut conn, vec![row]).await?)
 }
 

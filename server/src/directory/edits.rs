@@ -145,11 +145,17 @@ pub async fn update_student(
         updated_at: now(),
     };
     v.into_result()?;
-    if !e::update_student(&mut conn, id, row.origin, &changes).await? {
-        return Err(changed_meanwhile(&what));
-    }
-    let after = require_student(&mut conn, id).await?;
-    journal::updated(&mut conn, by, row.district_id, &row, &after).await?;
+    let origin = row.origin;
+    let after = journal::update(&mut conn, by, row.district_id, &row, move |c| {
+        let (changes, what) = (changes.clone(), what.clone());
+        Box::pin(async move {
+            if !e::update_student(c, id, origin, &changes).await? {
+                return Err(changed_meanwhile(&what));
+            }
+            require_student(c, id).await
+        })
+    })
+    .await?;
     one(student_views(&mut conn, vec![after]).await?)
 }
 
@@ -200,11 +206,17 @@ pub async fn update_guardian(
         language,
         updated_at: now(),
     };
-    if !e::update_guardian(&mut conn, id, row.origin, &changes).await? {
-        return Err(changed_meanwhile(&what));
-    }
-    let after = require_guardian(&mut conn, id).await?;
-    journal::updated(&mut conn, by, row.district_id, &row, &after).await?;
+    let origin = row.origin;
+    let after = journal::update(&mut conn, by, row.district_id, &row, move |c| {
+        let (changes, what) = (changes.clone(), what.clone());
+        Box::pin(async move {
+            if !e::update_guardian(c, id, origin, &changes).await? {
+                return Err(changed_meanwhile(&what));
+            }
+            require_guardian(c, id).await
+        })
+    })
+    .await?;
     one(guardian_views(&mut conn, vec![after]).await?)
 }
 
@@ -227,11 +239,17 @@ pub async fn update_staff(
         language,
         updated_at: now(),
     };
-    if !e::update_staff(&mut conn, id, row.origin, &changes).await? {
-        return Err(changed_meanwhile(&what));
-    }
-    let after = require_staff(&mut conn, id).await?;
-    journal::updated(&mut conn, by, row.district_id, &row, &after).await?;
+    let origin = row.origin;
+    let after = journal::update(&mut conn, by, row.district_id, &row, move |c| {
+        let (changes, what) = (changes.clone(), what.clone());
+        Box::pin(async move {
+            if !e::update_staff(c, id, origin, &changes).await? {
+                return Err(changed_meanwhile(&what));
+            }
+            require_staff(c, id).await
+        })
+    })
+    .await?;
     one(staff_views(&mut conn, vec![after]).await?)
 }
 
@@ -261,12 +279,17 @@ pub async fn update_class(
         updated_at: now(),
     };
     v.into_result()?;
-    if !e::update_class(&mut conn, id, row.origin, &changes).await? {
-        return Err(changed_meanwhile(&what));
-    }
-    let after = require_class(&mut conn, id).await?;
-    journal::updated(&mut conn, by, row.district_id, &row, &after).await?;
-    Ok(after)
+    let origin = row.origin;
+    journal::update(&mut conn, by, row.district_id, &row, move |c| {
+        let (changes, what) = (changes.clone(), what.clone());
+        Box::pin(async move {
+            if !e::update_class(c, id, origin, &changes).await? {
+                return Err(changed_meanwhile(&what));
+            }
+            require_class(c, id).await
+        })
+    })
+    .await
 }
 
 pub(super) async fn student_view(conn: &mut DbConn, id: i64) -> Result<StudentView> {

@@ -1,13 +1,42 @@
 //! Edits through the API go in the edited record's history (R9.3), with the key that
 //! made them and the end user it acted for, like a run's changes do.
 
-use crate::domain::{Caller, ChangeAction, RecordKind, Result};
+use crate::domain::{Caller, ChangeAction, Error, RecordKind, Result};
 use crate::store::DbConn;
 use crate::store::fields::{FieldChange, Reviewed};
 use crate::store::queries::history::{Edit, record_edit};
+use futures::future::BoxFuture;
+use std::sync::Arc;
+
+/// Makes an update and journals it in one transaction, so no edit stands without its
+/// history entry, nor an entry without its edit: `write` makes the change and returns the
+/// record's row after it.
+pub(super) async fn update<T, F>(
+    conn: &mut DbConn,
+    by: &Caller,
+    district_id: i64,
+    before: &T,
+    write: F,
+) -> Result<T>
+where
+    T: Reviewed + Clone + Send + Sync + 'static,
+    F: for<'c> Fn(&'c mut DbConn) -> BoxFuture<'c, Result<T>> + Send + Sync + 'static,
+{
+    let write = Arc::new(write);
+    let (by, before) = (Arc::new(by.clone()), Arc::new(before.clone()));
+    conn.transaction::<_, Error, _>(move |c| {
+        let (write, by, before) = (write.clone(), by.clone(), before.clone());
+        Box::pin(async move {
+            let after = write(c).await?;
+            updated(c, &by, district_id, &*before, &after).await?;
+            Ok(after)
+        })
+    })
+    .await
+}
 
 /// Journals the fields an edit changed, `before` and `after` being the record's rows.
-pub(super) async fn updated<T: Reviewed>(
+async fn updated<T: Reviewed>(
     conn: &mut DbConn,
     by: &Caller,
     district_id: i64,
