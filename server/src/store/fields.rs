@@ -9,6 +9,19 @@ use crate::domain::RecordKind;
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct FieldChange(pub String, pub String, pub String);
 
+impl FieldChange {
+    /// Field changes as the store keeps them (planned changes, history): a JSON array of
+    /// `[field, old, new]`.
+    pub fn to_json(fields: &[FieldChange]) -> String {
+        serde_json::to_string(fields).unwrap_or_else(|_| "[]".into())
+    }
+
+    /// What [`FieldChange::to_json`] wrote; nothing for text that does not read.
+    pub fn from_json(text: &str) -> Vec<FieldChange> {
+        serde_json::from_str(text).unwrap_or_default()
+    }
+}
+
 /// A stored record kind as a change shows it.
 pub trait Reviewed: std::fmt::Debug {
     const KIND: RecordKind;

@@ -40,14 +40,10 @@ pub fn journal(
             key_id: None,
             actor: String::new(),
             action: c.action,
-            fields: fields_json(&c.fields),
+            fields: FieldChange::to_json(&c.fields),
             at,
         })
         .collect()
-}
-
-fn fields_json(fields: &[FieldChange]) -> String {
-    q::fields_json(fields)
 }
 
 /// A record's history, newest first; the last page ends with its creation by a run.
@@ -63,7 +59,7 @@ pub async fn list(store: &Store, record_id: i64, page: PageRequest) -> Result<Pa
 }
 
 fn entry(row: HistoryRow) -> Entry {
-    let fields = serde_json::from_str(&row.fields).unwrap_or_default();
+    let fields = FieldChange::from_json(&row.fields);
     Entry { row, fields }
 }
 
@@ -91,7 +87,7 @@ async fn created_by_run(conn: &mut DbConn, record_id: i64) -> Result<Option<Entr
     row.run_id = Some(run_id);
     let mut values: Vec<(String, String)> = now_values;
     for change in q::own_changes(conn, record_id).await? {
-        let fields: Vec<FieldChange> = serde_json::from_str(&change.fields).unwrap_or_default();
+        let fields = FieldChange::from_json(&change.fields);
         for FieldChange(field, old, _) in fields {
             if let Some(v) = values.iter_mut().find(|(f, _)| *f == field) {
                 v.1 = old;
@@ -103,7 +99,7 @@ async fn created_by_run(conn: &mut DbConn, record_id: i64) -> Result<Option<Entr
         .filter(|(_, v)| !v.is_empty())
         .map(|(f, v)| FieldChange(f, String::new(), v))
         .collect();
-    row.fields = fields_json(&fields);
+    row.fields = FieldChange::to_json(&fields);
     Ok(Some(Entry { row, fields }))
 }
 

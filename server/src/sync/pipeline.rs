@@ -246,11 +246,11 @@ async fn plan_step(
             (reviewed || plan.safety_block.is_some()).then(|| changes::review(&plan, &state));
         // Nothing to journal in a plan that changes nothing (the common resync).
         if applies && !plan.is_empty() {
-            let stored = match &review {
-                Some((listed, _)) => listed.clone(),
-                None => changes::of_stored(&plan, &state),
+            let (district, run, at) = (ctx.district_id, ctx.run_id, ctx.now);
+            plan.journal = match &review {
+                Some((listed, _)) => history::journal(listed, district, run, at),
+                None => history::journal(&changes::of_stored(&plan, &state), district, run, at),
             };
-            plan.journal = history::journal(&stored, ctx.district_id, ctx.run_id, ctx.now);
         }
         Planned {
             plan,

@@ -28,24 +28,21 @@ pub async fn keep(
     changes: &[Change],
     snapshot: Option<&Snapshot>,
 ) -> Result<()> {
-    let rows = changes
+    let rows: Vec<PlannedChangeRow> = changes
         .iter()
         .enumerate()
-        .map(|(seq, c)| {
-            Ok(PlannedChangeRow {
-                run_id,
-                seq: seq as i64,
-                record_kind: c.kind,
-                action: c.action,
-                record_id: c.record_id,
-                source_id: c.source_id.clone(),
-                display_name: c.display_name.clone(),
-                school_id: c.school_id,
-                fields: serde_json::to_string(&c.fields)
-                    .map_err(|e| Error::Internal(e.to_string()))?,
-            })
+        .map(|(seq, c)| PlannedChangeRow {
+            run_id,
+            seq: seq as i64,
+            record_kind: c.kind,
+            action: c.action,
+            record_id: c.record_id,
+            source_id: c.source_id.clone(),
+            display_name: c.display_name.clone(),
+            school_id: c.school_id,
+            fields: FieldChange::to_json(&c.fields),
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect();
     let bytes = snapshot
         .map(Snapshot::encode)
         .transpose()
@@ -247,7 +244,7 @@ pub async fn list(
     let rows = rows
         .into_iter()
         .map(|row| {
-            let fields = serde_json::from_str(&row.fields).unwrap_or_default();
+            let fields = FieldChange::from_json(&row.fields);
             (row, fields)
         })
         .collect();

@@ -61,11 +61,6 @@ pub async fn run_started_at(
         .optional())?)
 }
 
-/// Field changes as the journal keeps them: a JSON array of `[field, old, new]`.
-pub fn fields_json(fields: &[FieldChange]) -> String {
-    serde_json::to_string(fields).unwrap_or_else(|_| "[]".into())
-}
-
 /// What an edit through the API changed, for its journal entry.
 #[derive(Debug, Clone)]
 pub struct Edit {
@@ -124,7 +119,7 @@ pub async fn record_edit(conn: &mut DbConn, key_id: Option<i64>, actor: &str, ed
         key_id,
         actor: actor.to_owned(),
         action: edit.action,
-        fields: fields_json(&edit.fields),
+        fields: FieldChange::to_json(&edit.fields),
         at: now(),
     };
     insert(conn, &[row]).await
