@@ -144,7 +144,7 @@ stored_enum!(
 
 stored_enum!(
     /// What started a run.
-    Trigger { Manual = "manual", Scheduled = "scheduled" }
+    Trigger { Manual = "manual", Scheduled = "scheduled", Revert = "revert" }
 );
 
 stored_enum!(
@@ -201,6 +201,7 @@ stored_enum!(
         PartialSource = "PARTIAL_SOURCE",
         InvalidDate = "INVALID_DATE",
         ClassTermEnded = "CLASS_TERM_ENDED",
+        NotReverted = "NOT_REVERTED",
     }
 );
 

@@ -61,6 +61,8 @@ pub struct Run {
     pub approved: bool,
     /// Until when the plan of a run awaiting approval, or blocked, can be approved.
     pub plan_expires_at: Option<NaiveDateTime>,
+    /// For a revert run (trigger `revert`, R9.2): the run it reverses.
+    pub reverts_run_id: Option<i64>,
 }
 
 /// Filters of ListAbandonedRecords.

@@ -297,6 +297,10 @@ pub struct SyncSettings {
     pub require_approval: bool,
     /// How long a plan awaiting approval, or blocked, can be approved.
     pub plan_ttl: TimeDelta,
+    /// A revert paused the schedule (R9.2): no scheduled run starts until an operator
+    /// resumes it. Not a setting a caller writes: RevertSync sets it, ResumeSchedule
+    /// clears it.
+    pub schedule_paused: bool,
     pub updated_at: NaiveDateTime,
 }
 
@@ -314,6 +318,7 @@ impl SyncSettings {
             schedule: Schedule::off(),
             require_approval: false,
             plan_ttl: DEFAULT_PLAN_TTL,
+            schedule_paused: false,
             updated_at: now,
         }
     }

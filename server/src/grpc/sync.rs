@@ -14,7 +14,7 @@ use crate::sync::runs::{self, StartRequest};
 use crate::sync::secrets::Sealer;
 use crate::sync::watch::Watches;
 use crate::sync::worker::WorkerHandle;
-use crate::sync::{health, reports, settings, uploads};
+use crate::sync::{health, reports, revert, settings, uploads};
 use roster_proto::v1 as pb;
 use roster_proto::v1::sync_service_server::SyncService;
 use std::pin::Pin;
@@ -102,6 +102,7 @@ impl SyncService for SyncApi {
                 override_threshold: r.override_safety_threshold,
                 request_id: request_id(&r.request_id)?,
                 trigger: Trigger::Manual,
+                reverts_run_id: None,
             },
         )
         .await?;
@@ -252,6 +253,49 @@ impl SyncService for SyncApi {
                 run: Some(cv::run(run)),
             }),
             Change::new(district_id).target(run_id).fields(["state"]),
+        ))
+    }
+
+    async fn revert_sync(
+        &self,
+        req: Request<pb::RevertSyncRequest>,
+    ) -> Res<pb::RevertSyncResponse> {
+        let caller = caller(&req)?;
+        let r = req.into_inner();
+        let run_id = req_id("run_id", &r.run_id)?;
+        let district_id = self
+            .access
+            .allow(&caller, Need::Write, Target::Run(run_id))
+            .await?;
+        let run = revert::start(&self.store, run_id, request_id(&r.request_id)?).await?;
+        self.worker.wake();
+        let change = Change::new(district_id)
+            .target(run.id)
+            .fields(["reverted_run_id", "schedule_paused"]);
+        Ok(audited(
+            Response::new(pb::RevertSyncResponse {
+                run: Some(cv::run(run)),
+            }),
+            change,
+        ))
+    }
+
+    async fn resume_schedule(
+        &self,
+        req: Request<pb::ResumeScheduleRequest>,
+    ) -> Res<pb::ResumeScheduleResponse> {
+        let district_id = req_id("district_id", &req.get_ref().district_id)?;
+        self.access
+            .allow(&caller(&req)?, Need::Write, Target::District(district_id))
+            .await?;
+        let s = revert::resume(&self.store, district_id).await?;
+        Ok(audited(
+            Response::new(pb::ResumeScheduleResponse {
+                settings: Some(cv::settings(s)),
+            }),
+            Change::new(district_id)
+                .target(district_id)
+                .fields(["schedule_paused"]),
         ))
     }
 

@@ -289,20 +289,12 @@ impl Snapshot {
     /// compact binary form of the same types, compressed. Never a fresh read: an approval
     /// applies the plan made from what the reviewer saw.
     pub fn encode(&self) -> Result<Vec<u8>, String> {
-        let mut out = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-        postcard::to_io(self, &mut out).map_err(|e| format!("snapshot not encoded: {e}"))?;
-        out.finish()
-            .map_err(|e| format!("snapshot not encoded: {e}"))
+        crate::store::packed::pack(self, "snapshot")
     }
 
     /// A snapshot [`Snapshot::encode`] wrote.
     pub fn decode(bytes: &[u8]) -> Result<Snapshot, String> {
-        use std::io::Read;
-        let mut raw = Vec::new();
-        flate2::read::ZlibDecoder::new(bytes)
-            .read_to_end(&mut raw)
-            .map_err(|e| format!("stored snapshot unreadable: {e}"))?;
-        postcard::from_bytes(&raw).map_err(|e| format!("stored snapshot unreadable: {e}"))
+        crate::store::packed::unpack(bytes, "snapshot")
     }
 
     /// Leaves out the people whose source id an erasure suppressed (S6.1): the source

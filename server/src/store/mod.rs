@@ -9,6 +9,7 @@ mod error;
 pub mod fields;
 mod migrate;
 pub mod models;
+pub mod packed;
 pub mod queries;
 pub mod schema;
 #[cfg(test)]

@@ -1,4 +1,5 @@
 //! Rows as stored. Timestamps are UTC `NaiveDateTime` (the type both backends map).
+//! Roster rows are also serde types: a run's undo log keeps whole rows (R9.2).
 
 use super::schema::*;
 use crate::domain::{
@@ -39,9 +40,13 @@ pub struct SettingsRow {
     pub school_abandon_threshold_percent: i32,
     pub require_approval: bool,
     pub plan_ttl_seconds: i64,
+    /// RevertSync paused the schedule until ResumeSchedule (R9.2).
+    pub schedule_paused: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = schools, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
 #[diesel(treat_none_as_default_value = false)]
 pub struct School {
@@ -56,7 +61,9 @@ pub struct School {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = students, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
 #[diesel(treat_none_as_default_value = false)]
 pub struct Student {
@@ -76,7 +83,9 @@ pub struct Student {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = guardians, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
 #[diesel(treat_none_as_default_value = false)]
 pub struct Guardian {
@@ -96,7 +105,9 @@ pub struct Guardian {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = staff, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
 #[diesel(treat_none_as_default_value = false)]
 pub struct Staff {
@@ -117,7 +128,9 @@ pub struct Staff {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = classes, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
 #[diesel(treat_none_as_default_value = false)]
 pub struct Class {
@@ -138,7 +151,9 @@ pub struct Class {
     pub term_end_date: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = school_students, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
 pub struct SchoolStudent {
     pub school_id: i64,
@@ -148,7 +163,9 @@ pub struct SchoolStudent {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = school_staff, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
 pub struct SchoolStaff {
     pub school_id: i64,
@@ -158,7 +175,9 @@ pub struct SchoolStaff {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = class_students, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
 #[diesel(treat_none_as_default_value = false)]
 pub struct ClassStudent {
@@ -170,7 +189,9 @@ pub struct ClassStudent {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = class_teachers, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
 #[diesel(treat_none_as_default_value = false)]
 pub struct ClassTeacher {
@@ -182,7 +203,9 @@ pub struct ClassTeacher {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize, serde::Deserialize,
+)]
 #[diesel(table_name = family_links, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
 pub struct FamilyLink {
     pub student_id: i64,
@@ -268,6 +291,8 @@ pub struct RunRow {
     pub plan_expires_at: Option<NaiveDateTime>,
     /// What the plan changes and the stored rows it touches, hashed (`sync::review`).
     pub plan_digest: String,
+    /// For a revert run (R9.2): the run it reverses.
+    pub reverts_run_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]

@@ -29,6 +29,7 @@ diesel::table! {
         school_abandon_threshold_percent -> Integer,
         require_approval -> Bool,
         plan_ttl_seconds -> BigInt,
+        schedule_paused -> Bool,
     }
 }
 
@@ -211,6 +212,7 @@ diesel::table! {
         approved -> Bool,
         plan_expires_at -> Nullable<Timestamp>,
         plan_digest -> Text,
+        reverts_run_id -> Nullable<BigInt>,
     }
 }
 
@@ -218,6 +220,15 @@ diesel::table! {
     run_snapshots (run_id, part) {
         run_id -> BigInt,
         part -> Integer,
+        data -> Binary,
+    }
+}
+
+diesel::table! {
+    run_undo (run_id, part) {
+        run_id -> BigInt,
+        part -> Integer,
+        district_id -> BigInt,
         data -> Binary,
     }
 }
@@ -371,6 +382,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     suppressions,
     run_snapshots,
+    run_undo,
     planned_changes,
     record_history,
 );

@@ -11,6 +11,7 @@ use super::plan::Plan;
 use crate::store::queries::history;
 use crate::store::queries::roster as q;
 use crate::store::queries::runs::{Lease, RunEnd};
+use crate::store::queries::undo;
 use crate::store::{DbConn, StoreError};
 use chrono::NaiveDateTime;
 use foldhash::HashSet;
@@ -88,7 +89,16 @@ async fn write_plan(
     q::add_links(c, &plan.add_links).await?;
     q::insert_abandoned(c, &plan.abandoned).await?;
     q::restore_abandoned(c, &plan.restored, run_id, now).await?;
+    undo::reopen_abandoned(c, district, &plan.reopened).await?;
+    undo::delete_records(c, district, &plan.deleted).await?;
     history::insert(c, &plan.journal).await?;
+    if !plan.deleted.is_empty() {
+        let ids: Vec<i64> = plan.deleted.ids().collect();
+        undo::delete_history(c, district, &ids).await?;
+    }
+    if !plan.undo.is_empty() {
+        undo::save(c, district, run_id, &plan.undo).await?;
+    }
     Ok(())
 }
 

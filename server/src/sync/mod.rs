@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod reports;
 pub mod retention;
+pub mod revert;
 pub mod review;
 pub mod runs;
 pub mod schedule;

@@ -10,7 +10,9 @@ use super::history;
 use super::keeper::{Control, Stop};
 use super::outcome::{self, Kept, Outcome};
 use super::plan::changes::{self, Change};
+use super::plan::undo::Undo;
 use super::plan::{self, Plan, Policy, RunContext};
+use super::revert;
 use super::review;
 use super::telemetry;
 use crate::domain::{Error, Result, Run, RunPhase, RunState, Source, SyncSettings, Trigger, now};
@@ -47,23 +49,35 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
         dry_run = input.run.dry_run,
         "run started"
     );
-    let timer = Instant::now();
-    let snapshot = match fetch_step(env, &input, control).await {
-        Step::Next(s) => s,
-        Step::End(outcome) => return ended(outcome, None).await,
-        Step::Lost => return Ok(()),
+    let planned = if trigger == Trigger::Revert {
+        let timer = Instant::now();
+        let planned = match revert_step(env, &input, control).await? {
+            Step::Next(p) => p,
+            Step::End(outcome) => return ended(outcome, None).await,
+            Step::Lost => return Ok(()),
+        };
+        telemetry::phase_done(RunPhase::Planning, timer.elapsed());
+        planned
+    } else {
+        let timer = Instant::now();
+        let snapshot = match fetch_step(env, &input, control).await {
+            Step::Next(s) => s,
+            Step::End(outcome) => return ended(outcome, None).await,
+            Step::Lost => return Ok(()),
+        };
+        telemetry::phase_done(RunPhase::Fetching, timer.elapsed());
+        let timer = Instant::now();
+        let (snapshot, state) = match validate_step(env, &input, control, snapshot).await? {
+            Step::Next(v) => v,
+            Step::End(outcome) => return ended(outcome, None).await,
+            Step::Lost => return Ok(()),
+        };
+        telemetry::phase_done(RunPhase::Validating, timer.elapsed());
+        let timer = Instant::now();
+        let planned = plan_step(&input, control, snapshot, state).await?;
+        telemetry::phase_done(RunPhase::Planning, timer.elapsed());
+        planned
     };
-    telemetry::phase_done(RunPhase::Fetching, timer.elapsed());
-    let timer = Instant::now();
-    let (snapshot, state) = match validate_step(env, &input, control, snapshot).await? {
-        Step::Next(v) => v,
-        Step::End(outcome) => return ended(outcome, None).await,
-        Step::Lost => return Ok(()),
-    };
-    telemetry::phase_done(RunPhase::Validating, timer.elapsed());
-    let timer = Instant::now();
-    let planned = plan_step(&input, control, snapshot, state).await?;
-    telemetry::phase_done(RunPhase::Planning, timer.elapsed());
     let Planned {
         plan,
         snapshot,
@@ -82,13 +96,13 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
                 return ended(failed(stale), None).await;
             }
         } else if let Some(block) = plan.safety_block.clone() {
-            review::keep(&mut conn, run.id, &changes, Some(&snapshot)).await?;
+            review::keep(&mut conn, run.id, &changes, snapshot.as_ref()).await?;
             return ended(Outcome::Blocked(block, kept(digest)), Some(plan)).await;
         } else if run.dry_run {
             review::keep(&mut conn, run.id, &changes, None).await?;
             return ended(Outcome::Succeeded, Some(plan)).await;
         } else {
-            review::keep(&mut conn, run.id, &changes, Some(&snapshot)).await?;
+            review::keep(&mut conn, run.id, &changes, snapshot.as_ref()).await?;
             let district_id = run.district_id;
             let kept = kept(digest);
             return ended(Outcome::AwaitingApproval { district_id, kept }, Some(plan)).await;
@@ -111,11 +125,12 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
     applied
 }
 
-/// A plan, the snapshot it was made from, and, for a plan a person reviews (R9.1), its
+/// A plan, the snapshot it was made from (none for a revert, whose approval plans again
+/// from the reverted run's undo log), and, for a plan a person reviews (R9.1), its
 /// changes and digest.
 struct Planned {
     plan: Plan,
-    snapshot: Snapshot,
+    snapshot: Option<Snapshot>,
     review: Option<(Vec<Change>, String)>,
 }
 
@@ -231,35 +246,90 @@ async fn plan_step(
         .set(RunPhase::Planning, 0, snapshot.record_count());
     let run = &input.run;
     let policy = Policy::of(&input.settings, run.override_threshold);
-    // Records the run writes carry the time it was claimed: a record's creation is then
-    // the run that started at its `created_at` (R9.3).
-    let ctx = RunContext {
+    let ctx = context(run);
+    let reviewed = reviewed(input);
+    tokio::task::spawn_blocking(move || {
+        let plan = plan::plan(&state, &snapshot, &policy, &ctx);
+        finish(plan, &state, Some(snapshot), reviewed, &ctx)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("planning stopped: {e}")))?
+}
+
+/// Whether a person reviews the run's plan (a dry run, an approved one, or one of a
+/// district that requires approval), and whether it is applied.
+fn reviewed(input: &RunInput) -> (bool, bool) {
+    let run = &input.run;
+    (
+        run.approved || run.dry_run || input.settings.require_approval,
+        !run.dry_run,
+    )
+}
+
+/// A made plan readied for what follows: listed for review when a person reviews it (or
+/// it is blocked); when it will be applied and changes something, its journal (R9.3) and
+/// its undo log (R9.2), both written by the apply.
+fn finish(
+    mut plan: Plan,
+    state: &State,
+    snapshot: Option<Snapshot>,
+    (reviewed, applies): (bool, bool),
+    ctx: &RunContext,
+) -> Result<Planned> {
+    let review = (reviewed || plan.safety_block.is_some()).then(|| changes::review(&plan, state));
+    // Nothing to journal or undo in a plan that changes nothing (the common resync).
+    if applies && !plan.is_empty() {
+        let (district, run, at) = (ctx.district_id, ctx.run_id, ctx.now);
+        plan.journal = match &review {
+            Some((listed, _)) => history::journal(listed, district, run, at),
+            None => history::journal(&changes::of_stored(&plan, state), district, run, at),
+        };
+        let undo = Undo::of(&plan, state, run, at)
+            .pack()
+            .map_err(Error::Internal)?;
+        plan.undo = undo;
+    }
+    Ok(Planned {
+        plan,
+        snapshot,
+        review,
+    })
+}
+
+/// Plans a revert run (R9.2): the reverse of the reverted run's undo log against the
+/// district as it is now. Nothing is fetched.
+async fn revert_step(env: &Env, input: &RunInput, control: &Control) -> Result<Step<Planned>> {
+    if let Some(step) = must_stop(control) {
+        return Ok(step);
+    }
+    control.progress.set(RunPhase::Planning, 0, 0);
+    let run = &input.run;
+    let undo = match revert::log_of(&env.store, run).await {
+        Ok(undo) => undo,
+        Err(e) => return Ok(Step::End(failed(e))),
+    };
+    let state = roster::load_state(&env.store, run.district_id).await?;
+    let policy = Policy::of(&input.settings, run.override_threshold);
+    let ctx = context(run);
+    let reviewed = reviewed(input);
+    tokio::task::spawn_blocking(move || {
+        let plan = plan::revert(&undo, &state, &policy, &ctx);
+        finish(plan, &state, None, reviewed, &ctx)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("planning stopped: {e}")))?
+    .map(Step::Next)
+}
+
+/// The run's ids and time as the planner takes them. Records the run writes carry the
+/// time it was claimed: a record's creation is then the run that started at its
+/// `created_at` (R9.3).
+fn context(run: &Run) -> RunContext {
+    RunContext {
         district_id: run.district_id,
         run_id: run.id,
         now: run.started_at.unwrap_or_else(now),
-    };
-    let reviewed = run.approved || run.dry_run || input.settings.require_approval;
-    let applies = !run.dry_run;
-    tokio::task::spawn_blocking(move || {
-        let mut plan = plan::plan(&state, &snapshot, &policy, &ctx);
-        let review =
-            (reviewed || plan.safety_block.is_some()).then(|| changes::review(&plan, &state));
-        // Nothing to journal in a plan that changes nothing (the common resync).
-        if applies && !plan.is_empty() {
-            let (district, run, at) = (ctx.district_id, ctx.run_id, ctx.now);
-            plan.journal = match &review {
-                Some((listed, _)) => history::journal(listed, district, run, at),
-                None => history::journal(&changes::of_stored(&plan, &state), district, run, at),
-            };
-        }
-        Planned {
-            plan,
-            snapshot,
-            review,
-        }
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("planning stopped: {e}")))
+    }
 }
 
 /// Applies the plan and ends the run in one transaction. When the fence refused (a

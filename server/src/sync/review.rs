@@ -8,7 +8,8 @@
 use super::plan::changes::{self, Change};
 use super::plan::{self, Plan};
 use crate::domain::{
-    ChangeAction, Error, Page, PageRequest, RecordKind, Result, Run, RunState, SyncSettings, now,
+    ChangeAction, Error, Page, PageRequest, RecordKind, Result, Run, RunState, SyncSettings,
+    Trigger, now,
 };
 use crate::snapshot::Snapshot;
 use crate::store::fields::FieldChange;
@@ -74,9 +75,12 @@ pub async fn kept_snapshot(conn: &mut DbConn, run_id: i64) -> Result<Snapshot> {
     Snapshot::decode(&bytes).map_err(Error::Internal)
 }
 
-/// The plan of `run` made again from its kept snapshot against the roster now, with its
-/// digest.
+/// The plan of `run` made again from its kept snapshot (a revert: from the reverted run's
+/// undo log) against the roster now, with its digest.
 async fn replan(store: &Store, run: &Run, settings: &SyncSettings) -> Result<(Plan, String)> {
+    if run.trigger == Trigger::Revert {
+        return super::revert::replan(store, run, settings).await;
+    }
     let mut snapshot = kept_snapshot(&mut store.conn().await?, run.id).await?;
     let state = roster::load_state(store, run.district_id).await?;
     plan::validate(&mut snapshot, &state);

@@ -19,6 +19,8 @@ pub struct StartRequest {
     pub override_threshold: bool,
     pub request_id: Option<String>,
     pub trigger: Trigger,
+    /// For a revert run (R9.2): the run it reverses.
+    pub reverts_run_id: Option<i64>,
 }
 
 /// Starts a run: QUEUED for a worker. The same request id returns the same run; a second
@@ -65,6 +67,7 @@ pub async fn start_on(conn: &mut DbConn, req: StartRequest) -> Result<Run> {
         request_id: req.request_id.clone(),
         source,
         created_at: now(),
+        reverts_run_id: req.reverts_run_id,
     };
     match q::insert(conn, &new).await {
         Ok(()) => q::require(conn, new.id).await,

@@ -57,6 +57,7 @@ async fn start_due(store: &Store) -> Result<usize> {
                         override_threshold: false,
                         request_id: None,
                         trigger: Trigger::Scheduled,
+                        reverts_run_id: None,
                     };
                     match runs::start_on(c, request).await {
                         Ok(_) => Ok(true),

@@ -32,6 +32,7 @@ mod server;
 mod settings;
 mod sources;
 mod terms;
+mod undo;
 mod uploads;
 mod values;
 mod watch;

@@ -96,7 +96,7 @@ wire_enum!(RunPhase <=> SyncPhase {
     Planning => Planning,
     Applying => Applying,
 });
-wire_enum!(Trigger <=> SyncTrigger { Manual => Manual, Scheduled => Scheduled });
+wire_enum!(Trigger <=> SyncTrigger { Manual => Manual, Scheduled => Scheduled, Revert => Revert });
 wire_enum!(Severity <=> IssueSeverity { Info => Info, Warning => Warning, Error => Error });
 wire_enum!(AbandonAction <=> AbandonAction {
     Disconnected => Disconnected,

@@ -76,6 +76,7 @@ pub fn run(run: Run) -> pb::SyncRun {
         }),
         plan_expire_time: run.plan_expires_at.and_then(timestamp),
         approved: run.approved,
+        reverted_run_id: run.reverts_run_id.map(id).unwrap_or_default(),
     }
 }
 
@@ -294,6 +295,7 @@ pub fn settings(s: SyncSettings) -> pb::SyncSettings {
             seconds: s.plan_ttl.num_seconds(),
             nanos: 0,
         }),
+        schedule_paused: s.schedule_paused,
     }
 }
 

@@ -60,6 +60,11 @@ pub async fn person(
             with_conn!(c, c => diesel::delete(run_snapshots::table.filter(run_snapshots::run_id.eq_any(runs())))
                 .execute(c)
                 .await)?;
+            // So may the undo log (whole rows): the district's latest run can no longer
+            // be reverted (R9.2), rather than a revert bringing the person back.
+            with_conn!(c, c => diesel::delete(run_undo::table.filter(run_undo::district_id.eq(district_id)))
+                .execute(c)
+                .await)?;
             if let Some(sid) = &source_id {
                 let runs = runs();
                 with_conn!(c, c => diesel::delete(sync_issues::table
@@ -104,7 +109,7 @@ const BATCH: i64 = 20_000;
 
 /// The tables of a district, children before parents; each with the condition that
 /// picks the district's rows.
-const DISTRICT_TABLES: [(&str, &str); 20] = [
+const DISTRICT_TABLES: [(&str, &str); 21] = [
     (
         "sync_issues",
         "run_id IN (SELECT id FROM sync_runs WHERE district_id = {d})",
@@ -129,6 +134,7 @@ const DISTRICT_TABLES: [(&str, &str); 20] = [
         "run_snapshots",
         "run_id IN (SELECT id FROM sync_runs WHERE district_id = {d})",
     ),
+    ("run_undo", "district_id = {d}"),
     ("sync_runs", "district_id = {d}"),
     ("uploads", "district_id = {d}"),
     ("sync_settings", "district_id = {d}"),

@@ -22,4 +22,5 @@ pub mod schedules;
 pub mod search;
 pub mod settings;
 pub mod suppressions;
+pub mod undo;
 pub mod uploads;

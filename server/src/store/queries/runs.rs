@@ -57,6 +57,8 @@ pub struct NewRun {
     pub request_id: Option<String>,
     pub source: Source,
     pub created_at: NaiveDateTime,
+    /// For a revert run (R9.2): the run it reverses.
+    pub reverts_run_id: Option<i64>,
 }
 
 pub async fn insert(conn: &mut DbConn, run: &NewRun) -> Result<(), Error> {
@@ -89,6 +91,7 @@ pub async fn insert(conn: &mut DbConn, run: &NewRun) -> Result<(), Error> {
         approved: false,
         plan_expires_at: None,
         plan_digest: String::new(),
+        reverts_run_id: run.reverts_run_id,
     };
     with_conn!(conn, c => diesel::insert_into(sync_runs::table).values(&row).execute(c).await)
         .map_err(StoreError::from)?;
@@ -120,6 +123,7 @@ pub(super) fn to_run(row: RunRow) -> Run {
         cancel_requested: row.cancel_requested,
         approved: row.approved,
         plan_expires_at: row.plan_expires_at,
+        reverts_run_id: row.reverts_run_id,
     }
 }
 

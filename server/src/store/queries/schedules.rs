@@ -16,6 +16,8 @@ pub async fn due(
 ) -> Result<Vec<(SyncSettings, NaiveDateTime)>, Error> {
     let rows: Vec<SettingsRow> = with_conn!(conn, c => sync_settings::table
         .filter(sync_settings::next_scheduled_at.le(now))
+        // A schedule a revert paused waits for ResumeSchedule (R9.2).
+        .filter(sync_settings::schedule_paused.eq(false))
         .select(SettingsRow::as_select())
         .load(c)
         .await)

@@ -35,6 +35,16 @@ pub async fn save(conn: &mut DbConn, settings: &SyncSettings) -> Result<(), Erro
     Ok(())
 }
 
+/// Pauses the district's schedule (R9.2: a revert); a district without settings has no
+/// schedule to pause.
+pub async fn pause_schedule(conn: &mut DbConn, district_id: i64) -> Result<(), StoreError> {
+    with_conn!(conn, c => diesel::update(sync_settings::table.find(district_id))
+        .set(sync_settings::schedule_paused.eq(true))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
 async fn get(conn: &mut DbConn, district_id: i64) -> Result<Option<SettingsRow>, StoreError> {
     Ok(with_conn!(conn, c => sync_settings::table
         .find(district_id)
@@ -78,6 +88,7 @@ pub(crate) fn from_row(row: SettingsRow) -> Result<SyncSettings, Error> {
         },
         require_approval: row.require_approval,
         plan_ttl: TimeDelta::seconds(row.plan_ttl_seconds),
+        schedule_paused: row.schedule_paused,
         updated_at: row.updated_at,
     })
 }
@@ -106,6 +117,7 @@ fn to_row(s: &SyncSettings) -> Result<SettingsRow, Error> {
         school_abandon_threshold_percent: s.school_abandon_threshold_percent,
         require_approval: s.require_approval,
         plan_ttl_seconds: s.plan_ttl.num_seconds(),
+        schedule_paused: s.schedule_paused,
         default_phone_region: s.default_phone_region.clone(),
         schedule_kind: s.schedule.kind,
         schedule_interval_minutes: s.schedule.interval_minutes,

@@ -30,6 +30,7 @@ async fn setup(test: &TestStore) -> (Lease, Arc<Plan>) {
         request_id: None,
         source: Source::OneRosterCsvPath { path: "x".into() },
         created_at: now(),
+        reverts_run_id: None,
     };
     q::insert(&mut conn, &run).await.unwrap();
     let lease = q::claim(&mut conn, run.id, "a", now(), TimeDelta::seconds(30))

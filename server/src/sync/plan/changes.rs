@@ -86,6 +86,12 @@ fn list(plan: &Plan, state: &State, names: &Names) -> Vec<Change> {
         &mut changes,
         &mut creates,
     );
+    let d = &plan.deleted;
+    deleted(&d.schools, &state.schools, names, &mut changes);
+    deleted(&d.students, &state.students, names, &mut changes);
+    deleted(&d.guardians, &state.guardians, names, &mut changes);
+    deleted(&d.staff, &state.staff, names, &mut changes);
+    deleted(&d.classes, &state.classes, names, &mut changes);
     let students = |m: &SchoolStudent| (m.school_id, m.student_id);
     let staff = |m: &SchoolStaff| (m.school_id, m.staff_id);
     schools(
@@ -310,6 +316,35 @@ fn rows<T: Reviewed>(
             _ => ChangeAction::Update,
         };
         out.push(change(row, action, Some(row.id()), fields));
+    }
+}
+
+/// Records a revert deletes (R9.2): each an abandonment, its fields emptied.
+fn deleted<T: Reviewed>(ids: &[i64], stored: &[T], names: &Names, out: &mut Vec<Change>) {
+    if ids.is_empty() {
+        return;
+    }
+    let ids: HashSet<i64> = ids.iter().copied().collect();
+    for row in stored.iter().filter(|r| ids.contains(&r.id())) {
+        let fields = row
+            .fields(&names.schools())
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(f, v)| FieldChange(f.into(), v, String::new()))
+            .collect();
+        out.push(Change {
+            kind: T::KIND,
+            source_id: label(row.source_id(), row.id()),
+            action: ChangeAction::Abandon,
+            record_id: Some(row.id()),
+            fields,
+            display_name: row.display_name(),
+            school_id: row
+                .school()
+                .and_then(|s| names.stored_id(RecordKind::School, s)),
+            id: row.id(),
+            related_id: None,
+        });
     }
 }
 

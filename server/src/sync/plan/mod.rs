@@ -21,16 +21,21 @@ mod matching;
 mod memberships;
 mod places;
 mod resolve;
+mod revert;
 mod safety;
 mod students;
 #[cfg(test)]
 mod tests;
+pub mod undo;
+
+pub use revert::revert;
 
 use crate::domain::{
     Counts, CountsByKind, FamilyPolicy, IssueCode, RecordKind, SafetyBlock, Severity, SyncSettings,
 };
 use crate::snapshot::{Issue, KnownIds, Snapshot};
 use crate::store::models::*;
+use crate::store::queries::undo::Deleted;
 use crate::store::{Rows, State};
 use abandon::Abandonments;
 use chrono::NaiveDateTime;
@@ -104,8 +109,13 @@ pub struct Plan {
     pub update_active_users: bool,
     /// New abandonment records (R5: what, when, which run, which action).
     pub abandoned: Vec<AbandonedRow>,
-    /// Ids of open abandonment records closed by a restore (R5.7).
+    /// Ids of open abandonment records closed by a restore (R5.7), or by a revert of the
+    /// run that opened them (R9.2).
     pub restored: Vec<i64>,
+    /// Records a revert deletes: created by the reverted run, untouched since (R9.2).
+    pub deleted: Deleted,
+    /// Ids of abandonment records a revert opens again (the reverted run closed them).
+    pub reopened: Vec<i64>,
     /// Classes archived because their term ended (R5.10): archived, not abandoned, and
     /// left out of the thresholds with their enrollments.
     pub ended_classes: HashSet<i64>,
@@ -114,6 +124,9 @@ pub struct Plan {
     /// The history the apply journals beside the changes (R9.3); set by the pipeline
     /// once the plan is made (`changes::of_stored`), empty for a plan not applied.
     pub journal: Vec<HistoryRow>,
+    /// The run's undo log, packed (R9.2); set by the pipeline with the journal, kept by
+    /// the apply in its transaction so the run can be reverted.
+    pub undo: Vec<u8>,
     /// Set when the plan abandons more than the threshold allows (R7.2).
     pub safety_block: Option<SafetyBlock>,
 }
@@ -142,6 +155,8 @@ impl Plan {
             + self.remove_links.len()
             + self.abandoned.len()
             + self.restored.len()
+            + self.deleted.len()
+            + self.reopened.len()
             + self.journal.len()
     }
 

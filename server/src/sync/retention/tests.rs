@@ -29,6 +29,7 @@ async fn ended_run_with_issue(store: &Store, district: i64, days: i64) -> i64 {
             request_id: None,
             source: Source::OneRosterCsvPath { path: "x".into() },
             created_at: days_ago(days),
+            reverts_run_id: None,
         },
     )
     .await

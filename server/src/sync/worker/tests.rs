@@ -39,6 +39,7 @@ async fn claimed(store: &Store) -> RunInput {
         request_id: None,
         source: Source::OneRosterCsvPath { path: "x".into() },
         created_at: now(),
+        reverts_run_id: None,
     };
     q::insert(&mut conn, &run).await.unwrap();
     drop(conn);

@@ -1,0 +1,4 @@
+DROP INDEX ix_undo_district;
+DROP TABLE run_undo;
+ALTER TABLE sync_runs DROP COLUMN reverts_run_id;
+ALTER TABLE sync_settings DROP COLUMN schedule_paused;
