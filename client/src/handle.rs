@@ -1,4 +1,4 @@
-//! A started (or approved) sync run: wait for its end or watch its progress.
+//! A started (or approved, or reverting) sync run: wait for its end or watch its progress.
 
 use crate::{Error, ItemStream, RosterClient, SyncRun};
 use futures::TryStreamExt;
@@ -7,8 +7,8 @@ use std::time::Duration;
 /// How often `wait` asks for the run's state when the watch stream ended early.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
-/// A sync run started by [`RosterClient::start_sync`] or queued again by
-/// [`RosterClient::approve_sync`].
+/// A sync run started by [`RosterClient::start_sync`] or [`RosterClient::revert_sync`],
+/// or queued again by [`RosterClient::approve_sync`].
 ///
 /// ```no_run
 /// use futures::TryStreamExt;
@@ -34,7 +34,7 @@ impl SyncHandle {
         SyncHandle { client, run }
     }
 
-    /// The run as `StartSync` (or `ApproveSync`) returned it.
+    /// The run as `StartSync` (or `ApproveSync`, `RevertSync`) returned it.
     pub fn run(&self) -> &SyncRun {
         &self.run
     }
@@ -92,7 +92,8 @@ impl SyncHandle {
         }
     }
 
-    /// The run as `StartSync` (or `ApproveSync`) returned it, dropping the handle.
+    /// The run as `StartSync` (or `ApproveSync`, `RevertSync`) returned it, dropping the
+    /// handle.
     pub fn into_run(self) -> SyncRun {
         self.run
     }

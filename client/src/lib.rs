@@ -23,6 +23,10 @@
 //!   read with [`list_planned_changes`](RosterClient::list_planned_changes), applied with
 //!   [`approve_sync`](RosterClient::approve_sync) or discarded with
 //!   [`reject_sync`](RosterClient::reject_sync).
+//! - The latest run that changed a district is undone by
+//!   [`revert_sync`](RosterClient::revert_sync), a run of its own (another
+//!   [`SyncHandle`]) that also pauses the district's schedule until
+//!   [`resume_schedule`](RosterClient::resume_schedule).
 //! - What runs and edits changed on a record, and who made each change (a run, or a key
 //!   and the end user it acted for), is read newest first with
 //!   [`list_record_history`](RosterClient::list_record_history).

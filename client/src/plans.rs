@@ -1,15 +1,16 @@
 //! Typed calls of `roster.v1.SyncService` for reviewed plans (R9.1): what a planned run
-//! would change, and approving or rejecting it.
+//! would change, and approving or rejecting it; and for undo (R9.2): reverting a run and
+//! resuming the schedule the revert paused.
 //!
 //! A district with `require_approval` has every run stop after planning, in state
 //! `AwaitingApproval`; a `Blocked` run keeps its plan too, so approving it is the override
-//! of the abandon thresholds.
+//! of the abandon thresholds. A revert run is planned and reviewed the same way.
 
 use crate::sync::run_of;
-use crate::types::{all, wire};
+use crate::types::{all, required, wire};
 use crate::{
     Error, ItemStream, Page, PageRequest, PlannedChange, PlannedChangeFilter, RosterClient,
-    SyncHandle, SyncRun, pb,
+    SyncHandle, SyncRun, SyncSettings, pb,
 };
 
 impl RosterClient {
@@ -124,5 +125,73 @@ impl RosterClient {
             })
             .await?;
         run_of(response.run)
+    }
+
+    /// Starts a run (trigger [`Revert`](crate::SyncTrigger::Revert)) that reverses every
+    /// change of `run_id`, so the roster is as it was before it (R9.2). Returns a handle on
+    /// the revert run, `Queued`, as [`Self::start_sync`] does, to
+    /// [`wait`](SyncHandle::wait) for its end; the run names `run_id` in its
+    /// `reverted_run_id`.
+    ///
+    /// The revert is a run of its own: it has its own report and safety check, and stops
+    /// `AwaitingApproval` where the district requires approval. Reverting also pauses the
+    /// district's schedule (`schedule_paused`), so the next scheduled run does not apply
+    /// again what was undone; it stays paused until [`Self::resume_schedule`].
+    ///
+    /// Fails with [`Error::FailedPrecondition`], reason `NOT_LATEST_RUN` if a later run
+    /// changed the district (revert that one first), `NOTHING_TO_REVERT` if `run_id`
+    /// applied nothing (or its undo log is gone). With a `request_id` the call is
+    /// idempotent (the same id returns the same revert run) and so retried on
+    /// `UNAVAILABLE`.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    ///
+    /// # async fn demo(client: roster_client::RosterClient) -> Result<(), roster_client::Error> {
+    /// let run = client
+    ///     .revert_sync("7", Some("revert-7"))
+    ///     .await?
+    ///     .wait(Duration::from_secs(300))
+    ///     .await?;
+    /// println!("{} {} reverts {:?}", run.id, run.state, run.reverted_run_id);
+    /// client.resume_schedule(&run.district_id).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn revert_sync(
+        &self,
+        run_id: &str,
+        request_id: Option<&str>,
+    ) -> Result<SyncHandle, Error> {
+        let request = pb::RevertSyncRequest {
+            run_id: run_id.to_owned(),
+            request_id: request_id.unwrap_or_default().to_owned(),
+        };
+        let response = self
+            .write_keyed(
+                request_id.is_some(),
+                self.sync(),
+                request,
+                |mut s, r| async move { s.revert_sync(r).await },
+            )
+            .await?;
+        Ok(SyncHandle::new(self.clone(), run_of(response.run)?))
+    }
+
+    /// Resumes a district's schedule paused by [`Self::revert_sync`] (R9.2): the next
+    /// scheduled run is due from now by the schedule. Returns the settings after the
+    /// change, `schedule_paused` off.
+    ///
+    /// Resuming a schedule that is not paused changes nothing, so the call is idempotent
+    /// and retried on `UNAVAILABLE`.
+    pub async fn resume_schedule(&self, district_id: &str) -> Result<SyncSettings, Error> {
+        let request = pb::ResumeScheduleRequest {
+            district_id: district_id.to_owned(),
+        };
+        let response = self
+            .write_keyed(true, self.sync(), request, |mut s, r| async move {
+                s.resume_schedule(r).await
+            })
+            .await?;
+        required(response.settings, "settings")?.try_into()
     }
 }

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 /// When read-only calls (`Get*`, `List*`, `WatchSync`) are retried.
 ///
-/// Only `UNAVAILABLE` is retried, and only on calls that change nothing (plus `StartSync`
-/// and `ApproveSync` with a `request_id`, which are idempotent), so a retry can never
-/// apply a change twice.
+/// Only `UNAVAILABLE` is retried, and only on calls that change nothing (plus `StartSync`,
+/// `ApproveSync` and `RevertSync` with a `request_id`, and `ResumeSchedule`, which are
+/// idempotent), so a retry can never apply a change twice.
 ///
 /// ```
 /// use roster_client::RetryPolicy;

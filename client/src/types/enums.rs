@@ -269,6 +269,9 @@ wire_enum! {
         Manual = "MANUAL",
         /// The district's schedule.
         Scheduled = "SCHEDULED",
+        /// A `revert_sync` call: the run reverses another (R9.2), named by its
+        /// `reverted_run_id`.
+        Revert = "REVERT",
     }
 }
 

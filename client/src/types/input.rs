@@ -264,6 +264,10 @@ impl AbandonedFilter {
 }
 
 /// A partial update of a district's sync settings: only the `Some` fields change.
+///
+/// `schedule_paused` has no field here: it is output only, set by
+/// [`revert_sync`](crate::RosterClient::revert_sync) and cleared by
+/// [`resume_schedule`](crate::RosterClient::resume_schedule) (R9.2).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SettingsUpdate {
     /// The roster source.
@@ -293,7 +297,8 @@ impl SettingsUpdate {
         *self == SettingsUpdate::default()
     }
 
-    /// The request, with an update mask naming the `Some` fields.
+    /// The request, with an update mask naming the `Some` fields (never the output-only
+    /// `schedule_paused`, left at its default).
     pub(crate) fn into_request(self, district_id: &str) -> pb::UpdateSyncSettingsRequest {
         let mut paths = Vec::new();
         let mut settings = pb::SyncSettings {

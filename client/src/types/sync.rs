@@ -58,6 +58,8 @@ pub struct SyncRun {
     pub plan_expire_time: Option<SystemTime>,
     /// Whether `approve_sync` approved the run's plan: the run applies that plan.
     pub approved: bool,
+    /// For a revert run (trigger `Revert`): the run it reverses (R9.2).
+    pub reverted_run_id: Option<String>,
 }
 
 impl SyncRun {
@@ -95,6 +97,7 @@ impl TryFrom<pb::SyncRun> for SyncRun {
             safety_block: r.safety_block.map(SafetyBlock::try_from).transpose()?,
             plan_expire_time: time(r.plan_expire_time),
             approved: r.approved,
+            reverted_run_id: text(r.reverted_run_id),
         })
     }
 }
@@ -382,6 +385,10 @@ pub struct SyncSettings {
     /// days (default 24 hours). Serialized as seconds, e.g. `"86400s"`.
     #[serde(serialize_with = "serialize_duration")]
     pub plan_ttl: Duration,
+    /// Whether `revert_sync` paused the schedule (R9.2): no scheduled run starts until
+    /// `resume_schedule`, so the next one does not apply again what was undone. Output
+    /// only: [`SettingsUpdate`](crate::SettingsUpdate) cannot set it.
+    pub schedule_paused: bool,
     /// When the settings last changed.
     #[serde(serialize_with = "serialize_time")]
     pub update_time: Option<SystemTime>,
@@ -409,6 +416,7 @@ impl TryFrom<pb::SyncSettings> for SyncSettings {
             plan_ttl: required(s.plan_ttl, "plan_ttl")?
                 .try_into()
                 .map_err(|e| Error::Protocol(format!("settings plan_ttl: {e}")))?,
+            schedule_paused: s.schedule_paused,
             update_time: time(s.update_time),
         })
     }

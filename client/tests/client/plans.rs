@@ -5,7 +5,7 @@
 //! serves ListPlannedChanges, ApproveSync and RejectSync.
 
 use super::*;
-use roster_client::{AttentionReason, PlannedChangeAction, PlannedChangeFilter};
+use roster_client::{AttentionReason, PlannedChangeAction, PlannedChangeFilter, SyncTrigger};
 use std::time::SystemTime;
 
 /// A district syncing Springfield from a CSV folder, with `require_approval` on.
@@ -263,4 +263,68 @@ async fn a_plan_ttl_out_of_range_is_refused() {
         Duration::from_secs(24 * 3600),
         "the default"
     );
+}
+
+// R9.2 through the typed client: revert_sync starts the revert run and pauses the
+// schedule; an earlier run is refused NOT_LATEST_RUN; resume_schedule ends the pause.
+#[tokio::test(flavor = "multi_thread")]
+async fn r9_2_revert_sync_undoes_the_latest_run_and_resume_schedule_ends_the_pause() {
+    let server = TestServer::start().await;
+    let client = client(&server).await;
+    let district = client.create_district("Springfield").await.unwrap().id;
+    let sync = |roster: roster_e2e::roster::Roster| {
+        let (client, district, folder) = (&client, &district, server.put_roster(&roster));
+        async move {
+            let start = StartSync {
+                source: Some(SyncSourceInput::csv_path(folder)),
+                ..StartSync::new(district)
+            };
+            client
+                .start_sync(start)
+                .await
+                .unwrap()
+                .wait(Duration::from_secs(60))
+                .await
+                .unwrap()
+        }
+    };
+    let first = sync(springfield()).await;
+    let mut more = springfield();
+    more.student("stu-ralph", "Ralph", "Wiggum", "sch-1");
+    let second = sync(more).await;
+    assert_eq!(second.state, SyncState::Succeeded, "{second:?}");
+
+    let err = client.revert_sync(&first.id, None).await.unwrap_err();
+    assert_eq!(err.reason(), Some("NOT_LATEST_RUN"), "{err:?}");
+
+    let reverted = client
+        .revert_sync(&second.id, Some("revert-1"))
+        .await
+        .unwrap()
+        .wait(Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(reverted.state, SyncState::Succeeded, "{reverted:?}");
+    assert_eq!(reverted.trigger, SyncTrigger::Revert);
+    assert_eq!(
+        reverted.reverted_run_id.as_deref(),
+        Some(second.id.as_str())
+    );
+    assert_eq!(
+        reverted
+            .counts_for(RecordKind::Student)
+            .map(|c| c.abandoned),
+        Some(1),
+        "Ralph, created by the reverted run, is taken back"
+    );
+    let again = client
+        .revert_sync(&second.id, Some("revert-1"))
+        .await
+        .unwrap();
+    assert_eq!(again.id(), reverted.id, "the same request id, the same run");
+
+    let settings = client.get_sync_settings(&district).await.unwrap();
+    assert!(settings.schedule_paused);
+    let settings = client.resume_schedule(&district).await.unwrap();
+    assert!(!settings.schedule_paused);
 }

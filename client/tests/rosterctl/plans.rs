@@ -148,3 +148,39 @@ async fn a_plan_ttl_that_is_not_a_duration_is_a_usage_error() {
         );
     }
 }
+
+// R9.2: `sync revert --wait` reverts the latest run and says the schedule is paused;
+// `sync resume-schedule` ends the pause.
+#[tokio::test(flavor = "multi_thread")]
+async fn sync_revert_wait_reverts_the_latest_run_and_resume_schedule_ends_the_pause() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    server.sync_ok(&district, &springfield()).await;
+    let mut more = springfield();
+    more.student("stu-ralph", "Ralph", "Wiggum", "sch-1");
+    let run = server.sync_ok(&district, &more).await;
+
+    let output = rosterctl(
+        &server,
+        &["sync", "revert", &run.run_id, "--wait", "-o", "json"],
+    )
+    .await;
+    assert_exit(&output, 0);
+    let reverted: Value = serde_json::from_slice(&output.stdout).expect("the run as JSON");
+    assert_eq!(reverted["state"], "SUCCEEDED", "{reverted}");
+    assert_eq!(reverted["trigger"], "REVERT");
+    assert_eq!(reverted["reverted_run_id"], run.run_id.as_str());
+    let settings = json(&server, &["settings", "get", &district]).await;
+    assert_eq!(settings["schedule_paused"], true);
+
+    let output = rosterctl(&server, &["sync", "revert", &run.run_id]).await;
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).contains("NOT_LATEST_RUN"),
+        "{}",
+        stderr(&output)
+    );
+
+    let settings = json(&server, &["sync", "resume-schedule", &district]).await;
+    assert_eq!(settings["schedule_paused"], false);
+}

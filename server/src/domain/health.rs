@@ -125,6 +125,7 @@ mod tests {
             cancel_requested: false,
             approved: false,
             plan_expires_at: None,
+            reverts_run_id: None,
         }
     }
 

@@ -40,7 +40,12 @@ async fn start_on_conn(c: &mut DbConn, run_id: i64, request_id: Option<String>) 
         },
     )
     .await?;
-    settings::pause_schedule(c, target.district_id).await?;
+    // Paused in the settings a caller reads, saved even where none were saved before.
+    let mut s = settings::load(c, target.district_id).await?;
+    if !s.schedule_paused {
+        s.schedule_paused = true;
+        settings::save(c, &s).await?;
+    }
     Ok(run)
 }
 

@@ -389,3 +389,81 @@ async fn r9_2_a_revert_awaits_approval_like_any_run() {
         "Ralph, created by the reverted run and untouched since, is gone"
     );
 }
+
+async fn runs_of(server: &TestServer, district: &str) -> Vec<pb::SyncRun> {
+    server
+        .sync()
+        .list_sync_runs(pb::ListSyncRunsRequest {
+            district_id: district.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .runs
+}
+
+// R9.2: a revert pauses the schedule: a due scheduled run does not start (it would apply
+// again what was undone) until ResumeSchedule; then the schedule runs again.
+#[tokio::test(flavor = "multi_thread")]
+async fn r9_2_a_revert_pauses_the_schedule_until_resumed() {
+    let server = TestServer::start().await;
+    let district = arrange(&server).await;
+    let folder = server.put_roster(&changed());
+    let run = server.start_sync(&district, &folder, false, false).await;
+    let run = server.wait(&run.run_id).await;
+    server
+        .set(
+            pb::SyncSettings {
+                source: Some(pb::SyncSource {
+                    kind: Some(pb::sync_source::Kind::OnerosterCsvPath(
+                        pb::OneRosterCsvPath { path: folder },
+                    )),
+                }),
+                ..settings(&district)
+            },
+            &["source"],
+        )
+        .await;
+    let reverted = revert(&server, &run.run_id).await.expect("RevertSync");
+    server.wait(&reverted.run_id).await;
+    let due = format!(
+        "UPDATE sync_settings SET next_scheduled_at = '2020-01-01 00:00:00' WHERE district_id = {district}"
+    );
+    roster_e2e::exec_sql(&server.store(), &due).await;
+    let count = runs_of(&server, &district).await.len();
+    // The scheduler looks every second: three looks.
+    tokio::time::sleep(std::time::Duration::from_millis(3200)).await;
+    assert_eq!(
+        runs_of(&server, &district).await.len(),
+        count,
+        "no scheduled run while paused"
+    );
+
+    let resumed = server
+        .sync()
+        .resume_schedule(pb::ResumeScheduleRequest {
+            district_id: district.clone(),
+        })
+        .await
+        .expect("ResumeSchedule")
+        .into_inner()
+        .settings
+        .unwrap();
+    assert!(!resumed.schedule_paused);
+    assert_eq!(
+        resumed.schedule.map(|s| s.interval_minutes),
+        Some(60),
+        "the schedule itself is unchanged"
+    );
+    roster_e2e::exec_sql(&server.store(), &due).await;
+    for _ in 0..200 {
+        let runs = runs_of(&server, &district).await;
+        if runs.len() > count {
+            assert_eq!(runs[0].trigger, pb::SyncTrigger::Scheduled as i32);
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no scheduled run after ResumeSchedule");
+}

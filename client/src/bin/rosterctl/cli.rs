@@ -52,7 +52,7 @@ pub enum Command {
     /// Read and change a district's sync settings.
     #[command(subcommand)]
     Settings(SettingsCommand),
-    /// Start, follow and inspect sync runs.
+    /// Start, follow, inspect and revert sync runs.
     #[command(subcommand)]
     Sync(SyncCommand),
     /// Records abandoned by syncs.
@@ -382,6 +382,23 @@ pub enum SyncCommand {
         /// The run's id.
         run_id: String,
     },
+    /// Revert the district's latest run that changed something (R9.2): start a run that
+    /// reverses its every change, and pause the schedule until `sync resume-schedule`.
+    Revert {
+        /// The id of the run to revert.
+        run_id: String,
+        /// Idempotency key: reverting again with the same id returns the same revert run.
+        #[arg(long, value_name = "ID")]
+        request_id: Option<String>,
+        #[command(flatten)]
+        waiting: WaitArgs,
+    },
+    /// Resume a district's schedule paused by `sync revert`; the next run is due from now
+    /// by the schedule. Prints the settings.
+    ResumeSchedule {
+        /// The district's id.
+        district_id: String,
+    },
     /// List a run's issues: skipped guardians, invalid rows, warnings.
     Issues {
         /// The run's id.
@@ -419,7 +436,8 @@ pub struct SyncStartArgs {
     pub request_id: Option<String>,
 }
 
-/// `--wait` of the commands that set a run going (`sync start`, `sync approve`).
+/// `--wait` of the commands that set a run going (`sync start`, `sync approve`, `sync
+/// revert`).
 #[derive(Debug, Args)]
 pub struct WaitArgs {
     /// Follow the run with a progress bar until it stops, then print its counts; exits

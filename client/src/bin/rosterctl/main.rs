@@ -1,9 +1,9 @@
 //! `rosterctl`: the operator CLI of roster-sync.
 //!
 //! Exit codes: 0 when the command did what it was asked; 1 when it could not (the reason
-//! is printed on stderr as `error: ...`); 2 when `sync start --wait` or `sync approve
-//! --wait` followed a run that ended `FAILED` or `BLOCKED`; 3 when it stopped
-//! `AWAITING_APPROVAL` (see `sync plan`, `sync approve`).
+//! is printed on stderr as `error: ...`); 2 when `sync start --wait`, `sync approve
+//! --wait` or `sync revert --wait` followed a run that ended `FAILED` or `BLOCKED`; 3 when
+//! it stopped `AWAITING_APPROVAL` (see `sync plan`, `sync approve`).
 
 mod access_cmd;
 mod cli;

@@ -1,5 +1,6 @@
 //! `rosterctl sync ...`: start (and follow) runs, show them, cancel them, list issues,
-//! and review plans: list, approve (and follow) or reject them.
+//! review plans: list, approve (and follow) or reject them, and undo: revert a run (and
+//! follow the revert), resume the schedule the revert paused.
 
 use crate::Failure;
 use crate::cli::{OutputFormat, SyncCommand, SyncStartArgs, WaitArgs};
@@ -8,7 +9,7 @@ use crate::progress::ProgressLine;
 use futures::{StreamExt, TryStreamExt};
 use roster_client::{
     Error, IssueFilter, PlannedChangeFilter, RosterClient, StartSync, SyncHandle, SyncRun,
-    SyncSourceInput, SyncState,
+    SyncSourceInput, SyncState, SyncTrigger,
 };
 use std::process::ExitCode;
 use std::time::Duration;
@@ -77,6 +78,26 @@ pub async fn run(
         SyncCommand::Reject { run_id } => {
             let run = client.reject_sync(&run_id).await?;
             output::print(format, &run, output::run)?;
+        }
+        SyncCommand::Revert {
+            run_id,
+            request_id,
+            waiting,
+        } => {
+            let handle = client.revert_sync(&run_id, request_id.as_deref()).await?;
+            let code = print_or_wait(&handle, waiting, format).await?;
+            if format == OutputFormat::Table {
+                eprintln!(
+                    "reverting paused the schedule of district {district}; resume it with: \
+                     rosterctl sync resume-schedule {district}",
+                    district = handle.run().district_id
+                );
+            }
+            return Ok(code);
+        }
+        SyncCommand::ResumeSchedule { district_id } => {
+            let settings = client.resume_schedule(&district_id).await?;
+            output::print(format, &settings, output::settings)?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -175,10 +196,17 @@ fn outcome(run: &SyncRun) -> ExitCode {
                 || "over the abandon threshold".to_owned(),
                 |b| b.to_string(),
             );
+            // A revert run cannot be started again past the thresholds: approving is the
+            // only override.
+            let or_override = if run.trigger == SyncTrigger::Revert {
+                ""
+            } else {
+                ", or start it again with --override-threshold"
+            };
             eprintln!(
                 "run {id} BLOCKED: {why}; nothing was written. Review its plan with \
-                 `rosterctl sync plan {id}` and apply it with `rosterctl sync approve {id}`, \
-                 or start it again with --override-threshold."
+                 `rosterctl sync plan {id}` and apply it with `rosterctl sync approve \
+                 {id}`{or_override}."
             );
             ExitCode::from(2)
         }

@@ -35,16 +35,6 @@ pub async fn save(conn: &mut DbConn, settings: &SyncSettings) -> Result<(), Erro
     Ok(())
 }
 
-/// Pauses the district's schedule (R9.2: a revert); a district without settings has no
-/// schedule to pause.
-pub async fn pause_schedule(conn: &mut DbConn, district_id: i64) -> Result<(), StoreError> {
-    with_conn!(conn, c => diesel::update(sync_settings::table.find(district_id))
-        .set(sync_settings::schedule_paused.eq(true))
-        .execute(c)
-        .await)?;
-    Ok(())
-}
-
 async fn get(conn: &mut DbConn, district_id: i64) -> Result<Option<SettingsRow>, StoreError> {
     Ok(with_conn!(conn, c => sync_settings::table
         .find(district_id)

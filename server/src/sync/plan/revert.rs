@@ -525,3 +525,6 @@ fn taken_away(
         ..Plan::default()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -25,6 +25,7 @@ pub fn settings(s: &SyncSettings) -> Table {
         ),
         ("phone region", s.default_phone_region.clone()),
         ("schedule", s.schedule.to_string()),
+        ("schedule paused", s.schedule_paused.to_string()),
         ("require approval", s.require_approval.to_string()),
         ("plan ttl", span(s.plan_ttl)),
         ("updated", when(s.update_time)),
@@ -33,7 +34,7 @@ pub fn settings(s: &SyncSettings) -> Table {
 
 pub fn runs(list: &[SyncRun]) -> Table {
     let mut table = Table::new([
-        "ID", "STATE", "PHASE", "TRIGGER", "DRY RUN", "ISSUES", "CREATED", "FINISHED",
+        "ID", "STATE", "PHASE", "TRIGGER", "REVERTS", "DRY RUN", "ISSUES", "CREATED", "FINISHED",
     ]);
     for r in list {
         table.row([
@@ -41,6 +42,7 @@ pub fn runs(list: &[SyncRun]) -> Table {
             r.state.to_string(),
             r.phase.map_or_else(|| "-".to_owned(), |p| p.to_string()),
             r.trigger.to_string(),
+            or_dash(r.reverted_run_id.as_deref()),
             r.dry_run.to_string(),
             r.issue_count.to_string(),
             when(r.create_time),
@@ -68,6 +70,9 @@ pub fn run(r: &SyncRun) -> Vec<Table> {
     ];
     if let Some(phase) = r.phase {
         pairs.insert(3, ("phase", phase.to_string()));
+    }
+    if let Some(reverted) = &r.reverted_run_id {
+        pairs.push(("reverts", reverted.clone()));
     }
     if let Some(message) = &r.error_message {
         pairs.push(("error", message.clone()));
