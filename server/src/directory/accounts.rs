@@ -6,8 +6,12 @@ use super::people::{ContactInput, contact};
 use super::views::{
     AccountHolder, StaffView, guardian_views, one, require_guardian, require_staff, staff_views,
 };
-use crate::domain::{Caller, Error, Origin, Result, StaffRole, Violations, now};
+use crate::domain::{
+    Caller, ChangeAction, Error, Origin, RecordKind, Result, StaffRole, Violations, now,
+};
+use crate::store::fields::FieldChange;
 use crate::store::queries::directory::{self as q, Contact};
+use crate::store::queries::history::Edit;
 use crate::store::queries::settings;
 use crate::store::{DbConn, Store};
 
@@ -172,12 +176,45 @@ pub async fn set_staff_role(
 }
 
 /// Records a first login: the invitee becomes an active user (R4.5, R4.6).
-pub async fn activate_user(store: &Store, user_id: i64) -> Result<AccountHolder> {
+pub async fn activate_user(store: &Store, by: &Caller, user_id: i64) -> Result<AccountHolder> {
     let mut conn = store.conn().await?;
-    let now = now();
-    match account_holder(&mut conn, user_id).await? {
-        AccountHolder::Guardian(_) => q::activate_guardian(&mut conn, user_id, now).await?,
-        AccountHolder::Staff(_) => q::activate_staff(&mut conn, user_id, now).await?,
+    let (kind, district_id, active) = match account_holder(&mut conn, user_id).await? {
+        AccountHolder::Guardian(g) => (
+            RecordKind::Guardian,
+            g.row.district_id,
+            g.row.activated_at.is_some(),
+        ),
+        AccountHolder::Staff(s) => (
+            RecordKind::Staff,
+            s.row.district_id,
+            s.row.activated_at.is_some(),
+        ),
+    };
+    if !active {
+        // The activation goes in the account's history (R9.3), as its state's change.
+        let made = Edit {
+            district_id,
+            kind,
+            record_id: user_id,
+            related_id: None,
+            action: ChangeAction::Update,
+            fields: vec![FieldChange(
+                "account_state".into(),
+                "invitee".into(),
+                "active".into(),
+            )],
+        };
+        journal::write(&mut conn, by, made, move |c| {
+            Box::pin(async move {
+                let now = now();
+                Ok(if kind == RecordKind::Guardian {
+                    q::activate_guardian(c, user_id, now).await?
+                } else {
+                    q::activate_staff(c, user_id, now).await?
+                })
+            })
+        })
+        .await?;
     }
     account_holder(&mut conn, user_id).await
 }

@@ -54,8 +54,13 @@ pub async fn create_class(store: &Store, by: &Caller, input: NewClass) -> Result
         updated_at: now,
         term_end_date: None,
     };
-    q::insert_class(&mut conn, &row).await?;
-    journal::created(&mut conn, by, row.district_id, &row).await?;
+    let made = journal::created(row.district_id, &row);
+    let r = row.clone();
+    journal::write(&mut conn, by, made, move |c| {
+        let r = r.clone();
+        Box::pin(async move { Ok(q::insert_class(c, &r).await?) })
+    })
+    .await?;
     Ok(row)
 }
 
@@ -137,12 +142,16 @@ pub async fn add_class_member(
             origin: Origin::Manual,
             created_at: now,
         };
-        q::insert_class_teacher(&mut conn, &row)
-            .await
-            .map_err(|e| already_member(e, user_id, class_id))?;
-        enrolled(RecordKind::TeacherEnrollment)
-            .journal(&mut conn, by, true)
-            .await?;
+        let made = enrolled(RecordKind::TeacherEnrollment).edit(true);
+        journal::write(&mut conn, by, made, move |c| {
+            let row = row.clone();
+            Box::pin(async move {
+                q::insert_class_teacher(c, &row)
+                    .await
+                    .map_err(|e| already_member(e, user_id, class_id))
+            })
+        })
+        .await?;
         ClassMember::Teacher(view)
     } else {
         let student = require_student(&mut conn, user_id).await?;
@@ -156,12 +165,16 @@ pub async fn add_class_member(
             origin: Origin::Manual,
             created_at: now,
         };
-        q::insert_class_student(&mut conn, &row)
-            .await
-            .map_err(|e| already_member(e, user_id, class_id))?;
-        enrolled(RecordKind::StudentEnrollment)
-            .journal(&mut conn, by, true)
-            .await?;
+        let made = enrolled(RecordKind::StudentEnrollment).edit(true);
+        journal::write(&mut conn, by, made, move |c| {
+            let row = row.clone();
+            Box::pin(async move {
+                q::insert_class_student(c, &row)
+                    .await
+                    .map_err(|e| already_member(e, user_id, class_id))
+            })
+        })
+        .await?;
         ClassMember::Student(view)
     };
     Ok(member)

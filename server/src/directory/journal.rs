@@ -48,31 +48,37 @@ async fn updated<T: Reviewed>(
     Ok(())
 }
 
-/// Journals a record made through the API.
-pub(super) async fn created<T: Reviewed>(
-    conn: &mut DbConn,
-    by: &Caller,
-    district_id: i64,
-    record: &T,
-) -> Result<()> {
-    record_edit(
-        conn,
-        by.key_id,
-        &by.actor,
-        Edit::create(district_id, record),
-    )
-    .await?;
-    Ok(())
+/// Makes a change and journals `edit` in one transaction, so no change stands without
+/// its history entry, nor an entry without its change. `change` runs again when the
+/// transaction is retried after a write conflict.
+pub(super) async fn write<F>(conn: &mut DbConn, by: &Caller, edit: Edit, change: F) -> Result<()>
+where
+    F: for<'c> Fn(&'c mut DbConn) -> BoxFuture<'c, Result<()>> + Send + Sync + 'static,
+{
+    let change = Arc::new(change);
+    let (by, edit) = (Arc::new(by.clone()), Arc::new(edit));
+    conn.transaction::<_, Error, _>(move |c| {
+        let (change, by, edit) = (change.clone(), by.clone(), edit.clone());
+        Box::pin(async move {
+            change(c).await?;
+            record_edit(c, by.key_id, &by.actor, (*edit).clone()).await?;
+            Ok(())
+        })
+    })
+    .await
 }
 
-/// Journals an archive (ABANDON) or a restore of a manual record.
-pub(super) async fn archived(
-    conn: &mut DbConn,
-    by: &Caller,
+/// The journal entry of a record made through the API.
+pub(super) fn created<T: Reviewed>(district_id: i64, record: &T) -> Edit {
+    Edit::create(district_id, record)
+}
+
+/// The journal entry of an archive (ABANDON) or a restore of a manual record.
+pub(super) fn archived(
     (district_id, kind, record_id): (i64, RecordKind, i64),
     archive: bool,
-) -> Result<()> {
-    let edit = Edit {
+) -> Edit {
+    Edit {
         district_id,
         kind,
         record_id,
@@ -83,9 +89,7 @@ pub(super) async fn archived(
             ChangeAction::Restore
         },
         fields: Vec::new(),
-    };
-    record_edit(conn, by.key_id, &by.actor, edit).await?;
-    Ok(())
+    }
 }
 
 /// A membership an edit made or removed: a change of the person, with the other side
@@ -102,8 +106,8 @@ pub(super) struct Membership<'a> {
 }
 
 impl Membership<'_> {
-    /// Journals the membership as made (`added`) or removed.
-    pub(super) async fn journal(self, conn: &mut DbConn, by: &Caller, added: bool) -> Result<()> {
+    /// The journal entry of the membership made (`added`) or removed.
+    pub(super) fn edit(self, added: bool) -> Edit {
         let label = match self.other_source_id {
             Some(s) if !s.is_empty() => s.to_owned(),
             _ => format!("#{}", self.other),
@@ -113,15 +117,13 @@ impl Membership<'_> {
         } else {
             (ChangeAction::Abandon, label, String::new())
         };
-        let edit = Edit {
+        Edit {
             district_id: self.district_id,
             kind: self.kind,
             record_id: self.person,
             related_id: Some(self.other),
             action,
             fields: vec![FieldChange(self.field.into(), old, new)],
-        };
-        record_edit(conn, by.key_id, &by.actor, edit).await?;
-        Ok(())
+        }
     }
 }

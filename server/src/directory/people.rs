@@ -83,8 +83,13 @@ pub async fn create_student(store: &Store, by: &Caller, input: NewStudent) -> Re
         origin: Origin::Manual,
         created_at: now,
     };
-    q::insert_student_member(&mut conn, &row, &membership).await?;
-    journal::created(&mut conn, by, row.district_id, &row).await?;
+    let made = journal::created(row.district_id, &row);
+    let (r, m) = (row.clone(), membership);
+    journal::write(&mut conn, by, made, move |c| {
+        let (r, m) = (r.clone(), m.clone());
+        Box::pin(async move { Ok(q::insert_student_member(c, &r, &m).await?) })
+    })
+    .await?;
     Ok(StudentView {
         row,
         school_ids: vec![input.school_id],
@@ -175,8 +180,13 @@ pub async fn create_guardian(
         created_at: now,
         updated_at: now,
     };
-    q::insert_guardian(&mut conn, &row).await?;
-    journal::created(&mut conn, by, row.district_id, &row).await?;
+    let made = journal::created(row.district_id, &row);
+    let r = row.clone();
+    journal::write(&mut conn, by, made, move |c| {
+        let r = r.clone();
+        Box::pin(async move { Ok(q::insert_guardian(c, &r).await?) })
+    })
+    .await?;
     Ok(GuardianView {
         row,
         student_ids: vec![],
@@ -241,8 +251,13 @@ pub async fn create_staff(store: &Store, by: &Caller, input: NewStaff) -> Result
         origin: Origin::Manual,
         created_at: now,
     };
-    q::insert_staff_member(&mut conn, &row, &membership).await?;
-    journal::created(&mut conn, by, row.district_id, &row).await?;
+    let made = journal::created(row.district_id, &row);
+    let (r, m) = (row.clone(), membership);
+    journal::write(&mut conn, by, made, move |c| {
+        let (r, m) = (r.clone(), m.clone());
+        Box::pin(async move { Ok(q::insert_staff_member(c, &r, &m).await?) })
+    })
+    .await?;
     Ok(StaffView {
         row,
         school_ids: vec![input.school_id],
@@ -379,17 +394,7 @@ pub async fn link_guardian(
         origin: Origin::Manual,
         created_at: now(),
     };
-    q::insert_family_link(&mut conn, &link)
-        .await
-        .map_err(|e| match Error::from(e) {
-            Error::AlreadyExists { .. } => Error::AlreadyExists {
-                message: format!(
-                    "guardian {guardian_id} is already linked to student {student_id}"
-                ),
-            },
-            other => other,
-        })?;
-    Membership {
+    let made = Membership {
         district_id: guardian.district_id,
         kind: RecordKind::FamilyRelationship,
         person: guardian_id,
@@ -397,7 +402,22 @@ pub async fn link_guardian(
         other: student_id,
         other_source_id: student.source_id.as_deref(),
     }
-    .journal(&mut conn, by, true)
+    .edit(true);
+    journal::write(&mut conn, by, made, move |c| {
+        let link = link.clone();
+        Box::pin(async move {
+            q::insert_family_link(c, &link)
+                .await
+                .map_err(|e| match Error::from(e) {
+                    Error::AlreadyExists { .. } => Error::AlreadyExists {
+                        message: format!(
+                            "guardian {guardian_id} is already linked to student {student_id}"
+                        ),
+                    },
+                    other => other,
+                })
+        })
+    })
     .await?;
     one(guardian_views(&mut conn, vec![guardian]).await?)
 }

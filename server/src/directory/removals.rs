@@ -53,14 +53,19 @@ pub async fn set_student_archived(
     let row = require_student(&mut conn, id).await?;
     refuse_sis(&what, row.origin, rule)?;
     if row.archived_at.is_some() != archive {
-        let now = now();
-        let at = archive.then_some(now);
-        if !e::set_student_archived(&mut conn, id, at, now).await? {
-            // Another call archived it, or a sync associated it, in between.
-            refuse_sis(&what, require_student(&mut conn, id).await?.origin, rule)?;
-        }
-        let record = (row.district_id, RecordKind::Student, id);
-        journal::archived(&mut conn, by, record, archive).await?;
+        let made = journal::archived((row.district_id, RecordKind::Student, id), archive);
+        journal::write(&mut conn, by, made, move |c| {
+            let what = what.clone();
+            Box::pin(async move {
+                let now = now();
+                if !e::set_student_archived(c, id, archive.then_some(now), now).await? {
+                    // Another call archived it, or a sync associated it, in between.
+                    refuse_sis(&what, require_student(c, id).await?.origin, rule)?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
     }
     student_view(&mut conn, id).await
 }
@@ -79,12 +84,18 @@ pub async fn set_class_archived(
     let row = require_class(&mut conn, id).await?;
     refuse_sis(&what, row.origin, rule)?;
     if row.archived_at.is_some() != archive {
-        let now = now();
-        if !e::set_class_archived(&mut conn, id, archive.then_some(now), now).await? {
-            refuse_sis(&what, require_class(&mut conn, id).await?.origin, rule)?;
-        }
-        let record = (row.district_id, RecordKind::Class, id);
-        journal::archived(&mut conn, by, record, archive).await?;
+        let made = journal::archived((row.district_id, RecordKind::Class, id), archive);
+        journal::write(&mut conn, by, made, move |c| {
+            let what = what.clone();
+            Box::pin(async move {
+                let now = now();
+                if !e::set_class_archived(c, id, archive.then_some(now), now).await? {
+                    refuse_sis(&what, require_class(c, id).await?.origin, rule)?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
     }
     require_class(&mut conn, id).await
 }
@@ -99,41 +110,42 @@ pub async fn remove_class_member(
     let mut conn = store.conn().await?;
     let class = require_class(&mut conn, class_id).await?;
     let key = (class_id, user_id);
-    let removed = if let Some(m) = e::get_class_student(&mut conn, key).await? {
+    let (kind, origin) = if let Some(m) = e::get_class_student(&mut conn, key).await? {
         let student = require_student(&mut conn, user_id).await?;
         let what = format!("the enrollment of student {user_id} in class {class_id}");
         refuse_managed_link(&what, m.origin, class.origin, student.origin)?;
-        (
-            e::delete_class_student(&mut conn, key, m.origin).await?,
-            RecordKind::StudentEnrollment,
-        )
+        (RecordKind::StudentEnrollment, m.origin)
     } else if let Some(m) = e::get_class_teacher(&mut conn, key).await? {
         let teacher = require_staff(&mut conn, user_id).await?;
         let what = format!("the enrollment of teacher {user_id} in class {class_id}");
         refuse_managed_link(&what, m.origin, class.origin, teacher.origin)?;
-        (
-            e::delete_class_teacher(&mut conn, key, m.origin).await?,
-            RecordKind::TeacherEnrollment,
-        )
+        (RecordKind::TeacherEnrollment, m.origin)
     } else {
         return Err(Error::not_found(format!(
             "member {user_id} of class {class_id}"
         )));
     };
-    if !removed.0 {
-        return Err(changed_meanwhile(&format!(
-            "the membership of {user_id} in class {class_id}"
-        )));
-    }
-    Membership {
+    let made = Membership {
         district_id: class.district_id,
-        kind: removed.1,
+        kind,
         person: user_id,
         field: "class",
         other: class_id,
         other_source_id: class.source_id.as_deref(),
     }
-    .journal(&mut conn, by, false)
+    .edit(false);
+    journal::write(&mut conn, by, made, move |c| {
+        Box::pin(async move {
+            let removed = if kind == RecordKind::StudentEnrollment {
+                e::delete_class_student(c, key, origin).await?
+            } else {
+                e::delete_class_teacher(c, key, origin).await?
+            };
+            removed.then_some(()).ok_or_else(|| {
+                changed_meanwhile(&format!("the membership of {user_id} in class {class_id}"))
+            })
+        })
+    })
     .await
 }
 
@@ -155,10 +167,7 @@ pub async fn unlink_guardian(
     let student = require_student(&mut conn, student_id).await?;
     let what = format!("the link of guardian {guardian_id} to student {student_id}");
     refuse_managed_link(&what, link.origin, student.origin, guardian.origin)?;
-    if !e::delete_family_link(&mut conn, key, link.origin).await? {
-        return Err(changed_meanwhile(&what));
-    }
-    Membership {
+    let made = Membership {
         district_id: guardian.district_id,
         kind: RecordKind::FamilyRelationship,
         person: guardian_id,
@@ -166,7 +175,17 @@ pub async fn unlink_guardian(
         other: student_id,
         other_source_id: student.source_id.as_deref(),
     }
-    .journal(&mut conn, by, false)
+    .edit(false);
+    let origin = link.origin;
+    journal::write(&mut conn, by, made, move |c| {
+        let what = what.clone();
+        Box::pin(async move {
+            let removed = e::delete_family_link(c, key, origin).await?;
+            removed
+                .then_some(())
+                .ok_or_else(|| changed_meanwhile(&what))
+        })
+    })
     .await?;
     one(guardian_views(&mut conn, vec![guardian]).await?)
 }
@@ -182,41 +201,44 @@ pub async fn remove_school_member(
     let mut conn = store.conn().await?;
     let school = require_school_any(&mut conn, school_id).await?;
     let key = (school_id, user_id);
-    let removed = if let Some(m) = e::get_school_student(&mut conn, key).await? {
+    let (kind, origin) = if let Some(m) = e::get_school_student(&mut conn, key).await? {
         let student = require_student(&mut conn, user_id).await?;
         let what = format!("the membership of student {user_id} in school {school_id}");
         refuse_managed_link(&what, m.origin, school.origin, student.origin)?;
-        (
-            e::delete_school_student(&mut conn, key, m.origin).await?,
-            RecordKind::Student,
-        )
+        (RecordKind::Student, m.origin)
     } else if let Some(m) = e::get_school_staff(&mut conn, key).await? {
         let staff = require_staff(&mut conn, user_id).await?;
         let what = format!("the membership of staff member {user_id} in school {school_id}");
         refuse_managed_link(&what, m.origin, school.origin, staff.origin)?;
-        (
-            e::delete_school_staff(&mut conn, key, m.origin).await?,
-            RecordKind::Staff,
-        )
+        (RecordKind::Staff, m.origin)
     } else {
         return Err(Error::not_found(format!(
             "member {user_id} of school {school_id}"
         )));
     };
-    if !removed.0 {
-        return Err(changed_meanwhile(&format!(
-            "the membership of {user_id} in school {school_id}"
-        )));
-    }
-    Membership {
+    let made = Membership {
         district_id: school.district_id,
-        kind: removed.1,
+        kind,
         person: user_id,
         field: "school",
         other: school_id,
         other_source_id: school.source_id.as_deref(),
     }
-    .journal(&mut conn, by, false)
+    .edit(false);
+    journal::write(&mut conn, by, made, move |c| {
+        Box::pin(async move {
+            let removed = if kind == RecordKind::Student {
+                e::delete_school_student(c, key, origin).await?
+            } else {
+                e::delete_school_staff(c, key, origin).await?
+            };
+            removed.then_some(()).ok_or_else(|| {
+                changed_meanwhile(&format!(
+                    "the membership of {user_id} in school {school_id}"
+                ))
+            })
+        })
+    })
     .await
 }
 

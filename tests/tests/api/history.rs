@@ -220,3 +220,33 @@ async fn r9_3_edits_through_the_api_are_journalled() {
         "its creation and its new member: {of_class:#?}"
     );
 }
+
+// R9.3: an account's activation is a change of it too: its history shows the state
+// going from invitee to active, made through the API, not by a run.
+#[tokio::test(flavor = "multi_thread")]
+async fn r9_3_an_activation_is_in_the_accounts_history() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    server.sync_ok(&district, &springfield()).await;
+    let marge = id_of(&server.store(), "guardians", "par-marge").await;
+    for _ in 0..2 {
+        server
+            .dir()
+            .activate_user(pb::ActivateUserRequest {
+                user_id: marge.clone(),
+            })
+            .await
+            .expect("ActivateUser");
+    }
+    let entries = history(&server, &marge).await;
+    assert_eq!(
+        entries.len(),
+        2,
+        "the activation once, then the creation: {entries:#?}"
+    );
+    assert!(entries[0].run_id.is_empty(), "an activation is no run's");
+    assert_eq!(
+        field(&entries[0], "account_state"),
+        Some(("invitee", "active"))
+    );
+}

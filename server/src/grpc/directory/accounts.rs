@@ -76,7 +76,7 @@ pub(super) async fn activate_user(
         .access
         .allow(&caller, Need::Write, Target::User(user_id))
         .await?;
-    let h = dir::activate_user(&api.store, user_id).await?;
+    let h = dir::activate_user(&api.store, &caller, user_id).await?;
     let user = match cv::account_holder(h) {
         User::Guardian(g) => pb::activate_user_response::User::Guardian(g),
         User::Staff(s) => pb::activate_user_response::User::StaffMember(s),

@@ -30,19 +30,14 @@ insert_one!(insert_class_student, class_students, ClassStudent);
 insert_one!(insert_class_teacher, class_teachers, ClassTeacher);
 insert_one!(insert_family_link, family_links, FamilyLink);
 
-/// Inserts a new person and its first school membership in one transaction.
+/// Inserts a new person and its first school membership, in the caller's transaction (the
+/// edit and its journal entry, `directory::journal::write`).
 macro_rules! insert_member {
     ($fn_name:ident, $person:ident, $row:ty, $membership:ident, $link:ty) => {
         pub async fn $fn_name(conn: &mut DbConn, row: &$row, membership: &$link) -> R<()> {
-            conn.transaction::<_, StoreError, _>(|c| {
-                let (row, membership) = (row.clone(), membership.clone());
-                Box::pin(async move {
-                    with_conn!(c, c => diesel::insert_into($person::table).values(&row).execute(c).await)?;
-                    with_conn!(c, c => diesel::insert_into($membership::table).values(&membership).execute(c).await)?;
-                    Ok(())
-                })
-            })
-            .await
+            with_conn!(conn, c => diesel::insert_into($person::table).values(row).execute(c).await)?;
+            with_conn!(conn, c => diesel::insert_into($membership::table).values(membership).execute(c).await)?;
+            Ok(())
         }
     };
 }
