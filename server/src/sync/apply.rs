@@ -8,6 +8,9 @@
 
 use super::outcome;
 use super::plan::Plan;
+use crate::domain::RecordKind;
+use crate::store::fields::FieldChange;
+use crate::store::models::HistoryRow;
 use crate::store::queries::history;
 use crate::store::queries::roster as q;
 use crate::store::queries::runs::{Lease, RunEnd};
@@ -91,7 +94,12 @@ async fn write_plan(
     q::restore_abandoned(c, &plan.restored, run_id, now).await?;
     undo::reopen_abandoned(c, district, &plan.reopened).await?;
     undo::delete_records(c, district, &plan.deleted).await?;
-    history::insert(c, &plan.journal).await?;
+    if keep_contact.len() == plan.keep_contact.len() {
+        history::insert(c, &plan.journal).await?;
+    } else {
+        let journal = without_contact(&plan.journal, &keep_contact, &plan.keep_contact);
+        history::insert(c, &journal).await?;
+    }
     if !plan.deleted.is_empty() {
         let ids: Vec<i64> = plan.deleted.ids().collect();
         undo::delete_history(c, district, &ids).await?;
@@ -128,6 +136,37 @@ async fn keep_contact(c: &mut DbConn, plan: &Plan) -> Result<HashSet<i64>, Store
     keep.extend(q::activated_guardians(c, &guardians).await?);
     keep.extend(q::activated_staff(c, &staff).await?);
     Ok(keep)
+}
+
+/// The journal without the contact changes the apply left out for accounts activated
+/// since planning (R4.6): the history says what was written, not what was planned.
+fn without_contact(
+    journal: &[HistoryRow],
+    kept: &HashSet<i64>,
+    planned: &HashSet<i64>,
+) -> Vec<HistoryRow> {
+    const CONTACT: [&str; 3] = ["email", "sms_number", "home_phone"];
+    journal
+        .iter()
+        .filter_map(|row| {
+            let account = matches!(row.record_kind, RecordKind::Guardian | RecordKind::Staff);
+            if !account
+                || row.related_id.is_some()
+                || !kept.contains(&row.record_id)
+                || planned.contains(&row.record_id)
+            {
+                return Some(row.clone());
+            }
+            let fields: Vec<FieldChange> = FieldChange::from_json(&row.fields)
+                .into_iter()
+                .filter(|f| !CONTACT.contains(&f.0.as_str()))
+                .collect();
+            (!fields.is_empty()).then(|| HistoryRow {
+                fields: FieldChange::to_json(&fields),
+                ..row.clone()
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -124,7 +124,8 @@ async fn r7_6_a_worker_whose_run_was_taken_over_applies_nothing() {
 }
 
 /// R4.6: a guardian activated while the run was planning keeps the contact she now
-/// manages; the plan, made while she was an invitee, still renames her.
+/// manages; the plan, made while she was an invitee, still renames her. Her history
+/// (R9.3) says what was written: the new name, not the email left alone.
 #[tokio::test(flavor = "multi_thread")]
 async fn r4_6_an_activation_during_the_run_keeps_the_users_contact() {
     use crate::store::models::Guardian;
@@ -160,6 +161,25 @@ async fn r4_6_an_activation_during_the_run_keeps_the_users_contact() {
         email: "new@example.org".into(),
         ..stored.clone()
     });
+    let change = |f: &str, old: &str, new: &str| {
+        crate::store::fields::FieldChange(f.into(), old.into(), new.into())
+    };
+    plan.journal.push(crate::store::models::HistoryRow {
+        id: new_id(),
+        district_id: plan.district_id,
+        record_kind: crate::domain::RecordKind::Guardian,
+        record_id: stored.id,
+        related_id: None,
+        run_id: Some(lease.run_id),
+        key_id: None,
+        actor: String::new(),
+        action: crate::domain::ChangeAction::Update,
+        fields: crate::store::fields::FieldChange::to_json(&[
+            change("given_name", "Marge", "Marjorie"),
+            change("email", "marge@example.org", "new@example.org"),
+        ]),
+        at: now(),
+    });
     // She activates her account before the apply commits.
     let activate = format!(
         "UPDATE guardians SET activated_at = '{}' WHERE id = {}",
@@ -175,6 +195,17 @@ async fn r4_6_an_activation_during_the_run_keeps_the_users_contact() {
     let after = &state.guardians[0];
     assert_eq!(after.given_name, "Marjorie", "the sync still owns the name");
     assert_eq!(after.email, "marge@example.org", "her contact is hers now");
+    let mut conn = test.store.conn().await.unwrap();
+    let history = crate::store::queries::history::list(
+        &mut conn,
+        stored.id,
+        &crate::domain::PageRequest::parse(10, "", "history").unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(history.len(), 1);
+    let fields = crate::store::fields::FieldChange::from_json(&history[0].fields);
+    assert_eq!(fields, [change("given_name", "Marge", "Marjorie")]);
 }
 
 // Progress while applying: the counter the keeper reports ends at the plan's row count,
