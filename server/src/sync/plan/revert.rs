@@ -40,14 +40,31 @@ trait Revertible: Reviewed + Clone + PartialEq {
     }
 }
 
-/// Implements [`Revertible`] over the columns the apply writes for a table.
+/// Implements [`Revertible`] over the columns the apply writes for a table. `contact`
+/// names an account's contact columns: once the account was activated since the run,
+/// its contact is the user's (R4.6), and a revert leaves it as it is.
 macro_rules! revertible {
-    ($t:ty, [$($f:ident),+ $(,)?] $(, archive: $archive:expr)?) => {
+    ($t:ty, [$($f:ident),+ $(,)?] $(, archive: $archive:expr)? $(, contact: [$($c:ident),+])?) => {
         impl Revertible for $t {
             fn restore(before: &Self, after: &Self, current: &Self, now: NaiveDateTime) -> (Self, bool) {
+                #[allow(unused_mut)]
+                let mut before = before.clone();
+                #[allow(unused_mut)]
+                let mut activated_kept = false;
+                $(
+                    if after.activated_at.is_none() && current.activated_at.is_some() {
+                        $(
+                            if before.$c != after.$c {
+                                before.$c = current.$c.clone();
+                                activated_kept = true;
+                            }
+                        )+
+                    }
+                )?
+                let before = &before;
                 let mut row = current.clone();
                 let untouched = true $(&& current.$f == after.$f)+ && current.updated_at == after.updated_at;
-                if untouched {
+                if untouched && !activated_kept {
                     $(row.$f = before.$f.clone();)+
                     row.updated_at = before.updated_at;
                     return (row, false);
@@ -65,7 +82,7 @@ macro_rules! revertible {
                 if row != *current {
                     row.updated_at = now;
                 }
-                (row, kept)
+                (row, kept || activated_kept)
             }
 
             $(fn archive(&self, now: NaiveDateTime) -> Option<Self> {
@@ -97,7 +114,8 @@ revertible!(
         sms_number,
         home_phone,
         origin
-    ]
+    ],
+    contact: [email, sms_number, home_phone]
 );
 revertible!(
     Staff,
@@ -110,7 +128,8 @@ revertible!(
         sms_number,
         home_phone,
         origin
-    ]
+    ],
+    contact: [email, sms_number, home_phone]
 );
 revertible!(
     Class,

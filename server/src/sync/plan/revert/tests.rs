@@ -282,3 +282,36 @@ fn r9_2_a_revert_taking_away_too_much_is_blocked() {
     );
     assert!(plan.abandoned.is_empty());
 }
+
+// R9.2 with R4.6: an account activated since the run keeps the contact it has now (it is
+// the user's); the run's other changes are undone, and the report says so.
+#[test]
+fn r9_2_an_account_activated_since_keeps_its_contact() {
+    let before = guardian(11, t(2));
+    let after = Guardian {
+        family_name: "Bouvier".into(),
+        email: "new@example.org".into(),
+        updated_at: t(10),
+        ..before.clone()
+    };
+    let activated = Guardian {
+        activated_at: Some(t(12)),
+        ..after.clone()
+    };
+    let undo = Undo {
+        guardians: Written {
+            changed: vec![(Cow::Owned(before), Cow::Owned(after))],
+            ..Written::default()
+        },
+        ..Undo::default()
+    };
+    let state = State {
+        guardians: vec![activated],
+        ..State::default()
+    };
+    let plan = revert(&undo, &state, &policy(100), &ctx());
+    let row = &plan.guardians.changed[0];
+    assert_eq!(row.family_name, "F", "the name goes back");
+    assert_eq!(row.email, "new@example.org", "her contact is hers");
+    assert_eq!(kept(&plan), ["g11"]);
+}
