@@ -207,11 +207,12 @@ pub async fn activate_user(store: &Store, by: &Caller, user_id: i64) -> Result<A
         journal::write(&mut conn, by, made, move |c| {
             Box::pin(async move {
                 let now = now();
-                Ok(if kind == RecordKind::Guardian {
-                    q::activate_guardian(c, user_id, now).await?
+                if kind == RecordKind::Guardian {
+                    q::activate_guardian(c, user_id, now).await?;
                 } else {
-                    q::activate_staff(c, user_id, now).await?
-                })
+                    q::activate_staff(c, user_id, now).await?;
+                }
+                Ok(())
             })
         })
         .await?;

@@ -424,10 +424,11 @@ pub async fn set_staff_role(
     Ok(())
 }
 
-/// Marks a guardian activated, once: a second activation keeps the first time.
+/// Marks a guardian activated, once: a second activation keeps the first time. The row
+/// changed, so its `updated_at` moves too (a revert tells an untouched row by it, R9.2).
 pub async fn activate_guardian(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> R<()> {
     with_conn!(conn, c => diesel::update(guardians::table.find(id).filter(guardians::activated_at.is_null()))
-        .set(guardians::activated_at.eq(now))
+        .set((guardians::activated_at.eq(now), guardians::updated_at.eq(now)))
         .execute(c)
         .await)?;
     Ok(())
@@ -436,7 +437,7 @@ pub async fn activate_guardian(conn: &mut DbConn, id: i64, now: NaiveDateTime) -
 /// Marks a staff member activated, once.
 pub async fn activate_staff(conn: &mut DbConn, id: i64, now: NaiveDateTime) -> R<()> {
     with_conn!(conn, c => diesel::update(staff::table.find(id).filter(staff::activated_at.is_null()))
-        .set(staff::activated_at.eq(now))
+        .set((staff::activated_at.eq(now), staff::updated_at.eq(now)))
         .execute(c)
         .await)?;
     Ok(())

@@ -17,7 +17,7 @@
 //! abandoned), it may await approval, and it logs its own undo, so a revert can be
 //! reverted too.
 
-use super::undo::{Linked, Undo, Written, by_key};
+use super::undo::{Linked, Undo, Written, by_key, micros};
 use super::{Plan, Policy, RunContext, safety};
 use crate::domain::{AbandonAction, IssueCode, RecordKind, Severity};
 use crate::snapshot::Issue;
@@ -33,6 +33,10 @@ trait Revertible: Reviewed + Clone + PartialEq {
     /// holds the run's value put back; and whether a field the run changed was edited
     /// since (so it stays). A row as the run left it is exactly `before` again.
     fn restore(before: &Self, after: &Self, current: &Self, now: NaiveDateTime) -> (Self, bool);
+
+    /// When the row last changed: a created row that still has the time it was inserted
+    /// with was not touched since.
+    fn updated_at(&self) -> NaiveDateTime;
 
     /// The row archived at `now`, for kinds a revert archives rather than keeps.
     fn archive(&self, _now: NaiveDateTime) -> Option<Self> {
@@ -83,6 +87,10 @@ macro_rules! revertible {
                     row.updated_at = now;
                 }
                 (row, kept || activated_kept)
+            }
+
+            fn updated_at(&self) -> NaiveDateTime {
+                self.updated_at
             }
 
             $(fn archive(&self, now: NaiveDateTime) -> Option<Self> {
@@ -187,21 +195,22 @@ impl<T: Revertible> Table<'_, T> {
                 self.rows.new.push(row.clone().into_owned());
             }
         }
-        for created in &log.created {
-            let Some(&now_row) = current.get(&created.id()) else {
+        for &(id, inserted) in &log.created {
+            let Some(&now_row) = current.get(&id) else {
                 continue;
             };
-            if now_row == created.as_ref() && !attached.contains(&created.id()) {
+            // An edit, an archive or an activation moves `updated_at`.
+            if micros(now_row.updated_at()) == inserted && !attached.contains(&id) {
                 self.counts.abandoned += 1;
-                self.taken.push(created.id());
-                self.deleted.push(created.id());
+                self.taken.push(id);
+                self.deleted.push(id);
             } else if let Some(archived) = now_row.archive(now) {
                 self.kept(
                     now_row,
                     "was created by the run, then edited or given memberships by hand; archived instead of deleted",
                 );
                 self.counts.abandoned += 1;
-                self.taken.push(created.id());
+                self.taken.push(id);
                 self.rows.changed.push(archived);
             } else if !now_row.archived() {
                 self.kept(
@@ -236,17 +245,23 @@ fn name<T: Reviewed>(row: &T) -> String {
 
 /// Reverts one membership table: the run's additions still as it made them are removed,
 /// its removals not made again come back. The keys it removes.
-fn unlink<T: Clone + PartialEq>(
+fn unlink<T: Clone>(
     log: &Linked<'_, T>,
     stored: &[T],
-    key: impl Fn(&T) -> (i64, i64) + Copy,
+    (key, created_at): (
+        impl Fn(&T) -> (i64, i64) + Copy,
+        impl Fn(&T) -> NaiveDateTime,
+    ),
     (add, remove): (&mut Vec<T>, &mut Vec<(i64, i64)>),
 ) -> HashSet<(i64, i64)> {
     let current = by_key(stored, key);
     let mut removed = HashSet::default();
-    for added in &log.added {
-        let k = key(added);
-        if current.get(&k).is_some_and(|&now| now == added.as_ref()) {
+    for &(a, b, inserted) in &log.added {
+        let k = (a, b);
+        if current
+            .get(&k)
+            .is_some_and(|&now| micros(created_at(now)) == inserted)
+        {
             remove.push(k);
             removed.insert(k);
         }
@@ -294,7 +309,7 @@ pub fn revert(undo: &Undo<'_>, state: &State, policy: &Policy, ctx: &RunContext)
     let gone_school_students = unlink(
         &undo.school_students,
         &state.school_students,
-        school_students,
+        (school_students, |m| m.created_at),
         (
             &mut plan.add_school_students,
             &mut plan.remove_school_students,
@@ -303,13 +318,13 @@ pub fn revert(undo: &Undo<'_>, state: &State, policy: &Policy, ctx: &RunContext)
     let gone_school_staff = unlink(
         &undo.school_staff,
         &state.school_staff,
-        school_staff,
+        (school_staff, |m| m.created_at),
         (&mut plan.add_school_staff, &mut plan.remove_school_staff),
     );
     let gone_class_students = unlink(
         &undo.class_students,
         &state.class_students,
-        class_students,
+        (class_students, |m| m.created_at),
         (
             &mut plan.add_class_students,
             &mut plan.remove_class_students,
@@ -318,7 +333,7 @@ pub fn revert(undo: &Undo<'_>, state: &State, policy: &Policy, ctx: &RunContext)
     let gone_class_teachers = unlink(
         &undo.class_teachers,
         &state.class_teachers,
-        class_teachers,
+        (class_teachers, |m| m.created_at),
         (
             &mut plan.add_class_teachers,
             &mut plan.remove_class_teachers,
@@ -327,7 +342,7 @@ pub fn revert(undo: &Undo<'_>, state: &State, policy: &Policy, ctx: &RunContext)
     let gone_links = unlink(
         &undo.links,
         &state.links,
-        links,
+        (links, |m| m.created_at),
         (&mut plan.add_links, &mut plan.remove_links),
     );
     for (kind, created, abandoned) in [

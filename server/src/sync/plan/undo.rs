@@ -14,12 +14,19 @@ use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 use std::hash::Hash;
 
+/// A time as the log keeps it: microseconds since the epoch.
+pub fn micros(at: NaiveDateTime) -> i64 {
+    at.and_utc().timestamp_micros()
+}
+
 /// The rows of one record table a run wrote.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(bound(deserialize = "T: Clone + Deserialize<'de>"))]
 pub struct Written<'a, T: Clone> {
-    /// Inserted, as inserted.
-    pub created: Vec<Cow<'a, T>>,
+    /// Inserted: each id, with the `updated_at` it was inserted with (a row that still
+    /// has it was not touched since). Not whole rows: a first sync inserts most of a
+    /// district, and the log must stay small there.
+    pub created: Vec<(i64, i64)>,
     /// Updated: (before, after).
     pub changed: Vec<(Cow<'a, T>, Cow<'a, T>)>,
     /// Deleted (by a revert), as they were.
@@ -40,8 +47,8 @@ impl<T: Clone> Default for Written<'_, T> {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(bound(deserialize = "T: Clone + Deserialize<'de>"))]
 pub struct Linked<'a, T: Clone> {
-    /// Inserted, as inserted.
-    pub added: Vec<Cow<'a, T>>,
+    /// Inserted: each key, with the `created_at` it was inserted with (micros).
+    pub added: Vec<(i64, i64, i64)>,
     /// Deleted, as they were.
     pub removed: Vec<Cow<'a, T>>,
 }
@@ -93,17 +100,25 @@ fn written<'a, T: Clone>(
     changed: &'a [T],
     deleted: &[i64],
     stored: &'a [T],
-    id: impl Fn(&T) -> i64 + Copy,
+    stamp: impl Fn(&T) -> (i64, NaiveDateTime) + Copy,
 ) -> Written<'a, T> {
+    let id = move |row: &T| stamp(row).0;
+    let created = new
+        .iter()
+        .map(|row| {
+            let (id, at) = stamp(row);
+            (id, micros(at))
+        })
+        .collect();
     if changed.is_empty() && deleted.is_empty() {
         return Written {
-            created: new.iter().map(Cow::Borrowed).collect(),
+            created,
             ..Written::default()
         };
     }
     let stored = by_key(stored, id);
     Written {
-        created: new.iter().map(Cow::Borrowed).collect(),
+        created,
         changed: changed
             .iter()
             .filter_map(|after| {
@@ -123,6 +138,7 @@ fn linked<'a, T: Clone>(
     removed: &[(i64, i64)],
     stored: &'a [T],
     key: impl Fn(&T) -> (i64, i64),
+    created_at: impl Fn(&T) -> NaiveDateTime,
 ) -> Linked<'a, T> {
     let removed: Vec<Cow<'a, T>> = if removed.is_empty() {
         Vec::new()
@@ -135,7 +151,13 @@ fn linked<'a, T: Clone>(
             .collect()
     };
     Linked {
-        added: added.iter().map(Cow::Borrowed).collect(),
+        added: added
+            .iter()
+            .map(|row| {
+                let (a, b) = key(row);
+                (a, b, micros(created_at(row)))
+            })
+            .collect(),
         removed,
     }
 }
@@ -152,63 +174,71 @@ impl<'a> Undo<'a> {
                 &plan.schools.changed,
                 &d.schools,
                 &state.schools,
-                |r| r.id,
+                |r| (r.id, r.updated_at),
             ),
             students: written(
                 &plan.students.new,
                 &plan.students.changed,
                 &d.students,
                 &state.students,
-                |r| r.id,
+                |r| (r.id, r.updated_at),
             ),
             guardians: written(
                 &plan.guardians.new,
                 &plan.guardians.changed,
                 &d.guardians,
                 &state.guardians,
-                |r| r.id,
+                |r| (r.id, r.updated_at),
             ),
             staff: written(
                 &plan.staff.new,
                 &plan.staff.changed,
                 &d.staff,
                 &state.staff,
-                |r| r.id,
+                |r| (r.id, r.updated_at),
             ),
             classes: written(
                 &plan.classes.new,
                 &plan.classes.changed,
                 &d.classes,
                 &state.classes,
-                |r| r.id,
+                |r| (r.id, r.updated_at),
             ),
             school_students: linked(
                 &plan.add_school_students,
                 &plan.remove_school_students,
                 &state.school_students,
                 |m| (m.school_id, m.student_id),
+                |m| m.created_at,
             ),
             school_staff: linked(
                 &plan.add_school_staff,
                 &plan.remove_school_staff,
                 &state.school_staff,
                 |m| (m.school_id, m.staff_id),
+                |m| m.created_at,
             ),
             class_students: linked(
                 &plan.add_class_students,
                 &plan.remove_class_students,
                 &state.class_students,
                 |m| (m.class_id, m.student_id),
+                |m| m.created_at,
             ),
             class_teachers: linked(
                 &plan.add_class_teachers,
                 &plan.remove_class_teachers,
                 &state.class_teachers,
                 |m| (m.class_id, m.staff_id),
+                |m| m.created_at,
             ),
-            links: linked(&plan.add_links, &plan.remove_links, &state.links, |l| {
-                (l.student_id, l.guardian_id)
-            }),
+            links: linked(
+                &plan.add_links,
+                &plan.remove_links,
+                &state.links,
+                |l| (l.student_id, l.guardian_id),
+                |l| l.created_at,
+            ),
             opened: plan.abandoned.iter().map(|a| a.id).collect(),
             closed: plan.restored.clone(),
             reopened: plan.reopened.clone(),

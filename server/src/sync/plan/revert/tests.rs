@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::{FamilyPolicy, Origin};
+use crate::sync::plan::undo::micros;
 use chrono::NaiveDate;
 use std::borrow::Cow;
 
@@ -161,15 +162,15 @@ fn r9_2_created_records_are_deleted_unless_something_was_attached_since() {
     let (clancy, marge) = (guardian(11, at), guardian(12, at));
     let undo = Undo {
         students: Written {
-            created: vec![Cow::Owned(ralph.clone()), Cow::Owned(lisa.clone())],
+            created: vec![(1, micros(at)), (2, micros(at))],
             ..Written::default()
         },
         guardians: Written {
-            created: vec![Cow::Owned(clancy.clone()), Cow::Owned(marge.clone())],
+            created: vec![(11, micros(at)), (12, micros(at))],
             ..Written::default()
         },
         links: Linked {
-            added: vec![Cow::Owned(link(1, 11, Origin::Sis))],
+            added: vec![(1, 11, micros(t(10)))],
             ..Linked::default()
         },
         ..Undo::default()
@@ -202,11 +203,12 @@ fn r9_2_a_created_account_activated_since_is_kept() {
     let created = guardian(11, t(10));
     let activated = Guardian {
         activated_at: Some(t(12)),
+        updated_at: t(12),
         ..created.clone()
     };
     let undo = Undo {
         guardians: Written {
-            created: vec![Cow::Owned(created)],
+            created: vec![(11, micros(t(10)))],
             ..Written::default()
         },
         ..Undo::default()
@@ -227,10 +229,11 @@ fn r9_2_removed_memberships_come_back_as_they_were() {
     let gone = link(1, 11, Origin::Sis);
     let made_again = link(2, 11, Origin::Sis);
     let added_then_replaced = link(3, 11, Origin::Sis);
+    let added = (3, 11, micros(added_then_replaced.created_at));
     let undo = Undo {
         links: Linked {
             removed: vec![Cow::Owned(gone.clone()), Cow::Owned(made_again.clone())],
-            added: vec![Cow::Owned(added_then_replaced)],
+            added: vec![added],
         },
         ..Undo::default()
     };
@@ -240,7 +243,10 @@ fn r9_2_removed_memberships_come_back_as_they_were() {
                 created_at: t(15),
                 ..made_again
             },
-            link(3, 11, Origin::Manual),
+            FamilyLink {
+                created_at: t(16),
+                ..link(3, 11, Origin::Manual)
+            },
         ],
         ..State::default()
     };
