@@ -267,7 +267,7 @@ impl SyncService for SyncApi {
             .access
             .allow(&caller, Need::Write, Target::Run(run_id))
             .await?;
-        let run = revert::start(&self.store, run_id, request_id(&r.request_id)?).await?;
+        let run = runs::revert(&self.store, run_id, request_id(&r.request_id)?).await?;
         self.worker.wake();
         let change = Change::new(district_id)
             .target(run.id)

@@ -1,11 +1,11 @@
 //! Sync runs as callers see them: start (idempotent by request id, one active run per
-//! district), read, list, cancel.
+//! district), revert (R9.2), read, list, cancel.
 
 use crate::domain::{
     Error, Page, PageRequest, Result, Run, RunState, Source, Trigger, new_id, now,
 };
 use crate::store::queries::runs::{self as q, NewRun};
-use crate::store::queries::{districts, settings};
+use crate::store::queries::{districts, settings, undo};
 use crate::store::{DbConn, Store};
 use futures::FutureExt;
 
@@ -92,6 +92,77 @@ async fn already_active(conn: &mut DbConn, req: &StartRequest) -> Result<Run> {
         }),
         None => Err(Error::Conflict(
             "the district's active run just changed; retry".into(),
+        )),
+    }
+}
+
+/// RevertSync (R9.2): queues the run that reverses `run_id` (trigger `revert`), and
+/// pauses the district's schedule, in one transaction. The same request id returns the same run.
+pub async fn revert(store: &Store, run_id: i64, request_id: Option<String>) -> Result<Run> {
+    let mut conn = store.conn().await?;
+    conn.transaction(|c| revert_on(c, run_id, request_id.clone()).boxed())
+        .await
+}
+
+async fn revert_on(c: &mut DbConn, run_id: i64, request_id: Option<String>) -> Result<Run> {
+    let target = q::require(c, run_id).await?;
+    if let Some(id) = &request_id
+        && let Some(run) = q::by_request(c, target.district_id, id).await?
+    {
+        return Ok(run);
+    }
+    revertible(c, &target).await?;
+    let run = start_on(
+        c,
+        StartRequest {
+            district_id: target.district_id,
+            source: target.source.clone(),
+            dry_run: false,
+            override_threshold: false,
+            request_id,
+            trigger: Trigger::Revert,
+            reverts_run_id: Some(run_id),
+        },
+    )
+    .await?;
+    // Paused in the settings a caller reads, saved even where none were saved before.
+    let mut s = settings::load(c, target.district_id).await?;
+    if !s.schedule_paused {
+        s.schedule_paused = true;
+        settings::save(c, &s).await?;
+    }
+    Ok(run)
+}
+
+/// Whether `target` can be reverted: it is the district's latest run that changed
+/// something, and its undo log is kept.
+async fn revertible(c: &mut DbConn, target: &Run) -> Result<()> {
+    let id = target.id;
+    if target.state != RunState::Succeeded || target.dry_run {
+        return Err(Error::precondition(
+            "NOTHING_TO_REVERT",
+            format!(
+                "sync run {id} applied nothing ({}{}): only an applied run can be reverted",
+                target.state,
+                if target.dry_run { ", dry run" } else { "" }
+            ),
+        ));
+    }
+    match undo::logged_run(c, target.district_id).await? {
+        Some(logged) if logged == id => Ok(()),
+        // Only the district's latest run that changed something keeps its log.
+        Some(later) => Err(Error::precondition(
+            "NOT_LATEST_RUN",
+            format!(
+                "sync run {later} changed district {} after sync run {id}: revert it first; an earlier run cannot be reverted while a later one stands",
+                target.district_id
+            ),
+        )),
+        None => Err(Error::precondition(
+            "NOTHING_TO_REVERT",
+            format!(
+                "sync run {id} has nothing to revert: it changed nothing, or its undo log is gone (applied before this release, or dropped by an erasure)"
+            ),
         )),
     }
 }
