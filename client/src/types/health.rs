@@ -17,6 +17,8 @@ wire_enum! {
         NoRecentSuccess = "NO_RECENT_SUCCESS",
         /// A plan waits for `approve_sync` or `reject_sync`.
         AwaitingApproval = "AWAITING_APPROVAL",
+        /// A revert paused the district's schedule (R9.2) until `resume_schedule`.
+        SchedulePaused = "SCHEDULE_PAUSED",
     }
 }
 

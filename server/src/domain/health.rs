@@ -16,6 +16,8 @@ pub enum AttentionReason {
     NoRecentSuccess,
     /// A plan waits for a person to approve or reject it (R9.1).
     AwaitingApproval,
+    /// A revert paused its schedule (R9.2) until an operator resumes it.
+    SchedulePaused,
 }
 
 /// How a district's sync is doing.
@@ -74,7 +76,10 @@ pub fn assess(
         Some(RunState::AwaitingApproval) => reasons.push(AttentionReason::AwaitingApproval),
         _ => {}
     }
-    if let Some(window) = three_periods(settings)
+    // A paused schedule starts nothing: that is the reason to show, not a missed success.
+    if settings.schedule_paused {
+        reasons.push(AttentionReason::SchedulePaused);
+    } else if let Some(window) = three_periods(settings)
         && last_success_at.unwrap_or(since) + window < now
     {
         reasons.push(AttentionReason::NoRecentSuccess);
@@ -85,7 +90,7 @@ pub fn assess(
         last_run,
         last_success_at,
         consecutive_failures,
-        next_scheduled_at,
+        next_scheduled_at: next_scheduled_at.filter(|_| !settings.schedule_paused),
         reasons,
     }
 }
@@ -166,5 +171,19 @@ mod tests {
         assert_eq!(never.reasons, [AttentionReason::NoRecentSuccess]);
         let unscheduled = SyncSettings::defaults(1, at(0));
         assert!(!assess((1, "D", at(0)), &[], &unscheduled, None, at(999)).needs_attention());
+    }
+
+    // R9.2: a schedule a revert paused runs nothing: the district needs attention for
+    // that (not for a missed success), and shows no next scheduled run.
+    #[test]
+    fn r9_2_a_paused_schedule_needs_attention_and_has_no_next_run() {
+        let runs = [run(1, RunState::Succeeded, 0)];
+        let paused = SyncSettings {
+            schedule_paused: true,
+            ..daily()
+        };
+        let h = assess((1, "D", at(0)), &runs, &paused, Some(at(80)), at(73));
+        assert_eq!(h.reasons, [AttentionReason::SchedulePaused]);
+        assert_eq!(h.next_scheduled_at, None);
     }
 }

@@ -404,7 +404,8 @@ async fn runs_of(server: &TestServer, district: &str) -> Vec<pb::SyncRun> {
 }
 
 // R9.2: a revert pauses the schedule: a due scheduled run does not start (it would apply
-// again what was undone) until ResumeSchedule; then the schedule runs again.
+// again what was undone), and health says so, until ResumeSchedule; then the schedule
+// runs again.
 #[tokio::test(flavor = "multi_thread")]
 async fn r9_2_a_revert_pauses_the_schedule_until_resumed() {
     let server = TestServer::start().await;
@@ -431,6 +432,24 @@ async fn r9_2_a_revert_pauses_the_schedule_until_resumed() {
         "UPDATE sync_settings SET next_scheduled_at = '2020-01-01 00:00:00' WHERE district_id = {district}"
     );
     roster_e2e::exec_sql(&server.store(), &due).await;
+    let health = server
+        .sync()
+        .get_sync_health(pb::GetSyncHealthRequest {
+            district_id: district.clone(),
+        })
+        .await
+        .expect("GetSyncHealth")
+        .into_inner()
+        .health
+        .unwrap();
+    assert!(health.needs_attention);
+    assert!(
+        health
+            .attention_reasons
+            .contains(&(pb::AttentionReason::SchedulePaused as i32)),
+        "{health:?}"
+    );
+    assert!(health.next_scheduled_time.is_none(), "{health:?}");
     let count = runs_of(&server, &district).await.len();
     // The scheduler looks every second: three looks.
     tokio::time::sleep(std::time::Duration::from_millis(3200)).await;

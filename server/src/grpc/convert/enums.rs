@@ -111,6 +111,7 @@ wire_enum!(AttentionReason <=> AttentionReason {
     LastRunBlocked => LastRunBlocked,
     NoRecentSuccess => NoRecentSuccess,
     AwaitingApproval => AwaitingApproval,
+    SchedulePaused => SchedulePaused,
 });
 
 /// A status filter: UNSPECIFIED means ACTIVE.
