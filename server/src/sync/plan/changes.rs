@@ -201,13 +201,16 @@ impl<'a> Names<'a> {
         }
     }
 
+    /// Names of the records the plan touches (and of every school, which fields name):
+    /// a plan that changes a few records of a big district names only those.
     fn new(plan: &'a Plan, state: &'a State) -> Self {
+        let touched = Touched::of(plan);
         let mut names = Names::none();
-        names.add(&state.schools, true);
-        names.add(&state.students, true);
-        names.add(&state.guardians, true);
-        names.add(&state.staff, true);
-        names.add(&state.classes, true);
+        names.add(state.schools.iter(), true);
+        names.add(touched.stored(&state.students), true);
+        names.add(touched.stored(&state.guardians), true);
+        names.add(touched.stored(&state.staff), true);
+        names.add(touched.stored(&state.classes), true);
         names.add(&plan.schools.new, false);
         names.add(&plan.students.new, false);
         names.add(&plan.guardians.new, false);
@@ -216,7 +219,7 @@ impl<'a> Names<'a> {
         names
     }
 
-    fn add<T: Reviewed>(&mut self, rows: &'a [T], stored: bool) {
+    fn add<T: Reviewed + 'a>(&mut self, rows: impl IntoIterator<Item = &'a T>, stored: bool) {
         for row in rows {
             let key = (T::KIND, row.id());
             self.labels.insert(
@@ -259,6 +262,74 @@ impl<'a> Names<'a> {
     fn school_of(&self, kind: RecordKind, id: i64) -> Option<i64> {
         let school = self.labels.get(&(kind, id))?.2?;
         self.stored_id(RecordKind::School, school)
+    }
+}
+
+/// The stored records a plan touches, by kind and id: its rows, its deletions, and both
+/// sides of each membership it adds or removes.
+struct Touched(HashSet<(RecordKind, i64)>);
+
+impl Touched {
+    fn of(plan: &Plan) -> Touched {
+        use RecordKind::{Class, Guardian, Staff, Student};
+        let mut t = HashSet::default();
+        let mut mark = |kind: RecordKind, id: i64| {
+            t.insert((kind, id));
+        };
+        let d = &plan.deleted;
+        plan.students.iter().for_each(|r| mark(Student, r.id));
+        plan.guardians.iter().for_each(|r| mark(Guardian, r.id));
+        plan.staff.iter().for_each(|r| mark(Staff, r.id));
+        plan.classes.iter().for_each(|r| mark(Class, r.id));
+        d.students.iter().for_each(|&id| mark(Student, id));
+        d.guardians.iter().for_each(|&id| mark(Guardian, id));
+        d.staff.iter().for_each(|&id| mark(Staff, id));
+        d.classes.iter().for_each(|&id| mark(Class, id));
+        for &(_, s) in &plan.remove_school_students {
+            mark(Student, s);
+        }
+        plan.add_school_students
+            .iter()
+            .for_each(|m| mark(Student, m.student_id));
+        for &(_, s) in &plan.remove_school_staff {
+            mark(Staff, s);
+        }
+        plan.add_school_staff
+            .iter()
+            .for_each(|m| mark(Staff, m.staff_id));
+        for &(c, s) in &plan.remove_class_students {
+            mark(Class, c);
+            mark(Student, s);
+        }
+        for m in &plan.add_class_students {
+            mark(Class, m.class_id);
+            mark(Student, m.student_id);
+        }
+        for &(c, s) in &plan.remove_class_teachers {
+            mark(Class, c);
+            mark(Staff, s);
+        }
+        for m in &plan.add_class_teachers {
+            mark(Class, m.class_id);
+            mark(Staff, m.staff_id);
+        }
+        for &(s, g) in &plan.remove_links {
+            mark(Student, s);
+            mark(Guardian, g);
+        }
+        for l in &plan.add_links {
+            mark(Student, l.student_id);
+            mark(Guardian, l.guardian_id);
+        }
+        Touched(t)
+    }
+
+    /// The rows of `stored` the plan touches.
+    fn stored<'r, T: Reviewed>(&self, stored: &'r [T]) -> Vec<&'r T> {
+        stored
+            .iter()
+            .filter(|r| self.0.contains(&(T::KIND, r.id())))
+            .collect()
     }
 }
 
