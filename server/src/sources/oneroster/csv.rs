@@ -20,7 +20,7 @@ use super::records::{
 use crate::snapshot::{Coverage, Snapshot, SourceRef};
 use crate::sources::SourceError;
 use crate::sources::terms::Sessions;
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek};
 use std::path::Path;
@@ -399,7 +399,7 @@ impl<'a> Table<'a> {
         let mut rows = RowReader::new(spec.name, input, limits);
         rows.next_row()?;
         let headers: Vec<String> = rows.cells().map(header_name).collect();
-        let mut columns = HashMap::new();
+        let mut columns = HashMap::default();
         for (index, name) in headers.iter().enumerate() {
             columns.entry(name.clone()).or_insert(index);
         }

@@ -16,7 +16,8 @@ use crate::snapshot::{
 };
 use crate::sources::SourceError;
 use crate::sources::terms::{self, Sessions};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The sessions a class names (REST: its `terms` references).
 const TERMS: &str = "termSourcedIds";
@@ -181,7 +182,7 @@ impl Status {
 /// Schools; other orgs (the district itself, departments, states) are not synced (R8.2).
 pub(crate) fn read_orgs(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<(), SourceError> {
     let kind = RecordKind::School;
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     while rows.advance()? {
         let Some((id, status)) = rows.identify(kind, &mut seen, &mut snap.issues) else {
             continue;
@@ -224,7 +225,7 @@ pub(crate) fn read_sessions(
     complete: bool,
 ) -> Result<Sessions, SourceError> {
     let mut sessions = Sessions::new(rows.name(), complete);
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     while rows.advance()? {
         let mut found = Vec::new();
         let identified = rows.identify(RecordKind::Class, &mut seen, &mut found);
@@ -257,7 +258,7 @@ pub(crate) fn read_classes(
     sessions: Option<&Sessions>,
 ) -> Result<(), SourceError> {
     let kind = RecordKind::Class;
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     while rows.advance()? {
         let Some((id, status)) = rows.identify(kind, &mut seen, &mut snap.issues) else {
             continue;
@@ -308,7 +309,7 @@ pub(crate) fn read_enrollments(
     rows: &mut impl Rows,
     snap: &mut Snapshot,
 ) -> Result<(), SourceError> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     while rows.advance()? {
         let role = enrollment_kind(rows.get("role"));
         let kind = role.unwrap_or(RecordKind::StudentEnrollment);
@@ -358,7 +359,7 @@ pub(crate) fn read_demographics(
     snap: &mut Snapshot,
     bulk: bool,
 ) -> Result<(), SourceError> {
-    let mut listed = HashSet::new();
+    let mut listed = HashSet::default();
     let by_id: HashMap<String, usize> = snap
         .students
         .iter()

@@ -72,7 +72,7 @@ struct Listed {
 }
 
 pub(crate) fn read_users(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<(), SourceError> {
-    let mut seen = HashSet::new();
+    let mut seen = HashSet::default();
     let mut listed = Vec::new();
     while rows.advance()? {
         let role = UserRole::parse(rows.get("role"));
