@@ -77,6 +77,8 @@ pub struct DbConn {
     /// Where batched writes count the rows they send, so a long apply shows progress
     /// while it runs; see [`DbConn::count_rows_into`].
     rows_written: Option<Arc<AtomicI64>>,
+    /// Whether inserts here take MySQL's bulk path (`store::bulk`), once asked.
+    loads_in_bulk: Option<bool>,
 }
 
 pub enum Pooled {
@@ -122,7 +124,8 @@ fn mysql_setup(url: &str) -> BoxFuture<'_, ConnectionResult<AsyncMysqlConnection
             .map_err(|e| ConnectionError::InvalidConnectionUrl(e.to_string()))?;
         let opts = mysql_async::OptsBuilder::from_opts(opts)
             .stmt_cache_size(0)
-            .client_found_rows(true);
+            .client_found_rows(true)
+            .local_infile_handler(Some(super::bulk::handler()));
         let conn = mysql_async::Conn::new(opts)
             .await
             .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
@@ -280,6 +283,7 @@ impl Store {
             pooled,
             busy: false,
             rows_written: None,
+            loads_in_bulk: None,
         })
     }
 
@@ -318,6 +322,21 @@ impl DbConn {
             counter.store(0, Ordering::Relaxed);
         }
         self.rows_written = counter;
+    }
+
+    /// Whether inserts on this connection can take MySQL's bulk path (`store::bulk`):
+    /// never on SQLite; on MySQL when the server allows `LOAD DATA LOCAL`, asked once per
+    /// checkout.
+    pub(crate) async fn loads_in_bulk(&mut self) -> Result<bool, StoreError> {
+        if let Some(known) = self.loads_in_bulk {
+            return Ok(known);
+        }
+        let allowed = with_conn!(&mut *self,
+            mysql: c => super::bulk::server_allows(c).await?,
+            sqlite: _c => false
+        );
+        self.loads_in_bulk = Some(allowed);
+        Ok(allowed)
     }
 
     /// Counts `rows` written, when someone counts.

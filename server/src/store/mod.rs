@@ -5,6 +5,7 @@
 
 #[macro_use]
 mod conn;
+mod bulk;
 mod error;
 pub mod fields;
 mod migrate;

@@ -1,4 +1,5 @@
-//! Applies a plan in one transaction, as batched multi-row statements, and ends the run
+//! Applies a plan in one transaction, as bulk loads and batched multi-row statements
+//! (`store::queries::roster`), and ends the run
 //! in that same transaction: the roster changes, the run's SUCCEEDED state, its counts
 //! and its issues commit together or not at all, so no crash at any instant can leave an
 //! applied run that says otherwise (R7.6), and a failure leaves the roster exactly as it

@@ -14,10 +14,7 @@ type R<T> = Result<T, StoreError>;
 
 /// Writes history rows, many per statement.
 pub async fn insert(conn: &mut DbConn, rows: &[HistoryRow]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::insert_into(
-        record_history::table
-    )
-    .values(chunk));
+    insert!(conn, rows, record_history);
     Ok(())
 }
 

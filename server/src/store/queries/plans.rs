@@ -1,6 +1,6 @@
 //! Stored plans (R9.1): a planned run's changes, for review, and the snapshot it was
 //! planned from, for its approval to plan again from. Changes are written in batches,
-//! like the apply; the snapshot in parts under the packet limit.
+//! by the apply's bulk path; the snapshot in parts under the packet limit.
 
 use super::roster::BATCH;
 use crate::domain::{ChangeAction, PageRequest, RecordKind};
@@ -17,10 +17,7 @@ pub const PART_BYTES: usize = 4 << 20;
 
 /// Stores a run's changes, many rows per statement.
 pub async fn save_changes(conn: &mut DbConn, rows: &[PlannedChangeRow]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::insert_into(
-        planned_changes::table
-    )
-    .values(chunk));
+    insert!(conn, rows, planned_changes);
     Ok(())
 }
 

@@ -1,5 +1,6 @@
-//! A district's roster as one set: loaded in a few queries, written back in batched
-//! multi-row statements. No statement here is per roster row, and every write touches
+//! A district's roster as one set: loaded in a few queries, written back by MySQL's bulk
+//! load (new rows, `store::bulk`) and batched multi-row statements (changed rows, and
+//! everything on SQLite). No statement here is per roster row, and every write touches
 //! only the district's own rows: new rows are inserted (an id that exists already fails
 //! the write instead of replacing a row), changed rows are updated by an id read from
 //! the district itself.
@@ -192,6 +193,30 @@ macro_rules! upsert {
     };
 }
 
+/// Inserts rows: by MySQL's bulk path where the server allows it (`store::bulk`), as
+/// multi-row statements otherwise. `ignore` skips a row whose key exists (`INSERT
+/// IGNORE`); without it such a row fails the write.
+macro_rules! insert {
+    ($conn:expr, $rows:expr, $t:ident) => {
+        if !$crate::store::bulk::load(&mut *$conn, $rows, $crate::store::bulk::OnDuplicate::Fail)
+            .await?
+        {
+            batched!($conn, $rows, |chunk| diesel::insert_into($t::table)
+                .values(chunk));
+        }
+    };
+    (ignore: $conn:expr, $rows:expr, $t:ident) => {
+        if !$crate::store::bulk::load(&mut *$conn, $rows, $crate::store::bulk::OnDuplicate::Skip)
+            .await?
+        {
+            batched!($conn, $rows, |chunk| diesel::insert_or_ignore_into(
+                $t::table
+            )
+            .values(chunk));
+        }
+    };
+}
+
 /// Declares a function returning which of `ids` (accounts of one table) are activated now,
 /// locking those rows until the transaction ends on MySQL (SQLite's write transaction
 /// holds the whole database already): an activation cannot slip between this read and
@@ -233,8 +258,7 @@ activated_among!(
 /// contact columns alone too, so a user's own edit made meanwhile stands (R4.6).
 macro_rules! write_accounts {
     ($conn:expr, $rows:expr, $keep_contact:expr, $t:ident) => {{
-        batched!($conn, &$rows.new, |chunk| diesel::insert_into($t::table)
-            .values(chunk));
+        insert!($conn, &$rows.new, $t);
         let (names_only, with_contact): (Vec<_>, Vec<_>) = $rows
             .changed
             .iter()
@@ -273,17 +297,13 @@ macro_rules! write_accounts {
 }
 
 pub async fn write_schools(conn: &mut DbConn, rows: &Rows<School>) -> R<()> {
-    batched!(conn, &rows.new, |chunk| diesel::insert_into(schools::table)
-        .values(chunk));
+    insert!(conn, &rows.new, schools);
     upsert!(conn, rows.changed, schools, [sis_id, name, updated_at]);
     Ok(())
 }
 
 pub async fn write_students(conn: &mut DbConn, rows: &Rows<Student>) -> R<()> {
-    batched!(conn, &rows.new, |chunk| diesel::insert_into(
-        students::table
-    )
-    .values(chunk));
+    insert!(conn, &rows.new, students);
     upsert!(
         conn,
         rows.changed,
@@ -323,8 +343,7 @@ pub async fn write_staff(
 }
 
 pub async fn write_classes(conn: &mut DbConn, rows: &Rows<Class>) -> R<()> {
-    batched!(conn, &rows.new, |chunk| diesel::insert_into(classes::table)
-        .values(chunk));
+    insert!(conn, &rows.new, classes);
     upsert!(
         conn,
         rows.changed,
@@ -344,56 +363,37 @@ pub async fn write_classes(conn: &mut DbConn, rows: &Rows<Class>) -> R<()> {
 
 /// Link rows are added with INSERT IGNORE: a manual link made meanwhile wins.
 pub async fn add_school_students(conn: &mut DbConn, rows: &[SchoolStudent]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(
-        school_students::table
-    )
-    .values(chunk));
+    insert!(ignore: conn, rows, school_students);
     Ok(())
 }
 
 pub async fn add_school_staff(conn: &mut DbConn, rows: &[SchoolStaff]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(
-        school_staff::table
-    )
-    .values(chunk));
+    insert!(ignore: conn, rows, school_staff);
     Ok(())
 }
 
 pub async fn add_class_students(conn: &mut DbConn, rows: &[ClassStudent]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(
-        class_students::table
-    )
-    .values(chunk));
+    insert!(ignore: conn, rows, class_students);
     Ok(())
 }
 
 pub async fn add_class_teachers(conn: &mut DbConn, rows: &[ClassTeacher]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(
-        class_teachers::table
-    )
-    .values(chunk));
+    insert!(ignore: conn, rows, class_teachers);
     Ok(())
 }
 
 pub async fn add_links(conn: &mut DbConn, rows: &[FamilyLink]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::insert_or_ignore_into(
-        family_links::table
-    )
-    .values(chunk));
+    insert!(ignore: conn, rows, family_links);
     Ok(())
 }
 
 pub async fn insert_abandoned(conn: &mut DbConn, rows: &[AbandonedRow]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::insert_into(
-        abandoned_records::table
-    )
-    .values(chunk));
+    insert!(conn, rows, abandoned_records);
     Ok(())
 }
 
 pub async fn insert_issues(conn: &mut DbConn, rows: &[IssueRow]) -> R<()> {
-    batched!(conn, rows, |chunk| diesel::insert_into(sync_issues::table)
-        .values(chunk));
+    insert!(conn, rows, sync_issues);
     Ok(())
 }
 
