@@ -17,7 +17,7 @@ use super::models::*;
 use super::{DbConn, StoreError};
 use crate::domain::{AbandonAction, ChangeAction, Origin, RecordKind, Severity, StaffRole};
 use bytes::Bytes;
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncMysqlConnection, RunQueryDsl, SimpleAsyncConnection};
 use foldhash::HashMap;
@@ -104,15 +104,32 @@ impl Cell for String {
     }
 }
 
+/// `DATETIME(6)`, written field by field: chrono's `format` parses its pattern on every
+/// call, and a first sync writes millions of timestamps.
 impl Cell for NaiveDateTime {
     fn put(&self, out: &mut Vec<u8>) {
-        let _ = write!(out, "{}", self.format("%Y-%m-%d %H:%M:%S%.6f"));
+        self.date().put(out);
+        let time = self.time();
+        let micros = (time.nanosecond() / 1_000).min(999_999);
+        let _ = write!(
+            out,
+            " {:02}:{:02}:{:02}.{micros:06}",
+            time.hour(),
+            time.minute(),
+            time.second()
+        );
     }
 }
 
 impl Cell for NaiveDate {
     fn put(&self, out: &mut Vec<u8>) {
-        let _ = write!(out, "{}", self.format("%Y-%m-%d"));
+        let _ = write!(
+            out,
+            "{:04}-{:02}-{:02}",
+            self.year(),
+            self.month(),
+            self.day()
+        );
     }
 }
 
@@ -145,21 +162,28 @@ word_cells!(
     Severity
 );
 
-/// A row type `LOAD DATA` can insert: its table, its columns and one line per row.
+/// A row type `LOAD DATA` can insert: its table, its columns, its primary key and one line
+/// per row.
 pub trait Loadable {
     const TABLE: &'static str;
     /// The columns, comma-separated, in the order [`Loadable::put_row`] writes them.
     const COLUMNS: &'static str;
+    /// The primary key (a one-column key is `(id, 0)`): rows are loaded in its order.
+    fn key(&self) -> (i64, i64);
     fn put_row(&self, out: &mut Vec<u8>);
 }
 
 /// Declares a row type loadable. The row is destructured without `..`, so a field added
 /// to the model and not here fails to compile rather than load as its column's default.
 macro_rules! loadable {
-    ($($row:ident => $table:ident { $first:ident $(, $field:ident)* $(,)? })+) => {$(
+    ($($row:ident => $table:ident by ($($key:ident),+) { $first:ident $(, $field:ident)* $(,)? })+) => {$(
         impl Loadable for $row {
             const TABLE: &'static str = stringify!($table);
             const COLUMNS: &'static str = concat!(stringify!($first) $(, ",", stringify!($field))*);
+            fn key(&self) -> (i64, i64) {
+                let key = [$(self.$key),+];
+                (key[0], key.get(1).copied().unwrap_or(0))
+            }
             fn put_row(&self, out: &mut Vec<u8>) {
                 let $row { $first $(, $field)* } = self;
                 $first.put(out);
@@ -174,40 +198,40 @@ macro_rules! loadable {
 }
 
 loadable! {
-    School => schools { id, district_id, source_id, sis_id, name, origin, archived_at, created_at, updated_at }
-    Student => students {
+    School => schools by (id) { id, district_id, source_id, sis_id, name, origin, archived_at, created_at, updated_at }
+    Student => students by (id) {
         id, district_id, source_id, sis_id, given_name, family_name, email, grade, attributes,
         origin, archived_at, created_at, updated_at
     }
-    Guardian => guardians {
+    Guardian => guardians by (id) {
         id, district_id, source_id, sis_id, given_name, family_name, email, sms_number,
         home_phone, language, origin, activated_at, created_at, updated_at
     }
-    Staff => staff {
+    Staff => staff by (id) {
         id, district_id, source_id, sis_id, given_name, family_name, email, sms_number,
         home_phone, language, role, origin, activated_at, created_at, updated_at
     }
-    Class => classes {
+    Class => classes by (id) {
         id, district_id, school_id, source_id, sis_id, name, grades, origin, archived_at,
         created_at, updated_at, term_end_date
     }
-    SchoolStudent => school_students { school_id, student_id, district_id, origin, created_at }
-    SchoolStaff => school_staff { school_id, staff_id, district_id, origin, created_at }
-    ClassStudent => class_students { class_id, student_id, district_id, source_id, origin, created_at }
-    ClassTeacher => class_teachers { class_id, staff_id, district_id, source_id, origin, created_at }
-    FamilyLink => family_links { student_id, guardian_id, district_id, origin, created_at }
-    AbandonedRow => abandoned_records {
+    SchoolStudent => school_students by (school_id, student_id) { school_id, student_id, district_id, origin, created_at }
+    SchoolStaff => school_staff by (school_id, staff_id) { school_id, staff_id, district_id, origin, created_at }
+    ClassStudent => class_students by (class_id, student_id) { class_id, student_id, district_id, source_id, origin, created_at }
+    ClassTeacher => class_teachers by (class_id, staff_id) { class_id, staff_id, district_id, source_id, origin, created_at }
+    FamilyLink => family_links by (student_id, guardian_id) { student_id, guardian_id, district_id, origin, created_at }
+    AbandonedRow => abandoned_records by (id) {
         id, district_id, run_id, record_kind, record_id, related_id, source_id, display_name,
         school_id, action, abandoned_at, restored_at, restore_run_id
     }
-    IssueRow => sync_issues {
+    IssueRow => sync_issues by (id) {
         id, run_id, severity, record_kind, code, message, source_file, source_line,
         source_resource, source_id, field
     }
-    PlannedChangeRow => planned_changes {
+    PlannedChangeRow => planned_changes by (run_id, seq) {
         run_id, seq, record_kind, action, record_id, source_id, display_name, school_id, fields
     }
-    HistoryRow => record_history {
+    HistoryRow => record_history by (id) {
         id, district_id, record_kind, record_id, related_id, run_id, key_id, actor, action,
         fields, at
     }
@@ -227,6 +251,10 @@ pub async fn load<T: Loadable>(
     if !conn.loads_in_bulk().await? {
         return Ok(false);
     }
+    // In primary-key order, InnoDB appends to its clustered index instead of splitting
+    // pages all over it: a plan lists enrollments student by student, not class by class.
+    let mut rows: Vec<&T> = rows.iter().collect();
+    rows.sort_unstable_by_key(|row| row.key());
     for piece in rows.chunks(ROWS_PER_LOAD) {
         let mut text = Vec::with_capacity(piece.len() * 128);
         piece.iter().for_each(|row| row.put_row(&mut text));
