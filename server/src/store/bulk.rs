@@ -176,13 +176,13 @@ pub trait Loadable {
 /// Declares a row type loadable. The row is destructured without `..`, so a field added
 /// to the model and not here fails to compile rather than load as its column's default.
 macro_rules! loadable {
-    ($($row:ident => $table:ident by ($($key:ident),+) { $first:ident $(, $field:ident)* $(,)? })+) => {$(
+    ($($row:ident => $table:ident by |$r:ident| $key:expr, { $first:ident $(, $field:ident)* $(,)? })+) => {$(
         impl Loadable for $row {
             const TABLE: &'static str = stringify!($table);
             const COLUMNS: &'static str = concat!(stringify!($first) $(, ",", stringify!($field))*);
             fn key(&self) -> (i64, i64) {
-                let key = [$(self.$key),+];
-                (key[0], key.get(1).copied().unwrap_or(0))
+                let $r = self;
+                $key
             }
             fn put_row(&self, out: &mut Vec<u8>) {
                 let $row { $first $(, $field)* } = self;
@@ -198,40 +198,40 @@ macro_rules! loadable {
 }
 
 loadable! {
-    School => schools by (id) { id, district_id, source_id, sis_id, name, origin, archived_at, created_at, updated_at }
-    Student => students by (id) {
+    School => schools by |r| (r.id, 0), { id, district_id, source_id, sis_id, name, origin, archived_at, created_at, updated_at }
+    Student => students by |r| (r.id, 0), {
         id, district_id, source_id, sis_id, given_name, family_name, email, grade, attributes,
         origin, archived_at, created_at, updated_at
     }
-    Guardian => guardians by (id) {
+    Guardian => guardians by |r| (r.id, 0), {
         id, district_id, source_id, sis_id, given_name, family_name, email, sms_number,
         home_phone, language, origin, activated_at, created_at, updated_at
     }
-    Staff => staff by (id) {
+    Staff => staff by |r| (r.id, 0), {
         id, district_id, source_id, sis_id, given_name, family_name, email, sms_number,
         home_phone, language, role, origin, activated_at, created_at, updated_at
     }
-    Class => classes by (id) {
+    Class => classes by |r| (r.id, 0), {
         id, district_id, school_id, source_id, sis_id, name, grades, origin, archived_at,
         created_at, updated_at, term_end_date
     }
-    SchoolStudent => school_students by (school_id, student_id) { school_id, student_id, district_id, origin, created_at }
-    SchoolStaff => school_staff by (school_id, staff_id) { school_id, staff_id, district_id, origin, created_at }
-    ClassStudent => class_students by (class_id, student_id) { class_id, student_id, district_id, source_id, origin, created_at }
-    ClassTeacher => class_teachers by (class_id, staff_id) { class_id, staff_id, district_id, source_id, origin, created_at }
-    FamilyLink => family_links by (student_id, guardian_id) { student_id, guardian_id, district_id, origin, created_at }
-    AbandonedRow => abandoned_records by (id) {
+    SchoolStudent => school_students by |r| Membership::key(r), { school_id, student_id, district_id, origin, created_at }
+    SchoolStaff => school_staff by |r| Membership::key(r), { school_id, staff_id, district_id, origin, created_at }
+    ClassStudent => class_students by |r| Membership::key(r), { class_id, student_id, district_id, source_id, origin, created_at }
+    ClassTeacher => class_teachers by |r| Membership::key(r), { class_id, staff_id, district_id, source_id, origin, created_at }
+    FamilyLink => family_links by |r| Membership::key(r), { student_id, guardian_id, district_id, origin, created_at }
+    AbandonedRow => abandoned_records by |r| (r.id, 0), {
         id, district_id, run_id, record_kind, record_id, related_id, source_id, display_name,
         school_id, action, abandoned_at, restored_at, restore_run_id
     }
-    IssueRow => sync_issues by (id) {
+    IssueRow => sync_issues by |r| (r.id, 0), {
         id, run_id, severity, record_kind, code, message, source_file, source_line,
         source_resource, source_id, field
     }
-    PlannedChangeRow => planned_changes by (run_id, seq) {
+    PlannedChangeRow => planned_changes by |r| (r.run_id, r.seq), {
         run_id, seq, record_kind, action, record_id, source_id, display_name, school_id, fields
     }
-    HistoryRow => record_history by (id) {
+    HistoryRow => record_history by |r| (r.id, 0), {
         id, district_id, record_kind, record_id, related_id, run_id, key_id, actor, action,
         fields, at
     }

@@ -385,3 +385,32 @@ pub struct HistoryRow {
     pub fields: String,
     pub at: NaiveDateTime,
 }
+
+/// A membership row (a person in a school or a class, a family link): the pair of ids it
+/// links is its key, and its creation time is what a revert puts back (R9.2).
+pub trait Membership {
+    /// The two ids it links, in the order of the table's primary key.
+    fn key(&self) -> (i64, i64);
+    fn created_at(&self) -> NaiveDateTime;
+}
+
+macro_rules! membership {
+    ($($row:ident ($a:ident, $b:ident)),+ $(,)?) => {$(
+        impl Membership for $row {
+            fn key(&self) -> (i64, i64) {
+                (self.$a, self.$b)
+            }
+            fn created_at(&self) -> NaiveDateTime {
+                self.created_at
+            }
+        }
+    )+};
+}
+
+membership!(
+    SchoolStudent(school_id, student_id),
+    SchoolStaff(school_id, staff_id),
+    ClassStudent(class_id, student_id),
+    ClassTeacher(class_id, staff_id),
+    FamilyLink(student_id, guardian_id),
+);

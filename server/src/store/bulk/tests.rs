@@ -55,19 +55,19 @@ fn student(district_id: i64, i: usize) -> Student {
     Student {
         id: new_id(),
         district_id,
-        source_id: (i % 2 == 0).then(|| format!("stu-{i}")),
+        source_id: i.is_multiple_of(2).then(|| format!("stu-{i}")),
         sis_id: format!("S{i}"),
         given_name: text.into(),
         family_name: format!("{text}-{i}"),
         email: String::new(),
         grade: "05".into(),
         attributes: format!(r#"{{"note":"{}"}}"#, text.escape_default()),
-        origin: if i % 3 == 0 {
+        origin: if i.is_multiple_of(3) {
             Origin::Manual
         } else {
             Origin::Sis
         },
-        archived_at: (i % 4 == 0).then(|| at(i as i64)),
+        archived_at: i.is_multiple_of(4).then(|| at(i as i64)),
         created_at: at(7),
         updated_at: at(123_456),
     }

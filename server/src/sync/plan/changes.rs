@@ -92,18 +92,16 @@ fn list(plan: &Plan, state: &State, names: &Names) -> Vec<Change> {
     deleted(&d.guardians, &state.guardians, names, &mut changes);
     deleted(&d.staff, &state.staff, names, &mut changes);
     deleted(&d.classes, &state.classes, names, &mut changes);
-    let students = |m: &SchoolStudent| (m.school_id, m.student_id);
-    let staff = |m: &SchoolStaff| (m.school_id, m.staff_id);
     schools(
         RecordKind::Student,
-        plan.add_school_students.iter().map(students),
+        plan.add_school_students.iter().map(Membership::key),
         &plan.remove_school_students,
         names,
         (&mut changes, &creates),
     );
     schools(
         RecordKind::Staff,
-        plan.add_school_staff.iter().map(staff),
+        plan.add_school_staff.iter().map(Membership::key),
         &plan.remove_school_staff,
         names,
         (&mut changes, &creates),
@@ -115,9 +113,7 @@ fn list(plan: &Plan, state: &State, names: &Names) -> Vec<Change> {
         field: "class",
     };
     member.list(
-        plan.add_class_students
-            .iter()
-            .map(|m| (m.class_id, m.student_id)),
+        plan.add_class_students.iter().map(Membership::key),
         &plan.remove_class_students,
         names,
         &mut changes,
@@ -128,9 +124,7 @@ fn list(plan: &Plan, state: &State, names: &Names) -> Vec<Change> {
         ..member
     };
     member.list(
-        plan.add_class_teachers
-            .iter()
-            .map(|m| (m.class_id, m.staff_id)),
+        plan.add_class_teachers.iter().map(Membership::key),
         &plan.remove_class_teachers,
         names,
         &mut changes,
@@ -143,7 +137,7 @@ fn list(plan: &Plan, state: &State, names: &Names) -> Vec<Change> {
         field: "student",
     };
     member.list(
-        plan.add_links.iter().map(|l| (l.student_id, l.guardian_id)),
+        plan.add_links.iter().map(Membership::key),
         &plan.remove_links,
         names,
         &mut changes,
@@ -285,41 +279,23 @@ impl Touched {
         d.guardians.iter().for_each(|&id| mark(Guardian, id));
         d.staff.iter().for_each(|&id| mark(Staff, id));
         d.classes.iter().for_each(|&id| mark(Class, id));
-        for &(_, s) in &plan.remove_school_students {
+        for (_, s) in sides(&plan.add_school_students, &plan.remove_school_students) {
             mark(Student, s);
         }
-        plan.add_school_students
-            .iter()
-            .for_each(|m| mark(Student, m.student_id));
-        for &(_, s) in &plan.remove_school_staff {
+        for (_, s) in sides(&plan.add_school_staff, &plan.remove_school_staff) {
             mark(Staff, s);
         }
-        plan.add_school_staff
-            .iter()
-            .for_each(|m| mark(Staff, m.staff_id));
-        for &(c, s) in &plan.remove_class_students {
+        for (c, s) in sides(&plan.add_class_students, &plan.remove_class_students) {
             mark(Class, c);
             mark(Student, s);
         }
-        for m in &plan.add_class_students {
-            mark(Class, m.class_id);
-            mark(Student, m.student_id);
-        }
-        for &(c, s) in &plan.remove_class_teachers {
+        for (c, s) in sides(&plan.add_class_teachers, &plan.remove_class_teachers) {
             mark(Class, c);
             mark(Staff, s);
         }
-        for m in &plan.add_class_teachers {
-            mark(Class, m.class_id);
-            mark(Staff, m.staff_id);
-        }
-        for &(s, g) in &plan.remove_links {
+        for (s, g) in sides(&plan.add_links, &plan.remove_links) {
             mark(Student, s);
             mark(Guardian, g);
-        }
-        for l in &plan.add_links {
-            mark(Student, l.student_id);
-            mark(Guardian, l.guardian_id);
         }
         Touched(t)
     }
@@ -331,6 +307,14 @@ impl Touched {
             .filter(|r| self.0.contains(&(T::KIND, r.id())))
             .collect()
     }
+}
+
+/// The keys of the memberships a plan adds, then of those it removes.
+fn sides<'a, T: Membership>(
+    added: &'a [T],
+    removed: &'a [(i64, i64)],
+) -> impl Iterator<Item = (i64, i64)> + 'a {
+    added.iter().map(T::key).chain(removed.iter().copied())
 }
 
 fn label(source_id: Option<&str>, id: i64) -> String {

@@ -245,29 +245,25 @@ fn name<T: Reviewed>(row: &T) -> String {
 
 /// Reverts one membership table: the run's additions still as it made them are removed,
 /// its removals not made again come back. The keys it removes.
-fn unlink<T: Clone>(
+fn unlink<T: Clone + Membership>(
     log: &Linked<'_, T>,
     stored: &[T],
-    (key, created_at): (
-        impl Fn(&T) -> (i64, i64) + Copy,
-        impl Fn(&T) -> NaiveDateTime,
-    ),
     (add, remove): (&mut Vec<T>, &mut Vec<(i64, i64)>),
 ) -> HashSet<(i64, i64)> {
-    let current = by_key(stored, key);
+    let current = by_key(stored, T::key);
     let mut removed = HashSet::default();
     for &(a, b, inserted) in &log.added {
         let k = (a, b);
         if current
             .get(&k)
-            .is_some_and(|&now| micros(created_at(now)) == inserted)
+            .is_some_and(|now| micros(now.created_at()) == inserted)
         {
             remove.push(k);
             removed.insert(k);
         }
     }
     for gone in &log.removed {
-        if !current.contains_key(&key(gone)) {
+        if !current.contains_key(&gone.key()) {
             add.push(gone.clone().into_owned());
         }
     }
@@ -275,19 +271,16 @@ fn unlink<T: Clone>(
 }
 
 /// Ids on one side of the memberships left once the revert's removals are done.
-fn left<T>(
-    stored: &[T],
-    removed: &HashSet<(i64, i64)>,
-    key: impl Fn(&T) -> (i64, i64),
-    side: impl Fn((i64, i64)) -> i64,
-) -> impl Iterator<Item = i64> {
+fn left<'a, T: Membership>(
+    stored: &'a [T],
+    removed: &'a HashSet<(i64, i64)>,
+    side: fn((i64, i64)) -> i64,
+) -> impl Iterator<Item = i64> + 'a {
     stored
         .iter()
-        .map(key)
-        .filter(|k| !removed.contains(k))
+        .map(T::key)
+        .filter(move |k| !removed.contains(k))
         .map(side)
-        .collect::<Vec<_>>()
-        .into_iter()
 }
 
 /// The reverse plan of the run `undo` logged, against `state`.
@@ -299,17 +292,11 @@ pub fn revert(undo: &Undo<'_>, state: &State, policy: &Policy, ctx: &RunContext)
         update_active_users: true,
         ..Plan::default()
     };
-    let first = |k: (i64, i64)| k.0;
-    let second = |k: (i64, i64)| k.1;
-    let school_students = |m: &SchoolStudent| (m.school_id, m.student_id);
-    let school_staff = |m: &SchoolStaff| (m.school_id, m.staff_id);
-    let class_students = |m: &ClassStudent| (m.class_id, m.student_id);
-    let class_teachers = |m: &ClassTeacher| (m.class_id, m.staff_id);
-    let links = |l: &FamilyLink| (l.student_id, l.guardian_id);
+    let first: fn((i64, i64)) -> i64 = |k| k.0;
+    let second: fn((i64, i64)) -> i64 = |k| k.1;
     let gone_school_students = unlink(
         &undo.school_students,
         &state.school_students,
-        (school_students, |m| m.created_at),
         (
             &mut plan.add_school_students,
             &mut plan.remove_school_students,
@@ -318,13 +305,11 @@ pub fn revert(undo: &Undo<'_>, state: &State, policy: &Policy, ctx: &RunContext)
     let gone_school_staff = unlink(
         &undo.school_staff,
         &state.school_staff,
-        (school_staff, |m| m.created_at),
         (&mut plan.add_school_staff, &mut plan.remove_school_staff),
     );
     let gone_class_students = unlink(
         &undo.class_students,
         &state.class_students,
-        (class_students, |m| m.created_at),
         (
             &mut plan.add_class_students,
             &mut plan.remove_class_students,
@@ -333,7 +318,6 @@ pub fn revert(undo: &Undo<'_>, state: &State, policy: &Policy, ctx: &RunContext)
     let gone_class_teachers = unlink(
         &undo.class_teachers,
         &state.class_teachers,
-        (class_teachers, |m| m.created_at),
         (
             &mut plan.add_class_teachers,
             &mut plan.remove_class_teachers,
@@ -342,7 +326,6 @@ pub fn revert(undo: &Undo<'_>, state: &State, policy: &Policy, ctx: &RunContext)
     let gone_links = unlink(
         &undo.links,
         &state.links,
-        (links, |m| m.created_at),
         (&mut plan.add_links, &mut plan.remove_links),
     );
     for (kind, created, abandoned) in [
@@ -370,47 +353,18 @@ pub fn revert(undo: &Undo<'_>, state: &State, policy: &Policy, ctx: &RunContext)
     }
 
     // What stays attached to each record once the memberships are reverted.
-    let students_attached: HashSet<i64> = left(
-        &state.school_students,
-        &gone_school_students,
-        school_students,
-        second,
-    )
-    .chain(left(
-        &state.class_students,
-        &gone_class_students,
-        class_students,
-        second,
-    ))
-    .chain(left(&state.links, &gone_links, links, first))
-    .collect();
-    let guardians_attached: HashSet<i64> = left(&state.links, &gone_links, links, second).collect();
-    let staff_attached: HashSet<i64> = left(
-        &state.school_staff,
-        &gone_school_staff,
-        school_staff,
-        second,
-    )
-    .chain(left(
-        &state.class_teachers,
-        &gone_class_teachers,
-        class_teachers,
-        second,
-    ))
-    .collect();
-    let classes_attached: HashSet<i64> = left(
-        &state.class_students,
-        &gone_class_students,
-        class_students,
-        first,
-    )
-    .chain(left(
-        &state.class_teachers,
-        &gone_class_teachers,
-        class_teachers,
-        first,
-    ))
-    .collect();
+    let students_attached: HashSet<i64> =
+        left(&state.school_students, &gone_school_students, second)
+            .chain(left(&state.class_students, &gone_class_students, second))
+            .chain(left(&state.links, &gone_links, first))
+            .collect();
+    let guardians_attached: HashSet<i64> = left(&state.links, &gone_links, second).collect();
+    let staff_attached: HashSet<i64> = left(&state.school_staff, &gone_school_staff, second)
+        .chain(left(&state.class_teachers, &gone_class_teachers, second))
+        .collect();
+    let classes_attached: HashSet<i64> = left(&state.class_students, &gone_class_students, first)
+        .chain(left(&state.class_teachers, &gone_class_teachers, first))
+        .collect();
 
     let mut counts = plan.counts.clone();
     let mut issues = Vec::new();
@@ -433,27 +387,17 @@ pub fn revert(undo: &Undo<'_>, state: &State, policy: &Policy, ctx: &RunContext)
     let classes_taken = table!(classes, RecordKind::Class, &classes_attached);
     // A school stays while anything of it stays: memberships, and classes not deleted.
     let deleted_classes: HashSet<i64> = plan.deleted.classes.iter().copied().collect();
-    let schools_attached: HashSet<i64> = left(
-        &state.school_students,
-        &gone_school_students,
-        school_students,
-        first,
-    )
-    .chain(left(
-        &state.school_staff,
-        &gone_school_staff,
-        school_staff,
-        first,
-    ))
-    .chain(
-        state
-            .classes
-            .iter()
-            .filter(|c| !deleted_classes.contains(&c.id))
-            .map(|c| c.school_id),
-    )
-    .chain(plan.classes.iter().map(|c| c.school_id))
-    .collect();
+    let schools_attached: HashSet<i64> = left(&state.school_students, &gone_school_students, first)
+        .chain(left(&state.school_staff, &gone_school_staff, first))
+        .chain(
+            state
+                .classes
+                .iter()
+                .filter(|c| !deleted_classes.contains(&c.id))
+                .map(|c| c.school_id),
+        )
+        .chain(plan.classes.iter().map(|c| c.school_id))
+        .collect();
     table!(schools, RecordKind::School, &schools_attached);
     counts.retain(|_, c| *c != crate::domain::Counts::default());
     plan.counts = counts;

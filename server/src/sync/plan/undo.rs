@@ -133,12 +133,10 @@ fn written<'a, T: Clone>(
     }
 }
 
-fn linked<'a, T: Clone>(
+fn linked<'a, T: Clone + Membership>(
     added: &'a [T],
     removed: &[(i64, i64)],
     stored: &'a [T],
-    key: impl Fn(&T) -> (i64, i64),
-    created_at: impl Fn(&T) -> NaiveDateTime,
 ) -> Linked<'a, T> {
     let removed: Vec<Cow<'a, T>> = if removed.is_empty() {
         Vec::new()
@@ -146,7 +144,7 @@ fn linked<'a, T: Clone>(
         let keys: HashSet<(i64, i64)> = removed.iter().copied().collect();
         stored
             .iter()
-            .filter(|row| keys.contains(&key(row)))
+            .filter(|row| keys.contains(&row.key()))
             .map(Cow::Borrowed)
             .collect()
     };
@@ -154,8 +152,8 @@ fn linked<'a, T: Clone>(
         added: added
             .iter()
             .map(|row| {
-                let (a, b) = key(row);
-                (a, b, micros(created_at(row)))
+                let (a, b) = row.key();
+                (a, b, micros(row.created_at()))
             })
             .collect(),
         removed,
@@ -208,37 +206,23 @@ impl<'a> Undo<'a> {
                 &plan.add_school_students,
                 &plan.remove_school_students,
                 &state.school_students,
-                |m| (m.school_id, m.student_id),
-                |m| m.created_at,
             ),
             school_staff: linked(
                 &plan.add_school_staff,
                 &plan.remove_school_staff,
                 &state.school_staff,
-                |m| (m.school_id, m.staff_id),
-                |m| m.created_at,
             ),
             class_students: linked(
                 &plan.add_class_students,
                 &plan.remove_class_students,
                 &state.class_students,
-                |m| (m.class_id, m.student_id),
-                |m| m.created_at,
             ),
             class_teachers: linked(
                 &plan.add_class_teachers,
                 &plan.remove_class_teachers,
                 &state.class_teachers,
-                |m| (m.class_id, m.staff_id),
-                |m| m.created_at,
             ),
-            links: linked(
-                &plan.add_links,
-                &plan.remove_links,
-                &state.links,
-                |l| (l.student_id, l.guardian_id),
-                |l| l.created_at,
-            ),
+            links: linked(&plan.add_links, &plan.remove_links, &state.links),
             opened: plan.abandoned.iter().map(|a| a.id).collect(),
             closed: plan.restored.clone(),
             reopened: plan.reopened.clone(),
