@@ -71,18 +71,6 @@ impl Cell for i64 {
     }
 }
 
-impl Cell for i32 {
-    fn put(&self, out: &mut Vec<u8>) {
-        let _ = write!(out, "{self}");
-    }
-}
-
-impl Cell for bool {
-    fn put(&self, out: &mut Vec<u8>) {
-        out.push(if *self { b'1' } else { b'0' });
-    }
-}
-
 impl Cell for str {
     fn put(&self, out: &mut Vec<u8>) {
         for &b in self.as_bytes() {
