@@ -15,6 +15,7 @@ use crate::store::models::HistoryRow;
 use crate::store::queries::history;
 use crate::store::queries::roster as q;
 use crate::store::queries::runs::{Lease, RunEnd};
+use crate::store::queries::suppressions;
 use crate::store::queries::undo;
 use crate::store::{DbConn, StoreError};
 use chrono::NaiveDateTime;
@@ -28,6 +29,13 @@ pub enum ApplyError {
     /// The run was cancelled, or is not this worker's any more: rolled back.
     #[error("the run was cancelled or taken over before its changes committed")]
     Fenced,
+    /// A person of the district was erased after the plan was made (S6.1): the plan may
+    /// name them, so nothing was written.
+    #[error(
+        "a person of this district was erased while the run was planning; nothing was \
+         written: start the run again"
+    )]
+    Erased,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -54,6 +62,15 @@ pub async fn apply(
         let (plan, end, issues) = (plan.clone(), end.clone(), issues.clone());
         let written = written.clone();
         Box::pin(async move {
+            // First, and locked: an erasure committing from here on waits for this
+            // transaction; one committed before it is seen.
+            let suppressions = suppressions::ids_locked(c, plan.district_id).await?;
+            if suppressions
+                .iter()
+                .any(|id| !plan.suppressions_seen.contains(id))
+            {
+                return Err(ApplyError::Erased);
+            }
             c.count_rows_into(Some(written));
             let wrote = write_plan(c, &plan, lease.run_id, now).await;
             c.count_rows_into(None);

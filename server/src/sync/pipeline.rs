@@ -362,6 +362,14 @@ async fn apply_step(
             }
             Ok(())
         }
+        Err(ApplyError::Erased) => {
+            drop(conn);
+            let message = ApplyError::Erased.to_string();
+            if outcome::end(&env.store, lease, Outcome::Failed(message), Some(&plan)).await? {
+                telemetry::run_ended(RunState::Failed, trigger, Some(&plan), false);
+            }
+            Ok(())
+        }
         Err(ApplyError::Store(e)) => Err(e.into()),
     }
 }

@@ -49,6 +49,19 @@ pub async fn of_district(conn: &mut DbConn, district_id: i64) -> R<Vec<Suppressi
         .await)?)
 }
 
+/// The ids of a district's suppressions, locked until the transaction ends on MySQL (an
+/// erasure's insert into the district's range waits; SQLite's write transaction holds
+/// the whole database already): what an apply checks its plan against (S6.1).
+pub async fn ids_locked(conn: &mut DbConn, district_id: i64) -> R<Vec<i64>> {
+    let query = suppressions::table
+        .filter(suppressions::district_id.eq(district_id))
+        .select(suppressions::id);
+    Ok(with_conn!(conn,
+        mysql: c => query.for_update().load(c).await,
+        sqlite: c => query.load(c).await
+    )?)
+}
+
 /// A district's suppressions, newest first.
 pub async fn list(
     conn: &mut DbConn,

@@ -2,12 +2,13 @@
 //! cancel came first (R7.6), on the backend the environment selects.
 
 use super::*;
-use crate::domain::{Origin, RunState, Source, Trigger, new_id, now};
-use crate::store::State;
-use crate::store::models::{District, School};
+use crate::domain::{Origin, RecordKind, RunState, Source, Trigger, new_id, now};
+use crate::store::models::{District, School, Student, SuppressionRow};
+use crate::store::queries::erase::{self, Person};
 use crate::store::queries::runs::{self as q, NewRun};
 use crate::store::queries::{districts, roster};
 use crate::store::testing::TestStore;
+use crate::store::{Rows, State};
 use crate::sync::outcome::{Outcome, run_end};
 use chrono::TimeDelta;
 
@@ -224,4 +225,89 @@ async fn the_apply_counts_the_rows_it_writes_for_progress() {
         written.load(std::sync::atomic::Ordering::Relaxed),
         plan.change_count() as i64
     );
+}
+
+/// A stored sis student of the plan's district, and the plan updating her.
+async fn with_student_update(test: &TestStore, plan: Arc<Plan>) -> (Plan, Student) {
+    let stored = Student {
+        id: new_id(),
+        district_id: plan.district_id,
+        source_id: Some("stu-lisa".into()),
+        sis_id: "S1".into(),
+        given_name: "Lisa".into(),
+        family_name: "Simpson".into(),
+        email: String::new(),
+        grade: "02".into(),
+        attributes: "{}".into(),
+        origin: Origin::Sis,
+        archived_at: None,
+        created_at: now(),
+        updated_at: now(),
+    };
+    let rows = Rows {
+        new: vec![stored.clone()],
+        changed: Vec::new(),
+    };
+    let mut conn = test.store.conn().await.unwrap();
+    roster::write_students(&mut conn, &rows).await.unwrap();
+    let mut plan = Arc::unwrap_or_clone(plan);
+    plan.students.changed.push(Student {
+        given_name: "Lisa Marie".into(),
+        ..stored.clone()
+    });
+    (plan, stored)
+}
+
+async fn erase(test: &TestStore, student: &Student) {
+    let suppression = SuppressionRow {
+        id: new_id(),
+        district_id: student.district_id,
+        record_kind: RecordKind::Student,
+        source_id: student.source_id.clone().unwrap(),
+        created_at: now(),
+    };
+    let mut conn = test.store.conn().await.unwrap();
+    erase::person(
+        &mut conn,
+        student.district_id,
+        Person::Student(student.id),
+        student.source_id.clone(),
+        Some(suppression),
+    )
+    .await
+    .unwrap();
+}
+
+/// S6.1: a person erased while the run was planning is not brought back by its apply
+/// (its upsert would insert her again): the apply writes nothing and the run says why.
+#[tokio::test(flavor = "multi_thread")]
+async fn s6_1_a_person_erased_while_the_run_planned_is_not_brought_back() {
+    let test = TestStore::new().await;
+    let (lease, plan) = setup(&test).await;
+    let (plan, lisa) = with_student_update(&test, plan).await;
+    erase(&test, &lisa).await;
+    let result = applied(&test, lease, Arc::new(plan.clone())).await;
+    assert!(matches!(result, Err(ApplyError::Erased)), "{result:?}");
+    let state = roster::load_state(&test.store, plan.district_id)
+        .await
+        .unwrap();
+    assert!(state.students.is_empty(), "the erased student came back");
+    assert!(state.schools.is_empty(), "part of the plan was written");
+}
+
+/// S6.1: suppressions the plan already knew of (erasures before the run) do not stop it.
+#[tokio::test(flavor = "multi_thread")]
+async fn s6_1_an_erasure_before_the_run_does_not_stop_its_apply() {
+    let test = TestStore::new().await;
+    let (lease, plan) = setup(&test).await;
+    let (mut plan, lisa) = with_student_update(&test, plan).await;
+    erase(&test, &lisa).await;
+    let state = roster::load_state(&test.store, plan.district_id)
+        .await
+        .unwrap();
+    plan.students.changed.clear();
+    plan.suppressions_seen = state.suppressed.iter().map(|s| s.id).collect();
+    assert_eq!(plan.suppressions_seen.len(), 1);
+    applied(&test, lease, Arc::new(plan.clone())).await.unwrap();
+    assert_eq!(schools(&test, plan.district_id).await, 1);
 }

@@ -129,6 +129,10 @@ pub struct Plan {
     pub undo: Vec<u8>,
     /// Set when the plan abandons more than the threshold allows (R7.2).
     pub safety_block: Option<SafetyBlock>,
+    /// The district's suppressions when its state was loaded (S6.1). One made since means
+    /// a person was erased while the run planned: the plan may name them, and the apply
+    /// refuses to write it rather than bring them back.
+    pub suppressions_seen: HashSet<i64>,
 }
 
 impl Plan {
@@ -190,6 +194,7 @@ pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContex
     let mut plan = Plan {
         district_id: ctx.district_id,
         update_active_users: policy.update_active_users,
+        suppressions_seen: state.suppressed.iter().map(|s| s.id).collect(),
         ..Plan::default()
     };
     report_source_issues(snapshot, &mut plan);

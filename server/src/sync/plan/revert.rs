@@ -290,6 +290,7 @@ pub fn revert(undo: &Undo<'_>, state: &State, policy: &Policy, ctx: &RunContext)
         district_id: ctx.district_id,
         // Put back as it was: an active user's contact too (the run changed it).
         update_active_users: true,
+        suppressions_seen: state.suppressed.iter().map(|s| s.id).collect(),
         ..Plan::default()
     };
     let first: fn((i64, i64)) -> i64 = |k| k.0;
