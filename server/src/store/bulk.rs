@@ -230,7 +230,7 @@ loadable! {
 /// connection cannot: SQLite, or a MySQL server with `local_infile` off.
 pub async fn load<T: Loadable>(
     conn: &mut DbConn,
-    rows: &[T],
+    rows: &[&T],
     on_duplicate: OnDuplicate,
 ) -> Result<bool, StoreError> {
     if rows.is_empty() {
@@ -239,10 +239,6 @@ pub async fn load<T: Loadable>(
     if !conn.loads_in_bulk().await? {
         return Ok(false);
     }
-    // In primary-key order, InnoDB appends to its clustered index instead of splitting
-    // pages all over it: a plan lists enrollments student by student, not class by class.
-    let mut rows: Vec<&T> = rows.iter().collect();
-    rows.sort_unstable_by_key(|row| row.key());
     for piece in rows.chunks(ROWS_PER_LOAD) {
         let mut text = Vec::with_capacity(piece.len() * 128);
         piece.iter().for_each(|row| row.put_row(&mut text));

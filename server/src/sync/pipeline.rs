@@ -349,27 +349,22 @@ async fn apply_step(
     let end = outcome::run_end(&Outcome::Succeeded, Some(&plan))?;
     let mut conn = env.store.conn().await?;
     let written = control.progress.done_counter();
-    match apply(&mut conn, plan.clone(), lease, end, now(), written).await {
+    // A refused apply wrote nothing: the run ends CANCELLED if the fence refused it (left
+    // to its new holder if it was taken over), FAILED if a person was erased meanwhile.
+    let refused = match apply(&mut conn, plan.clone(), lease, end, now(), written).await {
         Ok(()) => {
             tracing::info!(run_id = lease.run_id, "run applied");
             telemetry::run_ended(RunState::Succeeded, trigger, Some(&plan), false);
-            Ok(())
+            return Ok(());
         }
-        Err(ApplyError::Fenced) => {
-            drop(conn);
-            if outcome::end(&env.store, lease, Outcome::Cancelled, Some(&plan)).await? {
-                telemetry::run_ended(RunState::Cancelled, trigger, Some(&plan), false);
-            }
-            Ok(())
-        }
-        Err(ApplyError::Erased) => {
-            drop(conn);
-            let message = ApplyError::Erased.to_string();
-            if outcome::end(&env.store, lease, Outcome::Failed(message), Some(&plan)).await? {
-                telemetry::run_ended(RunState::Failed, trigger, Some(&plan), false);
-            }
-            Ok(())
-        }
-        Err(ApplyError::Store(e)) => Err(e.into()),
+        Err(ApplyError::Fenced) => Outcome::Cancelled,
+        Err(e @ ApplyError::Erased) => Outcome::Failed(e.to_string()),
+        Err(ApplyError::Store(e)) => return Err(e.into()),
+    };
+    drop(conn);
+    let state = refused.state();
+    if outcome::end(&env.store, lease, refused, Some(&plan)).await? {
+        telemetry::run_ended(state, trigger, Some(&plan), false);
     }
+    Ok(())
 }

@@ -312,10 +312,7 @@ async fn r7_1_a_new_row_that_exists_fails_the_write_and_leaves_nothing() {
     let mut conn = test.store.conn().await.unwrap();
     let d = district(&mut conn).await;
     let first = student(d, 1);
-    let rows = Rows {
-        new: vec![first.clone()],
-        changed: Vec::new(),
-    };
+    let rows = new(vec![first.clone()]);
     roster::write_students(&mut conn, &rows).await.unwrap();
     let mut again = vec![student(d, 2), student(d, 3)];
     again.push(Student {
@@ -326,10 +323,7 @@ async fn r7_1_a_new_row_that_exists_fails_the_write_and_leaves_nothing() {
         .transaction::<(), StoreError, _>(|c| {
             let again = again.clone();
             Box::pin(async move {
-                let rows = Rows {
-                    new: again,
-                    changed: Vec::new(),
-                };
+                let rows = new(again);
                 roster::write_students(c, &rows).await
             })
         })
@@ -346,10 +340,7 @@ async fn r1_4_an_added_link_that_exists_keeps_the_stored_one() {
     let mut conn = test.store.conn().await.unwrap();
     let d = district(&mut conn).await;
     let kid = student(d, 1);
-    let rows = Rows {
-        new: vec![kid.clone()],
-        changed: Vec::new(),
-    };
+    let rows = new(vec![kid.clone()]);
     roster::write_students(&mut conn, &rows).await.unwrap();
     let school = School {
         id: new_id(),
@@ -362,10 +353,7 @@ async fn r1_4_an_added_link_that_exists_keeps_the_stored_one() {
         created_at: at(0),
         updated_at: at(0),
     };
-    let rows = Rows {
-        new: vec![school.clone()],
-        changed: Vec::new(),
-    };
+    let rows = new(vec![school.clone()]);
     roster::write_schools(&mut conn, &rows).await.unwrap();
     let manual = SchoolStudent {
         school_id: school.id,
@@ -425,10 +413,7 @@ async fn s5_bulk_loads_send_no_file_and_cut_no_value() {
         given_name: "a".repeat(300),
         ..student(d, 1)
     };
-    let rows = Rows {
-        new: vec![long],
-        changed: Vec::new(),
-    };
+    let rows = new(vec![long]);
     let cut = roster::write_students(&mut conn, &rows).await;
     assert!(cut.is_err(), "a 300-character name was cut to fit");
 }

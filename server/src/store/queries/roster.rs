@@ -222,11 +222,13 @@ macro_rules! insert {
             .values(chunk))
     };
     (@ $conn:expr, $rows:expr, $mode:ident, |$chunk:ident| $stmt:expr) => {
-        if !$crate::store::bulk::load(&mut *$conn, $rows, $crate::store::bulk::OnDuplicate::$mode)
+        // A plan lists enrollments student by student, not class by class: sorted, each
+        // B-tree grows at its end instead of splitting pages all over it.
+        let mut sorted: Vec<&_> = $rows.iter().collect();
+        sorted.sort_unstable_by_key(|row| $crate::store::bulk::Loadable::key(*row));
+        if !$crate::store::bulk::load(&mut *$conn, &sorted, $crate::store::bulk::OnDuplicate::$mode)
             .await?
         {
-            let mut sorted: Vec<&_> = $rows.iter().collect();
-            sorted.sort_unstable_by_key(|row| $crate::store::bulk::Loadable::key(*row));
             for piece in sorted.chunks(BATCH) {
                 // Owned: SQLite runs the statement on its connection's own thread.
                 let $chunk: Vec<_> = piece.iter().map(|row| (*row).clone()).collect();
