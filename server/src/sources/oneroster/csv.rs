@@ -22,7 +22,7 @@ use crate::sources::SourceError;
 use crate::sources::terms::Sessions;
 use foldhash::HashMap;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek};
+use std::io::{self, BufReader, Cursor, Read, Seek};
 use std::path::Path;
 use stream::{Inflated, RowReader};
 use zip::ZipArchive;
@@ -63,23 +63,26 @@ const ONEROSTER_VERSION: &str = "1.1";
 /// Reads a OneRoster export from a folder, or from a zip archive when `path` is a file.
 pub fn read_path(path: &Path, limits: &CsvLimits) -> Result<Snapshot, SourceError> {
     if path.is_dir() {
-        return read_files(&mut Folder(path), limits);
+        return read_files(|| Ok(Folder(path)), limits);
     }
-    let file = File::open(path)
-        .map_err(|err| SourceError::Io(format!("cannot open {}: {err}", path.display())))?;
     let name = path
         .file_name()
         .unwrap_or(path.as_os_str())
         .to_string_lossy();
-    read_files(&mut Zip::new(BufReader::new(file), &name, limits)?, limits)
+    let open = || {
+        let file = File::open(path)
+            .map_err(|err| SourceError::Io(format!("cannot open {}: {err}", path.display())))?;
+        Zip::new(BufReader::new(file), &name, limits)
+    };
+    read_files(open, limits)
 }
 
-/// Reads a OneRoster export from a zip archive, e.g. an upload held in memory.
-pub fn read_zip_bytes<R: Read + Seek>(
-    reader: R,
-    limits: &CsvLimits,
-) -> Result<Snapshot, SourceError> {
-    read_files(&mut Zip::new(reader, "the upload", limits)?, limits)
+/// Reads a OneRoster export from a zip archive held in memory.
+pub fn read_zip_bytes(bytes: &[u8], limits: &CsvLimits) -> Result<Snapshot, SourceError> {
+    read_files(
+        || Zip::new(Cursor::new(bytes), "the upload", limits),
+        limits,
+    )
 }
 
 /// Where the CSV files live, so one reader serves folders and archives.
@@ -228,8 +231,17 @@ const MANIFEST_SPEC: FileSpec = FileSpec {
     required: &["propertyName", "value"],
 };
 
-fn read_files<F: Files>(files: &mut F, limits: &CsvLimits) -> Result<Snapshot, SourceError> {
-    let manifest = read_manifest(files, limits)?;
+/// Reads the files `open` gives. `enrollments.csv`, most of an export's rows and read into
+/// lists of its own, is read on a second thread from its own opening of the source, while
+/// this one reads the others: a source's reading takes about the longer of the two, not
+/// their sum. What is reported is as if the files were read one after another: the
+/// first file's error fails the run, and issues keep file order.
+fn read_files<F: Files>(
+    open: impl Fn() -> Result<F, SourceError> + Sync,
+    limits: &CsvLimits,
+) -> Result<Snapshot, SourceError> {
+    let mut files = open()?;
+    let manifest = read_manifest(&mut files, limits)?;
     let mut snap = Snapshot {
         orgs: manifest.orgs,
         users: manifest.users,
@@ -238,24 +250,67 @@ fn read_files<F: Files>(files: &mut F, limits: &CsvLimits) -> Result<Snapshot, S
         attributes_supported: true,
         ..Snapshot::default()
     };
-    if let Some(mut table) = open_listed(files, &ORGS, limits, manifest.orgs)? {
-        read_orgs(&mut table, &mut snap)?;
+    let (read, enrollments) = std::thread::scope(|scope| {
+        let enrollments =
+            scope.spawn(|| read_enrollments_file(&open, limits, manifest.enrollments));
+        let read = read_places_and_people(&mut files, limits, &manifest, &mut snap);
+        let enrollments = enrollments
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (read, enrollments)
+    });
+    read?;
+    if let Some(mut part) = enrollments? {
+        snap.student_enrollments = part.student_enrollments;
+        snap.teacher_enrollments = part.teacher_enrollments;
+        snap.deleted.enrollments = part.deleted.enrollments;
+        snap.issues.append(&mut part.issues);
     }
-    if let Some(mut table) = open_listed(files, &USERS, limits, manifest.users)? {
-        read_users(&mut table, &mut snap)?;
-    }
-    let sessions = read_sessions_file(files, limits, manifest.sessions, &mut snap)?;
-    if let Some(mut table) = open_listed(files, &CLASSES, limits, manifest.classes)? {
-        read_classes(&mut table, &mut snap, sessions.as_ref())?;
-    }
-    if let Some(mut table) = open_listed(files, &ENROLLMENTS, limits, manifest.enrollments)? {
-        read_enrollments(&mut table, &mut snap)?;
-    }
-    if let Some(mut table) = open_listed(files, &DEMOGRAPHICS, limits, manifest.demographics)? {
+    if let Some(mut table) = open_listed(&mut files, &DEMOGRAPHICS, limits, manifest.demographics)?
+    {
         let bulk = manifest.demographics == Coverage::Bulk;
         read_demographics(&mut table, &mut snap, bulk)?;
     }
     Ok(snap)
+}
+
+/// Orgs, users, sessions and classes, in that order, into `snap`.
+fn read_places_and_people<F: Files>(
+    files: &mut F,
+    limits: &CsvLimits,
+    manifest: &Manifest,
+    snap: &mut Snapshot,
+) -> Result<(), SourceError> {
+    if let Some(mut table) = open_listed(files, &ORGS, limits, manifest.orgs)? {
+        read_orgs(&mut table, snap)?;
+    }
+    if let Some(mut table) = open_listed(files, &USERS, limits, manifest.users)? {
+        read_users(&mut table, snap)?;
+    }
+    let sessions = read_sessions_file(files, limits, manifest.sessions, snap)?;
+    if let Some(mut table) = open_listed(files, &CLASSES, limits, manifest.classes)? {
+        read_classes(&mut table, snap, sessions.as_ref())?;
+    }
+    Ok(())
+}
+
+/// `enrollments.csv` into a snapshot of its own (its lists and its issues); `None` when
+/// the manifest says it is absent.
+fn read_enrollments_file<F: Files>(
+    open: &impl Fn() -> Result<F, SourceError>,
+    limits: &CsvLimits,
+    coverage: Coverage,
+) -> Result<Option<Snapshot>, SourceError> {
+    if coverage == Coverage::Absent {
+        return Ok(None);
+    }
+    let mut files = open()?;
+    let Some(mut table) = open_listed(&mut files, &ENROLLMENTS, limits, coverage)? else {
+        return Ok(None);
+    };
+    let mut part = Snapshot::default();
+    read_enrollments(&mut table, &mut part)?;
+    Ok(Some(part))
 }
 
 /// The academic sessions, when the manifest lists them and the file is there with the

@@ -473,6 +473,45 @@ fn classes_and_enrollments() {
     assert_eq!(snap.enrollments, Coverage::Delta);
 }
 
+// R3.3: enrollments.csv is read beside the other files, yet the run reads as if they were
+// read in order: the earlier file's error fails it, and issues keep file order.
+#[test]
+fn r3_3_files_read_side_by_side_report_in_file_order() {
+    let manifest =
+        "propertyName,value\nfile.users,bulk\nfile.classes,bulk\nfile.enrollments,bulk\n";
+    let classes = "sourcedId,title,schoolSourcedId\ncls-1,,sch-1\n";
+    let enrollments = "sourcedId,classSourcedId,userSourcedId,role\ne-1,cls-1,stu-1,observer\n";
+    let users = format!("{USERS_HEADER}stu-1,,janitor,Ana,Ruiz,sch-1,\n");
+    let source = Source::new(&[
+        (MANIFEST, manifest),
+        ("users.csv", users.as_str()),
+        ("classes.csv", classes),
+        ("enrollments.csv", enrollments),
+    ]);
+    let snap = source.read().unwrap();
+    let files: Vec<&str> = snap.issues.iter().map(|i| i.at.file.as_str()).collect();
+    assert_eq!(files, ["users.csv", "classes.csv", "enrollments.csv"]);
+
+    let broken_users = "sourcedId,role\nstu-1,student\n";
+    let broken_enrollments = "sourcedId,role\ne-1,student\n";
+    let both = Source::new(&[
+        (MANIFEST, manifest),
+        ("users.csv", broken_users),
+        ("classes.csv", classes),
+        ("enrollments.csv", broken_enrollments),
+    ]);
+    let message = invalid_message(both.read());
+    assert!(message.starts_with("users.csv has no"), "{message}");
+    let enrollments_only = Source::new(&[
+        (MANIFEST, manifest),
+        ("users.csv", users.as_str()),
+        ("classes.csv", classes),
+        ("enrollments.csv", broken_enrollments),
+    ]);
+    let message = invalid_message(enrollments_only.read());
+    assert!(message.starts_with("enrollments.csv has no"), "{message}");
+}
+
 // R8.1: a zip with its files inside one top-level folder, as zipping a folder makes.
 #[test]
 fn reads_a_zip_archive() {
@@ -481,7 +520,7 @@ fn reads_a_zip_archive() {
         ("export/manifest.csv", USERS_ONLY),
         ("export/users.csv", users.as_str()),
     ]);
-    let snap = read_zip_bytes(Cursor::new(bytes), &CsvLimits::default()).unwrap();
+    let snap = read_zip_bytes(&bytes, &CsvLimits::default()).unwrap();
     assert!(snap.issues.is_empty(), "{:?}", snap.issues);
     assert_eq!(snap.students[0].source_id, "stu-1");
     assert_eq!(snap.students[0].at, SourceRef::csv("users.csv", 2));
@@ -494,7 +533,7 @@ fn a_zip_entry_over_the_limit_fails_the_run() {
         max_entry_bytes: 10,
         ..CsvLimits::default()
     };
-    let message = invalid_message(read_zip_bytes(Cursor::new(bytes), &limits));
+    let message = invalid_message(read_zip_bytes(&bytes, &limits));
     assert!(
         message.contains("manifest.csv") && message.contains("10 bytes"),
         "{message}"

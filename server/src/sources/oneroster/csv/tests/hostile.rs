@@ -100,7 +100,7 @@ fn s5_1_a_cell_past_the_limit_fails_the_run_naming_file_line_and_limit() {
     let users = with_header(format!("stu-1,,student,Ana,{quoted},sch-1,\n").as_bytes());
     let bytes = zip_bytes(&[(MANIFEST, USERS_ONLY.as_bytes()), ("users.csv", &users)]);
     assert_eq!(
-        invalid_message(read_zip_bytes(Cursor::new(bytes), &CsvLimits::default())),
+        invalid_message(read_zip_bytes(&bytes, &CsvLimits::default())),
         "users.csv line 2: a cell is longer than 65536 bytes, the limit"
     );
 }
@@ -125,7 +125,7 @@ fn s5_1_a_cell_at_the_limit_is_read() {
 fn s5_1_an_endless_cell_is_refused_while_streaming() {
     let pulled = Arc::new(AtomicU64::new(0));
     let counter = pulled.clone();
-    let mut files = Streams(move |name: &str| -> Option<Box<dyn Read>> {
+    let open = move |name: &str| -> Option<Box<dyn Read>> {
         match name {
             MANIFEST => Some(Box::new(Cursor::new(USERS_ONLY.as_bytes().to_vec()))),
             "users.csv" => Some(Box::new(Endless {
@@ -134,8 +134,9 @@ fn s5_1_an_endless_cell_is_refused_while_streaming() {
             })),
             _ => None,
         }
-    });
-    let message = invalid_message(read_files(&mut files, &CsvLimits::default()));
+    };
+    let files = || Ok(Streams(open.clone()));
+    let message = invalid_message(read_files(files, &CsvLimits::default()));
     assert_eq!(
         message,
         "users.csv line 2: a cell is longer than 65536 bytes, the limit"
@@ -195,7 +196,7 @@ fn s5_1_a_zip_entry_declared_past_the_limit_is_refused_before_reading() {
         max_entry_bytes: 1000,
         ..CsvLimits::default()
     };
-    let message = invalid_message(read_zip_bytes(Cursor::new(bytes), &limits));
+    let message = invalid_message(read_zip_bytes(&bytes, &limits));
     assert_eq!(
         message,
         format!(
@@ -339,7 +340,7 @@ fn r3_4_bytes_that_are_not_utf8_are_replaced_in_every_file() {
         ("enrollments.csv", enrollments),
         ("demographics.csv", demographics),
     ]);
-    let snap = read_zip_bytes(Cursor::new(bytes), &CsvLimits::default()).unwrap();
+    let snap = read_zip_bytes(&bytes, &CsvLimits::default()).unwrap();
     assert_eq!(snap.classes[0].name, "Fran\u{fffd}ais");
     assert_eq!(snap.student_enrollments[0].source_id, "enr-\u{fffd}");
     assert_eq!(
@@ -435,7 +436,7 @@ fn r8_1_a_file_read_a_byte_at_a_time_reads_the_same() {
     for fixture in ["full", "minimal", "templates"] {
         let path = Path::new(FIXTURES).join(fixture);
         let whole = read_fixture(fixture);
-        let trickled = read_files(&mut Trickle(Folder(&path)), &CsvLimits::default()).unwrap();
+        let trickled = read_files(|| Ok(Trickle(Folder(&path))), &CsvLimits::default()).unwrap();
         assert_eq!(trickled.schools, whole.schools, "{fixture}");
         assert_eq!(trickled.students, whole.students, "{fixture}");
         assert_eq!(trickled.guardians, whole.guardians, "{fixture}");
@@ -454,6 +455,6 @@ fn r8_1_a_file_read_a_byte_at_a_time_reads_the_same() {
     ]
     .concat();
     let source = users_bytes(&bom);
-    let snap = read_files(&mut Trickle(Folder(&source.0)), &CsvLimits::default()).unwrap();
+    let snap = read_files(|| Ok(Trickle(Folder(&source.0))), &CsvLimits::default()).unwrap();
     assert_eq!(names(&snap.students), [("stu-1", "Ana", 2)]);
 }
