@@ -2,7 +2,7 @@
 //! unique among every guardian and staff member of the district, in the source or stored.
 
 use crate::domain::{PhoneKind, normalize_email, parse_email, parse_phone};
-use foldhash::{HashMap, HashSet};
+use foldhash::HashMap;
 
 /// Who holds a credential: a person of the source, by its source id, or a stored record
 /// without one (a manual record). A source user who is both a guardian and a staff
@@ -14,40 +14,47 @@ pub(super) enum Holder<'a> {
     Stored(i64),
 }
 
-/// Credentials by holder, to tell unique ones from shared ones.
+/// Credentials by holder, to tell unique ones from shared ones. Only whether a second
+/// holder exists matters, so each credential keeps its first holder, or `None` once
+/// another has been seen: no set per credential.
 #[derive(Debug, Default)]
 pub(super) struct Registry<'a> {
-    emails: HashMap<String, HashSet<Holder<'a>>>,
-    phones: HashMap<String, HashSet<Holder<'a>>>,
+    emails: HashMap<String, Option<Holder<'a>>>,
+    phones: HashMap<String, Option<Holder<'a>>>,
+}
+
+/// Notes `holder` as holding `key` in `held`.
+fn hold<'a>(held: &mut HashMap<String, Option<Holder<'a>>>, key: String, holder: Holder<'a>) {
+    held.entry(key)
+        .and_modify(|first| {
+            if *first != Some(holder) {
+                *first = None;
+            }
+        })
+        .or_insert(Some(holder));
 }
 
 impl<'a> Registry<'a> {
     pub fn add_email(&mut self, email: &str, holder: Holder<'a>) {
         if !email.trim().is_empty() {
-            self.emails
-                .entry(normalize_email(email))
-                .or_default()
-                .insert(holder);
+            hold(&mut self.emails, normalize_email(email), holder);
         }
     }
 
     pub fn add_phone(&mut self, e164: &str, holder: Holder<'a>) {
         if !e164.is_empty() {
-            self.phones
-                .entry(e164.to_owned())
-                .or_default()
-                .insert(holder);
+            hold(&mut self.phones, e164.to_owned(), holder);
         }
     }
 
     pub fn email_is_unique(&self, email: &str) -> bool {
         self.emails
             .get(&normalize_email(email))
-            .is_none_or(|h| h.len() <= 1)
+            .is_none_or(Option::is_some)
     }
 
     pub fn phone_is_unique(&self, e164: &str) -> bool {
-        self.phones.get(e164).is_none_or(|h| h.len() <= 1)
+        self.phones.get(e164).is_none_or(Option::is_some)
     }
 }
 
