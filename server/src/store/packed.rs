@@ -4,13 +4,17 @@
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::io::Read;
+use std::io::{Read, Write};
 
 /// `value` packed; `what` names it in the error.
 pub fn pack<T: Serialize>(value: &T, what: &str) -> Result<Vec<u8>, String> {
+    // Encoded whole, then compressed in one call: `postcard::to_io` hands the encoder a
+    // byte or two at a time, and those calls cost more than the compression.
+    let raw = postcard::to_allocvec(value).map_err(|e| format!("{what} not encoded: {e}"))?;
     let mut out = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
-    postcard::to_io(value, &mut out).map_err(|e| format!("{what} not encoded: {e}"))?;
-    out.finish().map_err(|e| format!("{what} not encoded: {e}"))
+    out.write_all(&raw)
+        .and_then(|()| out.finish())
+        .map_err(|e| format!("{what} not encoded: {e}"))
 }
 
 /// A value [`pack`] wrote; `what` names it in the error.

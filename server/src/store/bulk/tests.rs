@@ -417,3 +417,29 @@ async fn s5_bulk_loads_send_no_file_and_cut_no_value() {
     let cut = roster::write_students(&mut conn, &rows).await;
     assert!(cut.is_err(), "a 300-character name was cut to fit");
 }
+
+/// The text each cell writes, digit for digit, against what chrono and `Display` write:
+/// the cells are hand-written for speed, and a wrong digit would be stored as given.
+#[test]
+fn cells_write_what_the_columns_read() {
+    use crate::store::bulk::Cell;
+    let text = |cell: &dyn Fn(&mut Vec<u8>)| {
+        let mut out = Vec::new();
+        cell(&mut out);
+        String::from_utf8(out).unwrap()
+    };
+    for n in [0, 7, -7, 1_234_567_890_123, i64::MAX, i64::MIN] {
+        assert_eq!(text(&|o| n.put(o)), n.to_string());
+    }
+    for micros in [0, 1, 59_999_999, 86_399_999_999, 123_456_789_012] {
+        let t = at(micros);
+        assert_eq!(text(&|o| t.put(o)), t.format("%Y-%m-%d %H:%M:%S%.6f").to_string());
+    }
+    for (y, m, d) in [(2026, 1, 9), (999, 12, 31), (9999, 6, 1), (1, 1, 1)] {
+        let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(text(&|o| date.put(o)), date.format("%Y-%m-%d").to_string());
+    }
+    assert_eq!(text(&|o| "plain".put(o)), "plain");
+    assert_eq!(text(&|o| "a\tb\\c\nd\re\0".put(o)), "a\\tb\\\\c\\nd\\re\\0");
+    assert_eq!(text(&|o| None::<i64>.put(o)), "\\N");
+}
