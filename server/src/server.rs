@@ -12,6 +12,7 @@ use crate::store::queries::nodes;
 use crate::store::queries::{keys, settings};
 use crate::store::{Store, StoreError};
 use crate::sync::env::Env;
+use crate::sync::keeper::LiveRuns;
 use crate::sync::retention::Retention;
 use crate::sync::secrets::Sealer;
 use crate::sync::uploads::UploadLimits;
@@ -169,6 +170,7 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
             access: access.clone(),
             worker: engine.worker,
             watches: engine.watches,
+            live: engine.live,
             paths: engine.paths.clone(),
             sealer,
             outbound: engine.outbound,
@@ -206,6 +208,7 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
 /// The sync engine of this server: its worker pool, scheduler and watches.
 struct Engine {
     worker: WorkerHandle,
+    live: LiveRuns,
     watches: Watches,
     paths: SourcePaths,
     outbound: Outbound,
@@ -219,6 +222,7 @@ fn start_engine(
     outbound: Outbound,
 ) -> Engine {
     let owner = process_owner(addr);
+    let live = LiveRuns::default();
     hold_id_node(store.clone(), owner.clone());
     let paths = SourcePaths {
         import_dir: config.import_dir.clone(),
@@ -230,6 +234,7 @@ fn start_engine(
             paths: paths.clone(),
             sealer,
             outbound: outbound.clone(),
+            live: live.clone(),
             csv_limits: CsvLimits {
                 max_entry_bytes: config.max_zip_entry_bytes,
                 max_cell_bytes: config.max_csv_cell_bytes,
@@ -256,7 +261,8 @@ fn start_engine(
     );
     Engine {
         worker,
-        watches: Watches::new(store.clone(), config.max_watch_streams),
+        watches: Watches::new(store.clone(), config.max_watch_streams, live.clone()),
+        live,
         paths,
         outbound,
     }

@@ -338,7 +338,14 @@ async fn run_sync(
         .run
         .ok_or("StartSync returned no run")?;
     let (mut phase, mut transient) = (0, 0);
+    // The distinct progress values seen while applying: a bar that moves, not 0 then all.
+    let mut applying = std::collections::BTreeSet::new();
     while run.state < pb::SyncState::Succeeded as i32 {
+        if run.phase == pb::SyncPhase::Applying as i32
+            && let Some(progress) = &run.progress
+        {
+            applying.insert(progress.records_done);
+        }
         if run.phase != phase {
             phase = run.phase;
             let name = pb::SyncPhase::try_from(phase)
@@ -375,6 +382,13 @@ async fn run_sync(
         }
     }
     let took = started.elapsed();
+    if !applying.is_empty() {
+        println!(
+            "  progress while applying seen at {} points: {:?}",
+            applying.len(),
+            applying.iter().take(8).collect::<Vec<_>>()
+        );
+    }
     Ok((run, took, peak_rss_kb().filter(|_| peak_reset)))
 }
 

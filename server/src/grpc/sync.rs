@@ -9,6 +9,7 @@ use crate::sources::SourcePaths;
 use crate::sources::http::Outbound;
 use crate::store::Store;
 use crate::sync::history;
+use crate::sync::keeper::LiveRuns;
 use crate::sync::review::{self, ChangeFilter};
 use crate::sync::runs::{self, StartRequest};
 use crate::sync::secrets::Sealer;
@@ -29,6 +30,8 @@ pub struct SyncApi {
     pub access: Access,
     pub worker: WorkerHandle,
     pub watches: Watches,
+    /// Runs this server works, whose status is given as it is now.
+    pub live: LiveRuns,
     pub paths: SourcePaths,
     pub sealer: Arc<Sealer>,
     /// Where live sources may send the server (S4.1), checked as settings are saved.
@@ -124,7 +127,7 @@ impl SyncService for SyncApi {
         self.access
             .allow(&caller(&req)?, Need::Read, Target::Run(run_id))
             .await?;
-        let run = runs::get(&self.store, run_id).await?;
+        let run = self.live.overlay(runs::get(&self.store, run_id).await?);
         Ok(Response::new(pb::GetSyncStatusResponse {
             run: Some(cv::run(run)),
         }))
@@ -165,7 +168,9 @@ impl SyncService for SyncApi {
             .await?;
         let p = cv::page(r.page_size, &r.page_token, format!("runs:{district_id}"))?;
         let (runs, next_page_token) =
-            cv::paged(runs::list(&self.store, district_id, p).await?, cv::run);
+            cv::paged(runs::list(&self.store, district_id, p).await?, |run| {
+                cv::run(self.live.overlay(run))
+            });
         Ok(Response::new(pb::ListSyncRunsResponse {
             runs,
             next_page_token,

@@ -1,6 +1,7 @@
 //! What every run of this server shares, set up once at start-up: the pipeline and the
 //! readers it calls both take it, so it lives apart from either.
 
+use super::keeper::LiveRuns;
 use super::secrets::Sealer;
 use crate::sources::SourcePaths;
 use crate::sources::http::Outbound;
@@ -19,4 +20,6 @@ pub struct Env {
     pub outbound: Outbound,
     /// How much of a OneRoster file a run reads before it refuses it (S5.1).
     pub csv_limits: CsvLimits,
+    /// The progress of the runs this server works, as status reads give it.
+    pub live: LiveRuns,
 }

@@ -4,12 +4,13 @@
 //! run row while the run works, it writes only under the run's lease, and it ends with
 //! the run (its guard aborts it), so nothing rewrites a run that has ended.
 
-use crate::domain::{RunPhase, now};
+use crate::domain::{Run, RunPhase, RunState, now};
 use crate::store::Store;
 use crate::store::queries::runs::{self as q, Lease, Renewal};
 use chrono::TimeDelta;
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -97,21 +98,65 @@ impl Control {
     }
 }
 
-/// Aborts the keeper when the run is over, whichever way it ended.
-pub struct KeeperGuard(JoinHandle<()>);
+/// The progress of the runs this server is working, by run id, for status reads to
+/// give as it is now. A run's row holds the keeper's last write, and a write can wait:
+/// on SQLite the apply's transaction holds the database's one write lock until it
+/// commits, so the row said PLANNING through a whole apply. Where the run's own server
+/// answers, its status never lags its progress.
+#[derive(Debug, Clone, Default)]
+pub struct LiveRuns(Arc<Mutex<HashMap<i64, Arc<Progress>>>>);
 
-impl Drop for KeeperGuard {
-    fn drop(&mut self) {
-        self.0.abort();
+impl LiveRuns {
+    /// `run` with its phase and progress as this server's worker has them now, when it is
+    /// running here; as read otherwise.
+    pub fn overlay(&self, mut run: Run) -> Run {
+        if run.state != RunState::Running {
+            return run;
+        }
+        let live = self.0.lock().ok().and_then(|l| l.get(&run.id).cloned());
+        if let Some(progress) = live {
+            (run.phase, run.progress_done, run.progress_total) = progress.read();
+        }
+        run
     }
 }
 
-/// Starts the keeper of a claimed run.
-pub fn keep(store: Store, lease: Lease, length: Duration) -> (Control, KeeperGuard) {
+/// Aborts the keeper when the run is over, whichever way it ended, and takes the run
+/// out of the server's live runs.
+pub struct KeeperGuard {
+    task: JoinHandle<()>,
+    live: LiveRuns,
+    run_id: i64,
+}
+
+impl Drop for KeeperGuard {
+    fn drop(&mut self) {
+        self.task.abort();
+        if let Ok(mut live) = self.live.0.lock() {
+            live.remove(&self.run_id);
+        }
+    }
+}
+
+/// Starts the keeper of a claimed run, and lists its progress in `live`.
+pub fn keep(
+    store: Store,
+    lease: Lease,
+    length: Duration,
+    live: &LiveRuns,
+) -> (Control, KeeperGuard) {
     let progress = Arc::new(Progress::default());
+    if let Ok(mut runs) = live.0.lock() {
+        runs.insert(lease.run_id, progress.clone());
+    }
     let (tx, rx) = watch::channel(Stop::No);
     let task = tokio::spawn(run(store, lease, length, progress.clone(), tx));
-    (Control { progress, stop: rx }, KeeperGuard(task))
+    let guard = KeeperGuard {
+        task,
+        live: live.clone(),
+        run_id: lease.run_id,
+    };
+    (Control { progress, stop: rx }, guard)
 }
 
 async fn run(

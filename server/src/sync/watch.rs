@@ -3,6 +3,7 @@
 //! does; a watcher that goes away costs nothing more; and the number of open watches is
 //! capped, with a clear refusal past the cap.
 
+use super::keeper::LiveRuns;
 use crate::domain::{Error, Result, Run};
 use crate::store::Store;
 use crate::store::queries::runs as q;
@@ -19,6 +20,8 @@ const POLL: Duration = Duration::from_millis(200);
 #[derive(Debug, Clone)]
 pub struct Watches {
     store: Store,
+    /// Runs this server works: their progress as it is now, not as last written.
+    live: LiveRuns,
     polls: Arc<Mutex<HashMap<i64, watch::Receiver<Run>>>>,
     open: Arc<AtomicUsize>,
     limit: usize,
@@ -43,9 +46,10 @@ impl Drop for OpenGuard {
 }
 
 impl Watches {
-    pub fn new(store: Store, limit: usize) -> Self {
+    pub fn new(store: Store, limit: usize, live: LiveRuns) -> Self {
         Watches {
             store,
+            live,
             polls: Arc::default(),
             open: Arc::default(),
             limit,
@@ -86,6 +90,7 @@ impl Watches {
     /// Reads the run once and starts the one poll every watcher of it shares.
     async fn start_poll(&self, run_id: i64) -> Result<watch::Receiver<Run>> {
         let run = q::require(&mut self.store.conn().await?, run_id).await?;
+        let run = self.live.overlay(run);
         let final_already = !run.state.moves_on();
         let (tx, rx) = watch::channel(run);
         if final_already {
@@ -100,7 +105,8 @@ impl Watches {
         }
         polls.insert(run_id, rx.clone());
         drop(polls);
-        tokio::spawn(poll(self.store.clone(), self.polls.clone(), run_id, tx));
+        let (store, live) = (self.store.clone(), self.live.clone());
+        tokio::spawn(poll(store, live, self.polls.clone(), run_id, tx));
         Ok(rx)
     }
 }
@@ -126,6 +132,7 @@ fn nobody_watches(
 /// Reads the run until it stops moving (final, or awaiting approval) or nobody watches it.
 async fn poll(
     store: Store,
+    live: LiveRuns,
     polls: Arc<Mutex<HashMap<i64, watch::Receiver<Run>>>>,
     run_id: i64,
     tx: watch::Sender<Run>,
@@ -140,6 +147,7 @@ async fn poll(
         };
         match q::get(&mut conn, run_id).await {
             Ok(Some(run)) => {
+                let run = live.overlay(run);
                 let last = !run.state.moves_on();
                 tx.send_if_modified(|current| {
                     let changed = *current != run;

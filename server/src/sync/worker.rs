@@ -157,7 +157,7 @@ where
     let lease = input.lease;
     let trigger = input.run.trigger;
     let _active = telemetry::Active::start();
-    let (control, keeper) = keeper::keep(env.store.clone(), lease, config.lease);
+    let (control, keeper) = keeper::keep(env.store.clone(), lease, config.lease, &env.live);
     let mut task = tokio::spawn(run(env.clone(), input, control));
     let result = tokio::time::timeout(config.deadline, &mut task).await;
     if result.is_err() {

@@ -433,7 +433,10 @@ fn cells_write_what_the_columns_read() {
     }
     for micros in [0, 1, 59_999_999, 86_399_999_999, 123_456_789_012] {
         let t = at(micros);
-        assert_eq!(text(&|o| t.put(o)), t.format("%Y-%m-%d %H:%M:%S%.6f").to_string());
+        assert_eq!(
+            text(&|o| t.put(o)),
+            t.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+        );
     }
     for (y, m, d) in [(2026, 1, 9), (999, 12, 31), (9999, 6, 1), (1, 1, 1)] {
         let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();

@@ -2,13 +2,14 @@
 //! message, and stops its keeper.
 
 use super::*;
-use crate::domain::{RunState, Source, Trigger, new_id};
+use crate::domain::{Run, RunPhase, RunState, Source, Trigger, new_id};
 use crate::sources::SourcePaths;
 use crate::store::Store;
 use crate::store::models::District;
 use crate::store::queries::districts;
 use crate::store::queries::runs::NewRun;
 use crate::store::testing::TestStore;
+use crate::sync::keeper::LiveRuns;
 
 fn config() -> WorkerConfig {
     WorkerConfig {
@@ -59,6 +60,7 @@ fn env(store: &Store) -> Env {
         sealer: std::sync::Arc::new(crate::sync::secrets::Sealer::new(&[1; 32]).unwrap()),
         outbound: crate::sources::http::Outbound::new(&[], 1 << 20, 10).unwrap(),
         csv_limits: Default::default(),
+        live: Default::default(),
     }
 }
 
@@ -145,4 +147,40 @@ async fn s4_2_a_run_past_its_deadline_fails_and_frees_its_district() {
             .unwrap()
             .is_none()
     );
+}
+
+// R7.6 and the progress of issue 12: a status read on the server working a run gives its
+// phase and progress as they are now, not the row's last write (on SQLite the apply holds
+// the one write lock, so the row said PLANNING through a whole apply). An ended run, or
+// one this server no longer works, is given as stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_a_status_read_gives_a_running_runs_progress_as_it_is_now() {
+    let test = TestStore::new().await;
+    let store = &test.store;
+    let input = claimed(store).await;
+    let live = LiveRuns::default();
+    let stored = q::require(&mut store.conn().await.unwrap(), input.run.id)
+        .await
+        .unwrap();
+    assert_eq!(stored.state, RunState::Running);
+    assert_ne!(stored.phase, RunPhase::Applying);
+    let (control, guard) = keeper::keep(store.clone(), input.lease, config().lease, &live);
+    control.progress.set(RunPhase::Applying, 0, 10);
+    control.progress.advance(4);
+    let now_seen = live.overlay(stored.clone());
+    assert_eq!(
+        (
+            now_seen.phase,
+            now_seen.progress_done,
+            now_seen.progress_total
+        ),
+        (RunPhase::Applying, 4, 10)
+    );
+    let ended = Run {
+        state: RunState::Succeeded,
+        ..stored.clone()
+    };
+    assert_eq!(live.overlay(ended.clone()), ended);
+    drop(guard);
+    assert_eq!(live.overlay(stored.clone()), stored);
 }
