@@ -52,19 +52,18 @@ impl<'a> Candidate<'a> {
             Some((id, c, active)) => (Some(id), Some(c), active),
             None => (None, None, false),
         };
-        let known = |pick: fn(&Contact) -> &String| {
-            stored.as_ref().map(|c| pick(c).clone()).unwrap_or_default()
-        };
+        let sms_stored = stored.as_ref().map_or("", |c| c.sms_number.as_str());
+        let home_stored = stored.as_ref().map_or("", |c| c.home_phone.as_str());
         Candidate {
             kind,
             source_id,
             at,
             email: written.email.map_or(Checked::NotCarried, Checked::email),
             sms: written.sms.map_or(Checked::NotCarried, |raw| {
-                phones.read("sms", raw, &known(|c| &c.sms_number), PhoneKind::Sms)
+                phones.read("sms", raw, sms_stored, PhoneKind::Sms)
             }),
             home: written.home.map_or(Checked::NotCarried, |raw| {
-                phones.read("phone", raw, &known(|c| &c.home_phone), PhoneKind::Voice)
+                phones.read("phone", raw, home_stored, PhoneKind::Voice)
             }),
             stored,
             stored_id,
@@ -243,7 +242,8 @@ fn skip_guardian(c: &Candidate, problems: &[Problem], plan: &mut Plan) {
 /// as it is: re-syncing an unchanged district parses no phone number at all.
 pub(super) struct PhoneReader<'a> {
     region: &'a str,
-    country_code: Option<u16>,
+    /// The region's country calling code, in digits.
+    country_code: Option<String>,
 }
 
 impl<'a> PhoneReader<'a> {
@@ -252,7 +252,7 @@ impl<'a> PhoneReader<'a> {
             region,
             country_code: phonenumber::metadata::DATABASE
                 .by_id(region)
-                .map(|m| m.country_code()),
+                .map(|m| m.country_code().to_string()),
         }
     }
 
@@ -266,17 +266,19 @@ impl<'a> PhoneReader<'a> {
     /// Whether `raw` writes the E.164 number `stored`, as a national number of the
     /// region or with its country code.
     fn same_number(&self, raw: &str, stored: &str) -> bool {
-        let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
         let Some(stored_digits) = stored.strip_prefix('+') else {
             return false;
         };
+        // Compared digit by digit as they come: most numbers of a resync are the stored ones.
+        let digits = || raw.bytes().filter(u8::is_ascii_digit);
+        let writes = |number: &str| digits().eq(number.bytes());
         if raw.trim_start().starts_with('+') {
-            return digits == stored_digits;
+            return writes(stored_digits);
         }
-        match self.country_code {
+        match &self.country_code {
             Some(cc) => {
-                let national = stored_digits.strip_prefix(&cc.to_string());
-                national == Some(digits.as_str()) || (digits.len() > 6 && digits == stored_digits)
+                stored_digits.strip_prefix(cc.as_str()).is_some_and(writes)
+                    || (digits().count() > 6 && writes(stored_digits))
             }
             None => false,
         }
