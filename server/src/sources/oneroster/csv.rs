@@ -24,6 +24,7 @@ use foldhash::HashMap;
 use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use stream::{Inflated, RowReader};
 use zip::ZipArchive;
 use zip::result::ZipError;
@@ -250,10 +251,16 @@ fn read_files<F: Files>(
         attributes_supported: true,
         ..Snapshot::default()
     };
+    // Set when the other files failed: their error fails the run, so the enrollments stop
+    // at their next row rather than be read, and held, for nothing (S5.1).
+    let halt = AtomicBool::new(false);
     let (read, enrollments) = std::thread::scope(|scope| {
         let enrollments =
-            scope.spawn(|| read_enrollments_file(&open, limits, manifest.enrollments));
+            scope.spawn(|| read_enrollments_file(&open, limits, manifest.enrollments, &halt));
         let read = read_places_and_people(&mut files, limits, &manifest, &mut snap);
+        if read.is_err() {
+            halt.store(true, Ordering::Relaxed);
+        }
         let enrollments = enrollments
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -300,6 +307,7 @@ fn read_enrollments_file<F: Files>(
     open: &impl Fn() -> Result<F, SourceError>,
     limits: &CsvLimits,
     coverage: Coverage,
+    halt: &AtomicBool,
 ) -> Result<Option<Snapshot>, SourceError> {
     if coverage == Coverage::Absent {
         return Ok(None);
@@ -308,6 +316,7 @@ fn read_enrollments_file<F: Files>(
     let Some(mut table) = open_listed(&mut files, &ENROLLMENTS, limits, coverage)? else {
         return Ok(None);
     };
+    table.halt = Some(halt);
     let mut part = Snapshot::default();
     read_enrollments(&mut table, &mut part)?;
     Ok(Some(part))
@@ -437,6 +446,8 @@ struct Table<'a> {
     headers: Vec<String>,
     columns: HashMap<String, usize>,
     rows: RowReader<'a>,
+    /// Once set, the file ends at the next row: another file's error fails the run.
+    halt: Option<&'a AtomicBool>,
 }
 
 impl<'a> Table<'a> {
@@ -471,6 +482,7 @@ impl<'a> Table<'a> {
             headers,
             columns,
             rows,
+            halt: None,
         }))
     }
 
@@ -487,6 +499,12 @@ impl Rows for Table<'_> {
 
     /// Moves to the next row; `false` at the end of the file.
     fn advance(&mut self) -> Result<bool, SourceError> {
+        if self.halt.is_some_and(|halt| halt.load(Ordering::Relaxed)) {
+            return Err(SourceError::Invalid(format!(
+                "{}: not read to its end, as another file failed",
+                self.file
+            )));
+        }
         self.rows.next_row()
     }
 

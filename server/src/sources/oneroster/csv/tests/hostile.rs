@@ -55,6 +55,31 @@ impl Read for Endless {
     }
 }
 
+/// Enrollment rows without end, each with its own ids; counts what was pulled out of it.
+struct Numbered {
+    header: Cursor<Vec<u8>>,
+    next: u64,
+    pending: Vec<u8>,
+    pulled: Arc<AtomicU64>,
+}
+
+impl Read for Numbered {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut n = self.header.read(buf)?;
+        if n == 0 {
+            if self.pending.is_empty() {
+                self.pending = format!("e-{0},cls-1,stu-{0},student\n", self.next).into_bytes();
+                self.next += 1;
+            }
+            n = buf.len().min(self.pending.len());
+            buf[..n].copy_from_slice(&self.pending[..n]);
+            self.pending.drain(..n);
+        }
+        self.pulled.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 /// A reader that hands over one byte per read, as a slow archive or pipe may.
 struct OneByte<R>(R);
 
@@ -457,4 +482,38 @@ fn r8_1_a_file_read_a_byte_at_a_time_reads_the_same() {
     let source = users_bytes(&bom);
     let snap = read_files(|| Ok(Trickle(Folder(&source.0))), &CsvLimits::default()).unwrap();
     assert_eq!(names(&snap.students), [("stu-1", "Ana", 2)]);
+}
+
+// S5.1: enrollments.csv is read beside the other files; when one of those fails, the run
+// fails on it, and the enrollments stop at their next row instead of being read, and
+// held, to the end. Here they never end: without the stop, the read would go on to the
+// row limit, pulling tens of megabytes.
+#[test]
+fn s5_1_a_failed_file_stops_the_enrollments_read_beside_it() {
+    let pulled = Arc::new(AtomicU64::new(0));
+    let counter = pulled.clone();
+    let open = move |name: &str| -> Option<Box<dyn Read>> {
+        let text = |t: &str| -> Option<Box<dyn Read>> {
+            Some(Box::new(Cursor::new(t.as_bytes().to_vec())))
+        };
+        match name {
+            MANIFEST => text("propertyName,value\nfile.users,bulk\nfile.enrollments,bulk\n"),
+            "users.csv" => text("sourcedId,role\nstu-1,student\n"),
+            "enrollments.csv" => Some(Box::new(Numbered {
+                header: Cursor::new(b"sourcedId,classSourcedId,userSourcedId,role\n".to_vec()),
+                next: 0,
+                pending: Vec::new(),
+                pulled: counter.clone(),
+            })),
+            _ => None,
+        }
+    };
+    let limits = CsvLimits {
+        max_rows: 1_000_000,
+        ..CsvLimits::default()
+    };
+    let message = invalid_message(read_files(|| Ok(Streams(open.clone())), &limits));
+    assert!(message.starts_with("users.csv has no"), "{message}");
+    let pulled = pulled.load(Ordering::Relaxed);
+    assert!(pulled < 4 << 20, "pulled {pulled} bytes");
 }
