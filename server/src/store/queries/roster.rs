@@ -222,8 +222,7 @@ macro_rules! insert {
             .values(chunk))
     };
     (@ $conn:expr, $rows:expr, $mode:ident, |$chunk:ident| $stmt:expr) => {
-        // A plan lists enrollments student by student, not class by class: sorted, each
-        // B-tree grows at its end instead of splitting pages all over it.
+        // A plan lists enrollments student by student, not class by class.
         let mut sorted: Vec<&_> = $rows.iter().collect();
         sorted.sort_unstable_by_key(|row| $crate::store::bulk::Loadable::key(*row));
         if !$crate::store::bulk::load(&mut *$conn, &sorted, $crate::store::bulk::OnDuplicate::$mode)

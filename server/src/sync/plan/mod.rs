@@ -136,6 +136,17 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// An empty plan of `ctx`'s district, made against `state`: both a sync's plan and a
+    /// revert's start here, so each carries the suppressions its state held (S6.1).
+    fn against(state: &State, ctx: &RunContext, update_active_users: bool) -> Plan {
+        Plan {
+            district_id: ctx.district_id,
+            update_active_users,
+            suppressions_seen: state.suppressed.iter().map(|s| s.id).collect(),
+            ..Plan::default()
+        }
+    }
+
     fn count(&mut self, kind: RecordKind) -> &mut Counts {
         self.counts.entry(kind).or_default()
     }
@@ -191,12 +202,7 @@ pub fn validate(snapshot: &mut Snapshot, state: &State) {
 
 /// Computes the plan of a run.
 pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContext) -> Plan {
-    let mut plan = Plan {
-        district_id: ctx.district_id,
-        update_active_users: policy.update_active_users,
-        suppressions_seen: state.suppressed.iter().map(|s| s.id).collect(),
-        ..Plan::default()
-    };
+    let mut plan = Plan::against(state, ctx, policy.update_active_users);
     report_source_issues(snapshot, &mut plan);
     let mut abandonments = Abandonments::new(&state.open_abandonments);
     let mut resolved = Resolved::new(&snapshot.issues);

@@ -286,13 +286,8 @@ fn left<'a, T: Membership>(
 /// The reverse plan of the run `undo` logged, against `state`.
 pub fn revert(undo: &Undo<'_>, state: &State, policy: &Policy, ctx: &RunContext) -> Plan {
     let now = ctx.now;
-    let mut plan = Plan {
-        district_id: ctx.district_id,
-        // Put back as it was: an active user's contact too (the run changed it).
-        update_active_users: true,
-        suppressions_seen: state.suppressed.iter().map(|s| s.id).collect(),
-        ..Plan::default()
-    };
+    // Put back as it was: an active user's contact too (the run changed it).
+    let mut plan = Plan::against(state, ctx, true);
     let first: fn((i64, i64)) -> i64 = |k| k.0;
     let second: fn((i64, i64)) -> i64 = |k| k.1;
     let gone_school_students = unlink(
