@@ -351,8 +351,19 @@ async fn run_sync(
             let name = pb::SyncPhase::try_from(phase)
                 .map(|p| p.as_str_name())
                 .unwrap_or("?");
+            // Memory now, and the peak so far: which phase before this one held the most.
+            let peak = match (rss_kb("VmRSS:"), peak_rss_kb().filter(|_| peak_reset)) {
+                (Some(now), Some(peak)) => {
+                    format!(
+                        "  (memory {} MB, peak so far {} MB)",
+                        now / 1024,
+                        peak / 1024
+                    )
+                }
+                _ => String::new(),
+            };
             println!(
-                "  {:>8.1}s  {}",
+                "  {:>8.1}s  {}{peak}",
                 started.elapsed().as_secs_f64(),
                 name.trim_start_matches("SYNC_PHASE_")
             );
@@ -456,11 +467,16 @@ fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
+/// A memory line of `/proc/self/status` (`VmRSS:`, `VmHWM:`) in kB (Linux only).
+fn rss_kb(key: &str) -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// The process's peak resident set size in kB (Linux only).
 fn peak_rss_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+    rss_kb("VmHWM:")
 }
 
 /// Removes the generated files and the SQLite database, also when the benchmark fails.

@@ -108,6 +108,8 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
             return ended(Outcome::AwaitingApproval { district_id, kept }, Some(plan)).await;
         }
     }
+    // Kept only for a review, done with now: an approved plan is applied without it.
+    drop(snapshot);
     match must_stop::<()>(control) {
         None => {}
         Some(Step::End(outcome)) => return ended(outcome, Some(plan)).await,
@@ -125,9 +127,9 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
     applied
 }
 
-/// A plan, the snapshot it was made from (none for a revert, whose approval plans again
-/// from the reverted run's undo log), and, for a plan a person reviews (R9.1), its
-/// changes and digest.
+/// A plan and, for a plan a person reviews (R9.1), its changes and digest, and the
+/// snapshot it was made from (none for a revert, whose approval plans again from the
+/// reverted run's undo log).
 struct Planned {
     plan: Plan,
     snapshot: Option<Snapshot>,
@@ -277,6 +279,10 @@ fn finish(
     ctx: &RunContext,
 ) -> Result<Planned> {
     let review = (reviewed || plan.safety_block.is_some()).then(|| changes::review(&plan, state));
+    // Only a plan a person reviews keeps its snapshot (R9.1). Any other lets it go here,
+    // before its journal and undo log are made and while it is applied: at a first sync,
+    // the snapshot is about half of what the run holds.
+    let snapshot = snapshot.filter(|_| review.is_some());
     // Nothing to journal or undo in a plan that changes nothing (the common resync).
     if applies && !plan.is_empty() {
         let (district, run, at) = (ctx.district_id, ctx.run_id, ctx.now);
