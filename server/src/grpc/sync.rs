@@ -186,7 +186,7 @@ impl SyncService for SyncApi {
             .access
             .allow(&caller(&req)?, Need::Write, Target::Run(run_id))
             .await?;
-        let run = runs::cancel(&self.store, run_id).await?;
+        let run = runs::cancel(&self.store, &self.live, run_id).await?;
         Ok(audited(
             Response::new(pb::CancelSyncResponse {
                 run: Some(cv::run(run)),

@@ -286,7 +286,7 @@ pub async fn load<T: Loadable>(
                 )),
             )));
         }
-        conn.wrote(piece.len());
+        conn.wrote(piece.len())?;
     }
     Ok(true)
 }

@@ -77,6 +77,8 @@ pub struct DbConn {
     /// Where batched writes count the rows they send, so a long apply shows progress
     /// while it runs; see [`DbConn::count_rows_into`].
     rows_written: Option<Arc<AtomicI64>>,
+    /// Set when batched writes must stop; see [`DbConn::stop_writes_when`].
+    stop_writes: Option<Arc<AtomicBool>>,
     /// Whether inserts here take MySQL's bulk path (`store::bulk`), once asked.
     loads_in_bulk: Option<bool>,
 }
@@ -283,6 +285,7 @@ impl Store {
             pooled,
             busy: false,
             rows_written: None,
+            stop_writes: None,
             loads_in_bulk: None,
         })
     }
@@ -324,6 +327,13 @@ impl DbConn {
         self.rows_written = counter;
     }
 
+    /// From now on the batched writes on this connection fail with
+    /// [`StoreError::Stopped`] at their next statement once `flag` is set, so the
+    /// transaction they are in rolls back; `None` stops watching.
+    pub fn stop_writes_when(&mut self, flag: Option<Arc<AtomicBool>>) {
+        self.stop_writes = flag;
+    }
+
     /// Whether inserts on this connection can take MySQL's bulk path (`store::bulk`):
     /// never on SQLite; on MySQL when the server allows `LOAD DATA LOCAL`, asked once per
     /// checkout.
@@ -339,10 +349,14 @@ impl DbConn {
         Ok(allowed)
     }
 
-    /// Counts `rows` written, when someone counts.
-    pub(crate) fn wrote(&self, rows: usize) {
+    /// Counts `rows` written, when someone counts; fails when the writes must stop.
+    pub(crate) fn wrote(&self, rows: usize) -> Result<(), StoreError> {
         if let Some(counter) = &self.rows_written {
             counter.fetch_add(rows as i64, Ordering::Relaxed);
+        }
+        match &self.stop_writes {
+            Some(stop) if stop.load(Ordering::Relaxed) => Err(StoreError::Stopped),
+            _ => Ok(()),
         }
     }
 

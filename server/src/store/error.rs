@@ -18,6 +18,10 @@ pub enum StoreError {
     Query(#[from] DieselError),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// Batched writes stopped between two statements, as asked
+    /// ([`DbConn::stop_writes_when`](super::DbConn::stop_writes_when)).
+    #[error("the writes were stopped before they were done")]
+    Stopped,
 }
 
 impl StoreError {

@@ -21,7 +21,7 @@ use crate::store::{DbConn, StoreError};
 use chrono::NaiveDateTime;
 use foldhash::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::AtomicI64;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 /// Why an apply wrote nothing.
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +48,10 @@ impl crate::store::Conflict for ApplyError {
 
 /// Writes the plan and ends the run as `end` says, all in one transaction. `written`
 /// counts the plan's rows as they are sent (from 0 again if the transaction is retried),
-/// out of [`Plan::change_count`]: the run's progress while it applies.
+/// out of [`Plan::change_count`]: the run's progress while it applies. Once `stopping`
+/// is set (the run was cancelled, or lost), the next statement rolls everything back and
+/// the apply is [`ApplyError::Fenced`]: on SQLite the apply holds the one write lock, so
+/// a cancel could not reach the store's fence before the commit.
 pub async fn apply(
     conn: &mut DbConn,
     plan: Arc<Plan>,
@@ -56,12 +59,17 @@ pub async fn apply(
     end: RunEnd,
     now: NaiveDateTime,
     written: Arc<AtomicI64>,
+    stopping: Arc<AtomicBool>,
 ) -> Result<(), ApplyError> {
     let issues = Arc::new(outcome::issue_rows(Some(&plan), lease.run_id));
+    let stopped = move |stopping: &AtomicBool| stopping.load(Ordering::Relaxed);
     conn.transaction::<_, ApplyError, _>(move |c| {
         let (plan, end, issues) = (plan.clone(), end.clone(), issues.clone());
-        let written = written.clone();
+        let (written, stopping) = (written.clone(), stopping.clone());
         Box::pin(async move {
+            if stopped(&stopping) {
+                return Err(ApplyError::Fenced);
+            }
             // First, and locked: an erasure committing from here on waits for this
             // transaction; one committed before it is seen.
             let suppressions = suppressions::ids_locked(c, plan.district_id).await?;
@@ -72,9 +80,18 @@ pub async fn apply(
                 return Err(ApplyError::Erased);
             }
             c.count_rows_into(Some(written));
+            c.stop_writes_when(Some(stopping.clone()));
             let wrote = write_plan(c, &plan, lease.run_id, now).await;
             c.count_rows_into(None);
-            wrote?;
+            c.stop_writes_when(None);
+            match wrote {
+                Err(StoreError::Stopped) => return Err(ApplyError::Fenced),
+                wrote => wrote?,
+            }
+            // A stop after the last statement: the fence reads only what reached the store.
+            if stopped(&stopping) {
+                return Err(ApplyError::Fenced);
+            }
             if outcome::write(c, lease, &end, &issues, true).await? {
                 Ok(())
             } else {

@@ -9,7 +9,7 @@ use crate::store::Store;
 use crate::store::queries::runs::{self as q, Lease, Renewal};
 use chrono::TimeDelta;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -73,17 +73,63 @@ impl Progress {
     }
 }
 
+/// The stop signal of a run, sent by its keeper (a cancel seen in the store, a lost
+/// lease) or by CancelSync on the run's own server ([`LiveRuns::cancel`]).
+#[derive(Debug)]
+struct Stopper {
+    signal: watch::Sender<Stop>,
+    /// Set with the first stop, for the apply to read between its statements: on SQLite
+    /// a cancel cannot reach the store while the apply holds its one write lock.
+    stopping: Arc<AtomicBool>,
+}
+
+impl Stopper {
+    fn new() -> (Self, watch::Receiver<Stop>) {
+        let (signal, receiver) = watch::channel(Stop::No);
+        let stopper = Stopper {
+            signal,
+            stopping: Arc::new(AtomicBool::new(false)),
+        };
+        (stopper, receiver)
+    }
+
+    /// Asks the run to end CANCELLED, unless it is already stopping.
+    fn cancel(&self) {
+        self.signal.send_if_modified(|s| {
+            let first = *s == Stop::No;
+            if first {
+                *s = Stop::Cancel;
+                self.stopping.store(true, Ordering::Relaxed);
+            }
+            first
+        });
+    }
+
+    /// The run is another worker's now: nothing more is written.
+    fn lost(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+        let _ = self.signal.send(Stop::Lost);
+    }
+}
+
 /// What the pipeline of a run holds: its progress, and the stop signal.
 #[derive(Debug, Clone)]
 pub struct Control {
     pub progress: Arc<Progress>,
     stop: watch::Receiver<Stop>,
+    stopping: Arc<AtomicBool>,
 }
 
 impl Control {
     /// The stop signal as it stands.
     pub fn stop(&self) -> Stop {
         *self.stop.borrow()
+    }
+
+    /// Set once the run must stop, whichever way: what the apply reads between its
+    /// statements, to roll back rather than write on.
+    pub fn stopping(&self) -> Arc<AtomicBool> {
+        self.stopping.clone()
     }
 
     /// Resolves once the run must stop, with why.
@@ -104,9 +150,26 @@ impl Control {
 /// commits, so the row said PLANNING through a whole apply. Where the run's own server
 /// answers, its status never lags its progress.
 #[derive(Debug, Clone, Default)]
-pub struct LiveRuns(Arc<Mutex<HashMap<i64, Arc<Progress>>>>);
+pub struct LiveRuns(Arc<Mutex<HashMap<i64, Live>>>);
+
+/// A run this server is working.
+#[derive(Debug, Clone)]
+struct Live {
+    progress: Arc<Progress>,
+    stopper: Arc<Stopper>,
+}
 
 impl LiveRuns {
+    /// Asks `run_id` to end CANCELLED at once when this server works it: its pipeline
+    /// stops at its next step, its apply at its next statement, rolled back. The store's
+    /// cancel flag is still written, for a run another server works and for the fence.
+    pub fn cancel(&self, run_id: i64) {
+        let live = self.0.lock().ok().and_then(|l| l.get(&run_id).cloned());
+        if let Some(live) = live {
+            live.stopper.cancel();
+        }
+    }
+
     /// `run` with its phase and progress as this server's worker has them now, when it is
     /// running here; as read otherwise.
     pub fn overlay(&self, mut run: Run) -> Run {
@@ -114,8 +177,8 @@ impl LiveRuns {
             return run;
         }
         let live = self.0.lock().ok().and_then(|l| l.get(&run.id).cloned());
-        if let Some(progress) = live {
-            (run.phase, run.progress_done, run.progress_total) = progress.read();
+        if let Some(live) = live {
+            (run.phase, run.progress_done, run.progress_total) = live.progress.read();
         }
         run
     }
@@ -146,17 +209,27 @@ pub fn keep(
     live: &LiveRuns,
 ) -> (Control, KeeperGuard) {
     let progress = Arc::new(Progress::default());
+    let (stopper, stop) = Stopper::new();
+    let stopper = Arc::new(stopper);
+    let control = Control {
+        progress: progress.clone(),
+        stop,
+        stopping: stopper.stopping.clone(),
+    };
     if let Ok(mut runs) = live.0.lock() {
-        runs.insert(lease.run_id, progress.clone());
+        let live = Live {
+            progress: progress.clone(),
+            stopper: stopper.clone(),
+        };
+        runs.insert(lease.run_id, live);
     }
-    let (tx, rx) = watch::channel(Stop::No);
-    let task = tokio::spawn(run(store, lease, length, progress.clone(), tx));
+    let task = tokio::spawn(run(store, lease, length, progress, stopper));
     let guard = KeeperGuard {
         task,
         live: live.clone(),
         run_id: lease.run_id,
     };
-    (Control { progress, stop: rx }, guard)
+    (control, guard)
 }
 
 async fn run(
@@ -164,7 +237,7 @@ async fn run(
     lease: Lease,
     length: Duration,
     progress: Arc<Progress>,
-    stop: watch::Sender<Stop>,
+    stop: Arc<Stopper>,
 ) {
     let lease_length = TimeDelta::from_std(length).unwrap_or(TimeDelta::seconds(30));
     let renew_every = length / 3;
@@ -183,7 +256,7 @@ async fn run(
             match q::set_progress(&mut conn, lease, current.0, current.1, current.2).await {
                 Ok(true) => written = Some(current),
                 Ok(false) => {
-                    let _ = stop.send(Stop::Lost);
+                    stop.lost();
                     return;
                 }
                 Err(e) => {
@@ -202,18 +275,10 @@ async fn run(
         };
         match renewal {
             Ok(Renewal::Held { cancel: false }) => {}
-            Ok(Renewal::Held { cancel: true }) => {
-                stop.send_if_modified(|s| {
-                    let first = *s == Stop::No;
-                    if first {
-                        *s = Stop::Cancel;
-                    }
-                    first
-                });
-            }
+            Ok(Renewal::Held { cancel: true }) => stop.cancel(),
             Ok(Renewal::Lost) => {
                 tracing::warn!(run_id = lease.run_id, "lost the run's lease: stopping");
-                let _ = stop.send(Stop::Lost);
+                stop.lost();
                 return;
             }
             Err(e) => tracing::warn!(run_id = lease.run_id, error = %e, "lease not renewed"),

@@ -357,7 +357,18 @@ async fn apply_step(
     let written = control.progress.done_counter();
     // A refused apply wrote nothing: the run ends CANCELLED if the fence refused it (left
     // to its new holder if it was taken over), FAILED if a person was erased meanwhile.
-    let refused = match apply(&mut conn, plan.clone(), lease, end, now(), written).await {
+    let stopping = control.stopping();
+    let applied = apply(
+        &mut conn,
+        plan.clone(),
+        lease,
+        end,
+        now(),
+        written,
+        stopping,
+    )
+    .await;
+    let refused = match applied {
         Ok(()) => {
             tracing::info!(run_id = lease.run_id, "run applied");
             telemetry::run_ended(RunState::Succeeded, trigger, Some(&plan), false);

@@ -1,6 +1,7 @@
 //! Sync runs as callers see them: start (idempotent by request id, one active run per
 //! district), revert (R9.2), read, list, cancel.
 
+use super::keeper::LiveRuns;
 use crate::domain::{
     Error, Page, PageRequest, Result, Run, RunState, Source, Trigger, new_id, now,
 };
@@ -180,14 +181,19 @@ pub async fn list(store: &Store, district_id: i64, page: PageRequest) -> Result<
 
 /// Cancels a queued or running run. A queued run ends at once; a running one stops at
 /// its next step, and always before it applies anything: a cancel that reaches the
-/// apply before its commit wins (R7.6).
-pub async fn cancel(store: &Store, run_id: i64) -> Result<Run> {
+/// apply before its commit wins (R7.6). A run this server works is told first, in
+/// memory (`live`): its apply rolls back at its next statement, which on SQLite is what
+/// frees the write lock the cancel's own write then takes.
+pub async fn cancel(store: &Store, live: &LiveRuns, run_id: i64) -> Result<Run> {
     let mut conn = store.conn().await?;
     let run = q::require(&mut conn, run_id).await?;
     match run.state {
         // A plan waiting for a person: cancelling it is rejecting it.
         RunState::AwaitingApproval => return super::review::reject(store, run_id).await,
         RunState::Queued | RunState::Running => {
+            // Told once its state is read: the run may end CANCELLED at once, and this
+            // cancel is still the one that ended it, not one too late.
+            live.cancel(run_id);
             if !q::cancel_queued(&mut conn, run_id, now()).await? {
                 q::request_cancel(&mut conn, run_id).await?;
             }

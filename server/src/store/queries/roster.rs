@@ -180,7 +180,7 @@ macro_rules! batched {
                         .await?
                 }
             );
-            $conn.wrote(piece.len());
+            $conn.wrote(piece.len())?;
         }
     }};
 }
@@ -237,7 +237,7 @@ macro_rules! insert {
                         .spawn_blocking(move |c| diesel::RunQueryDsl::execute($stmt, c))
                         .await?
                 );
-                $conn.wrote(piece.len());
+                $conn.wrote(piece.len())?;
             }
         }
     };
@@ -447,7 +447,7 @@ macro_rules! delete_links {
                     list
                 );
                 with_conn!(&mut *conn, c => c.batch_execute(&sql).await)?;
-                conn.wrote(piece.len());
+                conn.wrote(piece.len())?;
             }
             Ok(())
         }
@@ -487,7 +487,7 @@ pub async fn restore_abandoned(
             .set((abandoned_records::restored_at.eq(now), abandoned_records::restore_run_id.eq(run_id)))
             .execute(c)
             .await)?;
-        conn.wrote(piece.len());
+        conn.wrote(piece.len())?;
     }
     Ok(())
 }

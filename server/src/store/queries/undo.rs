@@ -96,7 +96,7 @@ pub async fn delete_records(conn: &mut DbConn, district_id: i64, ids: &Deleted) 
                     .filter($t::id.eq_any(piece)))
                     .execute(c)
                     .await)?;
-                conn.wrote(piece.len());
+                conn.wrote(piece.len())?;
             }
         };
     }
@@ -132,7 +132,7 @@ pub async fn reopen_abandoned(conn: &mut DbConn, district_id: i64, ids: &[i64]) 
             ))
             .execute(c)
             .await)?;
-        conn.wrote(piece.len());
+        conn.wrote(piece.len())?;
     }
     Ok(())
 }

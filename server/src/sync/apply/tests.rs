@@ -59,7 +59,16 @@ async fn setup(test: &TestStore) -> (Lease, Arc<Plan>) {
 async fn applied(test: &TestStore, lease: Lease, plan: Arc<Plan>) -> Result<(), ApplyError> {
     let end = run_end(&Outcome::Succeeded, Some(&plan)).unwrap();
     let mut conn = test.store.conn().await.unwrap();
-    apply(&mut conn, plan, lease, end, now(), Default::default()).await
+    apply(
+        &mut conn,
+        plan,
+        lease,
+        end,
+        now(),
+        Default::default(),
+        Default::default(),
+    )
+    .await
 }
 
 async fn schools(test: &TestStore, district: i64) -> usize {
@@ -98,6 +107,70 @@ async fn r7_6_a_cancel_before_the_commit_wins() {
         run.state,
         RunState::Running,
         "left for the worker to end as CANCELLED"
+    );
+}
+
+// A cancel told in memory (CancelSync on the run's own server, which on SQLite cannot
+// write while the apply holds the lock) stops the apply: nothing is written, and the run
+// is left for its worker to end CANCELLED.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_a_cancel_told_in_memory_stops_the_apply() {
+    let test = TestStore::new().await;
+    let (lease, plan) = setup(&test).await;
+    let end = run_end(&Outcome::Succeeded, Some(&plan)).unwrap();
+    let mut conn = test.store.conn().await.unwrap();
+    let stopping = Arc::new(AtomicBool::new(true));
+    let applied = apply(
+        &mut conn,
+        plan.clone(),
+        lease,
+        end,
+        now(),
+        Default::default(),
+        stopping,
+    );
+    assert!(matches!(applied.await, Err(ApplyError::Fenced)));
+    drop(conn);
+    assert_eq!(schools(&test, plan.district_id).await, 0, "nothing applied");
+    let run = q::require(&mut test.store.conn().await.unwrap(), lease.run_id)
+        .await
+        .unwrap();
+    assert_eq!(run.state, RunState::Running);
+}
+
+// The stop reaches writes under way: the statement after it fails, and the transaction
+// rolls back whole, what was sent before the stop included.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_writes_stopped_midway_roll_back_whole() {
+    let test = TestStore::new().await;
+    let (_, plan) = setup(&test).await;
+    let district = plan.district_id;
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut conn = test.store.conn().await.unwrap();
+    let watched = stop.clone();
+    let wrote = conn
+        .transaction::<(), StoreError, _>(move |c| {
+            let (plan, stop) = (plan.clone(), watched.clone());
+            Box::pin(async move {
+                c.stop_writes_when(Some(stop.clone()));
+                roster::write_schools(c, &plan.schools).await?;
+                stop.store(true, Ordering::Relaxed);
+                let mut more = Rows::default();
+                more.new.push(School {
+                    id: new_id(),
+                    source_id: Some("sch-2".into()),
+                    ..plan.schools.new[0].clone()
+                });
+                roster::write_schools(c, &more).await
+            })
+        })
+        .await;
+    assert!(matches!(wrote, Err(StoreError::Stopped)), "{wrote:?}");
+    drop(conn);
+    assert_eq!(
+        schools(&test, district).await,
+        0,
+        "the first write rolled back too"
     );
 }
 
@@ -218,9 +291,17 @@ async fn the_apply_counts_the_rows_it_writes_for_progress() {
     let end = run_end(&Outcome::Succeeded, Some(&plan)).unwrap();
     let written = Arc::new(AtomicI64::new(-5));
     let mut conn = test.store.conn().await.unwrap();
-    apply(&mut conn, plan.clone(), lease, end, now(), written.clone())
-        .await
-        .unwrap();
+    apply(
+        &mut conn,
+        plan.clone(),
+        lease,
+        end,
+        now(),
+        written.clone(),
+        Default::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         written.load(std::sync::atomic::Ordering::Relaxed),
         plan.change_count() as i64

@@ -9,7 +9,8 @@ use crate::store::models::District;
 use crate::store::queries::districts;
 use crate::store::queries::runs::NewRun;
 use crate::store::testing::TestStore;
-use crate::sync::keeper::LiveRuns;
+use crate::sync::keeper::{LiveRuns, Stop};
+use std::sync::atomic::Ordering;
 
 fn config() -> WorkerConfig {
     WorkerConfig {
@@ -183,4 +184,26 @@ async fn r7_6_a_status_read_gives_a_running_runs_progress_as_it_is_now() {
     assert_eq!(live.overlay(ended.clone()), ended);
     drop(guard);
     assert_eq!(live.overlay(stored.clone()), stored);
+}
+
+// CancelSync on the server working a run tells it in memory, at once: the pipeline sees
+// the cancel, and the apply's stop flag is set (on SQLite a cancel cannot reach the
+// store while the apply holds the write lock). Another run is not touched, nor a run
+// this server no longer works.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_a_cancel_on_the_runs_own_server_reaches_it_in_memory() {
+    let test = TestStore::new().await;
+    let store = &test.store;
+    let input = claimed(store).await;
+    let live = LiveRuns::default();
+    let (control, guard) = keeper::keep(store.clone(), input.lease, config().lease, &live);
+    let stopping = control.stopping();
+    live.cancel(input.run.id + 1);
+    assert_eq!(control.stop(), Stop::No);
+    assert!(!stopping.load(Ordering::Relaxed));
+    live.cancel(input.run.id);
+    assert_eq!(control.stop(), Stop::Cancel);
+    assert!(stopping.load(Ordering::Relaxed), "the apply is told too");
+    drop(guard);
+    live.cancel(input.run.id);
 }
