@@ -148,7 +148,8 @@ impl Control {
 /// give as it is now. A run's row holds the keeper's last write, and a write can wait:
 /// on SQLite the apply's transaction holds the database's one write lock until it
 /// commits, so the row said PLANNING through a whole apply. Where the run's own server
-/// answers, its status never lags its progress.
+/// answers, its status never lags its progress. For the same reason a cancel reaches a
+/// run here in memory, not only through the row ([`LiveRuns::cancel`]).
 #[derive(Debug, Clone, Default)]
 pub struct LiveRuns(Arc<Mutex<HashMap<i64, Live>>>);
 
