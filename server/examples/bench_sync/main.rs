@@ -611,6 +611,17 @@ async fn main() -> Res<()> {
         );
     }
 
+    println!("resync of the unchanged source again (settled: the last run planned nothing):");
+    let (fourth, settled_resync, fourth_peak) = run_sync(&mut sync, &district_id).await?;
+    report(&mut sync, &fourth, settled_resync, fourth_peak).await?;
+    if (&fourth.counts, fourth.issue_count) != (&second.counts, second.issue_count) {
+        return Err(format!(
+            "the settled resync reported otherwise than the resync before it: {:?} against {:?}",
+            fourth.counts, second.counts
+        )
+        .into());
+    }
+
     println!("resync after 1% of the students changed:");
     generate(&folder, students, true)?;
     let (third, changed_sync, third_peak) = run_sync(&mut sync, &district_id).await?;
@@ -630,7 +641,7 @@ async fn main() -> Res<()> {
     }
 
     // The highest of the runs' peaks where each was measured alone, else the process's.
-    let peak_kb = [first_peak, second_peak, third_peak]
+    let peak_kb = [first_peak, second_peak, third_peak, fourth_peak]
         .into_iter()
         .max()
         .flatten()
@@ -646,6 +657,7 @@ async fn main() -> Res<()> {
             if backend == "mysql" { 2.5 } else { 3.0 },
         ),
         ("unchanged resync", resync, 0.5),
+        ("unchanged, settled", settled_resync, 0.5),
         ("1%-changed resync", changed_sync, 0.75),
     ] {
         println!(
@@ -661,13 +673,15 @@ async fn main() -> Res<()> {
         );
     }
     println!(
-        "students={students} rows={} backend={backend} floor={:.2}s full_sync={:.1}s ({:.2}x) resync={:.1}s ({:.2}x) changed_resync={:.1}s ({:.2}x) peak_rss={peak}",
+        "students={students} rows={} backend={backend} floor={:.2}s full_sync={:.1}s ({:.2}x) resync={:.1}s ({:.2}x) settled_resync={:.1}s ({:.2}x) changed_resync={:.1}s ({:.2}x) peak_rss={peak}",
         district.rows,
         floor.as_secs_f64(),
         full_sync.as_secs_f64(),
         ratio(full_sync),
         resync.as_secs_f64(),
         ratio(resync),
+        settled_resync.as_secs_f64(),
+        ratio(settled_resync),
         changed_sync.as_secs_f64(),
         ratio(changed_sync)
     );

@@ -3,7 +3,7 @@
 use crate::domain::{Error, Origin, Page, PageRequest, Result, new_id, now};
 use crate::store::Store;
 use crate::store::models::{District, School};
-use crate::store::queries::{directory as q, districts};
+use crate::store::queries::{directory as q, districts, settled};
 
 pub async fn create_district(store: &Store, display_name: &str) -> Result<District> {
     let display_name = required_name("display_name", display_name)?;
@@ -53,7 +53,15 @@ pub async fn create_school(
         created_at: now,
         updated_at: now,
     };
-    q::insert_school(&mut conn, &row).await?;
+    conn.transaction::<_, Error, _>(|c| {
+        let row = row.clone();
+        Box::pin(async move {
+            settled::forget(c, district_id).await?;
+            q::insert_school(c, &row).await?;
+            Ok(())
+        })
+    })
+    .await?;
     Ok(row)
 }
 

@@ -6,7 +6,7 @@ use crate::sources::SourcePaths;
 use crate::store::Store;
 use crate::store::models::SuppressionRow;
 use crate::store::queries::erase::{self, Person};
-use crate::store::queries::{directory as q, districts, suppressions, uploads};
+use crate::store::queries::{directory as q, districts, settled, suppressions, uploads};
 use std::collections::BTreeMap;
 
 /// Erases a student, guardian or staff member and everything that names it; the
@@ -75,7 +75,16 @@ pub async fn lift_suppression(store: &Store, suppression_id: i64) -> Result<Supp
     let row = suppressions::get(&mut conn, suppression_id)
         .await?
         .ok_or_else(|| Error::not_found(format!("suppression {suppression_id}")))?;
-    suppressions::delete(&mut conn, suppression_id).await?;
+    // Lifted, the person comes back with the next run of the same source: it plans again.
+    let district_id = row.district_id;
+    conn.transaction::<_, Error, _>(|c| {
+        Box::pin(async move {
+            settled::forget(c, district_id).await?;
+            suppressions::delete(c, suppression_id).await?;
+            Ok(())
+        })
+    })
+    .await?;
     Ok(row)
 }
 

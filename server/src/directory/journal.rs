@@ -1,10 +1,13 @@
 //! Edits through the API go in the edited record's history (R9.3), with the key that
-//! made them and the end user it acted for, like a run's changes do.
+//! made them and the end user it acted for, like a run's changes do. Every edit of a
+//! district's roster passes here, and so also ends the district's settled source in
+//! its transaction: the next run of the same source plans again.
 
 use crate::domain::{Caller, ChangeAction, Error, RecordKind, Result};
 use crate::store::DbConn;
 use crate::store::fields::{FieldChange, Reviewed};
 use crate::store::queries::history::{Edit, record_edit};
+use crate::store::queries::settled;
 use futures::future::BoxFuture;
 use std::sync::Arc;
 
@@ -29,6 +32,7 @@ where
         Box::pin(async move {
             let after = write(c).await?;
             updated(c, &by, district_id, &*before, &after).await?;
+            settled::forget(c, district_id).await?;
             Ok(after)
         })
     })
@@ -62,6 +66,7 @@ where
         Box::pin(async move {
             change(c).await?;
             record_edit(c, by.key_id, &by.actor, (*edit).clone()).await?;
+            settled::forget(c, edit.district_id).await?;
             Ok(())
         })
     })

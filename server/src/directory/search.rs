@@ -94,7 +94,7 @@ impl PeopleSearch {
     /// does not carry an email or phone number around.
     pub fn scope(&self) -> String {
         let digest = Sha256::digest(self.query.as_bytes());
-        let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::domain::hex(&digest[..12]);
         let kinds: Vec<&str> = self.kinds.iter().map(|k| k.as_str()).collect();
         format!("people:{}:{}:{hex}", self.district_id, kinds.join(","))
     }

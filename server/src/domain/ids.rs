@@ -84,6 +84,11 @@ pub fn parse_id(field: &str, text: &str) -> Result<i64> {
     }
 }
 
+/// Bytes (a digest, a key id) as lowercase hex: how a digest is shown and compared.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@ pub use contact::{PhoneKind, is_phone_region, normalize_email, parse_email, pars
 pub use enums::*;
 pub use error::{Error, Result, Violation, Violations};
 pub use health::{AttentionReason, SyncHealth, assess};
-pub use ids::{NODE_BITS, new_id, parse_id, set_node};
+pub use ids::{NODE_BITS, hex, new_id, parse_id, set_node};
 pub use page::{Page, PageRequest};
 pub use run::{AbandonedFilter, Counts, CountsByKind, Run, SafetyBlock};
 pub use secret::{Secret, StoredSecret};

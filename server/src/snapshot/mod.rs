@@ -4,6 +4,7 @@
 //! what every source needs: the cross-file reference check (R3.3) and the check of values
 //! too long to store (R3.4, S5.2).
 
+mod digest;
 mod lengths;
 mod references;
 

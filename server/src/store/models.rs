@@ -414,3 +414,17 @@ membership!(
     ClassTeacher(class_id, staff_id),
     FamilyLink(student_id, guardian_id),
 );
+
+/// The source a district's roster is known to be in step with: a run of a source with
+/// this digest plans nothing while the row stands, and reports what run `run_id` did.
+/// An empty digest is a claim: run `run_id` is planning and may settle it.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = settled_sources, check_for_backend(diesel::mysql::Mysql, diesel::sqlite::Sqlite))]
+pub struct SettledRow {
+    pub district_id: i64,
+    pub run_id: i64,
+    pub digest: String,
+    /// The counts of run `run_id`, as its report keeps them (JSON).
+    pub counts: String,
+    pub issue_count: i64,
+}

@@ -359,6 +359,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    settled_sources (district_id) {
+        district_id -> BigInt,
+        run_id -> BigInt,
+        digest -> Text,
+        counts -> Text,
+        issue_count -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     districts,
     sync_settings,
@@ -385,4 +395,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     run_undo,
     planned_changes,
     record_history,
+    settled_sources,
 );

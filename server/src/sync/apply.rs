@@ -11,10 +11,11 @@ use super::outcome;
 use super::plan::Plan;
 use crate::domain::RecordKind;
 use crate::store::fields::FieldChange;
-use crate::store::models::HistoryRow;
+use crate::store::models::{HistoryRow, SettledRow};
 use crate::store::queries::history;
 use crate::store::queries::roster as q;
 use crate::store::queries::runs::{Lease, RunEnd};
+use crate::store::queries::settled;
 use crate::store::queries::suppressions;
 use crate::store::queries::undo;
 use crate::store::{DbConn, StoreError};
@@ -88,6 +89,7 @@ pub async fn apply(
                 Err(StoreError::Stopped) => return Err(ApplyError::Fenced),
                 wrote => wrote?,
             }
+            settled_after(c, &plan, lease.run_id, &end).await?;
             // A stop after the last statement: the fence reads only what reached the store.
             if stopped(&stopping) {
                 return Err(ApplyError::Fenced);
@@ -100,6 +102,30 @@ pub async fn apply(
         })
     })
     .await
+}
+
+/// A plan that changed the roster ends the district's settled source; a plan of nothing
+/// settles it on the run's source, unless a write came since the run claimed it.
+async fn settled_after(
+    c: &mut DbConn,
+    plan: &Plan,
+    run_id: i64,
+    end: &RunEnd,
+) -> Result<(), StoreError> {
+    if !plan.is_empty() {
+        return settled::forget(c, plan.district_id).await;
+    }
+    if let Some(digest) = &plan.settles {
+        let row = SettledRow {
+            district_id: plan.district_id,
+            run_id,
+            digest: digest.clone(),
+            counts: end.counts.clone(),
+            issue_count: end.issue_count,
+        };
+        settled::settle(c, &row).await?;
+    }
+    Ok(())
 }
 
 async fn write_plan(

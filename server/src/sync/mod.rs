@@ -22,6 +22,7 @@ pub mod runs;
 pub mod schedule;
 pub mod secrets;
 pub mod settings;
+pub mod settled;
 pub mod telemetry;
 pub mod uploads;
 pub mod watch;

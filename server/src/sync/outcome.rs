@@ -4,7 +4,7 @@
 
 use super::plan::Plan;
 use crate::domain::{Error, Result, RunState, SafetyBlock, new_id, now};
-use crate::store::models::IssueRow;
+use crate::store::models::{IssueRow, SettledRow};
 use crate::store::queries::roster;
 use crate::store::queries::runs::{self as q, Lease, RunEnd};
 use crate::store::{DbConn, Store, StoreError};
@@ -149,16 +149,59 @@ pub fn issue_rows(plan: Option<&Plan>, run_id: i64) -> Vec<IssueRow> {
         .collect()
 }
 
-/// Ends a run that applied nothing, in a transaction of its own; true when this worker ended it (false: another holds
-/// the run now).
+/// Ends a run that applied nothing, in a transaction of its own; true when this worker
+/// ended it (false: another holds the run now).
 pub async fn end(
     store: &Store,
     lease: Lease,
     outcome: Outcome,
     plan: Option<&Plan>,
 ) -> Result<bool> {
-    let record = Arc::new(run_end(&outcome, plan)?);
-    let issues = Arc::new(issue_rows(plan, lease.run_id));
+    let record = run_end(&outcome, plan)?;
+    let issues = issue_rows(plan, lease.run_id);
+    end_with(store, lease, record, issues).await
+}
+
+/// Ends a run whose source the district was settled on (`settled`): SUCCEEDED with
+/// nothing applied, the counts and issues those of the run that settled it (`issues`,
+/// kept under this run's id).
+pub async fn end_settled(
+    store: &Store,
+    lease: Lease,
+    settled: &SettledRow,
+    issues: Vec<IssueRow>,
+) -> Result<bool> {
+    let record = RunEnd {
+        state: RunState::Succeeded,
+        finished_at: now(),
+        progress_done: 0,
+        progress_total: 0,
+        counts: settled.counts.clone(),
+        issue_count: issues.len() as i64,
+        error_message: String::new(),
+        safety_block: String::new(),
+        holds_district: None,
+        plan_expires_at: None,
+        plan_digest: String::new(),
+    };
+    let issues = issues
+        .into_iter()
+        .map(|issue| IssueRow {
+            id: new_id(),
+            run_id: lease.run_id,
+            ..issue
+        })
+        .collect();
+    end_with(store, lease, record, issues).await
+}
+
+async fn end_with(
+    store: &Store,
+    lease: Lease,
+    record: RunEnd,
+    issues: Vec<IssueRow>,
+) -> Result<bool> {
+    let (record, issues) = (Arc::new(record), Arc::new(issues));
     let mut conn = store.conn().await?;
     let ended = conn
         .transaction::<_, Error, _>(|c| {

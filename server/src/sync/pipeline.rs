@@ -14,10 +14,12 @@ use super::plan::undo::Undo;
 use super::plan::{self, Plan, Policy, RunContext};
 use super::revert;
 use super::review;
+use super::settled::{self, Checked};
 use super::telemetry;
 use crate::domain::{Error, Result, Run, RunPhase, RunState, Source, SyncSettings, Trigger, now};
 use crate::snapshot::Snapshot;
 use crate::store::State;
+use crate::store::models::{IssueRow, SettledRow};
 use crate::store::queries::runs::Lease;
 use crate::store::queries::{plans, roster, runs, uploads};
 use std::sync::Arc;
@@ -66,15 +68,27 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
             Step::Lost => return Ok(()),
         };
         telemetry::phase_done(RunPhase::Fetching, timer.elapsed());
+        let (snapshot, settles) = if settled::may_settle(&input.run, &input.settings) {
+            match settled::check(&env.store, &input.run, &input.settings, snapshot).await? {
+                Checked::Settled(row, issues) => {
+                    return settled_end(env, &input, control, &row, issues).await;
+                }
+                Checked::Unsettled(snapshot, digest) => (*snapshot, Some(digest)),
+            }
+        } else {
+            (snapshot, None)
+        };
         let timer = Instant::now();
-        let (snapshot, state) = match validate_step(env, &input, control, snapshot).await? {
+        let claim = settles.is_some();
+        let (snapshot, state) = match validate_step(env, &input, control, snapshot, claim).await? {
             Step::Next(v) => v,
             Step::End(outcome) => return ended(outcome, None).await,
             Step::Lost => return Ok(()),
         };
         telemetry::phase_done(RunPhase::Validating, timer.elapsed());
         let timer = Instant::now();
-        let planned = plan_step(&input, control, snapshot, state).await?;
+        let mut planned = plan_step(&input, control, snapshot, state).await?;
+        planned.plan.settles = settles;
         telemetry::phase_done(RunPhase::Planning, timer.elapsed());
         planned
     };
@@ -215,13 +229,46 @@ async fn fetch_step(env: &Env, input: &RunInput, control: &Control) -> Step<Snap
     }
 }
 
+/// Ends a run whose source the district is settled on: nothing to load, plan or apply.
+async fn settled_end(
+    env: &Env,
+    input: &RunInput,
+    control: &Control,
+    row: &SettledRow,
+    issues: Vec<IssueRow>,
+) -> Result<()> {
+    match must_stop::<()>(control) {
+        None => {}
+        Some(Step::End(outcome)) => {
+            if outcome::end(&env.store, input.lease, outcome.clone(), None).await? {
+                telemetry::run_ended(outcome.state(), input.run.trigger, None, false);
+            }
+            return Ok(());
+        }
+        Some(_) => return Ok(()),
+    }
+    tracing::info!(
+        run_id = input.lease.run_id,
+        settled_by = row.run_id,
+        "source unchanged since a run that planned nothing: nothing to plan"
+    );
+    let codes: Vec<String> = issues.iter().map(|i| i.code.clone()).collect();
+    if outcome::end_settled(&env.store, input.lease, row, issues).await? {
+        let counts = serde_json::from_str(&row.counts).unwrap_or_default();
+        telemetry::settled_run_ended(input.run.trigger, codes.iter().map(String::as_str), &counts);
+    }
+    Ok(())
+}
+
 /// Loads the district as stored and checks the snapshot's references against the
-/// source and the store together (R3.3).
+/// source and the store together (R3.3). A run that may settle the district claims it
+/// first (`settled`), so that a write to the roster from here on is seen.
 async fn validate_step(
     env: &Env,
     input: &RunInput,
     control: &Control,
     mut snapshot: Snapshot,
+    claim: bool,
 ) -> Result<Step<(Snapshot, State)>> {
     if let Some(step) = must_stop(control) {
         return Ok(step);
@@ -229,6 +276,9 @@ async fn validate_step(
     control
         .progress
         .set(RunPhase::Validating, 0, snapshot.record_count());
+    if claim {
+        settled::claim(&env.store, &input.run).await?;
+    }
     let state = roster::load_state(&env.store, input.run.district_id).await?;
     plan::validate(&mut snapshot, &state);
     Ok(Step::Next((snapshot, state)))

@@ -5,7 +5,7 @@
 //! A sealed secret reads `v1:` then, in base64, the key's id (4 bytes, to tell which key
 //! sealed it), the nonce (12 bytes) and the ciphertext with its tag.
 
-use crate::domain::{Error, Result, Secret, StoredSecret};
+use crate::domain::{Error, Result, Secret, StoredSecret, hex};
 use aes_gcm::aead::{Aead, KeyInit, OsRng, Payload};
 use aes_gcm::{AeadCore, Aes256Gcm, Key, Nonce};
 use base64::Engine;
@@ -29,10 +29,6 @@ impl fmt::Debug for Sealer {
             .field("key_id", &hex(&self.key_id))
             .finish_non_exhaustive()
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Sealer {

@@ -4,27 +4,45 @@
 //! includes a run that rolled back. No-ops unless the server serves metrics.
 
 use super::plan::Plan;
-use crate::domain::{RunPhase, RunState, Trigger};
+use crate::domain::{CountsByKind, RunPhase, RunState, Trigger};
 use std::time::Duration;
 
 /// A run ended (its end committed) in `state`.
 pub fn run_ended(state: RunState, trigger: Trigger, plan: Option<&Plan>, dry_run: bool) {
+    let Some(plan) = plan else {
+        return ended(state, trigger, [], None);
+    };
+    let codes = plan.issues.iter().map(|i| i.code.as_str());
+    let applied = (state == RunState::Succeeded && !dry_run).then_some(&plan.counts);
+    ended(state, trigger, codes, applied);
+}
+
+/// A run of a settled source ended SUCCEEDED with the report of the run that settled it
+/// (`settled`): it reports those issues and records again, like a run that planned them.
+pub fn settled_run_ended<'a>(
+    trigger: Trigger,
+    codes: impl IntoIterator<Item = &'a str>,
+    counts: &CountsByKind,
+) {
+    ended(RunState::Succeeded, trigger, codes, Some(counts));
+}
+
+fn ended<'a>(
+    state: RunState,
+    trigger: Trigger,
+    codes: impl IntoIterator<Item = &'a str>,
+    applied: Option<&CountsByKind>,
+) {
     metrics::counter!(
         "roster_sync_runs_total",
         "state" => state.as_str(),
         "trigger" => trigger.as_str()
     )
     .increment(1);
-    let Some(plan) = plan else {
-        return;
-    };
-    for issue in &plan.issues {
-        metrics::counter!("roster_sync_issues_total", "code" => issue.code.as_str()).increment(1);
+    for code in codes {
+        metrics::counter!("roster_sync_issues_total", "code" => code.to_owned()).increment(1);
     }
-    if state != RunState::Succeeded || dry_run {
-        return;
-    }
-    for (kind, counts) in &plan.counts {
+    for (kind, counts) in applied.into_iter().flatten() {
         for (action, n) in [
             ("created", counts.created),
             ("updated", counts.updated),

@@ -30,6 +30,7 @@ mod search;
 mod secrets;
 mod server;
 mod settings;
+mod settled;
 mod sources;
 mod terms;
 mod undo;

@@ -31,6 +31,8 @@ pub async fn person(
     conn.transaction::<_, StoreError, _>(|c| {
         let (source_id, suppression) = (source_id.clone(), suppression.clone());
         Box::pin(async move {
+            // The roster changes: the next run of the same source plans again.
+            super::settled::forget(c, district_id).await?;
             memberships(c, person).await?;
             let id = match person {
                 Person::Student(id) | Person::Guardian(id) | Person::Staff(id) => id,
@@ -109,7 +111,8 @@ const BATCH: i64 = 20_000;
 
 /// The tables of a district, children before parents; each with the condition that
 /// picks the district's rows.
-const DISTRICT_TABLES: [(&str, &str); 21] = [
+const DISTRICT_TABLES: [(&str, &str); 22] = [
+    ("settled_sources", "district_id = {d}"),
     (
         "sync_issues",
         "run_id IN (SELECT id FROM sync_runs WHERE district_id = {d})",

@@ -21,6 +21,7 @@ pub mod runs;
 pub mod schedules;
 pub mod search;
 pub mod settings;
+pub mod settled;
 pub mod suppressions;
 pub mod undo;
 pub mod uploads;

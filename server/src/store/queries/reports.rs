@@ -31,6 +31,16 @@ pub async fn list_issues(
     })?)
 }
 
+/// Every issue of a run, in the order it found them.
+pub async fn issues_of(conn: &mut DbConn, run_id: i64) -> R<Vec<IssueRow>> {
+    Ok(with_conn!(conn, c => sync_issues::table
+        .filter(sync_issues::run_id.eq(run_id))
+        .order(sync_issues::id.asc())
+        .select(IssueRow::as_select())
+        .load(c)
+        .await)?)
+}
+
 /// A district's abandoned records, newest first.
 pub async fn list_abandoned(
     conn: &mut DbConn,

@@ -171,7 +171,7 @@ fn digest(changes: &[Change], names: &Names) -> String {
             hash.update(b"\n");
         }
     }
-    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::domain::hex(&hash.finalize())
 }
 
 /// What a change says of the records it names: label (source id, or `#id` for a record

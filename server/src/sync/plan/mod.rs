@@ -133,6 +133,9 @@ pub struct Plan {
     /// a person was erased while the run planned: the plan may name them, and the apply
     /// refuses to write it rather than bring them back.
     pub suppressions_seen: HashSet<i64>,
+    /// The digest of the source the run read, when a plan of nothing settles the
+    /// district on it (`sync::settled`); set by the pipeline.
+    pub settles: Option<String>,
 }
 
 impl Plan {

@@ -1,0 +1,186 @@
+//! A source unchanged since a run that planned nothing is not planned again (R7.4): the
+//! run ends SUCCEEDED with that run's counts and issues, without loading the roster or
+//! planning. Any write to the roster in between, or a change of the settings the
+//! planner reads, makes the next run of the same source plan again.
+
+use roster_client::pb;
+use roster_e2e::lookup::*;
+use roster_e2e::roster::springfield;
+use roster_e2e::{TestServer, id_of};
+use roster_server::store::models::SettledRow;
+use roster_server::store::queries::settled;
+
+/// The run the district is settled on, if any.
+async fn settled_by(server: &TestServer, district: &str) -> Option<String> {
+    let mut conn = server.store().conn().await.expect("store connection");
+    settled::find(&mut conn, district.parse().unwrap())
+        .await
+        .expect("settled source")
+        .map(|row| row.run_id.to_string())
+}
+
+/// What a caller reads of a run's issues, without their ids.
+async fn issue_rows(
+    server: &TestServer,
+    run_id: &str,
+) -> Vec<(String, String, i64, String, String)> {
+    server
+        .issues(run_id)
+        .await
+        .into_iter()
+        .map(|i| (i.code, i.source_id, i.source_line, i.field, i.message))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_4_a_source_unchanged_since_a_run_that_planned_nothing_is_not_planned_again() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    // An issue to carry: Bart names a school that does not exist.
+    let mut roster = springfield();
+    roster.user_mut("stu-bart").orgs.push("sch-gone".into());
+    let first = server.sync_ok(&district, &roster).await;
+    assert_eq!(
+        settled_by(&server, &district).await,
+        None,
+        "the first run changed the roster"
+    );
+
+    let second = server.sync_ok(&district, &roster).await;
+    assert_eq!(counts(&second, Kind::Student).unchanged, 5);
+    assert_eq!(
+        settled_by(&server, &district).await,
+        Some(second.run_id.clone())
+    );
+
+    let third = server.sync_ok(&district, &roster).await;
+    assert_ne!(third.run_id, second.run_id);
+    assert_eq!(third.counts, second.counts);
+    assert_eq!(third.issue_count, second.issue_count);
+    let issues = issue_rows(&server, &third.run_id).await;
+    assert!(issues.iter().any(|i| i.1 == "stu-bart"), "{issues:?}");
+    assert_eq!(issues, issue_rows(&server, &second.run_id).await);
+    assert_eq!(issues, issue_rows(&server, &first.run_id).await);
+    assert_eq!(
+        settled_by(&server, &district).await,
+        Some(second.run_id.clone()),
+        "still the run that proved it"
+    );
+
+    // A changed source plans again, and its changes unsettle the district.
+    roster.user_mut("stu-bart").given = "Bartholomew".into();
+    let changed = server.sync_ok(&district, &roster).await;
+    assert_eq!(counts(&changed, Kind::Student).updated, 1);
+    assert_eq!(settled_by(&server, &district).await, None);
+}
+
+// R4.5: an invitee's contact details follow the source. An edit made after the district
+// settled is a write to the roster: the next run of the same source plans, and puts the
+// source's value back.
+#[tokio::test(flavor = "multi_thread")]
+async fn r4_5_an_edit_after_the_district_settled_is_synced_over_by_the_same_source() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    let roster = springfield();
+    server.sync_ok(&district, &roster).await;
+    let settling = server.sync_ok(&district, &roster).await;
+    assert_eq!(settled_by(&server, &district).await, Some(settling.run_id));
+
+    let kirk = id_of(&server.store(), "guardians", "par-kirk").await;
+    let synced = access(&server, "par-kirk").await.guardian.unwrap().email;
+    server
+        .dir()
+        .update_contact_details(pb::UpdateContactDetailsRequest {
+            user_id: kirk,
+            contact_details: Some(pb::ContactDetails {
+                email: "edited@example.org".into(),
+                ..Default::default()
+            }),
+            update_mask: Some(roster_client::prost_types::FieldMask {
+                paths: vec!["email".into()],
+            }),
+        })
+        .await
+        .expect("an invitee is editable");
+    assert_eq!(settled_by(&server, &district).await, None);
+
+    let again = server.sync_ok(&district, &roster).await;
+    assert_eq!(counts(&again, Kind::Guardian).updated, 1);
+    let email = access(&server, "par-kirk").await.guardian.unwrap().email;
+    assert_eq!(email, synced);
+}
+
+// R4.6: turning Update Active Users on changes what the same source does to an active
+// user: the settings the planner reads are part of what settles a district.
+#[tokio::test(flavor = "multi_thread")]
+async fn r4_6_turning_update_active_users_on_plans_the_same_source_again() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    let mut roster = springfield();
+    server.sync_ok(&district, &roster).await;
+    let homer = id_of(&server.store(), "guardians", "par-homer").await;
+    server
+        .dir()
+        .activate_user(pb::ActivateUserRequest { user_id: homer })
+        .await
+        .unwrap();
+    roster.user_mut("par-homer").email = "homer.new@example.org".into();
+    // Setting off: the changed email leaves an active user alone, so this run plans
+    // nothing and the district settles on this source.
+    let settling = server.sync_ok(&district, &roster).await;
+    assert_eq!(counts(&settling, Kind::Guardian).updated, 0);
+    assert_eq!(settled_by(&server, &district).await, Some(settling.run_id));
+    let kept = access(&server, "par-homer").await.guardian.unwrap().email;
+    assert_eq!(
+        kept, "homer@example.org",
+        "setting off: an active user's contact stays"
+    );
+
+    server
+        .set(
+            pb::SyncSettings {
+                update_active_users: true,
+                ..settings(&district)
+            },
+            &["update_active_users"],
+        )
+        .await;
+    let on = server.sync_ok(&district, &roster).await;
+    assert_eq!(counts(&on, Kind::Guardian).updated, 1);
+    let email = access(&server, "par-homer").await.guardian.unwrap().email;
+    assert_eq!(email, "homer.new@example.org");
+}
+
+// A write that lands while a run plans replaces the run's claim: the run's plan was made
+// from a roster that write may have changed, so it cannot settle the district.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_4_a_write_after_a_runs_claim_keeps_the_district_unsettled() {
+    let server = TestServer::start().await;
+    let district: i64 = server.district("D").await.parse().unwrap();
+    let mut conn = server.store().conn().await.unwrap();
+    let proof = |run_id| SettledRow {
+        district_id: district,
+        run_id,
+        digest: "d".repeat(64),
+        counts: "{}".into(),
+        issue_count: 0,
+    };
+    settled::claim(&mut conn, district, 11).await.unwrap();
+    settled::forget(&mut conn, district).await.unwrap();
+    assert!(!settled::settle(&mut conn, &proof(11)).await.unwrap());
+    assert_eq!(settled::find(&mut conn, district).await.unwrap(), None);
+
+    settled::claim(&mut conn, district, 12).await.unwrap();
+    assert_eq!(
+        settled::find(&mut conn, district).await.unwrap(),
+        None,
+        "a claim is no proof"
+    );
+    assert!(settled::settle(&mut conn, &proof(12)).await.unwrap());
+    assert_eq!(
+        settled::find(&mut conn, district).await.unwrap(),
+        Some(proof(12))
+    );
+    settled::forget(&mut conn, district).await.unwrap();
+    assert_eq!(settled::find(&mut conn, district).await.unwrap(), None);
+}
