@@ -30,10 +30,29 @@ struct Canonical<'a> {
     issues: &'a [super::Issue],
 }
 
-/// Feeds a hash through `io::Write`, as postcard writes.
-struct Hashing(Sha256);
+/// A SHA-256 digest of `salt` (what else the result depends on: settings, the build)
+/// and then of what is written to it: a snapshot's records, or a source's files.
+pub struct Digester(Sha256);
 
-impl Write for Hashing {
+impl Digester {
+    pub fn new(salt: &[u8]) -> Digester {
+        let mut hash = Sha256::new();
+        hash.update((salt.len() as u64).to_le_bytes());
+        hash.update(salt);
+        Digester(hash)
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// The digest, in hex.
+    pub fn finish(self) -> String {
+        hex(&self.0.finalize())
+    }
+}
+
+impl Write for Digester {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         self.0.update(bytes);
         Ok(bytes.len())
@@ -45,7 +64,7 @@ impl Write for Hashing {
 }
 
 impl Snapshot {
-    /// The snapshot's digest, after `salt` (what else the plan depends on: the planning
+    /// The snapshot's digest after `salt` (what else the plan depends on: the planning
     /// settings, the build), in hex.
     pub fn digest(&self, salt: &[u8]) -> Result<String, String> {
         // Named field by field: a field added to the snapshot fails to build here until
@@ -98,15 +117,13 @@ impl Snapshot {
             attributes_supported: *attributes_supported,
             issues,
         };
-        let mut hashing = Hashing(Sha256::new());
-        hashing.0.update((salt.len() as u64).to_le_bytes());
-        hashing.0.update(salt);
+        let mut digester = Digester::new(salt);
         // Buffered: postcard writes field by field, a few bytes at a time.
-        let mut out = BufWriter::with_capacity(1 << 16, &mut hashing);
+        let mut out = BufWriter::with_capacity(1 << 16, &mut digester);
         postcard::to_io(&canonical, &mut out).map_err(|e| format!("snapshot digest: {e}"))?;
         out.flush().map_err(|e| format!("snapshot digest: {e}"))?;
         drop(out);
-        Ok(hex(&hashing.0.finalize()))
+        Ok(digester.finish())
     }
 }
 

@@ -8,6 +8,7 @@ mod digest;
 mod lengths;
 mod references;
 
+pub use digest::Digester;
 pub use references::KnownIds;
 
 use crate::domain::{IssueCode, RecordKind, Severity, StaffRole};

@@ -7,7 +7,7 @@ use super::env::Env;
 use crate::domain::{RestAuth, Secret, Source};
 use crate::snapshot::Snapshot;
 use crate::sources::http::{Auth, Fetcher, OAuth2Client, Outbound, RetryPolicy};
-use crate::sources::oneroster::csv::{self, CsvLimits};
+use crate::sources::oneroster::csv::{self, CsvLimits, FilesDigest};
 use crate::sources::{clever, oneroster};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -46,6 +46,22 @@ pub async fn fetch(
                 .map_err(|e| e.to_string())
         }
     }
+}
+
+/// The digest of a file source's bytes (a OneRoster CSV folder, archive or upload) as
+/// the server's CSV limits read them, after `salt`: none for a live source, or when the
+/// files cannot be read (the fetch then says why).
+pub async fn files_digest(source: &Source, env: &Env, salt: Vec<u8>) -> Option<FilesDigest> {
+    let path = match source {
+        Source::OneRosterCsvPath { path } => env.paths.import_path(path).ok()?,
+        Source::OneRosterCsvUpload { upload_id } => env.paths.upload_path(*upload_id),
+        Source::Clever { .. } | Source::OneRosterRest { .. } => return None,
+    };
+    let limits = env.csv_limits;
+    tokio::task::spawn_blocking(move || csv::digest_path(&path, &limits, &salt).ok())
+        .await
+        .ok()
+        .flatten()
 }
 
 fn fetcher(

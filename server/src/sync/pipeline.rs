@@ -14,7 +14,7 @@ use super::plan::undo::Undo;
 use super::plan::{self, Plan, Policy, RunContext};
 use super::revert;
 use super::review;
-use super::settled::{self, Checked};
+use super::settled;
 use super::telemetry;
 use crate::domain::{Error, Result, Run, RunPhase, RunState, Source, SyncSettings, Trigger, now};
 use crate::snapshot::Snapshot;
@@ -62,21 +62,39 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
         planned
     } else {
         let timer = Instant::now();
+        let (run, district_id) = (&input.run, input.run.district_id);
+        let settling = settled::may_settle(run, &input.settings);
+        // A file source is digested before it is read: byte for byte the settled one, it
+        // is not even parsed.
+        let files = match (settling, run.source.as_ref()) {
+            (true, Some(source)) => settled::files_digest(env, run, &input.settings, source).await,
+            _ => None,
+        };
+        if let Some(files) = &files
+            && let Some((row, issues)) = settled::find(&env.store, district_id, &files.hex).await?
+        {
+            touch_upload(env, run).await;
+            return settled_end(env, &input, control, &row, issues).await;
+        }
         let snapshot = match fetch_step(env, &input, control).await {
             Step::Next(s) => s,
             Step::End(outcome) => return ended(outcome, None).await,
             Step::Lost => return Ok(()),
         };
         telemetry::phase_done(RunPhase::Fetching, timer.elapsed());
-        let (snapshot, settles) = if settled::may_settle(&input.run, &input.settings) {
-            match settled::check(&env.store, &input.run, &input.settings, snapshot).await? {
-                Checked::Settled(row, issues) => {
+        let (snapshot, settles) = match files {
+            // Vouched for only if no file changed while the fetch read them.
+            Some(files) => (snapshot, files.unchanged().then_some(files.hex)),
+            None if settling => {
+                let (snapshot, digest) =
+                    settled::snapshot_digest(run, &input.settings, snapshot).await?;
+                if let Some((row, issues)) = settled::find(&env.store, district_id, &digest).await?
+                {
                     return settled_end(env, &input, control, &row, issues).await;
                 }
-                Checked::Unsettled(snapshot, digest) => (*snapshot, Some(digest)),
+                (snapshot, Some(digest))
             }
-        } else {
-            (snapshot, None)
+            None => (snapshot, None),
         };
         let timer = Instant::now();
         let claim = settles.is_some();
@@ -201,13 +219,7 @@ async fn fetch_step(env: &Env, input: &RunInput, control: &Control) -> Step<Snap
             Err(message) => return Step::End(Outcome::Failed(message)),
         },
     };
-    if let Source::OneRosterCsvUpload { upload_id } = source {
-        // Read now: the upload is kept a while longer (S2.2). Best effort: a store that
-        // cannot note it will not fail the run, and the next run notes it again.
-        if let Ok(mut conn) = env.store.conn().await {
-            let _ = uploads::touch(&mut conn, *upload_id, now()).await;
-        }
-    }
+    touch_upload(env, &input.run).await;
     let fetched = Arc::new(AtomicU64::new(0));
     let reading = fetch(source, secret, env, fetched.clone());
     tokio::pin!(reading);
@@ -258,6 +270,17 @@ async fn settled_end(
         telemetry::settled_run_ended(input.run.trigger, codes.iter().map(String::as_str), &counts);
     }
     Ok(())
+}
+
+/// A run's upload, read now (or found byte for byte the settled one), is kept a while
+/// longer (S2.2). Best effort: a store that cannot note it will not fail the run, and the
+/// next run notes it again.
+async fn touch_upload(env: &Env, run: &Run) {
+    if let Some(Source::OneRosterCsvUpload { upload_id }) = &run.source
+        && let Ok(mut conn) = env.store.conn().await
+    {
+        let _ = uploads::touch(&mut conn, *upload_id, now()).await;
+    }
 }
 
 /// Loads the district as stored and checks the snapshot's references against the

@@ -7,6 +7,7 @@ use roster_e2e::TestServer;
 use roster_e2e::mock_clever::{self, MockClever, MockServer, TOKEN};
 use roster_e2e::mock_oneroster::{self, MockOneRoster};
 use roster_e2e::roster::springfield;
+use roster_server::store::queries::settled;
 
 type Kind = pb::RecordKind;
 
@@ -265,7 +266,8 @@ async fn r8_5_a_clever_district_read_page_by_page_syncs_like_its_csv_export() {
     assert_eq!(clever_view, directory_view(&server, &rest_district).await);
 }
 
-// R7.4 with R8.5: a second read of an unchanged Clever district changes nothing.
+// R7.4 with R8.5: a second read of an unchanged Clever district changes nothing, and a
+// third finds the district settled on it.
 #[tokio::test(flavor = "multi_thread")]
 async fn r8_5_a_resync_of_an_unchanged_clever_district_changes_nothing() {
     let server = TestServer::start().await;
@@ -280,6 +282,25 @@ async fn r8_5_a_resync_of_an_unchanged_clever_district_changes_nothing() {
             "{c:?}"
         );
     }
+
+    // The district settled on what Clever served: read again and found the same, the
+    // records are not planned again, and the run reports the same.
+    let settled = |server: &TestServer| {
+        let store = server.store();
+        let district = district.parse::<i64>().unwrap();
+        async move {
+            let mut conn = store.conn().await.unwrap();
+            settled::find(&mut conn, district)
+                .await
+                .unwrap()
+                .map(|r| r.run_id.to_string())
+        }
+    };
+    assert_eq!(settled(&server).await, Some(again.run_id.clone()));
+    let third = start_and_wait(&server, &district).await;
+    assert_state(&third, pb::SyncState::Succeeded);
+    assert_eq!(sorted_counts(&third), sorted_counts(&again));
+    assert_eq!(settled(&server).await, Some(again.run_id));
 }
 
 // A provider's rate limit is waited out: 429 with Retry-After, then success.

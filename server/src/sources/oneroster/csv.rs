@@ -12,7 +12,10 @@
 //! to disk, and counted as it comes out; rows are parsed one at a time by [`stream`], which
 //! refuses a cell, a row or a file past its limit before holding it.
 
+mod files;
 mod stream;
+
+pub use files::{FilesDigest, digest_path};
 
 use super::records::{
     Rows, read_classes, read_demographics, read_enrollments, read_orgs, read_sessions, read_users,

@@ -719,3 +719,51 @@ fn r5_10_without_sessions_the_term_end_is_unknown() {
         assert!(snap.issues.is_empty(), "{:?}", snap.issues);
     }
 }
+
+fn digest(dir: &Path) -> FilesDigest {
+    digest_path(dir, &CsvLimits::default(), b"salt").unwrap()
+}
+
+const EXPORT: [(&str, &str); 2] = [
+    ("manifest.csv", "propertyName,value\nfile.orgs,bulk\n"),
+    (
+        "orgs.csv",
+        "sourcedId,name,type\nsch-1,Springfield,school\n",
+    ),
+];
+
+// R7.4: an export byte for byte the same digests the same wherever it lies; any
+// changed byte, a file added, or another salt does not.
+#[test]
+fn r7_4_the_same_bytes_digest_the_same_and_any_change_differs() {
+    let (a, b) = (Source::new(&EXPORT), Source::new(&EXPORT));
+    assert_eq!(digest(a.0.as_path()).hex, digest(b.0.as_path()).hex);
+    std::fs::write(
+        b.0.join("orgs.csv"),
+        "sourcedId,name,type\nsch-1,Shelbyville,school\n",
+    )
+    .unwrap();
+    assert_ne!(digest(a.0.as_path()).hex, digest(b.0.as_path()).hex);
+    let c = Source::new(&[EXPORT[0], EXPORT[1], ("users.csv", "")]);
+    assert_ne!(
+        digest(a.0.as_path()).hex,
+        digest(c.0.as_path()).hex,
+        "an empty file is not a missing one"
+    );
+    let other = digest_path(a.0.as_path(), &CsvLimits::default(), b"other").unwrap();
+    assert_ne!(digest(a.0.as_path()).hex, other.hex);
+}
+
+// A file written after the digest was taken: the digest no longer vouches for what a
+// run then read.
+#[test]
+fn r7_4_a_file_written_after_the_digest_unsettles_it() {
+    let dir = Source::new(&EXPORT);
+    let taken = digest(dir.0.as_path());
+    assert!(taken.unchanged());
+    std::fs::write(dir.0.join("users.csv"), "sourcedId\n").unwrap();
+    assert!(!taken.unchanged(), "a file that appeared");
+    let taken = digest(dir.0.as_path());
+    std::fs::write(dir.0.join("orgs.csv"), "sourcedId,name,type\n").unwrap();
+    assert!(!taken.unchanged(), "a file rewritten");
+}
