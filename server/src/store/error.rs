@@ -26,13 +26,16 @@ pub enum StoreError {
 
 impl StoreError {
     /// A write that lost to a concurrent one and may pass when run again: a deadlock, a
-    /// lock wait timeout, or a Galera certification failure (reported as a deadlock at
-    /// commit). MySQL's error numbers do not reach Diesel's error, its messages do.
+    /// lock wait timeout, or a Galera conflict: a certification failure at commit
+    /// ("Deadlock found ..."), or a transaction a replicated write aborted while it ran
+    /// ("Deadlock: wsrep aborted transaction"; "WSREP detected deadlock/conflict ..." on
+    /// Percona's build). MySQL's error numbers do not reach Diesel's error, its messages do.
     pub fn is_conflict(&self) -> bool {
         match self {
             StoreError::Query(DieselError::DatabaseError(_, info)) => {
                 let m = info.message();
-                m.starts_with("Deadlock found")
+                m.starts_with("Deadlock")
+                    || m.starts_with("WSREP detected deadlock/conflict")
                     || m.starts_with("Lock wait timeout exceeded")
                     || m.contains("database is locked")
             }
@@ -60,6 +63,43 @@ impl From<StoreError> for Error {
             )) => Error::Unavailable(info.message().to_owned()),
             StoreError::Query(DieselError::NotFound) => Error::not_found("record"),
             other => Error::Internal(other.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failed(message: &str) -> StoreError {
+        StoreError::Query(DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new(message.to_owned()),
+        ))
+    }
+
+    // R7.4 on Galera: every way a lost race is reported is tried again, so a caller hears
+    // the answer one server would give, never an internal error.
+    #[test]
+    fn r7_4_every_lost_race_is_a_conflict_and_nothing_else_is() {
+        for lost in [
+            "Deadlock found when trying to get lock; try restarting transaction",
+            "Deadlock: wsrep aborted transaction",
+            "WSREP detected deadlock/conflict and aborted the transaction. Try restarting the transaction",
+            "Lock wait timeout exceeded; try restarting transaction",
+            "database is locked",
+        ] {
+            assert!(failed(lost).is_conflict(), "{lost}");
+            assert!(
+                matches!(Error::from(failed(lost)), Error::Conflict(_)),
+                "{lost}"
+            );
+        }
+        for other in [
+            "Table 'roster.students' doesn't exist",
+            "WSREP has not yet prepared node for application use",
+        ] {
+            assert!(!failed(other).is_conflict(), "{other}");
         }
     }
 }

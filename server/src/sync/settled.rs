@@ -33,11 +33,11 @@ pub fn may_settle(run: &Run, settings: &SyncSettings) -> bool {
 }
 
 /// What a plan depends on besides the source and the roster: the settings the planner
-/// reads and this build; and what was digested (`what`), so that a digest of files and
+/// reads and this build (its code, by `build.rs`); and what was digested (`what`), so that a digest of files and
 /// one of records never match each other.
 fn salt(run: &Run, settings: &SyncSettings, what: &str) -> Vec<u8> {
     let policy = Policy::of(settings, run.override_threshold);
-    format!("{what} {} {policy:?}", env!("CARGO_PKG_VERSION")).into_bytes()
+    format!("{what} {} {policy:?}", env!("ROSTER_BUILD_ID")).into_bytes()
 }
 
 /// The digest of a file source's bytes, taken before they are read: when it is the

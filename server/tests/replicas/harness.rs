@@ -122,8 +122,13 @@ impl Files {
 }
 
 impl Drop for Files {
+    /// Removes the files, but for a test that failed: its servers' logs say why.
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        if std::thread::panicking() {
+            eprintln!("the servers' logs are kept in {}", self.0.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
     }
 }
 

@@ -112,7 +112,6 @@ const BATCH: i64 = 20_000;
 /// The tables of a district, children before parents; each with the condition that
 /// picks the district's rows.
 const DISTRICT_TABLES: [(&str, &str); 22] = [
-    ("settled_sources", "district_id = {d}"),
     (
         "sync_issues",
         "run_id IN (SELECT id FROM sync_runs WHERE district_id = {d})",
@@ -143,11 +142,16 @@ const DISTRICT_TABLES: [(&str, &str); 22] = [
     ("sync_settings", "district_id = {d}"),
     ("suppressions", "district_id = {d}"),
     ("api_key_districts", "district_id = {d}"),
+    // Last: a run that claimed the district while its roster went is unsettled here.
+    ("settled_sources", "district_id = {d}"),
 ];
 
 /// Deletes every row of a district, table by table in batches, then the district
 /// itself; the rows removed per table.
 pub async fn district(conn: &mut DbConn, district_id: i64) -> R<Vec<(&'static str, i64)>> {
+    // First: no run of the same source ends settled on a roster half erased, should the
+    // erasure stop midway.
+    super::settled::forget(conn, district_id).await?;
     let mut removed = vec![("api_keys revoked", revoke_keys_of(conn, district_id).await?)];
     for (table, condition) in DISTRICT_TABLES {
         let condition = condition.replace("{d}", &district_id.to_string());
