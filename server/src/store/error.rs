@@ -61,6 +61,15 @@ impl From<StoreError> for Error {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 info,
             )) => Error::Unavailable(info.message().to_owned()),
+            // A Galera node out of the cluster's primary component (joining, or cut off)
+            // refuses every query until it is back: the store is unavailable, not broken.
+            StoreError::Query(DieselError::DatabaseError(_, info))
+                if info
+                    .message()
+                    .starts_with("WSREP has not yet prepared node") =>
+            {
+                Error::Unavailable(info.message().to_owned())
+            }
             StoreError::Query(DieselError::NotFound) => Error::not_found("record"),
             other => Error::Internal(other.to_string()),
         }
@@ -101,5 +110,15 @@ mod tests {
         ] {
             assert!(!failed(other).is_conflict(), "{other}");
         }
+    }
+
+    // A Galera node outside the primary component is unavailable (a caller retries
+    // elsewhere or later), not an internal error.
+    #[test]
+    fn a_galera_node_not_ready_is_unavailable() {
+        let not_ready = failed("WSREP has not yet prepared node for application use");
+        assert!(matches!(Error::from(not_ready), Error::Unavailable(_)));
+        let broken = failed("Table 'roster.students' doesn't exist");
+        assert!(matches!(Error::from(broken), Error::Internal(_)));
     }
 }
