@@ -169,7 +169,7 @@ pub async fn end_settled(
     store: &Store,
     lease: Lease,
     settled: &SettledRow,
-    issues: Vec<IssueRow>,
+    issues: &[IssueRow],
 ) -> Result<bool> {
     let record = RunEnd {
         state: RunState::Succeeded,
@@ -185,11 +185,11 @@ pub async fn end_settled(
         plan_digest: String::new(),
     };
     let issues = issues
-        .into_iter()
+        .iter()
         .map(|issue| IssueRow {
             id: new_id(),
             run_id: lease.run_id,
-            ..issue
+            ..issue.clone()
         })
         .collect();
     end_with(store, lease, record, issues).await

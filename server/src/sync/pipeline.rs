@@ -62,40 +62,15 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
         planned
     } else {
         let timer = Instant::now();
-        let (run, district_id) = (&input.run, input.run.district_id);
-        let settling = settled::may_settle(run, &input.settings);
-        // A file source is digested before it is read: byte for byte the settled one, it
-        // is not even parsed.
-        let files = match (settling, run.source.as_ref()) {
-            (true, Some(source)) => settled::files_digest(env, run, &input.settings, source).await,
-            _ => None,
-        };
-        if let Some(files) = &files
-            && let Some((row, issues)) = settled::find(&env.store, district_id, &files.hex).await?
-        {
-            touch_upload(env, run).await;
-            return settled_end(env, &input, control, &row, issues).await;
-        }
-        let snapshot = match fetch_step(env, &input, control).await {
-            Step::Next(s) => s,
+        let (snapshot, settles) = match read_step(env, &input, control).await? {
+            Step::Next(Read::Fetched(snapshot, settles)) => (*snapshot, settles),
+            Step::Next(Read::Settled(row, issues)) => {
+                return settled_end(env, &input, &row, &issues).await;
+            }
             Step::End(outcome) => return ended(outcome, None).await,
             Step::Lost => return Ok(()),
         };
         telemetry::phase_done(RunPhase::Fetching, timer.elapsed());
-        let (snapshot, settles) = match files {
-            // Vouched for only if no file changed while the fetch read them.
-            Some(files) => (snapshot, files.unchanged().then_some(files.hex)),
-            None if settling => {
-                let (snapshot, digest) =
-                    settled::snapshot_digest(run, &input.settings, snapshot).await?;
-                if let Some((row, issues)) = settled::find(&env.store, district_id, &digest).await?
-                {
-                    return settled_end(env, &input, control, &row, issues).await;
-                }
-                (snapshot, Some(digest))
-            }
-            None => (snapshot, None),
-        };
         let timer = Instant::now();
         let claim = settles.is_some();
         let (snapshot, state) = match validate_step(env, &input, control, snapshot, claim).await? {
@@ -241,33 +216,78 @@ async fn fetch_step(env: &Env, input: &RunInput, control: &Control) -> Step<Snap
     }
 }
 
+/// What reading a run's source gave.
+enum Read {
+    /// The district is settled on this source (`settled`): the report of the run that
+    /// settled it.
+    Settled(SettledRow, Vec<IssueRow>),
+    /// The snapshot to plan, and the digest a plan of nothing settles the district on.
+    Fetched(Box<Snapshot>, Option<String>),
+}
+
+/// Reads the source, unless the district is settled on it. A file source is digested
+/// before it is read: byte for byte the settled one, it is not even parsed, and it
+/// vouches for what the fetch read only if no file changed meanwhile. A live source's
+/// snapshot is digested once read.
+async fn read_step(env: &Env, input: &RunInput, control: &Control) -> Result<Step<Read>> {
+    let (run, settings) = (&input.run, &input.settings);
+    let settling = settled::may_settle(run, settings);
+    let files = match (settling, run.source.as_ref()) {
+        (true, Some(source)) => settled::files_digest(env, run, settings, source).await,
+        _ => None,
+    };
+    let settled_on_files = match &files {
+        Some(files) => settled::find(&env.store, run.district_id, &files.hex).await?,
+        None => None,
+    };
+    let read = if let Some((row, issues)) = settled_on_files {
+        touch_upload(env, run).await;
+        Read::Settled(row, issues)
+    } else {
+        let snapshot = match fetch_step(env, input, control).await {
+            Step::Next(snapshot) => snapshot,
+            Step::End(outcome) => return Ok(Step::End(outcome)),
+            Step::Lost => return Ok(Step::Lost),
+        };
+        match files {
+            Some(files) => {
+                Read::Fetched(Box::new(snapshot), files.unchanged().then_some(files.hex))
+            }
+            None if settling => {
+                let (snapshot, digest) = settled::snapshot_digest(run, settings, snapshot).await?;
+                match settled::find(&env.store, run.district_id, &digest).await? {
+                    Some((row, issues)) => Read::Settled(row, issues),
+                    None => Read::Fetched(Box::new(snapshot), Some(digest)),
+                }
+            }
+            None => Read::Fetched(Box::new(snapshot), None),
+        }
+    };
+    // A settled run ends here: a cancel asked meanwhile ends it CANCELLED instead.
+    if let Read::Settled(..) = read
+        && let Some(step) = must_stop(control)
+    {
+        return Ok(step);
+    }
+    Ok(Step::Next(read))
+}
+
 /// Ends a run whose source the district is settled on: nothing to load, plan or apply.
 async fn settled_end(
     env: &Env,
     input: &RunInput,
-    control: &Control,
     row: &SettledRow,
-    issues: Vec<IssueRow>,
+    issues: &[IssueRow],
 ) -> Result<()> {
-    match must_stop::<()>(control) {
-        None => {}
-        Some(Step::End(outcome)) => {
-            if outcome::end(&env.store, input.lease, outcome.clone(), None).await? {
-                telemetry::run_ended(outcome.state(), input.run.trigger, None, false);
-            }
-            return Ok(());
-        }
-        Some(_) => return Ok(()),
-    }
     tracing::info!(
         run_id = input.lease.run_id,
         settled_by = row.run_id,
         "source unchanged since a run that planned nothing: nothing to plan"
     );
-    let codes: Vec<String> = issues.iter().map(|i| i.code.clone()).collect();
     if outcome::end_settled(&env.store, input.lease, row, issues).await? {
         let counts = serde_json::from_str(&row.counts).unwrap_or_default();
-        telemetry::settled_run_ended(input.run.trigger, codes.iter().map(String::as_str), &counts);
+        let codes = issues.iter().map(|i| i.code.as_str());
+        telemetry::settled_run_ended(input.run.trigger, codes, &counts);
     }
     Ok(())
 }
