@@ -184,20 +184,18 @@ pub async fn list(store: &Store, district_id: i64, page: PageRequest) -> Result<
 /// apply before its commit wins (R7.6). A run this server works is told first, in
 /// memory (`live`): its apply rolls back at its next statement, which on SQLite is what
 /// frees the write lock the cancel's own write then takes.
+///
+/// The write is a transaction of its own, so a cancel that meets the run's own end (or
+/// its keeper's write) in a lock is tried again, not answered ABORTED: the caller asked
+/// for one thing, and the run ends CANCELLED or says why it could not.
 pub async fn cancel(store: &Store, live: &LiveRuns, run_id: i64) -> Result<Run> {
     let mut conn = store.conn().await?;
-    let run = q::require(&mut conn, run_id).await?;
-    match run.state {
+    match q::require(&mut conn, run_id).await?.state {
         // A plan waiting for a person: cancelling it is rejecting it.
         RunState::AwaitingApproval => return super::review::reject(store, run_id).await,
-        RunState::Queued | RunState::Running => {
-            // Told once its state is read: the run may end CANCELLED at once, and this
-            // cancel is still the one that ended it, not one too late.
-            live.cancel(run_id);
-            if !q::cancel_queued(&mut conn, run_id, now()).await? {
-                q::request_cancel(&mut conn, run_id).await?;
-            }
-        }
+        // Told once its state is read: the run may end CANCELLED at once, and this
+        // cancel is still the one that ended it, not one too late.
+        RunState::Queued | RunState::Running => live.cancel(run_id),
         state => {
             return Err(Error::precondition(
                 "RUN_FINISHED",
@@ -205,5 +203,15 @@ pub async fn cancel(store: &Store, live: &LiveRuns, run_id: i64) -> Result<Run> 
             ));
         }
     }
+    conn.transaction::<_, Error, _>(|c| {
+        async move {
+            if !q::cancel_queued(c, run_id, now()).await? {
+                q::request_cancel(c, run_id).await?;
+            }
+            Ok(())
+        }
+        .boxed()
+    })
+    .await?;
     q::require(&mut conn, run_id).await
 }
