@@ -24,3 +24,8 @@ pub use run::{AbandonedFilter, Counts, CountsByKind, Run, SafetyBlock};
 pub use secret::{Secret, StoredSecret};
 pub use settings::{PLAN_TTL_RANGE, RestAuth, Schedule, Source, SyncSettings};
 pub use time::{now, short_duration};
+
+/// A source id where one is held per row of a district's most numerous kinds (enrollments,
+/// family links, class memberships): an id of up to 24 bytes (Clever's 24 hex digits, most
+/// SIS ids) sits in the value itself, with no allocation of its own. Reads as a `&str`.
+pub type SourceId = compact_str::CompactString;

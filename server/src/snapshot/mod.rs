@@ -11,27 +11,41 @@ mod references;
 pub use digest::Digester;
 pub use references::KnownIds;
 
+pub use crate::domain::SourceId;
 use crate::domain::{IssueCode, RecordKind, Severity, StaffRole};
 use foldhash::HashSet;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-/// Where a record was read.
+/// Where a record was read. Every record carries one, so it holds no allocation of its
+/// own: a CSV file's name is one of the spec's, written in the code; an API page's
+/// resource is shared by every record read from that page.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceRef {
     /// CSV file name, e.g. `users.csv`; empty for API sources.
-    pub file: String,
+    pub file: Cow<'static, str>,
     /// 1-based line in `file` (the header is line 1); 0 for API sources.
     pub line: u64,
     /// API resource, e.g. `/users?offset=100`; empty for CSV sources.
-    pub resource: String,
+    pub resource: Arc<str>,
 }
 
 impl SourceRef {
-    pub fn csv(file: &str, line: u64) -> Self {
+    pub fn csv(file: &'static str, line: u64) -> Self {
         SourceRef {
-            file: file.to_owned(),
+            file: Cow::Borrowed(file),
             line,
-            resource: String::new(),
+            resource: Arc::default(),
+        }
+    }
+
+    /// A record of the API page `resource` (one `Arc` per page, cloned per record).
+    pub fn api(resource: Arc<str>) -> Self {
+        SourceRef {
+            file: Cow::Borrowed(""),
+            line: 0,
+            resource,
         }
     }
 }
@@ -232,9 +246,9 @@ impl TermEnd {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SnapEnrollment {
     /// The enrollment's own source id, when the source has one (OneRoster).
-    pub source_id: String,
-    pub class_source_id: String,
-    pub user_source_id: String,
+    pub source_id: SourceId,
+    pub class_source_id: SourceId,
+    pub user_source_id: SourceId,
     pub at: SourceRef,
 }
 
@@ -243,8 +257,8 @@ pub struct SnapEnrollment {
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
 pub struct SnapLink {
-    pub student_source_id: String,
-    pub guardian_source_id: String,
+    pub student_source_id: SourceId,
+    pub guardian_source_id: SourceId,
 }
 
 /// The source ids a delta source marked `tobedeleted`, per kind.

@@ -107,6 +107,12 @@ impl Cell for String {
     }
 }
 
+impl Cell for crate::domain::SourceId {
+    fn put(&self, out: &mut Vec<u8>) {
+        self.as_str().put(out);
+    }
+}
+
 /// `DATETIME(6)`, written field by field: chrono's `format` parses its pattern on every
 /// call, and a first sync writes millions of timestamps.
 impl Cell for NaiveDateTime {

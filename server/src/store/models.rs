@@ -4,7 +4,7 @@
 use super::schema::*;
 use crate::domain::{
     AbandonAction, ApiKeyRole, ChangeAction, FamilyPolicy, Origin, RecordKind, RunPhase, RunState,
-    ScheduleKind, Severity, StaffRole, Trigger,
+    ScheduleKind, Severity, SourceId, StaffRole, Trigger,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -184,7 +184,7 @@ pub struct ClassStudent {
     pub class_id: i64,
     pub student_id: i64,
     pub district_id: i64,
-    pub source_id: Option<String>,
+    pub source_id: Option<SourceId>,
     pub origin: Origin,
     pub created_at: NaiveDateTime,
 }
@@ -198,7 +198,7 @@ pub struct ClassTeacher {
     pub class_id: i64,
     pub staff_id: i64,
     pub district_id: i64,
-    pub source_id: Option<String>,
+    pub source_id: Option<SourceId>,
     pub origin: Origin,
     pub created_at: NaiveDateTime,
 }

@@ -17,10 +17,7 @@ fn csv(line: u64) -> SourceRef {
 }
 
 fn api(resource: &str) -> SourceRef {
-    SourceRef {
-        resource: resource.into(),
-        ..SourceRef::default()
-    }
+    SourceRef::api(resource.into())
 }
 
 fn student(id: &str, at: SourceRef) -> SnapStudent {

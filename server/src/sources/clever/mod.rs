@@ -160,15 +160,6 @@ fn follow(base: &Url, uri: &str, from: &str) -> Result<Url, SourceError> {
     Ok(with_limit(url))
 }
 
-/// Where a record of an API page was read, for issues.
-fn api_ref(resource: &str) -> SourceRef {
-    SourceRef {
-        file: String::new(),
-        line: 0,
-        resource: resource.to_owned(),
-    }
-}
-
 /// Reads every page of `collection`, handing each readable record to `add`, and returns
 /// the ids it listed. Paging stops when a page has no `next` link, or lists nothing (Clever
 /// may link to an empty last page).
@@ -224,7 +215,7 @@ async fn read_pages<T: Record>(
         {
             next = Some(next_page(&api.base, &uri, &page.url, &mut requested)?);
         }
-        let at = api_ref(&page.url);
+        let at = SourceRef::api(page.url.as_str().into());
         for value in records {
             if let Some(record) = decode::<T>(value, &at, &mut seen, &mut snap.issues) {
                 add(record, &at, snap);

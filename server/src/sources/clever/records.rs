@@ -6,7 +6,7 @@
 use crate::domain::{IssueCode, RecordKind, StaffRole};
 use crate::snapshot::{
     Carried, Issue, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool, SnapStaff,
-    SnapStudent, Snapshot, SourceRef, TermEnd,
+    SnapStudent, Snapshot, SourceId, SourceRef, TermEnd,
 };
 use crate::sources::terms::Sessions;
 use serde::Deserialize;
@@ -419,8 +419,8 @@ pub(super) fn list_relationships(
         }
         listed.push(Listed {
             link: SnapLink {
-                student_source_id: relationship.student.clone(),
-                guardian_source_id: user.id.clone(),
+                student_source_id: SourceId::new(&relationship.student),
+                guardian_source_id: SourceId::new(&user.id),
             },
             at: at.clone(),
         });
@@ -432,7 +432,7 @@ pub(super) fn list_relationships(
 /// record goes later, silently, with the reference check.
 pub(super) fn resolve_links(listed: Vec<Listed>, users: &HashSet<String>, snap: &mut Snapshot) {
     for Listed { link, at } in listed {
-        if users.contains(&link.student_source_id) {
+        if users.contains(link.student_source_id.as_str()) {
             snap.links.push(link);
             continue;
         }
@@ -518,9 +518,9 @@ pub(super) fn add_section(
         }
     }
     let enrollment = |user: &String| SnapEnrollment {
-        source_id: String::new(),
-        class_source_id: section.id.clone(),
-        user_source_id: user.clone(),
+        source_id: SourceId::default(),
+        class_source_id: SourceId::new(&section.id),
+        user_source_id: SourceId::new(user),
         at: at.clone(),
     };
     snap.student_enrollments

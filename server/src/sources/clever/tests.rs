@@ -10,7 +10,7 @@ use serde_json::json;
 const RESOURCE: &str = "/v3.0/users?limit=10000";
 
 fn at() -> SourceRef {
-    api_ref(RESOURCE)
+    SourceRef::api(RESOURCE.into())
 }
 
 /// Reads `records` as one users page into a fresh snapshot, links resolved.
@@ -83,8 +83,8 @@ fn a_student_becomes_a_student_without_attributes() {
     );
     assert_eq!(bart.school_source_ids, ["sch-1", "sch-2"]);
     assert!(bart.attributes.is_empty());
-    assert_eq!(bart.at.resource, RESOURCE);
-    assert_eq!((bart.at.file.as_str(), bart.at.line), ("", 0));
+    assert_eq!(&*bart.at.resource, RESOURCE);
+    assert_eq!((&*bart.at.file, bart.at.line), ("", 0));
 }
 
 #[test]
@@ -254,7 +254,7 @@ fn bad_users_are_skipped_with_an_issue() {
     );
     assert_eq!(snap.issues[0].record_kind, RecordKind::Student);
     assert_eq!(snap.issues[1].record_kind, RecordKind::Staff);
-    assert_eq!(snap.issues[0].at.resource, RESOURCE);
+    assert_eq!(&*snap.issues[0].at.resource, RESOURCE);
     assert_eq!(snap.students.len(), 1);
 }
 
@@ -395,7 +395,7 @@ fn a_null_field_reads_as_absent_and_text_is_trimmed() {
 // and field, and leaves the end unknown; a section without a term has none.
 #[test]
 fn r5_10_a_section_ends_with_its_term() {
-    let terms_at = api_ref("/v3.0/terms?limit=10000");
+    let terms_at = SourceRef::api("/v3.0/terms?limit=10000".into());
     let mut snap = Snapshot::default();
     let mut terms = Sessions::new("terms", true);
     let (mut seen, mut issues) = (HashSet::new(), Vec::new());
@@ -440,7 +440,7 @@ fn r5_10_a_section_ends_with_its_term() {
             (IssueCode::UnknownReference, "s-unknown", "term_id"),
         ]
     );
-    assert_eq!(snap.issues[0].at.resource, "/v3.0/terms?limit=10000");
+    assert_eq!(&*snap.issues[0].at.resource, "/v3.0/terms?limit=10000");
     assert!(snap.issues.iter().all(|i| i.severity == Severity::Warning));
 
     // Without terms (Clever served none), the stored end stays.

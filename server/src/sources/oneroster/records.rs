@@ -12,7 +12,7 @@
 use crate::domain::{IssueCode, RecordKind, StaffRole};
 use crate::snapshot::{
     Carried, Coverage, Issue, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool,
-    SnapStaff, SnapStudent, Snapshot, SourceRef, TermEnd,
+    SnapStaff, SnapStudent, Snapshot, SourceId, SourceRef, TermEnd,
 };
 use crate::sources::SourceError;
 use crate::sources::terms::{self, Sessions};
@@ -134,13 +134,13 @@ pub(crate) trait Rows {
 
     /// A field the record cannot go without; `None`, with a `MISSING_FIELD` issue, when
     /// empty.
-    fn required(
+    fn required<T: for<'v> From<&'v str>>(
         &self,
         column: &str,
         kind: RecordKind,
         id: &str,
         issues: &mut Vec<Issue>,
-    ) -> Option<String> {
+    ) -> Option<T> {
         let value = self.get(column);
         if value.is_empty() {
             issues.push(self.issue(
@@ -152,7 +152,7 @@ pub(crate) trait Rows {
             ));
             return None;
         }
-        Some(value.to_owned())
+        Some(T::from(value))
     }
 }
 
@@ -191,7 +191,7 @@ pub(crate) fn read_orgs(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<(),
             snap.deleted.schools.insert(id);
             continue;
         }
-        let Some(org_type) = rows.required("type", kind, &id, &mut snap.issues) else {
+        let Some(org_type) = rows.required::<String>("type", kind, &id, &mut snap.issues) else {
             continue;
         };
         if !org_type.eq_ignore_ascii_case("school") {
@@ -336,7 +336,7 @@ pub(crate) fn read_enrollments(
             continue;
         };
         let enrollment = SnapEnrollment {
-            source_id: id,
+            source_id: SourceId::new(&id),
             class_source_id: class,
             user_source_id: user,
             at: rows.at(),

@@ -25,6 +25,7 @@ use crate::sources::http::{Auth, Fetcher, JsonPage};
 use reqwest::header::{HeaderMap, LINK};
 use serde_json::Value;
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use url::Url;
 
@@ -78,10 +79,7 @@ fn partial_users(snap: &mut Snapshot, base_path: &str) {
                   /teachers, which list no guardians and no administrators, so no user \
                   missing from this source was abandoned this run"
             .into(),
-        at: SourceRef {
-            resource: format!("{base_path}/users"),
-            ..SourceRef::default()
-        },
+        at: SourceRef::api(format!("{base_path}/users").into()),
         source_id: String::new(),
         field: String::new(),
     });
@@ -181,7 +179,7 @@ impl<'a> Provider<'a> {
                 return Ok(None);
             };
             first = false;
-            let count = rows.add_page(&page, self.resource(&page.url))?;
+            let count = rows.add_page(&page, self.resource(&page.url).into())?;
             self.fetcher
                 .records
                 .fetch_add(count as u64, Ordering::Relaxed);
@@ -322,8 +320,8 @@ struct JsonRows {
 
 #[derive(Default)]
 struct JsonRecord {
-    /// The page it came from, e.g. `/users?limit=100&offset=200`.
-    resource: String,
+    /// The page it came from, e.g. `/users?limit=100&offset=200`, shared by its records.
+    resource: Arc<str>,
     fields: Vec<(String, String)>,
 }
 
@@ -338,7 +336,7 @@ impl JsonRows {
 
     /// Adds a page's records; how many there were. A page without its envelope list is no
     /// OneRoster answer.
-    fn add_page(&mut self, page: &JsonPage, resource: String) -> Result<usize, SourceError> {
+    fn add_page(&mut self, page: &JsonPage, resource: Arc<str>) -> Result<usize, SourceError> {
         let records = page
             .body
             .get(self.name)
@@ -393,11 +391,7 @@ impl Rows for JsonRows {
     }
 
     fn at(&self) -> SourceRef {
-        SourceRef {
-            file: String::new(),
-            line: 0,
-            resource: self.current.resource.clone(),
-        }
+        SourceRef::api(self.current.resource.clone())
     }
 }
 

@@ -163,7 +163,13 @@ async fn r7_1_rows_the_apply_inserts_read_back_exactly() {
             class_id: class.id,
             student_id: s.id,
             district_id: d,
-            source_id: (i % 2 == 1).then(|| format!("enr-{i}\t")),
+            // Short ids are held inline, longer ones (a GUID and more) on the heap: both
+            // read back the same.
+            source_id: match i % 4 {
+                1 => Some(format!("enr-{i}\t").into()),
+                3 => Some(format!("{i}-3f2504e0-4f89-11d3-9a0c-0305e82c3301-\u{e9}").into()),
+                _ => None,
+            },
             origin: Origin::Sis,
             created_at: at(11),
         })

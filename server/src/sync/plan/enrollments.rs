@@ -5,7 +5,7 @@
 use super::abandon::{Abandoned, Abandonments};
 use super::resolve::Person;
 use super::{Plan, Step};
-use crate::domain::{AbandonAction, Origin, RecordKind};
+use crate::domain::{AbandonAction, Origin, RecordKind, SourceId};
 use crate::snapshot::{Coverage, SnapEnrollment};
 use crate::store::models::{ClassStudent, ClassTeacher};
 use foldhash::{HashMap, HashSet};
@@ -42,7 +42,7 @@ enum Removal {
 }
 
 /// What a side's diff asks for: (class, person, enrollment source id) to add, pairs to remove.
-type Changes = (Vec<(i64, i64, Option<String>)>, Vec<(i64, i64)>);
+type Changes = (Vec<(i64, i64, Option<SourceId>)>, Vec<(i64, i64)>);
 
 /// What both sides share: the classes' schools, which classes are archived or were
 /// unreadable, and which memberships the family step already removed.
@@ -102,7 +102,7 @@ impl Classes {
 /// A stored class membership row of either side.
 trait Enrolled: Sized {
     fn membership(&self) -> Membership<'_>;
-    fn new(class_id: i64, person_id: i64, source_id: Option<String>, step: &Step) -> Self;
+    fn new(class_id: i64, person_id: i64, source_id: Option<SourceId>, step: &Step) -> Self;
 }
 
 macro_rules! enrolled {
@@ -116,7 +116,7 @@ macro_rules! enrolled {
                     origin: self.origin,
                 }
             }
-            fn new(class_id: i64, $person: i64, source_id: Option<String>, step: &Step) -> Self {
+            fn new(class_id: i64, $person: i64, source_id: Option<SourceId>, step: &Step) -> Self {
                 $row {
                     class_id,
                     $person,
@@ -234,8 +234,8 @@ fn diff(
         .listed
         .iter()
         .filter_map(|e| {
-            let class = *step.resolved.classes.get(&e.class_source_id)?;
-            let person = *side.people.get(&e.user_source_id)?;
+            let class = *step.resolved.classes.get(e.class_source_id.as_str())?;
+            let person = *side.people.get(e.user_source_id.as_str())?;
             Some(((class, person), e.source_id.as_str()))
         })
         .collect();
@@ -249,7 +249,7 @@ fn diff(
         added.push((
             class_id,
             person_id,
-            (!sid.is_empty()).then(|| sid.to_string()),
+            (!sid.is_empty()).then(|| SourceId::new(sid)),
         ));
         // A membership that comes back is restored, not created (R5.7).
         if abandonments.restore(plan, side.kind, person_id, Some(class_id)) {

@@ -20,8 +20,8 @@ pub(super) fn plan(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments
         .iter()
         .filter_map(|l| {
             Some((
-                *resolved.students.get(&l.student_source_id)?,
-                *resolved.guardians.get(&l.guardian_source_id)?,
+                *resolved.students.get(l.student_source_id.as_str())?,
+                *resolved.guardians.get(l.guardian_source_id.as_str())?,
             ))
         })
         .collect();

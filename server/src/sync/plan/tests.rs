@@ -538,7 +538,7 @@ fn snap_class(sid: &str, term_end: TermEnd) -> SnapClass {
 
 fn enrollment(class: &str, user: &str) -> SnapEnrollment {
     SnapEnrollment {
-        source_id: format!("e-{class}-{user}"),
+        source_id: format!("e-{class}-{user}").into(),
         class_source_id: class.into(),
         user_source_id: user.into(),
         at: SourceRef::csv("enrollments.csv", 2),

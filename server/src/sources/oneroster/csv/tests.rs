@@ -368,7 +368,7 @@ fn bad_rows_are_skipped_with_issues() {
     );
     let first = &snap.issues[0];
     assert_eq!(
-        (first.record_kind, first.severity, first.at.file.as_str()),
+        (first.record_kind, first.severity, &*first.at.file),
         (RecordKind::Student, Severity::Error, "users.csv")
     );
     assert!(first.message.contains("janitor"), "{}", first.message);
@@ -489,7 +489,7 @@ fn r3_3_files_read_side_by_side_report_in_file_order() {
         ("enrollments.csv", enrollments),
     ]);
     let snap = source.read().unwrap();
-    let files: Vec<&str> = snap.issues.iter().map(|i| i.at.file.as_str()).collect();
+    let files: Vec<&str> = snap.issues.iter().map(|i| &*i.at.file).collect();
     assert_eq!(files, ["users.csv", "classes.csv", "enrollments.csv"]);
 
     let broken_users = "sourcedId,role\nstu-1,student\n";
@@ -643,7 +643,7 @@ fn r5_10_reads_academic_sessions_and_reports_bad_dates() {
         .map(|i| {
             (
                 i.code,
-                i.at.file.as_str(),
+                &*i.at.file,
                 i.source_id.as_str(),
                 i.at.line,
                 i.field.as_str(),

@@ -215,8 +215,8 @@ fn listed_agents(rows: &impl Rows, row: &str, row_is_student: bool) -> Vec<Liste
             };
             Listed {
                 link: SnapLink {
-                    student_source_id: student_id.to_owned(),
-                    guardian_source_id: guardian_id.to_owned(),
+                    student_source_id: SourceId::new(student_id),
+                    guardian_source_id: SourceId::new(guardian_id),
                 },
                 row: row.to_owned(),
                 at: rows.at(),

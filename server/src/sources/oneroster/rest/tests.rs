@@ -16,7 +16,7 @@ fn page(url: &str, body: Value) -> JsonPage {
 fn rows(name: &'static str, pages: &[(&str, Value)]) -> JsonRows {
     let mut rows = JsonRows::new(name);
     for (resource, body) in pages {
-        rows.add_page(&page(resource, body.clone()), (*resource).to_owned())
+        rows.add_page(&page(resource, body.clone()), (*resource).into())
             .unwrap();
     }
     rows
@@ -106,7 +106,10 @@ fn rows_read_page_after_page_and_name_their_page() {
     ));
     let mut read = Vec::new();
     while users.advance().unwrap() {
-        read.push((users.get("sourcedId").to_owned(), users.at().resource));
+        read.push((
+            users.get("sourcedId").to_owned(),
+            users.at().resource.to_string(),
+        ));
     }
     let read: Vec<(&str, &str)> = read.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     assert_eq!(
@@ -126,7 +129,7 @@ fn rows_read_page_after_page_and_name_their_page() {
 fn a_page_without_its_envelope_is_refused() {
     let mut users = JsonRows::new("users");
     let err = users
-        .add_page(&page("/v1p1/users", json!({"orgs": []})), String::new())
+        .add_page(&page("/v1p1/users", json!({"orgs": []})), "".into())
         .unwrap_err();
     assert!(err.to_string().contains("/v1p1/users"), "{err}");
 }
@@ -234,7 +237,7 @@ fn r5_10_classes_end_with_their_latest_academic_session() {
         .map(|i| {
             (
                 i.code,
-                i.at.resource.as_str(),
+                &*i.at.resource,
                 i.source_id.as_str(),
                 i.field.as_str(),
             )

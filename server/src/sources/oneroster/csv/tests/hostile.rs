@@ -343,7 +343,7 @@ fn r3_4_bytes_that_are_not_utf8_are_replaced_with_a_warning() {
     );
     let first = &snap.issues[0];
     assert_eq!(
-        (first.severity, first.record_kind, first.at.file.as_str()),
+        (first.severity, first.record_kind, &*first.at.file),
         (Severity::Warning, RecordKind::Student, "users.csv")
     );
     assert!(first.message.contains("Jos\u{fffd}"), "{}", first.message);
