@@ -25,7 +25,11 @@ pub use secret::{Secret, StoredSecret};
 pub use settings::{PLAN_TTL_RANGE, RestAuth, Schedule, Source, SyncSettings};
 pub use time::{now, short_duration};
 
-/// A source id where one is held per row of a district's most numerous kinds (enrollments,
-/// family links, class memberships): an id of up to 24 bytes (Clever's 24 hex digits, most
-/// SIS ids) sits in the value itself, with no allocation of its own. Reads as a `&str`.
-pub type SourceId = compact_str::CompactString;
+/// A short text held in the value itself: up to 24 bytes (a source id, a name, a phone
+/// number, a grade) needs no allocation of its own; a longer one sits on the heap. A sync
+/// holds several per row of a district, in what it reads and what it loads, so their
+/// allocations were much of its memory. Reads as a `&str`.
+pub type Text = compact_str::CompactString;
+
+/// A source id, as [`Text`].
+pub type SourceId = Text;

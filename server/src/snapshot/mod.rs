@@ -11,8 +11,8 @@ mod references;
 pub use digest::Digester;
 pub use references::KnownIds;
 
-pub use crate::domain::SourceId;
 use crate::domain::{IssueCode, RecordKind, Severity, StaffRole};
+pub use crate::domain::{SourceId, Text};
 use foldhash::HashSet;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -113,9 +113,9 @@ pub enum Coverage {
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SnapSchool {
-    pub source_id: String,
-    pub sis_id: String,
-    pub name: String,
+    pub source_id: SourceId,
+    pub sis_id: Text,
+    pub name: Text,
     pub at: SourceRef,
 }
 
@@ -155,12 +155,12 @@ impl Carried {
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SnapStudent {
-    pub source_id: String,
-    pub sis_id: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub email: String,
-    pub grade: String,
+    pub source_id: SourceId,
+    pub sis_id: Text,
+    pub given_name: Text,
+    pub family_name: Text,
+    pub email: Text,
+    pub grade: Text,
     pub school_source_ids: Vec<String>,
     /// Student attributes (R2.6): demographics and `metadata.*` columns.
     pub attributes: BTreeMap<String, String>,
@@ -176,28 +176,28 @@ pub struct SnapStudent {
 /// district's region and decides uniqueness (R3.1).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SnapGuardian {
-    pub source_id: String,
-    pub sis_id: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub email: String,
-    pub sms_number: String,
-    pub home_phone: String,
-    pub language: String,
+    pub source_id: SourceId,
+    pub sis_id: Text,
+    pub given_name: Text,
+    pub family_name: Text,
+    pub email: Text,
+    pub sms_number: Text,
+    pub home_phone: Text,
+    pub language: Text,
     pub carried: Carried,
     pub at: SourceRef,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SnapStaff {
-    pub source_id: String,
-    pub sis_id: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub email: String,
-    pub sms_number: String,
-    pub home_phone: String,
-    pub language: String,
+    pub source_id: SourceId,
+    pub sis_id: Text,
+    pub given_name: Text,
+    pub family_name: Text,
+    pub email: Text,
+    pub sms_number: Text,
+    pub home_phone: Text,
+    pub language: Text,
     pub role: StaffRole,
     pub school_source_ids: Vec<String>,
     pub carried: Carried,
@@ -206,11 +206,11 @@ pub struct SnapStaff {
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SnapClass {
-    pub source_id: String,
-    pub sis_id: String,
-    pub name: String,
+    pub source_id: SourceId,
+    pub sis_id: Text,
+    pub name: Text,
     pub grades: Vec<String>,
-    pub school_source_id: String,
+    pub school_source_id: SourceId,
     /// When the class's term ends (R5.10).
     pub term_end: TermEnd,
     pub at: SourceRef,

@@ -5,7 +5,7 @@
 //! district, a department) is simply no school membership; what points at a record the
 //! source deleted goes with it, silently.
 
-use super::{Issue, SnapEnrollment, Snapshot, SourceRef};
+use super::{Issue, SnapEnrollment, Snapshot, SourceId, SourceRef};
 use crate::domain::{IssueCode, RecordKind};
 use foldhash::HashSet;
 
@@ -22,20 +22,23 @@ pub struct KnownIds {
 
 /// Every id a reference may point at: listed by the source, or stored before.
 struct Targets {
-    schools: HashSet<String>,
-    classes: HashSet<String>,
-    students: HashSet<String>,
-    staff: HashSet<String>,
-    guardians: HashSet<String>,
+    schools: HashSet<SourceId>,
+    classes: HashSet<SourceId>,
+    students: HashSet<SourceId>,
+    staff: HashSet<SourceId>,
+    guardians: HashSet<SourceId>,
 }
 
 impl Targets {
     fn new(snap: &Snapshot, known: &KnownIds) -> Self {
         fn ids<'a>(
-            listed: impl Iterator<Item = &'a String>,
+            listed: impl Iterator<Item = &'a SourceId>,
             known: &'a [String],
-        ) -> HashSet<String> {
-            listed.chain(known.iter()).cloned().collect()
+        ) -> HashSet<SourceId> {
+            listed
+                .cloned()
+                .chain(known.iter().map(SourceId::new))
+                .collect()
         }
         Targets {
             schools: ids(snap.schools.iter().map(|s| &s.source_id), &known.schools),
@@ -112,7 +115,7 @@ impl Snapshot {
     }
 
     /// Classes of a school the source does not have; returns their ids.
-    fn check_classes(&mut self, targets: &Targets, issues: &mut Vec<Issue>) -> HashSet<String> {
+    fn check_classes(&mut self, targets: &Targets, issues: &mut Vec<Issue>) -> HashSet<SourceId> {
         let mut dropped = HashSet::default();
         for c in &self.classes {
             let target = c.school_source_id.as_str();
@@ -192,11 +195,11 @@ impl Snapshot {
     fn check_enrollments(
         &mut self,
         targets: &Targets,
-        dropped_classes: &HashSet<String>,
+        dropped_classes: &HashSet<SourceId>,
         issues: &mut Vec<Issue>,
     ) {
         let deleted = &self.deleted;
-        let mut check = |list: &mut Vec<SnapEnrollment>, kind, people: &HashSet<String>| {
+        let mut check = |list: &mut Vec<SnapEnrollment>, kind, people: &HashSet<SourceId>| {
             list.retain(|e| {
                 let (class, user) = (e.class_source_id.as_str(), e.user_source_id.as_str());
                 let problem = if deleted.classes.contains(class)

@@ -23,7 +23,7 @@ fn api(resource: &str) -> SourceRef {
 fn student(id: &str, at: SourceRef) -> SnapStudent {
     SnapStudent {
         source_id: id.into(),
-        sis_id: format!("SIS-{id}"),
+        sis_id: format!("SIS-{id}").into(),
         given_name: "Ana".into(),
         family_name: "Ruiz".into(),
         email: "ana@example.org".into(),
@@ -39,12 +39,12 @@ fn student(id: &str, at: SourceRef) -> SnapStudent {
 fn guardian(id: &str, at: SourceRef) -> SnapGuardian {
     SnapGuardian {
         source_id: id.into(),
-        sis_id: String::new(),
+        sis_id: Default::default(),
         given_name: "Luis".into(),
         family_name: "Ruiz".into(),
-        email: format!("{id}@example.org"),
+        email: format!("{id}@example.org").into(),
         sms_number: "+16035550123".into(),
-        home_phone: String::new(),
+        home_phone: Default::default(),
         language: "es".into(),
         carried: Default::default(),
         at,
@@ -57,10 +57,10 @@ fn staff(id: &str, at: SourceRef) -> SnapStaff {
         sis_id: id.into(),
         given_name: "Kim".into(),
         family_name: "Lee".into(),
-        email: format!("{id}@example.org"),
-        sms_number: String::new(),
-        home_phone: String::new(),
-        language: String::new(),
+        email: format!("{id}@example.org").into(),
+        sms_number: Default::default(),
+        home_phone: Default::default(),
+        language: Default::default(),
         role: StaffRole::Teacher,
         school_source_ids: vec!["sch-1".into()],
         carried: Default::default(),
@@ -103,11 +103,11 @@ fn too_long(snap: &Snapshot) -> Vec<(RecordKind, &str, &str)> {
 fn r3_4_a_value_one_character_past_its_column_skips_the_record() {
     let mut snap = Snapshot::default();
     let mut at_limit = student("stu-at", csv(2));
-    at_limit.given_name = long(255);
-    at_limit.email = format!("{}@x.org", "a".repeat(320 - 6));
-    at_limit.grade = long(32);
+    at_limit.given_name = long(255).into();
+    at_limit.email = format!("{}@x.org", "a".repeat(320 - 6)).into();
+    at_limit.grade = long(32).into();
     let mut past = student("stu-past", csv(3));
-    past.given_name = long(256);
+    past.given_name = long(256).into();
     snap.students = vec![at_limit, past];
     snap.check_lengths();
     assert_eq!(
@@ -132,8 +132,8 @@ fn r3_4_a_value_one_character_past_its_column_skips_the_record() {
 fn r3_4_every_stored_field_has_its_limit() {
     let schools = vec![SnapSchool {
         source_id: "sch-1".into(),
-        sis_id: String::new(),
-        name: long(256),
+        sis_id: Default::default(),
+        name: long(256).into(),
         at: SourceRef::csv("orgs.csv", 2),
     }];
     let mut students = Vec::new();
@@ -146,10 +146,10 @@ fn r3_4_every_stored_field_has_its_limit() {
         let mut s = student(&format!("stu-{field}"), csv(2));
         let value = long(n);
         match field {
-            "sourcedId" => s.source_id = value,
-            "identifier" => s.sis_id = value,
-            "familyName" => s.family_name = value,
-            _ => s.email = value,
+            "sourcedId" => s.source_id = value.into(),
+            "identifier" => s.sis_id = value.into(),
+            "familyName" => s.family_name = value.into(),
+            _ => s.email = value.into(),
         }
         students.push(s);
     }
@@ -163,16 +163,16 @@ fn r3_4_every_stored_field_has_its_limit() {
         let mut g = guardian(&format!("par-{field}"), api("/users"));
         let value = "1".repeat(n);
         match field {
-            "sms" => g.sms_number = value,
-            "phone" => g.home_phone = value,
-            _ => g.language = value,
+            "sms" => g.sms_number = value.into(),
+            "phone" => g.home_phone = value.into(),
+            _ => g.language = value.into(),
         }
         guardians.push(g);
     }
     let mut teacher = staff("tch-1", api("/users/tch-1"));
-    teacher.email = long(321);
+    teacher.email = long(321).into();
     let mut bad_title = class("cls-title", vec![]);
-    bad_title.name = long(256);
+    bad_title.name = long(256).into();
     let mut snap = Snapshot {
         schools,
         students,
@@ -233,7 +233,7 @@ fn r3_4_references_to_a_skipped_record_are_judged_as_for_any_unreadable_row() {
     let mut snap = Snapshot {
         schools: vec![SnapSchool {
             source_id: "sch-1".into(),
-            sis_id: String::new(),
+            sis_id: Default::default(),
             name: "North".into(),
             at: SourceRef::csv("orgs.csv", 2),
         }],
@@ -241,7 +241,7 @@ fn r3_4_references_to_a_skipped_record_are_judged_as_for_any_unreadable_row() {
         ..Snapshot::default()
     };
     let mut bad = student("stu-long", csv(2));
-    bad.family_name = long(300);
+    bad.family_name = long(300).into();
     snap.students = vec![bad, student("stu-ok", csv(3))];
     snap.guardians = vec![guardian("par-1", csv(4))];
     snap.links = vec![SnapLink {

@@ -6,7 +6,7 @@
 use crate::domain::{IssueCode, RecordKind, StaffRole};
 use crate::snapshot::{
     Carried, Issue, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool, SnapStaff,
-    SnapStudent, Snapshot, SourceId, SourceRef, TermEnd,
+    SnapStudent, Snapshot, SourceId, SourceRef, TermEnd, Text,
 };
 use crate::sources::terms::Sessions;
 use serde::Deserialize;
@@ -71,9 +71,9 @@ pub(super) fn add_school(school: School, at: &SourceRef, snap: &mut Snapshot) {
         return;
     }
     snap.schools.push(SnapSchool {
-        source_id: school.id,
-        sis_id: school.sis_id,
-        name: school.name,
+        source_id: Text::new(school.id),
+        sis_id: Text::new(school.sis_id),
+        name: Text::new(school.name),
         at: at.clone(),
     });
 }
@@ -279,12 +279,12 @@ pub(super) fn student(
     at: &SourceRef,
 ) -> SnapStudent {
     SnapStudent {
-        source_id: user.id.clone(),
-        sis_id: role.sis_id.clone(),
-        given_name,
-        family_name,
-        email: user.email.clone(),
-        grade: grade(&role.grade),
+        source_id: Text::new(&user.id),
+        sis_id: Text::new(&role.sis_id),
+        given_name: Text::new(given_name),
+        family_name: Text::new(family_name),
+        email: Text::new(&user.email),
+        grade: Text::new(grade(&role.grade)),
         school_source_ids: memberships(&role.schools, &role.school),
         // Clever does not carry them our way (R2.6): the stored ones stay.
         attributes: BTreeMap::new(),
@@ -324,14 +324,14 @@ pub(super) fn staff(
         .or_else(|| school_staff.map(|s| s.staff_id.clone()))
         .unwrap_or_default();
     SnapStaff {
-        source_id: user.id.clone(),
-        sis_id,
-        given_name,
-        family_name,
-        email: user.email.clone(),
-        sms_number: String::new(),
-        home_phone: String::new(),
-        language: String::new(),
+        source_id: Text::new(&user.id),
+        sis_id: Text::new(sis_id),
+        given_name: Text::new(given_name),
+        family_name: Text::new(family_name),
+        email: Text::new(&user.email),
+        sms_number: Text::default(),
+        home_phone: Text::default(),
+        language: Text::default(),
         role: if admin {
             StaffRole::Admin
         } else {
@@ -368,15 +368,15 @@ pub(super) fn guardian(
         _ => Carried::default(),
     };
     SnapGuardian {
-        source_id: user.id.clone(),
-        sis_id: role.sis_id.clone(),
-        given_name,
-        family_name,
-        email: user.email.clone(),
-        sms_number,
-        home_phone,
+        source_id: Text::new(&user.id),
+        sis_id: Text::new(&role.sis_id),
+        given_name: Text::new(given_name),
+        family_name: Text::new(family_name),
+        email: Text::new(&user.email),
+        sms_number: Text::new(sms_number),
+        home_phone: Text::new(home_phone),
         // Clever contacts carry no language.
-        language: String::new(),
+        language: Text::default(),
         carried,
         at: at.clone(),
     }
@@ -544,11 +544,11 @@ pub(super) fn add_section(
         None => TermEnd::Unknown,
     };
     snap.classes.push(SnapClass {
-        source_id: section.id,
-        sis_id: section.sis_id,
-        name: section.name,
+        source_id: Text::new(section.id),
+        sis_id: Text::new(section.sis_id),
+        name: Text::new(section.name),
         grades,
-        school_source_id: section.school,
+        school_source_id: Text::new(section.school),
         term_end,
         at: at.clone(),
     });

@@ -12,7 +12,7 @@
 use crate::domain::{IssueCode, RecordKind, StaffRole};
 use crate::snapshot::{
     Carried, Coverage, Issue, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool,
-    SnapStaff, SnapStudent, Snapshot, SourceId, SourceRef, TermEnd,
+    SnapStaff, SnapStudent, Snapshot, SourceId, SourceRef, TermEnd, Text,
 };
 use crate::sources::SourceError;
 use crate::sources::terms::{self, Sessions};
@@ -203,9 +203,9 @@ pub(crate) fn read_orgs(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<(),
         let Some(name) = rows.required("name", kind, &id, &mut snap.issues) else {
             continue;
         };
-        let sis_id = rows.get("identifier").to_owned();
+        let sis_id = rows.get("identifier").into();
         snap.schools.push(SnapSchool {
-            source_id: id,
+            source_id: id.as_str().into(),
             sis_id,
             name,
             at: rows.at(),
@@ -284,8 +284,8 @@ pub(crate) fn read_classes(
             _ => TermEnd::Unknown,
         };
         snap.classes.push(SnapClass {
-            source_id: id,
-            sis_id: rows.get("classCode").to_owned(),
+            source_id: id.as_str().into(),
+            sis_id: rows.get("classCode").into(),
             name,
             grades: rows.list("grades"),
             school_source_id: school,
@@ -360,7 +360,7 @@ pub(crate) fn read_demographics(
     bulk: bool,
 ) -> Result<(), SourceError> {
     let mut listed = HashSet::default();
-    let by_id: HashMap<String, usize> = snap
+    let by_id: HashMap<SourceId, usize> = snap
         .students
         .iter()
         .enumerate()

@@ -89,7 +89,7 @@ macro_rules! account {
                     email: String::new(),
                     sms_number: String::new(),
                     home_phone: String::new(),
-                    language: $s.language.clone(),
+                    language: $s.language.to_string(),
                     origin: Origin::Sis,
                     activated_at: None,
                     created_at: ctx.now,
@@ -105,10 +105,10 @@ macro_rules! account {
             }
             fn synced(self, src: &$src, contact: Contact) -> Self {
                 $row {
-                    source_id: Some(src.source_id.clone()),
-                    sis_id: src.sis_id.clone(),
-                    given_name: src.given_name.clone(),
-                    family_name: src.family_name.clone(),
+                    source_id: Some(src.source_id.to_string()),
+                    sis_id: src.sis_id.to_string(),
+                    given_name: src.given_name.to_string(),
+                    family_name: src.family_name.to_string(),
                     email: contact.email,
                     sms_number: contact.sms_number,
                     home_phone: contact.home_phone,
@@ -161,12 +161,12 @@ pub(super) fn plan(
     let registry = registry(state, &guardians, &staff);
     for ((src, row), cand) in snap.guardians.iter().zip(&guardian_rows).zip(&guardians) {
         if let Some(id) = plan_account(src, *row, cand, &registry, ctx, plan) {
-            resolved.guardians.insert(src.source_id.clone(), id);
+            resolved.guardians.insert(src.source_id.to_string(), id);
         }
     }
     for ((src, row), cand) in snap.staff.iter().zip(&staff_rows).zip(&staff) {
         if let Some(id) = plan_account(src, *row, cand, &registry, ctx, plan) {
-            resolved.staff.insert(src.source_id.clone(), id);
+            resolved.staff.insert(src.source_id.to_string(), id);
         }
     }
 }
@@ -285,9 +285,9 @@ mod tests {
             sis_id: "S1".into(),
             given_name: "Ann".into(),
             family_name: "Lee".into(),
-            email: String::new(),
-            sms_number: String::new(),
-            home_phone: String::new(),
+            email: Default::default(),
+            sms_number: Default::default(),
+            home_phone: Default::default(),
             language: "en".into(),
             carried: Carried::default(),
             at: SourceRef::default(),

@@ -7,7 +7,7 @@
 use super::Plan;
 use super::Step;
 use super::abandon::{Abandoned, Abandonments, full_name};
-use crate::domain::{AbandonAction, FamilyPolicy, Origin, RecordKind};
+use crate::domain::{AbandonAction, FamilyPolicy, Origin, RecordKind, SourceId};
 use crate::snapshot::Coverage;
 use crate::store::models::{SchoolStaff, SchoolStudent};
 use foldhash::{HashMap, HashMapExt, HashSet};
@@ -107,7 +107,7 @@ fn count_school_changes(
 /// school without coming back to it.
 fn to_add<'a>(
     step: &Step,
-    listed: impl Iterator<Item = (&'a String, &'a [String])>,
+    listed: impl Iterator<Item = (&'a SourceId, &'a [String])>,
     people: &HashMap<String, i64>,
     stored: impl Iterator<Item = Pair>,
     kind: RecordKind,
@@ -116,7 +116,7 @@ fn to_add<'a>(
 ) -> (HashSet<Pair>, Vec<Pair>, HashSet<i64>) {
     let schools = &step.resolved.schools;
     let desired: HashSet<Pair> = listed
-        .filter_map(|(sid, orgs)| people.get(sid).map(|id| (*id, orgs)))
+        .filter_map(|(sid, orgs)| people.get(sid.as_str()).map(|id| (*id, orgs)))
         .flat_map(|(id, orgs)| {
             orgs.iter()
                 .filter_map(move |sch| schools.get(sch).map(|sch| (*sch, id)))

@@ -33,8 +33,8 @@ pub(super) fn schools(
             Some(row) => {
                 count.updated += 1;
                 plan.schools.changed.push(School {
-                    name: src.name.clone(),
-                    sis_id: src.sis_id.clone(),
+                    name: src.name.to_string(),
+                    sis_id: src.sis_id.to_string(),
                     updated_at: ctx.now,
                     ..(*row).clone()
                 });
@@ -44,15 +44,15 @@ pub(super) fn schools(
                 let row = School {
                     id: new_id(),
                     district_id: ctx.district_id,
-                    source_id: Some(src.source_id.clone()),
-                    sis_id: src.sis_id.clone(),
-                    name: src.name.clone(),
+                    source_id: Some(src.source_id.to_string()),
+                    sis_id: src.sis_id.to_string(),
+                    name: src.name.to_string(),
                     origin: Origin::Sis,
                     archived_at: None,
                     created_at: ctx.now,
                     updated_at: ctx.now,
                 };
-                resolved.schools.insert(src.source_id.clone(), row.id);
+                resolved.schools.insert(src.source_id.to_string(), row.id);
                 plan.schools.new.push(row);
             }
         }
@@ -71,7 +71,7 @@ pub(super) fn classes(
 ) {
     let stored = sis_by_source(&state.classes);
     for src in &snap.classes {
-        let Some(&school_id) = resolved.schools.get(&src.school_source_id) else {
+        let Some(&school_id) = resolved.schools.get(src.school_source_id.as_str()) else {
             continue; // reported by the reference check
         };
         let id = match stored.get(src.source_id.as_str()) {
@@ -82,9 +82,9 @@ pub(super) fn classes(
                     id: new_id(),
                     district_id: ctx.district_id,
                     school_id,
-                    source_id: Some(src.source_id.clone()),
-                    sis_id: src.sis_id.clone(),
-                    name: src.name.clone(),
+                    source_id: Some(src.source_id.to_string()),
+                    sis_id: src.sis_id.to_string(),
+                    name: src.name.to_string(),
                     grades: grades::class(&src.grades, None, (&src.at, &src.source_id), plan),
                     origin: Origin::Sis,
                     archived_at: None,
@@ -97,7 +97,7 @@ pub(super) fn classes(
                 id
             }
         };
-        resolved.classes.insert(src.source_id.clone(), id);
+        resolved.classes.insert(src.source_id.to_string(), id);
     }
     for (sid, row) in stored {
         let present = resolved.classes.contains_key(sid);
@@ -195,9 +195,9 @@ fn update_class(
     }
     if restored || changed {
         plan.classes.changed.push(Class {
-            name: src.name.clone(),
+            name: src.name.to_string(),
             grades,
-            sis_id: src.sis_id.clone(),
+            sis_id: src.sis_id.to_string(),
             school_id,
             term_end_date,
             archived_at: None,

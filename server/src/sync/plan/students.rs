@@ -39,10 +39,10 @@ pub(super) fn plan(
                 let row = Student {
                     id: new_id(),
                     district_id: ctx.district_id,
-                    source_id: Some(src.source_id.clone()),
-                    sis_id: src.sis_id.clone(),
-                    given_name: src.given_name.clone(),
-                    family_name: src.family_name.clone(),
+                    source_id: Some(src.source_id.to_string()),
+                    sis_id: src.sis_id.to_string(),
+                    given_name: src.given_name.to_string(),
+                    family_name: src.family_name.to_string(),
                     email: carried_email(src, None),
                     grade,
                     attributes,
@@ -56,7 +56,7 @@ pub(super) fn plan(
                 id
             }
         };
-        resolved.students.insert(src.source_id.clone(), id);
+        resolved.students.insert(src.source_id.to_string(), id);
     }
     if policy.family_policy == FamilyPolicy::Soft {
         archive_gone(state, snap, ctx, plan, resolved, stored);
@@ -67,7 +67,7 @@ pub(super) fn plan(
 /// emails (R4.8).
 fn carried_email(src: &SnapStudent, stored: Option<&str>) -> String {
     if src.carried.email {
-        src.email.clone()
+        src.email.to_string()
     } else {
         stored.unwrap_or_default().to_owned()
     }
@@ -100,10 +100,10 @@ fn update(
     abandonments: &mut Abandonments,
 ) -> i64 {
     let next = Student {
-        source_id: Some(src.source_id.clone()),
-        sis_id: src.sis_id.clone(),
-        given_name: src.given_name.clone(),
-        family_name: src.family_name.clone(),
+        source_id: Some(src.source_id.to_string()),
+        sis_id: src.sis_id.to_string(),
+        given_name: src.given_name.to_string(),
+        family_name: src.family_name.to_string(),
         email: carried_email(src, Some(&row.email)),
         grade,
         attributes,

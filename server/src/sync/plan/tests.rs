@@ -38,10 +38,10 @@ fn at() -> SourceRef {
 fn snap_student(sid: &str) -> SnapStudent {
     SnapStudent {
         source_id: sid.into(),
-        sis_id: String::new(),
+        sis_id: Default::default(),
         given_name: "S".into(),
         family_name: sid.into(),
-        email: String::new(),
+        email: Default::default(),
         grade: "04".into(),
         school_source_ids: vec!["sch".into()],
         attributes: Default::default(),
@@ -54,13 +54,13 @@ fn snap_student(sid: &str) -> SnapStudent {
 fn snap_guardian(sid: &str, email: &str, sms: &str) -> SnapGuardian {
     SnapGuardian {
         source_id: sid.into(),
-        sis_id: String::new(),
+        sis_id: Default::default(),
         given_name: "G".into(),
         family_name: sid.into(),
         email: email.into(),
         sms_number: sms.into(),
-        home_phone: String::new(),
-        language: String::new(),
+        home_phone: Default::default(),
+        language: Default::default(),
         carried: Default::default(),
         at: at(),
     }
@@ -69,13 +69,13 @@ fn snap_guardian(sid: &str, email: &str, sms: &str) -> SnapGuardian {
 fn snap_staff(sid: &str, role: StaffRole) -> SnapStaff {
     SnapStaff {
         source_id: sid.into(),
-        sis_id: String::new(),
+        sis_id: Default::default(),
         given_name: "T".into(),
         family_name: sid.into(),
-        email: format!("{sid}@school.org"),
-        sms_number: String::new(),
-        home_phone: String::new(),
-        language: String::new(),
+        email: format!("{sid}@school.org").into(),
+        sms_number: Default::default(),
+        home_phone: Default::default(),
+        language: Default::default(),
         role,
         school_source_ids: vec!["sch".into()],
         carried: Default::default(),
@@ -87,7 +87,7 @@ fn snapshot() -> Snapshot {
     Snapshot {
         schools: vec![SnapSchool {
             source_id: "sch".into(),
-            sis_id: String::new(),
+            sis_id: Default::default(),
             name: "School".into(),
             at: at(),
         }],
@@ -291,7 +291,7 @@ fn r6_2_extreme_removes_the_student_from_school_and_classes() {
     let mut snap = family();
     snap.classes = vec![SnapClass {
         source_id: "c".into(),
-        sis_id: String::new(),
+        sis_id: Default::default(),
         name: "C".into(),
         grades: vec![],
         school_source_id: "sch".into(),
@@ -397,7 +397,7 @@ fn r3_3_an_unreadable_row_abandons_nothing() {
     let mut snap = family();
     snap.classes = vec![SnapClass {
         source_id: "c".into(),
-        sis_id: String::new(),
+        sis_id: Default::default(),
         name: "C".into(),
         grades: vec![],
         school_source_id: "sch".into(),
@@ -465,7 +465,7 @@ fn r8_1_a_delta_enrollment_of_people_stored_earlier_is_added() {
     let mut snap = family();
     snap.classes = vec![SnapClass {
         source_id: "c".into(),
-        sis_id: String::new(),
+        sis_id: Default::default(),
         name: "C".into(),
         grades: vec![],
         school_source_id: "sch".into(),
@@ -528,7 +528,7 @@ fn snap_class(sid: &str, term_end: TermEnd) -> SnapClass {
     SnapClass {
         source_id: sid.into(),
         sis_id: sid.into(),
-        name: format!("Class {sid}"),
+        name: format!("Class {sid}").into(),
         grades: vec![],
         school_source_id: "sch".into(),
         term_end,
@@ -759,7 +759,7 @@ mod review {
         let mut s = family();
         s.schools.push(SnapSchool {
             source_id: "sch2".into(),
-            sis_id: String::new(),
+            sis_id: Default::default(),
             name: "Other school".into(),
             at: at(),
         });

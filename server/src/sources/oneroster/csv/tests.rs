@@ -140,7 +140,7 @@ fn reads_the_full_fixture() {
             email: "thanh.nguyen@mail.example.com".into(),
             sms_number: "6035550177".into(),
             home_phone: "6035550177".into(),
-            language: String::new(),
+            language: Default::default(),
             carried: Default::default(),
             at: SourceRef::csv("users.csv", 7),
         }]

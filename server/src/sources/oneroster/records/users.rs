@@ -33,10 +33,10 @@ impl UserRole {
 
 /// The fields every user record carries, whatever the role.
 struct Person {
-    sis_id: String,
-    given_name: String,
-    family_name: String,
-    email: String,
+    sis_id: Text,
+    given_name: Text,
+    family_name: Text,
+    email: Text,
     at: SourceRef,
 }
 
@@ -51,10 +51,10 @@ impl Person {
         let given_name = rows.required("givenName", kind, id, issues)?;
         let family_name = rows.required("familyName", kind, id, issues)?;
         Some(Person {
-            sis_id: rows.get("identifier").to_owned(),
+            sis_id: rows.get("identifier").into(),
             given_name,
             family_name,
-            email: rows.get("email").to_owned(),
+            email: rows.get("email").into(),
             at: rows.at(),
         })
     }
@@ -119,12 +119,15 @@ pub(crate) fn read_users(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<()
 
 fn student(rows: &impl Rows, source_id: String, person: Person) -> SnapStudent {
     SnapStudent {
-        source_id,
+        source_id: source_id.as_str().into(),
         sis_id: person.sis_id,
         given_name: person.given_name,
         family_name: person.family_name,
         email: person.email,
-        grade: rows.list("grades").into_iter().next().unwrap_or_default(),
+        grade: rows
+            .list("grades")
+            .first()
+            .map_or_else(Text::default, Text::new),
         school_source_ids: rows.list("orgSourcedIds"),
         attributes: metadata_attributes(rows),
         // Until demographics are read: the metadata columns this record has.
@@ -150,13 +153,13 @@ fn metadata_keys(rows: &impl Rows) -> BTreeSet<String> {
 
 fn guardian(rows: &impl Rows, source_id: String, person: Person) -> SnapGuardian {
     SnapGuardian {
-        source_id,
+        source_id: source_id.as_str().into(),
         sis_id: person.sis_id,
         given_name: person.given_name,
         family_name: person.family_name,
         email: person.email,
-        sms_number: rows.get("sms").to_owned(),
-        home_phone: rows.get("phone").to_owned(),
+        sms_number: rows.get("sms").into(),
+        home_phone: rows.get("phone").into(),
         language: language(rows),
         carried: carried(rows),
         at: person.at,
@@ -165,13 +168,13 @@ fn guardian(rows: &impl Rows, source_id: String, person: Person) -> SnapGuardian
 
 fn staff(rows: &impl Rows, source_id: String, person: Person, role: StaffRole) -> SnapStaff {
     SnapStaff {
-        source_id,
+        source_id: source_id.as_str().into(),
         sis_id: person.sis_id,
         given_name: person.given_name,
         family_name: person.family_name,
         email: person.email,
-        sms_number: rows.get("sms").to_owned(),
-        home_phone: rows.get("phone").to_owned(),
+        sms_number: rows.get("sms").into(),
+        home_phone: rows.get("phone").into(),
         language: language(rows),
         role,
         school_source_ids: rows.list("orgSourcedIds"),
@@ -181,13 +184,13 @@ fn staff(rows: &impl Rows, source_id: String, person: Person, role: StaffRole) -
 }
 
 /// OneRoster 1.1 users have no language field; exporters that carry one use one of these.
-fn language(rows: &impl Rows) -> String {
+fn language(rows: &impl Rows) -> Text {
     ["metadata.language", "preferredLanguage"]
         .into_iter()
         .map(|column| rows.get(column))
         .find(|value| !value.is_empty())
         .unwrap_or_default()
-        .to_owned()
+        .into()
 }
 
 /// Student attributes from `metadata.*` extension fields (R2.6), keyed without the prefix.
