@@ -161,12 +161,12 @@ pub(super) fn plan(
     let registry = registry(state, &guardians, &staff);
     for ((src, row), cand) in snap.guardians.iter().zip(&guardian_rows).zip(&guardians) {
         if let Some(id) = plan_account(src, *row, cand, &registry, ctx, plan) {
-            resolved.guardians.insert(src.source_id.to_string(), id);
+            resolved.guardians.insert(src.source_id.clone(), id);
         }
     }
     for ((src, row), cand) in snap.staff.iter().zip(&staff_rows).zip(&staff) {
         if let Some(id) = plan_account(src, *row, cand, &registry, ctx, plan) {
-            resolved.staff.insert(src.source_id.to_string(), id);
+            resolved.staff.insert(src.source_id.clone(), id);
         }
     }
 }

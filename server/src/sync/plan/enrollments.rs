@@ -18,16 +18,20 @@ struct Membership<'a> {
     origin: Origin,
 }
 
-/// One side of class membership: students or teachers.
-struct Side<'a> {
+/// One side of class membership: students or teachers, with `L` its stored membership
+/// rows and `P` its stored people. Both are borrowed, never copied: a district holds
+/// several memberships per student, and a copy of each (or a name made for every person
+/// when only those who leave a class need one) cost hundreds of megabytes at a million
+/// students.
+struct Side<'a, L, P> {
     kind: RecordKind,
     listed: &'a [SnapEnrollment],
     /// Present people of the side, by source id.
-    people: &'a HashMap<String, i64>,
+    people: &'a HashMap<SourceId, i64>,
     /// Stored memberships of any origin: a manual one is never added again.
-    stored: Vec<Membership<'a>>,
-    /// Stored people of the side: (name, source id) by id.
-    names: HashMap<i64, (String, Option<&'a str>)>,
+    stored: &'a [L],
+    /// Stored people of the side, by id.
+    persons: HashMap<i64, &'a P>,
 }
 
 /// Whether a stored membership the source no longer lists goes.
@@ -133,11 +137,11 @@ macro_rules! enrolled {
 enrolled!(ClassStudent, student_id);
 enrolled!(ClassTeacher, staff_id);
 
-impl<'a> Side<'a> {
-    fn new<L: Enrolled, P: Person>(
+impl<'a, L: Enrolled, P: Person> Side<'a, L, P> {
+    fn new(
         kind: RecordKind,
         listed: &'a [SnapEnrollment],
-        people: &'a HashMap<String, i64>,
+        people: &'a HashMap<SourceId, i64>,
         stored: &'a [L],
         persons: &'a [P],
     ) -> Self {
@@ -145,12 +149,13 @@ impl<'a> Side<'a> {
             kind,
             listed,
             people,
-            stored: stored.iter().map(L::membership).collect(),
-            names: persons
-                .iter()
-                .map(|p| (p.id(), (p.display_name(), p.source_id())))
-                .collect(),
+            stored,
+            persons: persons.iter().map(|p| (p.id(), p)).collect(),
         }
+    }
+
+    fn memberships(&self) -> impl Iterator<Item = Membership<'a>> {
+        self.stored.iter().map(L::membership)
     }
 
     /// Whether the stored person is present in the source.
@@ -160,7 +165,7 @@ impl<'a> Side<'a> {
     }
 
     fn source_id(&self, person_id: i64) -> Option<&'a str> {
-        self.names.get(&person_id).and_then(|(_, sid)| *sid)
+        self.persons.get(&person_id).and_then(|p| p.source_id())
     }
 }
 
@@ -222,35 +227,35 @@ pub(super) fn plan(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments
 
 /// Diffs one side: adds listed memberships not stored (closing their abandonment, R5.7),
 /// and removes the stored sis ones `removable` says go, recording each.
-fn diff(
+fn diff<L: Enrolled, P: Person>(
     step: &Step,
-    side: &Side,
+    side: &Side<L, P>,
     classes: &Classes,
     plan: &mut Plan,
     abandonments: &mut Abandonments,
-    removable: impl Fn(&Side, &Membership) -> Removal,
+    removable: impl Fn(&Side<L, P>, &Membership) -> Removal,
 ) -> Changes {
-    let desired: HashMap<(i64, i64), &str> = side
+    // Listed memberships, each by its place in `side.listed`.
+    let mut desired: HashMap<(i64, i64), usize> = side
         .listed
         .iter()
-        .filter_map(|e| {
+        .enumerate()
+        .filter_map(|(index, e)| {
             let class = *step.resolved.classes.get(e.class_source_id.as_str())?;
             let person = *side.people.get(e.user_source_id.as_str())?;
-            Some(((class, person), e.source_id.as_str()))
+            Some(((class, person), index))
         })
         .collect();
-    let all_stored: HashSet<(i64, i64)> = side
-        .stored
-        .iter()
-        .map(|m| (m.class_id, m.person_id))
+    // Whether the source lists each stored membership: taken out of `desired` as found,
+    // so what is left there is not stored yet.
+    let listed: Vec<bool> = side
+        .memberships()
+        .map(|m| desired.remove(&(m.class_id, m.person_id)).is_some())
         .collect();
     let mut added = Vec::new();
-    for (&(class_id, person_id), sid) in desired.iter().filter(|(k, _)| !all_stored.contains(k)) {
-        added.push((
-            class_id,
-            person_id,
-            (!sid.is_empty()).then(|| SourceId::new(sid)),
-        ));
+    for (&(class_id, person_id), &index) in &desired {
+        let sid = &side.listed[index].source_id;
+        added.push((class_id, person_id, (!sid.is_empty()).then(|| sid.clone())));
         // A membership that comes back is restored, not created (R5.7).
         if abandonments.restore(plan, side.kind, person_id, Some(class_id)) {
             plan.count(side.kind).restored += 1;
@@ -260,21 +265,21 @@ fn diff(
     }
     let mut removed = Vec::new();
     let teacher = side.kind == RecordKind::TeacherEnrollment;
-    for m in side.stored.iter().filter(|m| {
+    for (m, listed) in side.memberships().zip(listed).filter(|(m, _)| {
         step.managed
             .enrollment(m.origin, m.class_id, m.person_id, teacher)
     }) {
-        if desired.contains_key(&(m.class_id, m.person_id)) {
+        if listed {
             plan.count(side.kind).unchanged += 1;
-        } else if match removable(side, m) {
+        } else if match removable(side, &m) {
             Removal::Keep => false,
-            Removal::Remove => classes.may_change(step, m, false),
-            Removal::EvenArchived => classes.may_change(step, m, true),
+            Removal::Remove => classes.may_change(step, &m, false),
+            Removal::EvenArchived => classes.may_change(step, &m, true),
         } {
             let name = side
-                .names
+                .persons
                 .get(&m.person_id)
-                .map(|(n, _)| n.clone())
+                .map(|p| p.display_name())
                 .unwrap_or_default();
             plan.abandon(
                 step.ctx,

@@ -108,7 +108,7 @@ fn count_school_changes(
 fn to_add<'a>(
     step: &Step,
     listed: impl Iterator<Item = (&'a SourceId, &'a [String])>,
-    people: &HashMap<String, i64>,
+    people: &HashMap<SourceId, i64>,
     stored: impl Iterator<Item = Pair>,
     kind: RecordKind,
     plan: &mut Plan,
@@ -119,7 +119,7 @@ fn to_add<'a>(
         .filter_map(|(sid, orgs)| people.get(sid.as_str()).map(|id| (*id, orgs)))
         .flat_map(|(id, orgs)| {
             orgs.iter()
-                .filter_map(move |sch| schools.get(sch).map(|sch| (*sch, id)))
+                .filter_map(move |sch| schools.get(sch.as_str()).map(|sch| (*sch, id)))
         })
         .collect();
     let stored: HashSet<Pair> = stored.collect();

@@ -4,7 +4,7 @@ use super::abandon::{Abandoned, Abandonments};
 use super::grades;
 use super::resolve::{Resolved, gone, sis_by_source};
 use super::{Plan, RunContext};
-use crate::domain::{AbandonAction, IssueCode, Origin, RecordKind, Severity, new_id};
+use crate::domain::{AbandonAction, IssueCode, Origin, RecordKind, Severity, SourceId, new_id};
 use crate::snapshot::{Issue, SnapClass, Snapshot};
 use crate::store::State;
 use crate::store::models::{Class, School};
@@ -23,7 +23,7 @@ pub(super) fn schools(
     let stored = sis_by_source(&state.schools);
     for s in &state.schools {
         if let Some(sid) = &s.source_id {
-            resolved.schools.insert(sid.clone(), s.id);
+            resolved.schools.insert(SourceId::new(sid), s.id);
         }
     }
     for src in &snap.schools {
@@ -52,7 +52,7 @@ pub(super) fn schools(
                     created_at: ctx.now,
                     updated_at: ctx.now,
                 };
-                resolved.schools.insert(src.source_id.to_string(), row.id);
+                resolved.schools.insert(src.source_id.clone(), row.id);
                 plan.schools.new.push(row);
             }
         }
@@ -97,7 +97,7 @@ pub(super) fn classes(
                 id
             }
         };
-        resolved.classes.insert(src.source_id.to_string(), id);
+        resolved.classes.insert(src.source_id.clone(), id);
     }
     for (sid, row) in stored {
         let present = resolved.classes.contains_key(sid);

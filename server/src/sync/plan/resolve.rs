@@ -1,7 +1,7 @@
 //! Which product record each source id stands for, and which source ids could not be
 //! read this time (R3.3).
 
-use crate::domain::{Origin, RecordKind, Severity};
+use crate::domain::{Origin, RecordKind, Severity, SourceId};
 use crate::snapshot::{Coverage, Issue, Snapshot};
 use crate::store::State;
 use crate::store::models::{Class, Guardian, School, Staff, Student};
@@ -97,11 +97,11 @@ impl Unreadable {
 #[derive(Debug, Default)]
 pub(super) struct Resolved {
     pub unreadable: Unreadable,
-    pub schools: HashMap<String, i64>,
-    pub students: HashMap<String, i64>,
-    pub guardians: HashMap<String, i64>,
-    pub staff: HashMap<String, i64>,
-    pub classes: HashMap<String, i64>,
+    pub schools: HashMap<SourceId, i64>,
+    pub students: HashMap<SourceId, i64>,
+    pub guardians: HashMap<SourceId, i64>,
+    pub staff: HashMap<SourceId, i64>,
+    pub classes: HashMap<SourceId, i64>,
 }
 
 impl Resolved {
@@ -143,7 +143,7 @@ impl Resolved {
         &self,
         snap: &Snapshot,
         source_id: Option<&str>,
-        present: &HashMap<String, i64>,
+        present: &HashMap<SourceId, i64>,
     ) -> bool {
         match source_id {
             Some(sid) => gone(
@@ -158,7 +158,7 @@ impl Resolved {
 }
 
 fn add_unlisted<T: Stored>(
-    map: &mut HashMap<String, i64>,
+    map: &mut HashMap<SourceId, i64>,
     coverage: Coverage,
     deleted: &HashSet<String>,
     rows: &[T],
@@ -168,7 +168,7 @@ fn add_unlisted<T: Stored>(
     }
     for row in rows.iter().filter(|r| r.origin() == Origin::Sis) {
         if let Some(sid) = row.source_id().filter(|s| !deleted.contains(*s)) {
-            map.entry(sid.to_owned()).or_insert(row.id());
+            map.entry(SourceId::new(sid)).or_insert(row.id());
         }
     }
 }

@@ -56,7 +56,7 @@ pub(super) fn plan(
                 id
             }
         };
-        resolved.students.insert(src.source_id.to_string(), id);
+        resolved.students.insert(src.source_id.clone(), id);
     }
     if policy.family_policy == FamilyPolicy::Soft {
         archive_gone(state, snap, ctx, plan, resolved, stored);
