@@ -15,6 +15,25 @@ pub(super) struct Contact {
     pub home_phone: String,
 }
 
+/// A stored row's contact fields, borrowed: every candidate holds its row's, and a copy of
+/// their strings was most of what the candidates of a large district held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct StoredContact<'a> {
+    pub email: &'a str,
+    pub sms_number: &'a str,
+    pub home_phone: &'a str,
+}
+
+impl StoredContact<'_> {
+    pub fn to_contact(self) -> Contact {
+        Contact {
+            email: self.email.to_owned(),
+            sms_number: self.sms_number.to_owned(),
+            home_phone: self.home_phone.to_owned(),
+        }
+    }
+}
+
 /// A source account holder (guardian or staff), checked and matched to its stored row.
 pub(super) struct Candidate<'a> {
     pub kind: RecordKind,
@@ -24,7 +43,7 @@ pub(super) struct Candidate<'a> {
     pub sms: Checked,
     pub home: Checked,
     /// The stored contact when the stored row exists.
-    pub stored: Option<Contact>,
+    pub stored: Option<StoredContact<'a>>,
     pub stored_id: Option<i64>,
     /// Whether the source may change the contact (R4.5, R4.6).
     pub updatable: bool,
@@ -44,7 +63,7 @@ impl<'a> Candidate<'a> {
         kind: RecordKind,
         (source_id, at): (&'a str, &'a SourceRef),
         written: Written,
-        stored: Option<(i64, Contact, bool)>,
+        stored: Option<(i64, StoredContact<'a>, bool)>,
         phones: &PhoneReader,
         update_active_users: bool,
     ) -> Self {
@@ -52,8 +71,8 @@ impl<'a> Candidate<'a> {
             Some((id, c, active)) => (Some(id), Some(c), active),
             None => (None, None, false),
         };
-        let sms_stored = stored.as_ref().map_or("", |c| c.sms_number.as_str());
-        let home_stored = stored.as_ref().map_or("", |c| c.home_phone.as_str());
+        let sms_stored = stored.map_or("", |c| c.sms_number);
+        let home_stored = stored.map_or("", |c| c.home_phone);
         Candidate {
             kind,
             source_id,
@@ -82,10 +101,10 @@ impl<'a> Candidate<'a> {
     /// stored credential so counts as held until the source has replaced it, so two
     /// accounts never hold one credential; another holder gets it from the next run on.
     pub fn register(&self, registry: &mut Registry<'a>, holder: Holder<'a>) {
-        match (&self.stored, self.updatable) {
+        match (self.stored, self.updatable) {
             (Some(stored), false) => {
-                registry.add_email(&stored.email, holder);
-                registry.add_phone(&stored.sms_number, holder);
+                registry.add_email(stored.email, holder);
+                registry.add_phone(stored.sms_number, holder);
             }
             (stored, _) => {
                 if let Some(e) = self.email.valid() {
@@ -96,10 +115,10 @@ impl<'a> Candidate<'a> {
                 }
                 if let Some(stored) = stored {
                     if self.email != Checked::Empty {
-                        registry.add_email(&stored.email, holder);
+                        registry.add_email(stored.email, holder);
                     }
                     if self.sms != Checked::Empty {
-                        registry.add_phone(&stored.sms_number, holder);
+                        registry.add_phone(stored.sms_number, holder);
                     }
                 }
             }
@@ -132,8 +151,8 @@ pub(super) fn resolve(
     require_unique: bool,
     plan: &mut Plan,
 ) -> Option<Contact> {
-    if let (Some(stored), false) = (&c.stored, c.updatable) {
-        return Some(stored.clone());
+    if let (Some(stored), false) = (c.stored, c.updatable) {
+        return Some(stored.to_contact());
     }
     let mut problems: Vec<Problem> = Vec::new();
     let email = usable(&c.email, "email", &mut problems, |e| {
@@ -164,16 +183,11 @@ pub(super) fn resolve(
             format!("{message}; left out"),
         ));
     }
-    let keep = |pick: fn(&Contact) -> &String| {
-        c.stored
-            .as_ref()
-            .map(|s| pick(s).clone())
-            .unwrap_or_default()
-    };
+    let keep = |pick: fn(StoredContact) -> &str| c.stored.map(pick).unwrap_or_default().to_owned();
     Some(Contact {
-        email: email.unwrap_or_else(|| keep(|s| &s.email)),
-        sms_number: sms.unwrap_or_else(|| keep(|s| &s.sms_number)),
-        home_phone: home.unwrap_or_else(|| keep(|s| &s.home_phone)),
+        email: email.unwrap_or_else(|| keep(|s| s.email)),
+        sms_number: sms.unwrap_or_else(|| keep(|s| s.sms_number)),
+        home_phone: home.unwrap_or_else(|| keep(|s| s.home_phone)),
     })
 }
 
@@ -189,7 +203,7 @@ fn usable(
         Checked::NotCarried => None,
         Checked::Empty => Some(String::new()),
         Checked::Valid(v) => match shared(v) {
-            None => Some(v.clone()),
+            None => Some(v.to_string()),
             Some((code, message)) => {
                 problems.push((code, field, message));
                 None
@@ -258,7 +272,7 @@ impl<'a> PhoneReader<'a> {
 
     pub fn read(&self, field: &str, raw: &str, stored: &str, kind: PhoneKind) -> Checked {
         if !stored.is_empty() && self.same_number(raw, stored) {
-            return Checked::Valid(stored.to_owned());
+            return Checked::Valid(stored.into());
         }
         Checked::phone(field, raw, self.region, kind)
     }
