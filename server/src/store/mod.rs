@@ -13,6 +13,7 @@ pub mod models;
 pub mod packed;
 pub mod queries;
 pub mod schema;
+mod stamp;
 #[cfg(test)]
 pub mod testing;
 

@@ -1,7 +1,9 @@
-//! Rows as stored. Timestamps are UTC `NaiveDateTime` (the type both backends map).
+//! Rows as stored. Timestamps are UTC `NaiveDateTime` (the type both backends map); the
+//! roster tables' own, read a million at a time, read through [`Stamp`].
 //! Roster rows are also serde types: a run's undo log keeps whole rows (R9.2).
 
 use super::schema::*;
+use super::stamp::Stamp;
 use crate::domain::{
     AbandonAction, ApiKeyRole, ChangeAction, FamilyPolicy, Origin, RecordKind, RunPhase, RunState,
     ScheduleKind, Severity, SourceId, StaffRole, Trigger,
@@ -57,7 +59,9 @@ pub struct School {
     pub name: String,
     pub origin: Origin,
     pub archived_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -79,7 +83,9 @@ pub struct Student {
     pub attributes: String,
     pub origin: Origin,
     pub archived_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -101,7 +107,9 @@ pub struct Guardian {
     pub language: String,
     pub origin: Origin,
     pub activated_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -124,7 +132,9 @@ pub struct Staff {
     pub role: StaffRole,
     pub origin: Origin,
     pub activated_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -144,7 +154,9 @@ pub struct Class {
     pub grades: String,
     pub origin: Origin,
     pub archived_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
     /// The last day of the class's term, as the source last gave it (R5.10): the latest
     /// end of its academic sessions; `None` when no term is known.
@@ -160,6 +172,7 @@ pub struct SchoolStudent {
     pub student_id: i64,
     pub district_id: i64,
     pub origin: Origin,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
 }
 
@@ -172,6 +185,7 @@ pub struct SchoolStaff {
     pub staff_id: i64,
     pub district_id: i64,
     pub origin: Origin,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
 }
 
@@ -186,6 +200,7 @@ pub struct ClassStudent {
     pub district_id: i64,
     pub source_id: Option<SourceId>,
     pub origin: Origin,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
 }
 
@@ -200,6 +215,7 @@ pub struct ClassTeacher {
     pub district_id: i64,
     pub source_id: Option<SourceId>,
     pub origin: Origin,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
 }
 
@@ -212,6 +228,7 @@ pub struct FamilyLink {
     pub guardian_id: i64,
     pub district_id: i64,
     pub origin: Origin,
+    #[diesel(deserialize_as = Stamp)]
     pub created_at: NaiveDateTime,
 }
 

@@ -8,7 +8,7 @@ use super::{Plan, Step};
 use crate::domain::{AbandonAction, Origin, RecordKind, SourceId};
 use crate::snapshot::{Coverage, SnapEnrollment};
 use crate::store::models::{ClassStudent, ClassTeacher};
-use foldhash::{HashMap, HashSet};
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 /// A stored class membership of either side, as the diff needs it.
 struct Membership<'a> {
@@ -235,17 +235,14 @@ fn diff<L: Enrolled, P: Person>(
     abandonments: &mut Abandonments,
     removable: impl Fn(&Side<L, P>, &Membership) -> Removal,
 ) -> Changes {
-    // Listed memberships, each by its place in `side.listed`.
-    let mut desired: HashMap<(i64, i64), usize> = side
-        .listed
-        .iter()
-        .enumerate()
-        .filter_map(|(index, e)| {
-            let class = *step.resolved.classes.get(e.class_source_id.as_str())?;
-            let person = *side.people.get(e.user_source_id.as_str())?;
-            Some(((class, person), index))
-        })
-        .collect();
+    // Listed memberships, each by its place in `side.listed`; sized once, as nearly all
+    // resolve (growing it rehashed every entry several times).
+    let mut desired: HashMap<(i64, i64), usize> = HashMap::with_capacity(side.listed.len());
+    desired.extend(side.listed.iter().enumerate().filter_map(|(index, e)| {
+        let class = *step.resolved.classes.get(e.class_source_id.as_str())?;
+        let person = *side.people.get(e.user_source_id.as_str())?;
+        Some(((class, person), index))
+    }));
     // Whether the source lists each stored membership: taken out of `desired` as found,
     // so what is left there is not stored yet.
     let listed: Vec<bool> = side

@@ -81,7 +81,7 @@ pub(crate) fn read_users(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<()
             continue;
         };
         if status == Status::Deleted {
-            snap.deleted.users.insert(id);
+            snap.deleted.users.insert(id.into());
             continue;
         }
         let Some(role) = role else {
@@ -97,7 +97,7 @@ pub(crate) fn read_users(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<()
             UserRole::Student => {
                 let agents = listed_agents(&*rows, &id, true);
                 if !agents.is_empty() {
-                    snap.agent_rows.insert(id.clone());
+                    snap.agent_rows.insert(id.to_string());
                 }
                 listed.extend(agents);
                 snap.students.push(student(&*rows, id, person));
@@ -105,7 +105,7 @@ pub(crate) fn read_users(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<()
             UserRole::Guardian => {
                 let agents = listed_agents(&*rows, &id, false);
                 if !agents.is_empty() {
-                    snap.agent_rows.insert(id.clone());
+                    snap.agent_rows.insert(id.to_string());
                 }
                 listed.extend(agents);
                 snap.guardians.push(guardian(&*rows, id, person));
@@ -117,9 +117,9 @@ pub(crate) fn read_users(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<()
     Ok(())
 }
 
-fn student(rows: &impl Rows, source_id: String, person: Person) -> SnapStudent {
+fn student(rows: &impl Rows, source_id: SourceId, person: Person) -> SnapStudent {
     SnapStudent {
-        source_id: source_id.as_str().into(),
+        source_id,
         sis_id: person.sis_id,
         given_name: person.given_name,
         family_name: person.family_name,
@@ -139,8 +139,8 @@ fn student(rows: &impl Rows, source_id: String, person: Person) -> SnapStudent {
 
 /// What the record's columns carry (R4.8).
 fn carried(rows: &impl Rows) -> Carried {
-    let columns: HashSet<&str> = rows.cells().map(|(column, _)| column).collect();
-    Carried::columns(|c| columns.contains(c))
+    // Four names asked of a row's few columns: a scan, not a set built for every row.
+    Carried::columns(|c| rows.cells().any(|(column, _)| column == c))
 }
 
 /// The attribute keys of the record's `metadata.*` columns, values or not.
@@ -151,9 +151,9 @@ fn metadata_keys(rows: &impl Rows) -> BTreeSet<String> {
         .collect()
 }
 
-fn guardian(rows: &impl Rows, source_id: String, person: Person) -> SnapGuardian {
+fn guardian(rows: &impl Rows, source_id: SourceId, person: Person) -> SnapGuardian {
     SnapGuardian {
-        source_id: source_id.as_str().into(),
+        source_id,
         sis_id: person.sis_id,
         given_name: person.given_name,
         family_name: person.family_name,
@@ -166,9 +166,9 @@ fn guardian(rows: &impl Rows, source_id: String, person: Person) -> SnapGuardian
     }
 }
 
-fn staff(rows: &impl Rows, source_id: String, person: Person, role: StaffRole) -> SnapStaff {
+fn staff(rows: &impl Rows, source_id: SourceId, person: Person, role: StaffRole) -> SnapStaff {
     SnapStaff {
-        source_id: source_id.as_str().into(),
+        source_id,
         sis_id: person.sis_id,
         given_name: person.given_name,
         family_name: person.family_name,
@@ -238,7 +238,7 @@ fn listed_agents(rows: &impl Rows, row: &str, row_is_student: bool) -> Vec<Liste
 /// users stored by earlier syncs: those links are left to [`Snapshot::check_references`].
 fn resolve_links(
     listed: Vec<Listed>,
-    in_users: &HashSet<String>,
+    in_users: &HashSet<SourceId>,
     users: &str,
     snap: &mut Snapshot,
 ) {
@@ -255,7 +255,7 @@ fn resolve_links(
     for entry in listed {
         let known = students.contains(entry.link.student_source_id.as_str())
             && guardians.contains(entry.link.guardian_source_id.as_str());
-        let outside = !in_users.contains(&entry.agent);
+        let outside = !in_users.contains(entry.agent.as_str());
         // The agent should be of the other side: a guardian for a student's row, a
         // student for a guardian's row.
         let row_is_student = entry.link.student_source_id == entry.row;
