@@ -72,7 +72,7 @@ impl<T> Rows<T> {
 pub(super) const BATCH: usize = 1000;
 
 /// Loads everything the planner compares for one district: one query per table, spread
-/// over four pooled connections so the big tables load side by side.
+/// over four pooled connections and four tasks so the big tables load side by side.
 pub async fn load_state(store: &Store, district: i64) -> R<State> {
     // On SQLite the rows are read on the connection's own thread straight into models:
     // through the async wrapper every row of a district was first copied into an owned
@@ -99,50 +99,67 @@ pub async fn load_state(store: &Store, district: i64) -> R<State> {
             )?
         }};
     }
-    let students = async {
-        let mut c = store.conn().await?;
-        Ok::<_, StoreError>((
-            all!(c, students, Student),
-            all!(c, school_students, SchoolStudent),
-        ))
-    };
-    let families = async {
-        let mut c = store.conn().await?;
-        Ok::<_, StoreError>((
-            all!(c, guardians, Guardian),
-            all!(c, family_links, FamilyLink),
-        ))
-    };
-    let enrollments = async {
-        let mut c = store.conn().await?;
-        Ok::<_, StoreError>((
-            all!(c, class_students, ClassStudent),
-            all!(c, class_teachers, ClassTeacher),
-        ))
-    };
-    let rest = async {
-        let mut c = store.conn().await?;
-        let suppressed = super::suppressions::of_district(&mut c, district).await?;
-        let open = with_conn!(&mut c, c => abandoned_records::table
+    let students = Task::spawn({
+        let store = store.clone();
+        async move {
+            let mut c = store.conn().await?;
+            Ok::<_, StoreError>((
+                all!(c, students, Student),
+                all!(c, school_students, SchoolStudent),
+            ))
+        }
+    });
+    let families = Task::spawn({
+        let store = store.clone();
+        async move {
+            let mut c = store.conn().await?;
+            Ok::<_, StoreError>((
+                all!(c, guardians, Guardian),
+                all!(c, family_links, FamilyLink),
+            ))
+        }
+    });
+    let enrollments = Task::spawn({
+        let store = store.clone();
+        async move {
+            let mut c = store.conn().await?;
+            Ok::<_, StoreError>((
+                all!(c, class_students, ClassStudent),
+                all!(c, class_teachers, ClassTeacher),
+            ))
+        }
+    });
+    let rest = Task::spawn({
+        let store = store.clone();
+        async move {
+            let mut c = store.conn().await?;
+            let suppressed = super::suppressions::of_district(&mut c, district).await?;
+            let open = with_conn!(&mut c, c => abandoned_records::table
             .filter(abandoned_records::district_id.eq(district).and(abandoned_records::restored_at.is_null()))
             .select(AbandonedRow::as_select())
             .load(c)
             .await)?;
-        Ok::<_, StoreError>((
-            all!(c, schools, School),
-            all!(c, staff, Staff),
-            all!(c, school_staff, SchoolStaff),
-            all!(c, classes, Class),
-            open,
-            suppressed,
-        ))
-    };
+            Ok::<_, StoreError>((
+                all!(c, schools, School),
+                all!(c, staff, Staff),
+                all!(c, school_staff, SchoolStaff),
+                all!(c, classes, Class),
+                open,
+                suppressed,
+            ))
+        }
+    });
     let (
         (students, school_students),
         (guardians, links),
         (class_students, class_teachers),
         (schools, staff, school_staff, classes, open_abandonments, suppressed),
-    ) = tokio::try_join!(students, families, enrollments, rest)?;
+    ) = tokio::try_join!(
+        students.join(),
+        families.join(),
+        enrollments.join(),
+        rest.join()
+    )?;
     Ok(State {
         schools,
         students,
@@ -157,6 +174,33 @@ pub async fn load_state(store: &Store, district: i64) -> R<State> {
         open_abandonments,
         suppressed,
     })
+}
+
+/// One group of a district's load, run as a task of its own: on MySQL the rows are
+/// decoded on the runtime's threads, and the groups joined in one task were all decoded
+/// on one of them. Dropped (the run stopped waiting), the task stops too.
+struct Task<T>(tokio::task::JoinHandle<R<T>>);
+
+impl<T: Send + 'static> Task<T> {
+    fn spawn(load: impl Future<Output = R<T>> + Send + 'static) -> Self {
+        Task(tokio::spawn(load))
+    }
+
+    async fn join(mut self) -> R<T> {
+        match (&mut self.0).await {
+            Ok(rows) => rows,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(StoreError::Unavailable(format!(
+                "loading the roster stopped: {e}"
+            ))),
+        }
+    }
+}
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Runs one multi-row statement per chunk of `rows`. MySQL takes it through diesel-async;
