@@ -99,55 +99,39 @@ pub async fn load_state(store: &Store, district: i64) -> R<State> {
             )?
         }};
     }
-    let students = Task::spawn({
-        let store = store.clone();
-        async move {
-            let mut c = store.conn().await?;
-            Ok::<_, StoreError>((
-                all!(c, students, Student),
-                all!(c, school_students, SchoolStudent),
-            ))
-        }
+    let students = Task::load(store, async move |mut c| {
+        Ok((
+            all!(c, students, Student),
+            all!(c, school_students, SchoolStudent),
+        ))
     });
-    let families = Task::spawn({
-        let store = store.clone();
-        async move {
-            let mut c = store.conn().await?;
-            Ok::<_, StoreError>((
-                all!(c, guardians, Guardian),
-                all!(c, family_links, FamilyLink),
-            ))
-        }
+    let families = Task::load(store, async move |mut c| {
+        Ok((
+            all!(c, guardians, Guardian),
+            all!(c, family_links, FamilyLink),
+        ))
     });
-    let enrollments = Task::spawn({
-        let store = store.clone();
-        async move {
-            let mut c = store.conn().await?;
-            Ok::<_, StoreError>((
-                all!(c, class_students, ClassStudent),
-                all!(c, class_teachers, ClassTeacher),
-            ))
-        }
+    let enrollments = Task::load(store, async move |mut c| {
+        Ok((
+            all!(c, class_students, ClassStudent),
+            all!(c, class_teachers, ClassTeacher),
+        ))
     });
-    let rest = Task::spawn({
-        let store = store.clone();
-        async move {
-            let mut c = store.conn().await?;
-            let suppressed = super::suppressions::of_district(&mut c, district).await?;
-            let open = with_conn!(&mut c, c => abandoned_records::table
+    let rest = Task::load(store, async move |mut c| {
+        let suppressed = super::suppressions::of_district(&mut c, district).await?;
+        let open = with_conn!(&mut c, c => abandoned_records::table
             .filter(abandoned_records::district_id.eq(district).and(abandoned_records::restored_at.is_null()))
             .select(AbandonedRow::as_select())
             .load(c)
             .await)?;
-            Ok::<_, StoreError>((
-                all!(c, schools, School),
-                all!(c, staff, Staff),
-                all!(c, school_staff, SchoolStaff),
-                all!(c, classes, Class),
-                open,
-                suppressed,
-            ))
-        }
+        Ok((
+            all!(c, schools, School),
+            all!(c, staff, Staff),
+            all!(c, school_staff, SchoolStaff),
+            all!(c, classes, Class),
+            open,
+            suppressed,
+        ))
     });
     let (
         (students, school_students),
@@ -182,8 +166,13 @@ pub async fn load_state(store: &Store, district: i64) -> R<State> {
 struct Task<T>(tokio::task::JoinHandle<R<T>>);
 
 impl<T: Send + 'static> Task<T> {
-    fn spawn(load: impl Future<Output = R<T>> + Send + 'static) -> Self {
-        Task(tokio::spawn(load))
+    /// Runs `load` on a connection of its own.
+    fn load<F>(store: &Store, load: impl FnOnce(DbConn) -> F + Send + 'static) -> Self
+    where
+        F: Future<Output = R<T>> + Send,
+    {
+        let store = store.clone();
+        Task(tokio::spawn(async move { load(store.conn().await?).await }))
     }
 
     async fn join(mut self) -> R<T> {
