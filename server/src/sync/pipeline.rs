@@ -21,7 +21,8 @@ use crate::snapshot::Snapshot;
 use crate::store::State;
 use crate::store::models::{IssueRow, SettledRow};
 use crate::store::queries::runs::Lease;
-use crate::store::queries::{plans, roster, runs, uploads};
+use crate::store::queries::roster::{self, Loading};
+use crate::store::queries::{plans, runs, uploads};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -62,8 +63,8 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
         planned
     } else {
         let timer = Instant::now();
-        let (snapshot, settles) = match read_step(env, &input, control).await? {
-            Step::Next(Read::Fetched(snapshot, settles)) => (*snapshot, settles),
+        let (snapshot, loading, settles) = match read_step(env, &input, control).await? {
+            Step::Next(Read::Fetched(snapshot, loading, settles)) => (*snapshot, loading, settles),
             Step::Next(Read::Settled(row, issues)) => {
                 return settled_end(env, &input, &row, &issues).await;
             }
@@ -72,8 +73,7 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
         };
         telemetry::phase_done(RunPhase::Fetching, timer.elapsed());
         let timer = Instant::now();
-        let claim = settles.is_some();
-        let (snapshot, state) = match validate_step(env, &input, control, snapshot, claim).await? {
+        let (snapshot, state) = match validate_step(control, snapshot, loading).await? {
             Step::Next(v) => v,
             Step::End(outcome) => return ended(outcome, None).await,
             Step::Lost => return Ok(()),
@@ -221,14 +221,22 @@ enum Read {
     /// The district is settled on this source (`settled`): the report of the run that
     /// settled it.
     Settled(SettledRow, Vec<IssueRow>),
-    /// The snapshot to plan, and the digest a plan of nothing settles the district on.
-    Fetched(Box<Snapshot>, Option<String>),
+    /// The snapshot to plan, the district's roster loading meanwhile, and the digest a
+    /// plan of nothing settles the district on.
+    Fetched(Box<Snapshot>, Loading, Option<String>),
 }
 
 /// Reads the source, unless the district is settled on it. A file source is digested
 /// before it is read: byte for byte the settled one, it is not even parsed, and it
 /// vouches for what the fetch read only if no file changed meanwhile. A live source's
 /// snapshot is digested once read.
+///
+/// The district's roster loads while the source is read, as soon as no settled run can
+/// end this one: at once for a run that does not settle, after the digest of a file
+/// source that is not the settled one, after the fetch for a live source. A run that
+/// may settle claims the district first (`settled`), so that a write to the roster from
+/// here on is seen. A claim made before the fetch and not followed by a settling plan
+/// (the files changed while read, the run failed) only costs the next run its shortcut.
 async fn read_step(env: &Env, input: &RunInput, control: &Control) -> Result<Step<Read>> {
     let (run, settings) = (&input.run, &input.settings);
     let settling = settled::may_settle(run, settings);
@@ -240,36 +248,53 @@ async fn read_step(env: &Env, input: &RunInput, control: &Control) -> Result<Ste
         Some(files) => settled::find(&env.store, run.district_id, &files.hex).await?,
         None => None,
     };
-    let read = if let Some((row, issues)) = settled_on_files {
+    if let Some((row, issues)) = settled_on_files {
         touch_upload(env, run).await;
-        Read::Settled(row, issues)
-    } else {
-        let snapshot = match fetch_step(env, input, control).await {
-            Step::Next(snapshot) => snapshot,
-            Step::End(outcome) => return Ok(Step::End(outcome)),
-            Step::Lost => return Ok(Step::Lost),
-        };
-        match files {
-            Some(files) => {
-                Read::Fetched(Box::new(snapshot), files.unchanged().then_some(files.hex))
-            }
-            None if settling => {
-                let (snapshot, digest) = settled::snapshot_digest(run, settings, snapshot).await?;
-                match settled::find(&env.store, run.district_id, &digest).await? {
-                    Some((row, issues)) => Read::Settled(row, issues),
-                    None => Read::Fetched(Box::new(snapshot), Some(digest)),
+        return Ok(settled_step(control, Read::Settled(row, issues)));
+    }
+    let loading = match (&files, settling) {
+        (Some(_), _) => Some(claim_and_load(env, run).await?),
+        (None, false) => Some(roster::start_loading(&env.store, run.district_id)),
+        (None, true) => None,
+    };
+    let snapshot = match fetch_step(env, input, control).await {
+        Step::Next(snapshot) => Box::new(snapshot),
+        Step::End(outcome) => return Ok(Step::End(outcome)),
+        Step::Lost => return Ok(Step::Lost),
+    };
+    let read = match loading {
+        Some(loading) => {
+            let settles = files.and_then(|files| files.unchanged().then_some(files.hex));
+            Read::Fetched(snapshot, loading, settles)
+        }
+        None => {
+            let (snapshot, digest) = settled::snapshot_digest(run, settings, *snapshot).await?;
+            match settled::find(&env.store, run.district_id, &digest).await? {
+                Some((row, issues)) => Read::Settled(row, issues),
+                None => {
+                    let loading = claim_and_load(env, run).await?;
+                    Read::Fetched(Box::new(snapshot), loading, Some(digest))
                 }
             }
-            None => Read::Fetched(Box::new(snapshot), None),
         }
     };
-    // A settled run ends here: a cancel asked meanwhile ends it CANCELLED instead.
+    Ok(settled_step(control, read))
+}
+
+/// Claims the district for a run that may settle it, then starts loading its roster.
+async fn claim_and_load(env: &Env, run: &Run) -> Result<Loading> {
+    settled::claim(&env.store, run).await?;
+    Ok(roster::start_loading(&env.store, run.district_id))
+}
+
+/// A settled run ends here: a cancel asked meanwhile ends it CANCELLED instead.
+fn settled_step(control: &Control, read: Read) -> Step<Read> {
     if let Read::Settled(..) = read
         && let Some(step) = must_stop(control)
     {
-        return Ok(step);
+        return step;
     }
-    Ok(Step::Next(read))
+    Step::Next(read)
 }
 
 /// Ends a run whose source the district is settled on: nothing to load, plan or apply.
@@ -303,15 +328,12 @@ async fn touch_upload(env: &Env, run: &Run) {
     }
 }
 
-/// Loads the district as stored and checks the snapshot's references against the
-/// source and the store together (R3.3). A run that may settle the district claims it
-/// first (`settled`), so that a write to the roster from here on is seen.
+/// Waits for the district as stored and checks the snapshot's references against the
+/// source and the store together (R3.3).
 async fn validate_step(
-    env: &Env,
-    input: &RunInput,
     control: &Control,
     mut snapshot: Snapshot,
-    claim: bool,
+    loading: Loading,
 ) -> Result<Step<(Snapshot, State)>> {
     if let Some(step) = must_stop(control) {
         return Ok(step);
@@ -319,10 +341,7 @@ async fn validate_step(
     control
         .progress
         .set(RunPhase::Validating, 0, snapshot.record_count());
-    if claim {
-        settled::claim(&env.store, &input.run).await?;
-    }
-    let state = roster::load_state(&env.store, input.run.district_id).await?;
+    let state = loading.join().await?;
     plan::validate(&mut snapshot, &state);
     Ok(Step::Next((snapshot, state)))
 }

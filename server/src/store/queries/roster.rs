@@ -74,6 +74,28 @@ pub(super) const BATCH: usize = 1000;
 /// Loads everything the planner compares for one district: one query per table, spread
 /// over four pooled connections and four tasks so the big tables load side by side.
 pub async fn load_state(store: &Store, district: i64) -> R<State> {
+    start_loading(store, district).join().await
+}
+
+/// A district's roster loading in the background from now on: a run reads its source
+/// meanwhile, on the other core. Awaited with [`Loading::join`]; dropped, it stops.
+pub struct Loading(Task<State>);
+
+impl Loading {
+    /// The roster, once loaded.
+    pub async fn join(self) -> R<State> {
+        self.0.join().await
+    }
+}
+
+/// Starts loading the district's roster (`load_state`) without waiting for it.
+pub fn start_loading(store: &Store, district: i64) -> Loading {
+    let store = store.clone();
+    Loading(Task::spawn(async move { load_groups(&store, district).await }))
+}
+
+/// The load itself: its four groups of tables, each a task of its own.
+async fn load_groups(store: &Store, district: i64) -> R<State> {
     // On SQLite the rows are read on the connection's own thread straight into models:
     // through the async wrapper every row of a district was first copied into an owned
     // intermediate row, which doubled the memory of a resync and tripled its load time.
@@ -166,13 +188,18 @@ pub async fn load_state(store: &Store, district: i64) -> R<State> {
 struct Task<T>(tokio::task::JoinHandle<R<T>>);
 
 impl<T: Send + 'static> Task<T> {
+    /// Runs `work` as a task.
+    fn spawn(work: impl Future<Output = R<T>> + Send + 'static) -> Self {
+        Task(tokio::spawn(work))
+    }
+
     /// Runs `load` on a connection of its own.
     fn load<F>(store: &Store, load: impl FnOnce(DbConn) -> F + Send + 'static) -> Self
     where
         F: Future<Output = R<T>> + Send,
     {
         let store = store.clone();
-        Task(tokio::spawn(async move { load(store.conn().await?).await }))
+        Task::spawn(async move { load(store.conn().await?).await })
     }
 
     async fn join(mut self) -> R<T> {
