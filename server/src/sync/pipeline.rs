@@ -20,8 +20,8 @@ use crate::domain::{Error, Result, Run, RunPhase, RunState, Source, SyncSettings
 use crate::snapshot::Snapshot;
 use crate::store::State;
 use crate::store::models::{IssueRow, SettledRow};
-use crate::store::queries::runs::Lease;
 use crate::store::queries::roster::{self, Loading};
+use crate::store::queries::runs::Lease;
 use crate::store::queries::{plans, runs, uploads};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -91,7 +91,9 @@ impl Loading {
 /// Starts loading the district's roster (`load_state`) without waiting for it.
 pub fn start_loading(store: &Store, district: i64) -> Loading {
     let store = store.clone();
-    Loading(Task::spawn(async move { load_groups(&store, district).await }))
+    Loading(Task::spawn(
+        async move { load_groups(&store, district).await },
+    ))
 }
 
 /// The load itself: its four groups of tables, each a task of its own.
