@@ -28,10 +28,11 @@ pub mod telemetry;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's options, by their numbers: the bindings leave them unnamed, and mimalloc
-/// keeps their numbers fixed (retired options keep their slots).
+/// mimalloc's options, by their numbers in the mimalloc `libmimalloc-sys` builds (v3,
+/// its default): the bindings leave them unnamed. v2 numbers some of them otherwise, so a
+/// test checks each number against the variable mimalloc reads it from.
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-const MI_OPTION_ALLOW_THP: libmimalloc_sys::mi_option_t = 37;
+const MI_OPTION_ALLOW_THP: libmimalloc_sys::mi_option_t = 43;
 
 /// Fits the allocator to what a run does: it allocates and frees hundreds of megabytes a
 /// phase (the source's parse, the stored district, a plan's working sets). Called once,
