@@ -72,8 +72,8 @@ mod tests {
     /// `MIMALLOC_ALLOW_THP`: checked in a child process of this test, started with the
     /// variables set, since mimalloc reads its environment once, when the process starts.
     #[test]
-    fn the_purge_delay_option_is_the_one_mimalloc_reads_from_its_environment() {
-        if std::env::var_os("ROSTER_PURGE_DELAY_CHILD").is_some() {
+    fn the_option_numbers_are_the_ones_mimalloc_reads_from_its_environment() {
+        if std::env::var_os("ROSTER_MIMALLOC_OPTIONS_CHILD").is_some() {
             // SAFETY: reads process-wide options.
             let (delay, thp) = unsafe {
                 (
@@ -87,17 +87,19 @@ mod tests {
         let child = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "tests::the_purge_delay_option_is_the_one_mimalloc_reads_from_its_environment",
+                "tests::the_option_numbers_are_the_ones_mimalloc_reads_from_its_environment",
                 "--test-threads=1",
             ])
-            .env("ROSTER_PURGE_DELAY_CHILD", "1")
+            .env("ROSTER_MIMALLOC_OPTIONS_CHILD", "1")
             .env("MIMALLOC_PURGE_DELAY", "1234")
             .env("MIMALLOC_ALLOW_THP", "0")
             .output()
             .unwrap();
         assert!(
             child.status.success(),
-            "the child read another option: {}",
+            // The test harness reports a failed assertion on stdout.
+            "the child read another option: {}{}",
+            String::from_utf8_lossy(&child.stdout),
             String::from_utf8_lossy(&child.stderr)
         );
     }

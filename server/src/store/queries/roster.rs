@@ -78,22 +78,13 @@ pub async fn load_state(store: &Store, district: i64) -> R<State> {
 }
 
 /// A district's roster loading in the background from now on: a run reads its source
-/// meanwhile, on the other core. Awaited with [`Loading::join`]; dropped, it stops.
-pub struct Loading(Task<State>);
-
-impl Loading {
-    /// The roster, once loaded.
-    pub async fn join(self) -> R<State> {
-        self.0.join().await
-    }
-}
+/// meanwhile, on the other core. Awaited with [`Task::join`]; dropped, it stops.
+pub type Loading = Task<State>;
 
 /// Starts loading the district's roster (`load_state`) without waiting for it.
 pub fn start_loading(store: &Store, district: i64) -> Loading {
     let store = store.clone();
-    Loading(Task::spawn(
-        async move { load_groups(&store, district).await },
-    ))
+    Task::spawn(async move { load_groups(&store, district).await })
 }
 
 /// The load itself: its four groups of tables, each a task of its own.
@@ -184,10 +175,10 @@ async fn load_groups(store: &Store, district: i64) -> R<State> {
     })
 }
 
-/// One group of a district's load, run as a task of its own: on MySQL the rows are
-/// decoded on the runtime's threads, and the groups joined in one task were all decoded
-/// on one of them. Dropped (the run stopped waiting), the task stops too.
-struct Task<T>(tokio::task::JoinHandle<R<T>>);
+/// A district's load, or one group of its tables, run as a task of its own: on MySQL the
+/// rows are decoded on the runtime's threads, and the groups joined in one task were all
+/// decoded on one of them. Dropped (the run stopped waiting), the task stops too.
+pub struct Task<T>(tokio::task::JoinHandle<R<T>>);
 
 impl<T: Send + 'static> Task<T> {
     /// Runs `work` as a task.
@@ -204,7 +195,8 @@ impl<T: Send + 'static> Task<T> {
         Task::spawn(async move { load(store.conn().await?).await })
     }
 
-    async fn join(mut self) -> R<T> {
+    /// What the task gave, once it ends; a panic in it is raised here.
+    pub async fn join(mut self) -> R<T> {
         match (&mut self.0).await {
             Ok(rows) => rows,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
