@@ -6,6 +6,7 @@
 #[macro_use]
 mod conn;
 mod bulk;
+mod checkpoint;
 mod error;
 pub mod fields;
 mod migrate;

@@ -59,9 +59,9 @@ pub struct School {
     pub name: String,
     pub origin: Origin,
     pub archived_at: Option<NaiveDateTime>,
-    #[diesel(deserialize_as = Stamp)]
+    #[diesel(deserialize_as = Stamp, serialize_as = Stamp)]
     pub created_at: NaiveDateTime,
-    #[diesel(deserialize_as = Stamp)]
+    #[diesel(deserialize_as = Stamp, serialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -83,9 +83,9 @@ pub struct Student {
     pub attributes: String,
     pub origin: Origin,
     pub archived_at: Option<NaiveDateTime>,
-    #[diesel(deserialize_as = Stamp)]
+    #[diesel(deserialize_as = Stamp, serialize_as = Stamp)]
     pub created_at: NaiveDateTime,
-    #[diesel(deserialize_as = Stamp)]
+    #[diesel(deserialize_as = Stamp, serialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -107,9 +107,9 @@ pub struct Guardian {
     pub language: String,
     pub origin: Origin,
     pub activated_at: Option<NaiveDateTime>,
-    #[diesel(deserialize_as = Stamp)]
+    #[diesel(deserialize_as = Stamp, serialize_as = Stamp)]
     pub created_at: NaiveDateTime,
-    #[diesel(deserialize_as = Stamp)]
+    #[diesel(deserialize_as = Stamp, serialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -132,9 +132,9 @@ pub struct Staff {
     pub role: StaffRole,
     pub origin: Origin,
     pub activated_at: Option<NaiveDateTime>,
-    #[diesel(deserialize_as = Stamp)]
+    #[diesel(deserialize_as = Stamp, serialize_as = Stamp)]
     pub created_at: NaiveDateTime,
-    #[diesel(deserialize_as = Stamp)]
+    #[diesel(deserialize_as = Stamp, serialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
 }
 
@@ -154,9 +154,9 @@ pub struct Class {
     pub grades: String,
     pub origin: Origin,
     pub archived_at: Option<NaiveDateTime>,
-    #[diesel(deserialize_as = Stamp)]
+    #[diesel(deserialize_as = Stamp, serialize_as = Stamp)]
     pub created_at: NaiveDateTime,
-    #[diesel(deserialize_as = Stamp)]
+    #[diesel(deserialize_as = Stamp, serialize_as = Stamp)]
     pub updated_at: NaiveDateTime,
     /// The last day of the class's term, as the source last gave it (R5.10): the latest
     /// end of its academic sessions; `None` when no term is known.
@@ -172,7 +172,7 @@ pub struct SchoolStudent {
     pub student_id: i64,
     pub district_id: i64,
     pub origin: Origin,
-    #[diesel(deserialize_as = Stamp)]
+    #[diesel(deserialize_as = Stamp, serialize_as = Stamp)]
     pub created_at: NaiveDateTime,
 }
 
@@ -185,7 +185,7 @@ pub struct SchoolStaff {
     pub staff_id: i64,
     pub district_id: i64,
     pub origin: Origin,
-    #[diesel(deserialize_as = Stamp)]
+    #[diesel(deserialize_as = Stamp, serialize_as = Stamp)]
     pub created_at: NaiveDateTime,
 }
 
@@ -200,7 +200,7 @@ pub struct ClassStudent {
     pub district_id: i64,
     pub source_id: Option<SourceId>,
     pub origin: Origin,
-    #[diesel(deserialize_as = Stamp)]
+    #[diesel(deserialize_as = Stamp, serialize_as = Stamp)]
     pub created_at: NaiveDateTime,
 }
 
@@ -215,7 +215,7 @@ pub struct ClassTeacher {
     pub district_id: i64,
     pub source_id: Option<SourceId>,
     pub origin: Origin,
-    #[diesel(deserialize_as = Stamp)]
+    #[diesel(deserialize_as = Stamp, serialize_as = Stamp)]
     pub created_at: NaiveDateTime,
 }
 
@@ -228,7 +228,7 @@ pub struct FamilyLink {
     pub guardian_id: i64,
     pub district_id: i64,
     pub origin: Origin,
-    #[diesel(deserialize_as = Stamp)]
+    #[diesel(deserialize_as = Stamp, serialize_as = Stamp)]
     pub created_at: NaiveDateTime,
 }
 

@@ -17,6 +17,8 @@ type R<T> = Result<T, StoreError>;
 macro_rules! insert_one {
     ($fn_name:ident, $table:ident, $row:ty) => {
         pub async fn $fn_name(conn: &mut DbConn, row: &$row) -> R<()> {
+            // Owned: a roster row writes its timestamps as `Stamp`s (`store::stamp`).
+            let row = row.clone();
             with_conn!(conn, c => diesel::insert_into($table::table).values(row).execute(c).await)?;
             Ok(())
         }
@@ -35,6 +37,8 @@ insert_one!(insert_family_link, family_links, FamilyLink);
 macro_rules! insert_member {
     ($fn_name:ident, $person:ident, $row:ty, $membership:ident, $link:ty) => {
         pub async fn $fn_name(conn: &mut DbConn, row: &$row, membership: &$link) -> R<()> {
+            // Owned: a roster row writes its timestamps as `Stamp`s (`store::stamp`).
+            let (row, membership) = (row.clone(), membership.clone());
             with_conn!(conn, c => diesel::insert_into($person::table).values(row).execute(c).await)?;
             with_conn!(conn, c => diesel::insert_into($membership::table).values(membership).execute(c).await)?;
             Ok(())
