@@ -22,8 +22,9 @@ const PERIOD: Duration = Duration::from_millis(500);
 
 /// The checkpointing thread of one SQLite store. It stops, after a last checkpoint, once
 /// every clone of the store holding it is dropped.
+#[derive(Clone)]
 pub(super) struct Checkpointer {
-    /// Never sent on: dropping it is what tells the thread to stop.
+    /// Never sent on: dropping its last clone is what tells the thread to stop.
     _alive: Sender<()>,
 }
 

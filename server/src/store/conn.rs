@@ -68,7 +68,7 @@ pub struct Store {
     /// at once with UNAVAILABLE instead of each waiting out the connection timeout.
     up: Arc<AtomicBool>,
     /// SQLite's checkpointing thread, which lives as long as a clone of the store does.
-    _checkpoints: Option<Arc<Checkpointer>>,
+    _checkpoints: Option<Checkpointer>,
 }
 
 /// A connection checked out of the pool. Query code reaches it through [`with_conn!`].
@@ -247,7 +247,7 @@ impl Store {
                     })?;
                 }
                 configure_sqlite();
-                checkpoints = Some(Arc::new(Checkpointer::start(path)));
+                checkpoints = Some(Checkpointer::start(path));
                 let mut config = ManagerConfig::<SqliteConn>::default();
                 config.custom_setup = Box::new(sqlite_setup);
                 // One writer at a time in SQLite anyway; a few connections serve readers.

@@ -215,7 +215,8 @@ impl<T> Drop for Task<T> {
 
 /// Runs one multi-row statement per chunk of `rows`. MySQL takes it through diesel-async;
 /// SQLite's batch insert only exists in sync diesel, so it runs on the blocking thread
-/// that owns the connection, with owned rows.
+/// that owns the connection. Either way with owned rows: a roster row writes its
+/// timestamps as `Stamp`s (`store::stamp`), which diesel inserts only by value.
 macro_rules! batched {
     ($conn:expr, $rows:expr, |$chunk:ident| $stmt:expr) => {
         batched!($conn, $rows, mysql: |$chunk| $stmt, sqlite: |$chunk| $stmt)
@@ -223,14 +224,14 @@ macro_rules! batched {
     // Where the SQL differs by backend (upserts), one statement for each.
     ($conn:expr, $rows:expr, mysql: |$m:ident| $mysql:expr, sqlite: |$s:ident| $sqlite:expr) => {{
         for piece in $rows.chunks(BATCH) {
+            let owned = piece.to_vec();
             with_conn!($conn,
                 mysql: c => {
-                    // Owned: a roster row writes its timestamps as `Stamp`s (`store::stamp`).
-                    let $m = piece.to_vec();
+                    let $m = owned;
                     RunQueryDsl::execute($mysql, c).await?
                 },
                 sqlite: c => {
-                    let $s = piece.to_vec();
+                    let $s = owned;
                     c.spawn_blocking(move |c| diesel::RunQueryDsl::execute($sqlite, c))
                         .await?
                 }
@@ -284,7 +285,7 @@ macro_rules! insert {
             .await?
         {
             for piece in sorted.chunks(BATCH) {
-                // Owned: SQLite runs the statement on its connection's own thread.
+                // Owned, as in `batched!`.
                 let owned: Vec<_> = piece.iter().map(|row| (*row).clone()).collect();
                 // A full batch goes as an array: its statement, the same each time, is
                 // prepared once per connection and kept (parsing a thousand rows' SQL
