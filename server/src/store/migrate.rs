@@ -42,19 +42,24 @@ pub async fn run(backend: Backend, url: &str) -> Result<(), StoreError> {
             .await
         }
         Backend::Sqlite => {
-            let mut lock = SyncConnectionWrapper::<SqliteConnection>::establish(url)
-                .await
-                .map_err(unreachable)?;
-            lock.batch_execute("PRAGMA busy_timeout = 10000;").await?;
+            let mut lock = sqlite(url).await?;
             with_lock(&mut lock, &owner, async {
-                let conn = SyncConnectionWrapper::<SqliteConnection>::establish(url)
-                    .await
-                    .map_err(unreachable)?;
-                apply(AsyncMigrationHarness::new(conn), SQLITE)
+                apply(AsyncMigrationHarness::new(sqlite(url).await?), SQLITE)
             })
             .await
         }
     }
+}
+
+/// A SQLite connection for migrating that waits its turn on a lock instead of failing at
+/// once: another connection may hold one for a moment, such as the store's checkpoint
+/// thread (`checkpoint.rs`), which opens the file as soon as it exists.
+async fn sqlite(url: &str) -> Result<SyncConnectionWrapper<SqliteConnection>, StoreError> {
+    let mut conn = SyncConnectionWrapper::<SqliteConnection>::establish(url)
+        .await
+        .map_err(unreachable)?;
+    conn.batch_execute("PRAGMA busy_timeout = 10000;").await?;
+    Ok(conn)
 }
 
 fn unreachable(e: diesel::ConnectionError) -> StoreError {
@@ -125,4 +130,58 @@ async fn with_lock<C: SimpleAsyncConnection + Send>(
 /// A time as text that sorts as the time does.
 fn stamp(at: chrono::NaiveDateTime) -> String {
     at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Backend, run};
+    use diesel::connection::SimpleConnection;
+    use diesel::{Connection, SqliteConnection};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    /// Another connection reading the file now and then (the store's checkpoint thread, a
+    /// second replica's start, an operator's `sqlite3`) holds a lock for a moment: the
+    /// migration waits for it rather than failing the server's start with "database is
+    /// locked".
+    #[tokio::test(flavor = "multi_thread")]
+    async fn migrating_waits_for_a_reader_of_the_same_file() {
+        let path =
+            std::env::temp_dir().join(format!("roster_mig_{:016x}.db", rand::random::<u64>()));
+        let url = path.display().to_string();
+        // An empty file in SQLite's default (rollback) mode, where a reader holds off a
+        // writer's commit: as on a first start, before any pooled connection sets WAL.
+        std::fs::File::create(&path).unwrap();
+        let done = Arc::new(AtomicBool::new(false));
+        let reader = std::thread::spawn({
+            let (url, done) = (url.clone(), done.clone());
+            move || {
+                let mut reads = 0;
+                while !done.load(Ordering::Relaxed) {
+                    let Ok(mut c) = SqliteConnection::establish(&url) else {
+                        continue;
+                    };
+                    if c.batch_execute("BEGIN; SELECT count(*) FROM sqlite_master;")
+                        .is_ok()
+                    {
+                        reads += 1;
+                        std::thread::sleep(Duration::from_millis(40));
+                    }
+                    let _ = c.batch_execute("COMMIT;");
+                    drop(c);
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                reads
+            }
+        });
+        let migrated = run(Backend::Sqlite, &url).await;
+        done.store(true, Ordering::Relaxed);
+        let reads = reader.join().unwrap();
+        for suffix in ["", "-journal", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{url}{suffix}"));
+        }
+        assert!(reads > 0, "the reader never held its lock");
+        migrated.expect("migrations wait for the reader's lock");
+    }
 }
