@@ -93,6 +93,13 @@ pub fn read_zip_bytes(bytes: &[u8], limits: &CsvLimits) -> Result<Snapshot, Sour
 trait Files {
     /// Opens the file called `name`; `None` when the source has no such file.
     fn open(&mut self, name: &str) -> Result<Option<Box<dyn Read + '_>>, SourceError>;
+
+    /// The size of the file called `name` in bytes, as far as known before reading it (0:
+    /// unknown). It only sizes what holds the file's records ([`Rows::rows_left`]); the
+    /// limits are checked on the bytes as they come.
+    fn size(&mut self, _name: &str) -> u64 {
+        0
+    }
 }
 
 /// An export unpacked in a folder.
@@ -105,6 +112,10 @@ impl Files for Folder<'_> {
             Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(err) => Err(SourceError::Io(format!("cannot open {name}: {err}"))),
         }
+    }
+
+    fn size(&mut self, name: &str) -> u64 {
+        std::fs::metadata(self.0.join(name)).map_or(0, |m| m.len())
     }
 }
 
@@ -155,6 +166,15 @@ impl<R: Read + Seek> Files for Zip<R> {
             &path,
             self.max_entry_bytes,
         ))))
+    }
+
+    /// The size the entry declares, within the entry limit: an archive that lies only
+    /// misjudges the room made for its records.
+    fn size(&mut self, name: &str) -> u64 {
+        let path = format!("{}{name}", self.folder);
+        self.archive
+            .by_name(&path)
+            .map_or(0, |entry| entry.size().min(self.max_entry_bytes))
     }
 }
 
@@ -449,6 +469,8 @@ struct Table<'a> {
     headers: Vec<String>,
     columns: HashMap<String, usize>,
     rows: RowReader<'a>,
+    /// The file's size in bytes, when known (else 0), for [`Rows::rows_left`].
+    size: u64,
     /// Once set, the file ends at the next row: another file's error fails the run.
     halt: Option<&'a AtomicBool>,
 }
@@ -460,6 +482,7 @@ impl<'a> Table<'a> {
         spec: &FileSpec,
         limits: &CsvLimits,
     ) -> Result<Option<Self>, SourceError> {
+        let size = files.size(spec.name);
         let Some(input) = files.open(spec.name)? else {
             return Ok(None);
         };
@@ -485,6 +508,7 @@ impl<'a> Table<'a> {
             headers,
             columns,
             rows,
+            size,
             halt: None,
         }))
     }
@@ -529,6 +553,10 @@ impl Rows for Table<'_> {
 
     fn at(&self) -> SourceRef {
         SourceRef::csv(self.file, self.line())
+    }
+
+    fn rows_left(&self) -> usize {
+        self.rows.rows_left(self.size)
     }
 
     /// R3.4: the columns whose cell held bytes that are not UTF-8. A cell past the header

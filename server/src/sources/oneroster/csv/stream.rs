@@ -39,6 +39,10 @@ pub(super) struct RowReader<'a> {
     skipped_newlines: u64,
     /// Rows read so far, the header included.
     rows: u64,
+    /// Bytes the parser has taken, and how many of them were the header's: what
+    /// [`RowReader::rows_left`] estimates from.
+    consumed: u64,
+    header_bytes: u64,
     /// The line the current row starts on; the header is line 1.
     line: u64,
     done: bool,
@@ -58,6 +62,8 @@ impl<'a> RowReader<'a> {
             replaced: Vec::new(),
             skipped_newlines: 0,
             rows: 0,
+            consumed: 0,
+            header_bytes: 0,
             line: 0,
             done: false,
         }
@@ -93,6 +99,23 @@ impl<'a> RowReader<'a> {
         &self.replaced
     }
 
+    /// About how many rows follow the current one in a file of `size` bytes (0: unknown),
+    /// by the mean length of the data rows read so far, with an eighth more for rows
+    /// shorter than those; never more than the row limit leaves. 0 before the first data
+    /// row, or when the size is unknown.
+    pub fn rows_left(&self, size: u64) -> usize {
+        let data_rows = self.rows.saturating_sub(1);
+        let data_bytes = self.consumed - self.header_bytes;
+        if data_rows == 0 || data_bytes == 0 || size <= self.consumed {
+            return 0;
+        }
+        let mean = data_bytes.div_ceil(data_rows);
+        let left = (size - self.consumed) / mean;
+        let left = left + left / 8;
+        let allowed = self.limits.max_rows.saturating_sub(data_rows);
+        usize::try_from(left.min(allowed)).unwrap_or(usize::MAX)
+    }
+
     /// Moves to the next row; `false` at the end of the file. Blank lines are no rows.
     pub fn next_row(&mut self) -> Result<bool, SourceError> {
         self.text.clear();
@@ -112,6 +135,7 @@ impl<'a> RowReader<'a> {
             };
             let (result, read, written) = self.parser.read_field(input, &mut self.chunk);
             self.input.consume(read);
+            self.consumed += read as u64;
             if self.cell.len() + written > self.limits.max_cell_bytes {
                 return Err(self.over_limit(format!(
                     "a cell is longer than {} bytes, the limit",
@@ -179,6 +203,9 @@ impl<'a> RowReader<'a> {
 
     fn end_row(&mut self) -> Result<bool, SourceError> {
         self.rows += 1;
+        if self.rows == 1 {
+            self.header_bytes = self.consumed;
+        }
         // The header is no data row.
         if self.rows - 1 > self.limits.max_rows {
             return Err(self.over_limit(format!(

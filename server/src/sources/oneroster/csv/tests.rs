@@ -767,3 +767,50 @@ fn r7_4_a_file_written_after_the_digest_unsettles_it() {
     std::fs::write(dir.0.join("orgs.csv"), "sourcedId,name,type\n").unwrap();
     assert!(!taken.unchanged(), "a file rewritten");
 }
+
+/// A large file's records are held in room made once for what the rest of the file holds,
+/// not by doubling, which copies them and holds them twice while it does (at 100k
+/// students that moment set the run's peak memory). The room is estimated from the file's
+/// size (a folder's file, a zip entry's declared size) and the rows read so far.
+#[test]
+fn records_of_a_large_file_take_the_room_its_size_says() {
+    let users: String = (0..5000)
+        .map(|n| format!("stu-{n:05},,student,Ana,Ruiz,sch-1,\n"))
+        .collect();
+    let users = format!("{USERS_HEADER}{users}");
+    let files = [(MANIFEST, USERS_ONLY), ("users.csv", users.as_str())];
+    let from_folder = Source::new(&files).read().unwrap();
+    let from_zip = read_zip_bytes(&zip_of(&files), &CsvLimits::default()).unwrap();
+    for snap in [from_folder, from_zip] {
+        let (len, room) = (snap.students.len(), snap.students.capacity());
+        assert_eq!(len, 5000);
+        // Doubling would leave 8192; an eighth more than the rest of the file is 5,625.
+        assert!(room <= len + len / 8 + 16, "{room} for {len} students");
+    }
+}
+
+/// The estimate itself: none before a data row or without a size, the mean row length
+/// with an eighth more otherwise, and never past the row limit.
+#[test]
+fn the_rows_left_follow_the_mean_row_and_the_row_limit() {
+    let body = format!(
+        "{USERS_HEADER}{}",
+        "stu-1,,student,Ana,Ruiz,sch-1,\n".repeat(1000)
+    );
+    let size = body.len() as u64;
+    let limits = CsvLimits {
+        max_rows: 150,
+        ..CsvLimits::default()
+    };
+    for (limits, expected) in [(CsvLimits::default(), 900 + 900 / 8), (limits, 50)] {
+        let input = Box::new(Cursor::new(body.clone().into_bytes()));
+        let mut rows = stream::RowReader::new("users.csv", input, &limits);
+        assert!(rows.next_row().unwrap());
+        assert_eq!(rows.rows_left(size), 0, "only the header read");
+        for _ in 0..100 {
+            assert!(rows.next_row().unwrap());
+        }
+        assert_eq!(rows.rows_left(size), expected);
+        assert_eq!(rows.rows_left(0), 0, "size unknown");
+    }
+}

@@ -100,6 +100,7 @@ pub(crate) fn read_users(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<()
                     snap.agent_rows.insert(id.to_string());
                 }
                 listed.extend(agents);
+                rows.room_in(&mut snap.students);
                 snap.students.push(student(&*rows, id, person));
             }
             UserRole::Guardian => {
@@ -108,9 +109,13 @@ pub(crate) fn read_users(rows: &mut impl Rows, snap: &mut Snapshot) -> Result<()
                     snap.agent_rows.insert(id.to_string());
                 }
                 listed.extend(agents);
+                rows.room_in(&mut snap.guardians);
                 snap.guardians.push(guardian(&*rows, id, person));
             }
-            UserRole::Staff(role) => snap.staff.push(staff(&*rows, id, person, role)),
+            UserRole::Staff(role) => {
+                rows.room_in(&mut snap.staff);
+                snap.staff.push(staff(&*rows, id, person, role));
+            }
         }
     }
     resolve_links(listed, &seen, rows.name(), snap);
