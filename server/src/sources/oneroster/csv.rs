@@ -92,30 +92,31 @@ pub fn read_zip_bytes(bytes: &[u8], limits: &CsvLimits) -> Result<Snapshot, Sour
 /// Where the CSV files live, so one reader serves folders and archives.
 trait Files {
     /// Opens the file called `name`; `None` when the source has no such file.
-    fn open(&mut self, name: &str) -> Result<Option<Box<dyn Read + '_>>, SourceError>;
+    fn open(&mut self, name: &str) -> Result<Option<Opened<'_>>, SourceError>;
+}
 
-    /// The size of the file called `name` in bytes, as far as known before reading it (0:
-    /// unknown). It only sizes what holds the file's records ([`Rows::rows_left`]); the
-    /// limits are checked on the bytes as they come.
-    fn size(&mut self, _name: &str) -> u64 {
-        0
-    }
+/// A file opened for reading.
+struct Opened<'a> {
+    input: Box<dyn Read + 'a>,
+    /// Its size in bytes as far as known before reading it (0: unknown). It only sizes
+    /// what holds the file's records ([`Rows::rows_left`]); the limits are checked on the
+    /// bytes as they come.
+    size: u64,
 }
 
 /// An export unpacked in a folder.
 struct Folder<'p>(&'p Path);
 
 impl Files for Folder<'_> {
-    fn open(&mut self, name: &str) -> Result<Option<Box<dyn Read + '_>>, SourceError> {
+    fn open(&mut self, name: &str) -> Result<Option<Opened<'_>>, SourceError> {
         match File::open(self.0.join(name)) {
-            Ok(file) => Ok(Some(Box::new(file))),
+            Ok(file) => Ok(Some(Opened {
+                size: file.metadata().map_or(0, |m| m.len()),
+                input: Box::new(file),
+            })),
             Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(err) => Err(SourceError::Io(format!("cannot open {name}: {err}"))),
         }
-    }
-
-    fn size(&mut self, name: &str) -> u64 {
-        std::fs::metadata(self.0.join(name)).map_or(0, |m| m.len())
     }
 }
 
@@ -143,7 +144,7 @@ impl<R: Read + Seek> Zip<R> {
 }
 
 impl<R: Read + Seek> Files for Zip<R> {
-    fn open(&mut self, name: &str) -> Result<Option<Box<dyn Read + '_>>, SourceError> {
+    fn open(&mut self, name: &str) -> Result<Option<Opened<'_>>, SourceError> {
         let path = format!("{}{name}", self.folder);
         let Some(index) = self.archive.index_for_name(&path) else {
             return Ok(None);
@@ -161,20 +162,12 @@ impl<R: Read + Seek> Files for Zip<R> {
                 self.max_entry_bytes
             )));
         }
-        Ok(Some(Box::new(Inflated::new(
-            entry,
-            &path,
-            self.max_entry_bytes,
-        ))))
-    }
-
-    /// The size the entry declares, within the entry limit: an archive that lies only
-    /// misjudges the room made for its records.
-    fn size(&mut self, name: &str) -> u64 {
-        let path = format!("{}{name}", self.folder);
-        self.archive
-            .by_name(&path)
-            .map_or(0, |entry| entry.size().min(self.max_entry_bytes))
+        // The declared size, within the limit: an archive that lies about it only
+        // misjudges the room made for its records.
+        Ok(Some(Opened {
+            size: entry.size(),
+            input: Box::new(Inflated::new(entry, &path, self.max_entry_bytes)),
+        }))
     }
 }
 
@@ -482,8 +475,7 @@ impl<'a> Table<'a> {
         spec: &FileSpec,
         limits: &CsvLimits,
     ) -> Result<Option<Self>, SourceError> {
-        let size = files.size(spec.name);
-        let Some(input) = files.open(spec.name)? else {
+        let Some(Opened { input, size }) = files.open(spec.name)? else {
             return Ok(None);
         };
         // A row with too few or too many cells is read by name like any other, and judged

@@ -28,6 +28,30 @@ const NOT_ATTRIBUTES: [&str; 3] = ["sourcedId", "status", "dateLastModified"];
 mod users;
 pub(crate) use users::read_users;
 
+/// What a reader fills with one entry per record, grown by [`Rows::room_in`].
+pub(crate) trait Room {
+    fn is_full(&self) -> bool;
+    fn make_room(&mut self, additional: usize);
+}
+
+impl<T> Room for Vec<T> {
+    fn is_full(&self) -> bool {
+        self.len() == self.capacity()
+    }
+    fn make_room(&mut self, additional: usize) {
+        self.reserve(additional);
+    }
+}
+
+impl<T: Eq + std::hash::Hash, S: std::hash::BuildHasher> Room for std::collections::HashSet<T, S> {
+    fn is_full(&self) -> bool {
+        self.len() == self.capacity()
+    }
+    fn make_room(&mut self, additional: usize) {
+        self.reserve(additional);
+    }
+}
+
 /// The records of one OneRoster collection, one at a time, with their fields by CSV column
 /// name (`orgSourcedIds`, `metadata.homeroom`, ...). Values are trimmed; a field the record
 /// lacks reads as empty.
@@ -57,9 +81,9 @@ pub(crate) trait Rows {
     /// is: a 100k-student export's enrollments held 63 MB more for that moment, and the
     /// run's peak memory was such a moment. Room no record reaches costs address space,
     /// not memory: its pages are never touched.
-    fn room_in<T>(&self, records: &mut Vec<T>) {
-        if records.len() == records.capacity() {
-            records.reserve(self.rows_left().max(1));
+    fn room_in(&self, records: &mut impl Room) {
+        if records.is_full() {
+            records.make_room(self.rows_left().max(1));
         }
     }
 
@@ -133,10 +157,7 @@ pub(crate) trait Rows {
         }
         // Held inline (`SourceId`): one id of each of a million rows, with no allocation.
         let id = SourceId::from(id);
-        // Grown as the records are (`room_in`).
-        if seen.len() == seen.capacity() {
-            seen.reserve(self.rows_left().max(1));
-        }
+        self.room_in(seen);
         if !seen.insert(id.clone()) {
             let message = format!(
                 "sourcedId `{id}` is already used earlier in {}",

@@ -32,8 +32,9 @@ fn zip_bytes(files: &[(&str, &[u8])]) -> Vec<u8> {
 struct Streams<F>(F);
 
 impl<F: FnMut(&str) -> Option<Box<dyn Read>>> Files for Streams<F> {
-    fn open(&mut self, name: &str) -> Result<Option<Box<dyn Read + '_>>, SourceError> {
-        Ok((self.0)(name))
+    /// Their size is not known: an endless file has none.
+    fn open(&mut self, name: &str) -> Result<Option<Opened<'_>>, SourceError> {
+        Ok((self.0)(name).map(|input| Opened { input, size: 0 }))
     }
 }
 
@@ -94,11 +95,11 @@ impl<R: Read> Read for OneByte<R> {
 struct Trickle<'p>(Folder<'p>);
 
 impl Files for Trickle<'_> {
-    fn open(&mut self, name: &str) -> Result<Option<Box<dyn Read + '_>>, SourceError> {
-        Ok(self
-            .0
-            .open(name)?
-            .map(|r| Box::new(OneByte(r)) as Box<dyn Read + '_>))
+    fn open(&mut self, name: &str) -> Result<Option<Opened<'_>>, SourceError> {
+        Ok(self.0.open(name)?.map(|opened| Opened {
+            input: Box::new(OneByte(opened.input)),
+            size: opened.size,
+        }))
     }
 }
 
