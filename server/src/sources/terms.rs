@@ -146,6 +146,7 @@ pub(crate) fn as_warnings(issues: &mut [Issue]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::snapshot::CsvFile;
 
     #[test]
     fn dates_read_as_oneroster_writes_them() {
@@ -162,7 +163,7 @@ mod tests {
     // makes its end unknown, reported only when the sessions are the whole list.
     #[test]
     fn r5_10_a_class_ends_with_its_latest_term() {
-        let at = SourceRef::csv("academicSessions.csv", 2);
+        let at = SourceRef::csv(CsvFile::AcademicSessions, 2);
         let mut issues = Vec::new();
         let mut s = Sessions::new("academicSessions.csv", true);
         s.add("fall", "2025-01-17", &at, "endDate", &mut issues);

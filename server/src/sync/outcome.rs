@@ -140,9 +140,9 @@ pub fn issue_rows(plan: Option<&Plan>, run_id: i64) -> Vec<IssueRow> {
             record_kind: i.record_kind,
             code: i.code.as_str().to_owned(),
             message: clip(&i.message),
-            source_file: i.at.file.to_string(),
-            source_line: i.at.line as i64,
-            source_resource: i.at.resource.to_string(),
+            source_file: i.at.file().to_string(),
+            source_line: i.at.line() as i64,
+            source_resource: i.at.resource().to_string(),
             source_id: i.source_id.clone(),
             field: i.field.clone(),
         })

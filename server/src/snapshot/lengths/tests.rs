@@ -4,7 +4,7 @@
 use super::*;
 use crate::domain::{Severity, StaffRole};
 use crate::snapshot::{
-    KnownIds, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool, SnapStaff,
+    CsvFile, KnownIds, SnapClass, SnapEnrollment, SnapGuardian, SnapLink, SnapSchool, SnapStaff,
     SnapStudent, TermEnd,
 };
 
@@ -13,7 +13,7 @@ fn long(n: usize) -> String {
 }
 
 fn csv(line: u64) -> SourceRef {
-    SourceRef::csv("users.csv", line)
+    SourceRef::csv(CsvFile::Users, line)
 }
 
 fn api(resource: &str) -> SourceRef {
@@ -76,7 +76,7 @@ fn class(id: &str, grades: Vec<String>) -> SnapClass {
         grades,
         school_source_id: "sch-1".into(),
         term_end: TermEnd::Unknown,
-        at: SourceRef::csv("classes.csv", 2),
+        at: SourceRef::csv(CsvFile::Classes, 2),
     }
 }
 
@@ -85,7 +85,7 @@ fn enrollment(id: &str, class: &str, user: &str) -> SnapEnrollment {
         source_id: id.into(),
         class_source_id: class.into(),
         user_source_id: user.into(),
-        at: SourceRef::csv("enrollments.csv", 2),
+        at: SourceRef::csv(CsvFile::Enrollments, 2),
     }
 }
 
@@ -134,7 +134,7 @@ fn r3_4_every_stored_field_has_its_limit() {
         source_id: "sch-1".into(),
         sis_id: Default::default(),
         name: long(256).into(),
-        at: SourceRef::csv("orgs.csv", 2),
+        at: SourceRef::csv(CsvFile::Orgs, 2),
     }];
     let mut students = Vec::new();
     for (field, n) in [
@@ -235,7 +235,7 @@ fn r3_4_references_to_a_skipped_record_are_judged_as_for_any_unreadable_row() {
             source_id: "sch-1".into(),
             sis_id: Default::default(),
             name: "North".into(),
-            at: SourceRef::csv("orgs.csv", 2),
+            at: SourceRef::csv(CsvFile::Orgs, 2),
         }],
         classes: vec![class("cls-1", vec![])],
         ..Snapshot::default()

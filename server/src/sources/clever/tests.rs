@@ -83,8 +83,8 @@ fn a_student_becomes_a_student_without_attributes() {
     );
     assert_eq!(bart.school_source_ids, ["sch-1", "sch-2"]);
     assert!(bart.attributes.is_empty());
-    assert_eq!(&*bart.at.resource, RESOURCE);
-    assert_eq!((&*bart.at.file, bart.at.line), ("", 0));
+    assert_eq!(bart.at.resource(), RESOURCE);
+    assert_eq!((bart.at.file(), bart.at.line()), ("", 0));
 }
 
 #[test]
@@ -254,7 +254,7 @@ fn bad_users_are_skipped_with_an_issue() {
     );
     assert_eq!(snap.issues[0].record_kind, RecordKind::Student);
     assert_eq!(snap.issues[1].record_kind, RecordKind::Staff);
-    assert_eq!(&*snap.issues[0].at.resource, RESOURCE);
+    assert_eq!(snap.issues[0].at.resource(), RESOURCE);
     assert_eq!(snap.students.len(), 1);
 }
 
@@ -440,7 +440,7 @@ fn r5_10_a_section_ends_with_its_term() {
             (IssueCode::UnknownReference, "s-unknown", "term_id"),
         ]
     );
-    assert_eq!(&*snap.issues[0].at.resource, "/v3.0/terms?limit=10000");
+    assert_eq!(snap.issues[0].at.resource(), "/v3.0/terms?limit=10000");
     assert!(snap.issues.iter().all(|i| i.severity == Severity::Warning));
 
     // Without terms (Clever served none), the stored end stays.

@@ -20,7 +20,7 @@ pub use files::{FilesDigest, digest_path};
 use super::records::{
     Rows, read_classes, read_demographics, read_enrollments, read_orgs, read_sessions, read_users,
 };
-use crate::snapshot::{Coverage, Snapshot, SourceRef};
+use crate::snapshot::{Coverage, CsvFile, Snapshot, SourceRef};
 use crate::sources::SourceError;
 use crate::sources::terms::Sessions;
 use foldhash::HashMap;
@@ -32,7 +32,7 @@ use stream::{Inflated, RowReader};
 use zip::ZipArchive;
 use zip::result::ZipError;
 
-const MANIFEST: &str = "manifest.csv";
+const MANIFEST: &str = CsvFile::Manifest.name();
 
 /// Bounds on what a source can make the server read (security S5.1). Each is checked while
 /// the file streams in: past one, the run fails with a message naming the file, the line
@@ -207,16 +207,16 @@ fn zip_error(path: &str, err: ZipError) -> SourceError {
 
 /// A data file and the columns it cannot do without.
 struct FileSpec {
-    name: &'static str,
+    file: CsvFile,
     required: &'static [&'static str],
 }
 
 const ORGS: FileSpec = FileSpec {
-    name: "orgs.csv",
+    file: CsvFile::Orgs,
     required: &["sourcedId", "name", "type"],
 };
 const USERS: FileSpec = FileSpec {
-    name: "users.csv",
+    file: CsvFile::Users,
     required: &[
         "sourcedId",
         "role",
@@ -226,25 +226,25 @@ const USERS: FileSpec = FileSpec {
     ],
 };
 const CLASSES: FileSpec = FileSpec {
-    name: "classes.csv",
+    file: CsvFile::Classes,
     required: &["sourcedId", "title", "schoolSourcedId"],
 };
 const ENROLLMENTS: FileSpec = FileSpec {
-    name: "enrollments.csv",
+    file: CsvFile::Enrollments,
     required: &["sourcedId", "classSourcedId", "userSourcedId", "role"],
 };
 /// Read for the end of each class's term (R5.10). No column is required: a file without
 /// `sourcedId` or `endDate` gives no term ends, and the stored ones stay.
 const SESSIONS: FileSpec = FileSpec {
-    name: "academicSessions.csv",
+    file: CsvFile::AcademicSessions,
     required: &[],
 };
 const DEMOGRAPHICS: FileSpec = FileSpec {
-    name: "demographics.csv",
+    file: CsvFile::Demographics,
     required: &["sourcedId"],
 };
 const MANIFEST_SPEC: FileSpec = FileSpec {
-    name: MANIFEST,
+    file: CsvFile::Manifest,
     required: &["propertyName", "value"],
 };
 
@@ -449,7 +449,7 @@ fn open_listed<'a, F: Files>(
     let table = Table::open(files, spec, limits)?.ok_or_else(|| {
         SourceError::Invalid(format!(
             "manifest lists {} as {listed_as} but the file is missing",
-            spec.name
+            spec.file
         ))
     })?;
     Ok(Some(table))
@@ -458,7 +458,7 @@ fn open_listed<'a, F: Files>(
 /// One CSV file, streamed a row at a time; cells are found by column name, so column order
 /// and extra columns do not matter (R8.1).
 struct Table<'a> {
-    file: &'static str,
+    file: CsvFile,
     headers: Vec<String>,
     columns: HashMap<String, usize>,
     rows: RowReader<'a>,
@@ -475,12 +475,12 @@ impl<'a> Table<'a> {
         spec: &FileSpec,
         limits: &CsvLimits,
     ) -> Result<Option<Self>, SourceError> {
-        let Some(Opened { input, size }) = files.open(spec.name)? else {
+        let Some(Opened { input, size }) = files.open(spec.file.name())? else {
             return Ok(None);
         };
         // A row with too few or too many cells is read by name like any other, and judged
         // by the fields it lacks rather than failing the file.
-        let mut rows = RowReader::new(spec.name, input, limits);
+        let mut rows = RowReader::new(spec.file.name(), input, limits);
         rows.next_row()?;
         let headers: Vec<String> = rows.cells().map(header_name).collect();
         let mut columns = HashMap::default();
@@ -491,12 +491,12 @@ impl<'a> Table<'a> {
             if !columns.contains_key(*column) {
                 return Err(SourceError::Invalid(format!(
                     "{} has no `{column}` column",
-                    spec.name
+                    spec.file
                 )));
             }
         }
         Ok(Some(Table {
-            file: spec.name,
+            file: spec.file,
             headers,
             columns,
             rows,
@@ -513,7 +513,7 @@ impl<'a> Table<'a> {
 
 impl Rows for Table<'_> {
     fn name(&self) -> &str {
-        self.file
+        self.file.name()
     }
 
     /// Moves to the next row; `false` at the end of the file.

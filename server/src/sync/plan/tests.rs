@@ -32,7 +32,7 @@ fn policy() -> Policy {
 }
 
 fn at() -> SourceRef {
-    SourceRef::csv("users.csv", 2)
+    SourceRef::csv(CsvFile::Users, 2)
 }
 
 fn snap_student(sid: &str) -> SnapStudent {
@@ -532,7 +532,7 @@ fn snap_class(sid: &str, term_end: TermEnd) -> SnapClass {
         grades: vec![],
         school_source_id: "sch".into(),
         term_end,
-        at: SourceRef::csv("classes.csv", 2),
+        at: SourceRef::csv(CsvFile::Classes, 2),
     }
 }
 
@@ -541,7 +541,7 @@ fn enrollment(class: &str, user: &str) -> SnapEnrollment {
         source_id: format!("e-{class}-{user}").into(),
         class_source_id: class.into(),
         user_source_id: user.into(),
-        at: SourceRef::csv("enrollments.csv", 2),
+        at: SourceRef::csv(CsvFile::Enrollments, 2),
     }
 }
 

@@ -47,12 +47,12 @@ pub fn digest_path(
     let files: Vec<PathBuf> = if path.is_dir() {
         [
             MANIFEST,
-            ORGS.name,
-            USERS.name,
-            CLASSES.name,
-            ENROLLMENTS.name,
-            SESSIONS.name,
-            DEMOGRAPHICS.name,
+            ORGS.file.name(),
+            USERS.file.name(),
+            CLASSES.file.name(),
+            ENROLLMENTS.file.name(),
+            SESSIONS.file.name(),
+            DEMOGRAPHICS.file.name(),
         ]
         .iter()
         .map(|name| path.join(name))

@@ -57,7 +57,7 @@ fn users_source(rows: &str) -> Snapshot {
 fn codes(snap: &Snapshot) -> Vec<(IssueCode, &str, u64, &str)> {
     snap.issues
         .iter()
-        .map(|i| (i.code, i.source_id.as_str(), i.at.line, i.field.as_str()))
+        .map(|i| (i.code, i.source_id.as_str(), i.at.line(), i.field.as_str()))
         .collect()
 }
 
@@ -89,7 +89,7 @@ fn reads_the_full_fixture() {
     let issues: Vec<(IssueCode, &str, u64)> = snap
         .issues
         .iter()
-        .map(|i| (i.code, i.source_id.as_str(), i.at.line))
+        .map(|i| (i.code, i.source_id.as_str(), i.at.line()))
         .collect();
     assert_eq!(issues, [(IssueCode::WrongKindReference, "stu-nguyen", 4)]);
     let schools: Vec<(&str, &str, &str)> = snap
@@ -120,7 +120,7 @@ fn reads_the_full_fixture() {
     );
     let nguyen = &snap.students[0];
     assert_eq!(nguyen.grade, "05", "the first of the quoted grades");
-    assert_eq!(nguyen.at, SourceRef::csv("users.csv", 4));
+    assert_eq!(nguyen.at, SourceRef::csv(CsvFile::Users, 4));
     assert_eq!(
         nguyen.attributes.get("homeroom").map(String::as_str),
         Some("Room 12")
@@ -142,7 +142,7 @@ fn reads_the_full_fixture() {
             home_phone: "6035550177".into(),
             language: Default::default(),
             carried: Default::default(),
-            at: SourceRef::csv("users.csv", 7),
+            at: SourceRef::csv(CsvFile::Users, 7),
         }]
     );
     let staff: Vec<(&str, StaffRole)> = snap
@@ -204,7 +204,7 @@ fn reads_the_full_fixture() {
             source_id: "enr-t-math5-brandt".into(),
             class_source_id: "cls-hes-math5".into(),
             user_source_id: "tch-brandt".into(),
-            at: SourceRef::csv("enrollments.csv", 2),
+            at: SourceRef::csv(CsvFile::Enrollments, 2),
         }
     );
 }
@@ -368,13 +368,13 @@ fn bad_rows_are_skipped_with_issues() {
     );
     let first = &snap.issues[0];
     assert_eq!(
-        (first.record_kind, first.severity, &*first.at.file),
+        (first.record_kind, first.severity, first.at.file()),
         (RecordKind::Student, Severity::Error, "users.csv")
     );
     assert!(first.message.contains("janitor"), "{}", first.message);
     let students: Vec<&str> = snap.students.iter().map(|s| s.source_id.as_str()).collect();
     assert_eq!(students, ["stu-5"]);
-    assert_eq!(snap.students[0].at.line, 7);
+    assert_eq!(snap.students[0].at.line(), 7);
 }
 
 // R5 / R8.1: `tobedeleted` and `inactive` rows are not records but deletions; links to
@@ -489,7 +489,7 @@ fn r3_3_files_read_side_by_side_report_in_file_order() {
         ("enrollments.csv", enrollments),
     ]);
     let snap = source.read().unwrap();
-    let files: Vec<&str> = snap.issues.iter().map(|i| &*i.at.file).collect();
+    let files: Vec<&str> = snap.issues.iter().map(|i| i.at.file()).collect();
     assert_eq!(files, ["users.csv", "classes.csv", "enrollments.csv"]);
 
     let broken_users = "sourcedId,role\nstu-1,student\n";
@@ -523,7 +523,7 @@ fn reads_a_zip_archive() {
     let snap = read_zip_bytes(&bytes, &CsvLimits::default()).unwrap();
     assert!(snap.issues.is_empty(), "{:?}", snap.issues);
     assert_eq!(snap.students[0].source_id, "stu-1");
-    assert_eq!(snap.students[0].at, SourceRef::csv("users.csv", 2));
+    assert_eq!(snap.students[0].at, SourceRef::csv(CsvFile::Users, 2));
 }
 
 #[test]
@@ -643,9 +643,9 @@ fn r5_10_reads_academic_sessions_and_reports_bad_dates() {
         .map(|i| {
             (
                 i.code,
-                &*i.at.file,
+                i.at.file(),
                 i.source_id.as_str(),
-                i.at.line,
+                i.at.line(),
                 i.field.as_str(),
             )
         })

@@ -108,7 +108,7 @@ fn rows_read_page_after_page_and_name_their_page() {
     while users.advance().unwrap() {
         read.push((
             users.get("sourcedId").to_owned(),
-            users.at().resource.to_string(),
+            users.at().resource().to_string(),
         ));
     }
     let read: Vec<(&str, &str)> = read.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
@@ -237,7 +237,7 @@ fn r5_10_classes_end_with_their_latest_academic_session() {
         .map(|i| {
             (
                 i.code,
-                &*i.at.resource,
+                i.at.resource(),
                 i.source_id.as_str(),
                 i.field.as_str(),
             )

@@ -170,8 +170,8 @@ fn judge(result: Result<Snapshot, SourceError>) -> Result<(), TestCaseError> {
     match result {
         Ok(mut snap) => {
             for issue in &snap.issues {
-                prop_assert!(!issue.at.file.is_empty(), "{issue:?}");
-                prop_assert!(issue.at.line >= 2, "{issue:?}");
+                prop_assert!(!issue.at.file().is_empty(), "{issue:?}");
+                prop_assert!(issue.at.line() >= 2, "{issue:?}");
             }
             snap.check_references(&KnownIds::default());
         }

@@ -106,7 +106,7 @@ impl Files for Trickle<'_> {
 fn names(students: &[SnapStudent]) -> Vec<(&str, &str, u64)> {
     students
         .iter()
-        .map(|s| (s.source_id.as_str(), s.given_name.as_str(), s.at.line))
+        .map(|s| (s.source_id.as_str(), s.given_name.as_str(), s.at.line()))
         .collect()
 }
 
@@ -344,7 +344,7 @@ fn r3_4_bytes_that_are_not_utf8_are_replaced_with_a_warning() {
     );
     let first = &snap.issues[0];
     assert_eq!(
-        (first.severity, first.record_kind, &*first.at.file),
+        (first.severity, first.record_kind, first.at.file()),
         (Severity::Warning, RecordKind::Student, "users.csv")
     );
     assert!(first.message.contains("Jos\u{fffd}"), "{}", first.message);
