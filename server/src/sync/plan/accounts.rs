@@ -2,7 +2,7 @@
 //! credentials are checked together (R3.1), both follow the invitee / active contact rules
 //! (R4.5, R4.6), and both are planned by one function over the two kinds.
 
-use super::contact::{self, Candidate, Contact, PhoneReader, StoredContact, Written};
+use super::contact::{self, Candidate, Contact, Listing, PhoneReader, StoredContact, Written};
 use super::credentials::{Holder, Registry};
 use super::matching::match_stored;
 use super::resolve::Resolved;
@@ -158,12 +158,18 @@ pub(super) fn plan(
     let phones = PhoneReader::new(&policy.phone_region);
     let guardians = candidates(&snap.guardians, &guardian_rows, &phones, policy);
     let staff = candidates(&snap.staff, &staff_rows, &phones, policy);
-    let registry = registry(state, &guardians, &staff);
+    let registry = registry(
+        state,
+        listings(&snap.guardians, &guardian_rows).zip(&guardians),
+        listings(&snap.staff, &staff_rows).zip(&staff),
+    );
+    resolved.guardians.reserve(snap.guardians.len());
     for ((src, row), cand) in snap.guardians.iter().zip(&guardian_rows).zip(&guardians) {
         if let Some(id) = plan_account(src, *row, cand, &registry, ctx, plan) {
             resolved.guardians.insert(src.source_id.clone(), id);
         }
     }
+    resolved.staff.reserve(snap.staff.len());
     for ((src, row), cand) in snap.staff.iter().zip(&staff_rows).zip(&staff) {
         if let Some(id) = plan_account(src, *row, cand, &registry, ctx, plan) {
             resolved.staff.insert(src.source_id.clone(), id);
@@ -171,24 +177,42 @@ pub(super) fn plan(
     }
 }
 
-/// Each listed holder checked against its stored row. Phone parsing dominates a first
-/// sync's planning, yet it stays on one thread: the phone library serializes its regex
-/// cache behind one lock, and two threads parsing took 1.4 times as long as one.
-fn candidates<'a, A: Account>(
+/// A listed holder with its stored row, as the contact rules see it.
+fn listing<'a, A: Account>(src: &'a A::From, row: Option<&'a A>) -> Listing<'a> {
+    Listing {
+        kind: A::KIND,
+        source_id: src.source_id(),
+        at: src.at(),
+        stored: row.map(|r| (r.id(), r.contact())),
+    }
+}
+
+/// Each listed holder with its stored row.
+fn listings<'a, A: Account>(
     listed: &'a [A::From],
-    rows: &[Option<&'a A>],
+    rows: &'a [Option<&'a A>],
+) -> impl Iterator<Item = Listing<'a>> + Clone {
+    listed.iter().zip(rows).map(|(src, row)| listing(src, *row))
+}
+
+/// Each listed holder's credentials checked against its stored row. Phone parsing
+/// dominates a first sync's planning, yet it stays on one thread: the phone library
+/// serializes its regex cache behind one lock, and two threads parsing took 1.4 times as
+/// long as one.
+fn candidates<A: Account>(
+    listed: &[A::From],
+    rows: &[Option<&A>],
     phones: &PhoneReader,
     policy: &Policy,
-) -> Vec<Candidate<'a>> {
+) -> Vec<Candidate> {
     listed
         .iter()
         .zip(rows)
         .map(|(src, row)| {
             Candidate::new(
-                A::KIND,
-                (src.source_id(), src.at()),
+                &listing(src, *row),
                 src.written(),
-                row.map(|r| (r.id(), r.contact(), r.activated())),
+                row.is_some_and(|r| r.activated()),
                 phones,
                 policy.update_active_users,
             )
@@ -199,19 +223,15 @@ fn candidates<'a, A: Account>(
 /// Every account holder's effective credentials, in the source or stored (R3.1).
 fn registry<'a>(
     state: &'a State,
-    guardians: &[Candidate<'a>],
-    staff: &[Candidate<'a>],
+    guardians: impl Iterator<Item = (Listing<'a>, &'a Candidate)> + Clone,
+    staff: impl Iterator<Item = (Listing<'a>, &'a Candidate)> + Clone,
 ) -> Registry<'a> {
-    let mut registry = Registry::default();
-    for c in guardians.iter().chain(staff) {
-        c.register(&mut registry, c.holder());
-    }
     let matched: HashSet<i64> = guardians
-        .iter()
-        .chain(staff)
-        .filter_map(|c| c.stored_id)
+        .clone()
+        .chain(staff.clone())
+        .filter_map(|(l, _)| l.stored.map(|(id, _)| id))
         .collect();
-    let unlisted = state
+    let unlisted: Vec<_> = state
         .guardians
         .iter()
         .map(|g| (g.id, g.source_id.as_deref(), &g.email, &g.sms_number))
@@ -221,7 +241,14 @@ fn registry<'a>(
                 .iter()
                 .map(|s| (s.id, s.source_id.as_deref(), &s.email, &s.sms_number)),
         )
-        .filter(|(id, ..)| !matched.contains(id));
+        .filter(|(id, ..)| !matched.contains(id))
+        .collect();
+    drop(matched);
+    let holders = guardians.clone().count() + staff.clone().count() + unlisted.len();
+    let mut registry = Registry::with_capacity(holders);
+    for (listing, c) in guardians.chain(staff) {
+        c.register(&listing, &mut registry);
+    }
     for (id, source_id, email, sms) in unlisted {
         let holder = source_id.map_or(Holder::Stored(id), Holder::Person);
         registry.add_email(email, holder);
@@ -240,7 +267,8 @@ fn plan_account<A: Account>(
     ctx: &RunContext,
     plan: &mut Plan,
 ) -> Option<i64> {
-    let contact = match contact::resolve(cand, registry, A::NEEDS_CREDENTIAL, plan) {
+    let who = listing(src, row);
+    let contact = match contact::resolve(&who, cand, registry, A::NEEDS_CREDENTIAL, plan) {
         Some(contact) => contact,
         None if A::NEEDS_CREDENTIAL => return None,
         None => Contact::default(),

@@ -34,17 +34,47 @@ impl StoredContact<'_> {
     }
 }
 
-/// A source account holder (guardian or staff), checked and matched to its stored row.
-pub(super) struct Candidate<'a> {
+/// A source account holder (guardian or staff) and the stored row it matched, as the
+/// contact rules name and compare it. Made on the fly from the record and the row: a
+/// copy of these for every holder of a large district was most of its candidates.
+#[derive(Clone, Copy)]
+pub(super) struct Listing<'a> {
     pub kind: RecordKind,
     pub source_id: &'a str,
     pub at: &'a SourceRef,
+    /// The stored row's id and contact, when the row exists.
+    pub stored: Option<(i64, StoredContact<'a>)>,
+}
+
+impl<'a> Listing<'a> {
+    fn contact(&self) -> Option<StoredContact<'a>> {
+        self.stored.map(|(_, contact)| contact)
+    }
+
+    /// Who holds what this holder holds: its source id (R3.1).
+    pub fn holder(&self) -> Holder<'a> {
+        Holder::Person(self.source_id)
+    }
+
+    fn issue(&self, severity: Severity, code: IssueCode, field: &str, message: String) -> Issue {
+        Issue {
+            severity,
+            record_kind: self.kind,
+            code,
+            message,
+            at: self.at.clone(),
+            source_id: self.source_id.into(),
+            field: field.into(),
+        }
+    }
+}
+
+/// A source account holder's credentials, checked: what is kept of every holder while
+/// all of them are registered, since uniqueness is known only once all are (R3.1).
+pub(super) struct Candidate {
     pub email: Checked,
     pub sms: Checked,
     pub home: Checked,
-    /// The stored contact when the stored row exists.
-    pub stored: Option<StoredContact<'a>>,
-    pub stored_id: Option<i64>,
     /// Whether the source may change the contact (R4.5, R4.6).
     pub updatable: bool,
 }
@@ -57,26 +87,20 @@ pub(super) struct Written<'a> {
     pub home: Option<&'a str>,
 }
 
-impl<'a> Candidate<'a> {
-    /// Checks `written` against the stored contact, with `phones` for the district's region.
+impl Candidate {
+    /// Checks `written` against `listing`'s stored contact, with `phones` for the
+    /// district's region; `active` when a stored user has activated their account.
     pub fn new(
-        kind: RecordKind,
-        (source_id, at): (&'a str, &'a SourceRef),
+        listing: &Listing,
         written: Written,
-        stored: Option<(i64, StoredContact<'a>, bool)>,
+        active: bool,
         phones: &PhoneReader,
         update_active_users: bool,
     ) -> Self {
-        let (stored_id, stored, active) = match stored {
-            Some((id, c, active)) => (Some(id), Some(c), active),
-            None => (None, None, false),
-        };
+        let stored = listing.contact();
         let sms_stored = stored.map_or("", |c| c.sms_number);
         let home_stored = stored.map_or("", |c| c.home_phone);
         Candidate {
-            kind,
-            source_id,
-            at,
             email: written.email.map_or(Checked::NotCarried, Checked::email),
             sms: written.sms.map_or(Checked::NotCarried, |raw| {
                 phones.read("sms", raw, sms_stored, PhoneKind::Sms)
@@ -84,24 +108,19 @@ impl<'a> Candidate<'a> {
             home: written.home.map_or(Checked::NotCarried, |raw| {
                 phones.read("phone", raw, home_stored, PhoneKind::Voice)
             }),
-            stored,
-            stored_id,
             updatable: !active || update_active_users,
         }
     }
 
-    pub fn holder(&self) -> Holder<'a> {
-        Holder::Person(self.source_id)
-    }
-
-    /// Adds the credentials this holder may end with to the registry: the stored ones
-    /// while the user manages them; otherwise the source's valid ones, and for a stored
-    /// holder also each stored one the source does not clear, since a new value that
-    /// turns out unusable (invalid or shared) leaves the stored one in place (R3.1). A
-    /// stored credential so counts as held until the source has replaced it, so two
+    /// Adds the credentials `listing`'s holder may end with to the registry: the stored
+    /// ones while the user manages them; otherwise the source's valid ones, and for a
+    /// stored holder also each stored one the source does not clear, since a new value
+    /// that turns out unusable (invalid or shared) leaves the stored one in place (R3.1).
+    /// A stored credential so counts as held until the source has replaced it, so two
     /// accounts never hold one credential; another holder gets it from the next run on.
-    pub fn register(&self, registry: &mut Registry<'a>, holder: Holder<'a>) {
-        match (self.stored, self.updatable) {
+    pub fn register<'a>(&'a self, listing: &Listing<'a>, registry: &mut Registry<'a>) {
+        let holder = listing.holder();
+        match (listing.contact(), self.updatable) {
             (Some(stored), false) => {
                 registry.add_email(stored.email, holder);
                 registry.add_phone(stored.sms_number, holder);
@@ -124,18 +143,6 @@ impl<'a> Candidate<'a> {
             }
         }
     }
-
-    fn issue(&self, severity: Severity, code: IssueCode, field: &str, message: String) -> Issue {
-        Issue {
-            severity,
-            record_kind: self.kind,
-            code,
-            message,
-            at: self.at.clone(),
-            source_id: self.source_id.into(),
-            field: field.into(),
-        }
-    }
 }
 
 /// One credential the source gave that cannot be used, and why.
@@ -146,12 +153,14 @@ type Problem = (IssueCode, &'static str, String);
 /// stored record the stored value stays instead, so a shared or mistyped number in the
 /// source never wipes a working one.
 pub(super) fn resolve(
+    who: &Listing,
     c: &Candidate,
     registry: &Registry,
     require_unique: bool,
     plan: &mut Plan,
 ) -> Option<Contact> {
-    if let (Some(stored), false) = (c.stored, c.updatable) {
+    let stored = who.contact();
+    if let (Some(stored), false) = (stored, c.updatable) {
         return Some(stored.to_contact());
     }
     let mut problems: Vec<Problem> = Vec::new();
@@ -171,19 +180,19 @@ pub(super) fn resolve(
     let home = usable(&c.home, "phone", &mut problems, |_| None);
     let reachable = email.as_deref().is_some_and(|e| !e.is_empty())
         || sms.as_deref().is_some_and(|p| !p.is_empty());
-    if c.kind == RecordKind::Guardian && c.stored.is_none() && !reachable {
-        skip_guardian(c, &problems, plan);
+    if who.kind == RecordKind::Guardian && stored.is_none() && !reachable {
+        skip_guardian(who, &problems, plan);
         return None;
     }
     for (code, field, message) in problems {
-        plan.issues.push(c.issue(
+        plan.issues.push(who.issue(
             Severity::Warning,
             code,
             field,
             format!("{message}; left out"),
         ));
     }
-    let keep = |pick: fn(StoredContact) -> &str| c.stored.map(pick).unwrap_or_default().to_owned();
+    let keep = |pick: fn(StoredContact) -> &str| stored.map(pick).unwrap_or_default().to_owned();
     Some(Contact {
         email: email.unwrap_or_else(|| keep(|s| s.email)),
         sms_number: sms.unwrap_or_else(|| keep(|s| s.sms_number)),
@@ -215,7 +224,7 @@ fn usable(
             } else {
                 IssueCode::InvalidPhone
             };
-            problems.push((code, field, why.clone()));
+            problems.push((code, field, why.to_string()));
             None
         }
     }
@@ -224,7 +233,7 @@ fn usable(
 /// A new guardian without a unique credential is not added, with one issue giving the
 /// reason in R3.1's terms: a shared credential first, then an invalid phone; an unusable
 /// email alone leaves the guardian with no contact.
-fn skip_guardian(c: &Candidate, problems: &[Problem], plan: &mut Plan) {
+fn skip_guardian(who: &Listing, problems: &[Problem], plan: &mut Plan) {
     let (code, field, reason) = [
         IssueCode::DuplicateEmail,
         IssueCode::DuplicatePhone,
@@ -243,7 +252,7 @@ fn skip_guardian(c: &Candidate, problems: &[Problem], plan: &mut Plan) {
         "no email and no SMS-capable phone number".into(),
     ));
     plan.count(RecordKind::Guardian).skipped += 1;
-    plan.issues.push(c.issue(
+    plan.issues.push(who.issue(
         Severity::Error,
         code,
         field,

@@ -70,6 +70,7 @@ pub(super) fn classes(
     abandonments: &mut Abandonments,
 ) {
     let stored = sis_by_source(&state.classes);
+    resolved.classes.reserve(snap.classes.len());
     for src in &snap.classes {
         let Some(&school_id) = resolved.schools.get(src.school_source_id.as_str()) else {
             continue; // reported by the reference check

@@ -24,6 +24,7 @@ pub(super) fn plan(
     abandonments: &mut Abandonments,
 ) {
     let (stored, matched) = match_stored(&state.students, &snap.students);
+    resolved.students.reserve(snap.students.len());
     for (src, existing) in snap.students.iter().zip(matched) {
         let attributes = attributes(src, existing.map(|r| r.attributes.as_str()));
         let stored_grade = existing.map(|r| r.grade.as_str());
