@@ -64,6 +64,30 @@ pub fn tune_allocator() {
     }
 }
 
+/// What a MySQL packet buffer keeps when mysql_async takes it back for reuse.
+pub const MYSQL_BUFFER_KEPT: &str = "65536";
+
+/// Fits what libraries read from the environment once, for good, to what a run does; an
+/// operator's own variable still wins.
+///
+/// - mysql_async keeps up to 128 packet buffers for reuse, each at up to 4 MiB
+///   (`MYSQL_ASYNC_BUFFER_SIZE_CAP`): a sync's bulk statements and loads grew them, and
+///   about 70 MB of buffers then sat in its pool, through every run's peak and between
+///   runs (`bench_sync`, 100k students, MariaDB: idle 120 -> 51 MB, peak 447 -> 378 MB,
+///   no change in speed). They are kept at 64 KiB; a larger packet takes a buffer of its
+///   own for as long as it is read or written.
+///
+/// # Safety
+/// Sets environment variables: call it before the process starts any other thread (the
+/// first thing `main` does), since another thread reading the environment meanwhile
+/// (C code's `getenv`) is undefined behaviour.
+pub unsafe fn tune_environment() {
+    if std::env::var_os("MYSQL_ASYNC_BUFFER_SIZE_CAP").is_none() {
+        // SAFETY: the caller runs this before any other thread exists.
+        unsafe { std::env::set_var("MYSQL_ASYNC_BUFFER_SIZE_CAP", MYSQL_BUFFER_KEPT) };
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{MI_OPTION_ALLOW_THP, MI_OPTION_PURGE_DELAY};
@@ -102,6 +126,36 @@ mod tests {
             String::from_utf8_lossy(&child.stdout),
             String::from_utf8_lossy(&child.stderr)
         );
+    }
+
+    /// mysql_async's pooled buffers are kept small unless the operator says otherwise:
+    /// checked in child processes, which set their environment before any thread reads it.
+    #[test]
+    fn tuning_keeps_mysql_buffers_small_unless_the_operator_sized_them() {
+        const TEST: &str = "tests::tuning_keeps_mysql_buffers_small_unless_the_operator_sized_them";
+        if let Some(want) = std::env::var_os("ROSTER_TUNE_CHILD") {
+            // SAFETY: the child runs this one test alone; no other thread reads variables.
+            unsafe { super::tune_environment() };
+            assert_eq!(std::env::var_os("MYSQL_ASYNC_BUFFER_SIZE_CAP"), Some(want));
+            return;
+        }
+        for (operator, want) in [(None, super::MYSQL_BUFFER_KEPT), (Some("4096"), "4096")] {
+            let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+            child
+                .args(["--exact", TEST, "--test-threads=1"])
+                .env("ROSTER_TUNE_CHILD", want)
+                .env_remove("MYSQL_ASYNC_BUFFER_SIZE_CAP");
+            if let Some(value) = operator {
+                child.env("MYSQL_ASYNC_BUFFER_SIZE_CAP", value);
+            }
+            let out = child.output().unwrap();
+            assert!(
+                out.status.success(),
+                "{operator:?}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
     }
 
     /// Once tuned, the process takes no transparent huge pages, whatever mimalloc asked

@@ -14,8 +14,19 @@ use std::process::ExitCode;
 
 type Res = Result<(), Box<dyn std::error::Error>>;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // SAFETY: the first thing the process does, before any other thread exists.
+    unsafe { roster_server::tune_environment() };
+    match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime.block_on(run()),
+        Err(e) => {
+            eprintln!("roster-server: no runtime: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> ExitCode {
     let cli = Cli::parse();
     let format = match &cli.command {
         Some(Command::Serve(serve)) => serve.log_format,

@@ -496,8 +496,14 @@ impl Drop for Cleanup {
     }
 }
 
-#[tokio::main(flavor = "multi_thread")]
-async fn main() -> Res<()> {
+/// The server runs in this process, tuned as `roster-server` tunes itself.
+fn main() -> Res<()> {
+    // SAFETY: the first thing the process does, before any other thread exists.
+    unsafe { roster_server::tune_environment() };
+    tokio::runtime::Runtime::new()?.block_on(bench())
+}
+
+async fn bench() -> Res<()> {
     let (mut students, mut database_url) = (100_000u64, None::<String>);
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
