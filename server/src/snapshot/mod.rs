@@ -39,6 +39,12 @@ enum Place {
     Api(Arc<str>),
 }
 
+impl Place {
+    fn csv(file: Option<CsvFile>, line: u64) -> Self {
+        Place::Csv(file, u32::try_from(line).unwrap_or(u32::MAX))
+    }
+}
+
 impl Default for Place {
     fn default() -> Self {
         Place::Csv(None, 0)
@@ -76,16 +82,13 @@ impl From<Written> for SourceRef {
             return SourceRef::api(w.resource);
         }
         let file = CsvFile::ALL.into_iter().find(|f| f.name() == w.file);
-        SourceRef(Place::Csv(file, u32::try_from(w.line).unwrap_or(u32::MAX)))
+        SourceRef(Place::csv(file, w.line))
     }
 }
 
 impl SourceRef {
     pub fn csv(file: CsvFile, line: u64) -> Self {
-        SourceRef(Place::Csv(
-            Some(file),
-            u32::try_from(line).unwrap_or(u32::MAX),
-        ))
+        SourceRef(Place::csv(Some(file), line))
     }
 
     /// A record of the API page `resource` (one `Arc` per page, cloned per record).
@@ -131,6 +134,7 @@ pub enum CsvFile {
 }
 
 impl CsvFile {
+    /// Every file, in the order an export's files are read and digested.
     pub const ALL: [CsvFile; 7] = [
         CsvFile::Manifest,
         CsvFile::Orgs,

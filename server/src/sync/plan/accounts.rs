@@ -191,7 +191,7 @@ fn listing<'a, A: Account>(src: &'a A::From, row: Option<&'a A>) -> Listing<'a> 
 fn listings<'a, A: Account>(
     listed: &'a [A::From],
     rows: &'a [Option<&'a A>],
-) -> impl Iterator<Item = Listing<'a>> + Clone {
+) -> impl ExactSizeIterator<Item = Listing<'a>> + Clone {
     listed.iter().zip(rows).map(|(src, row)| listing(src, *row))
 }
 
@@ -223,8 +223,8 @@ fn candidates<A: Account>(
 /// Every account holder's effective credentials, in the source or stored (R3.1).
 fn registry<'a>(
     state: &'a State,
-    guardians: impl Iterator<Item = (Listing<'a>, &'a Candidate)> + Clone,
-    staff: impl Iterator<Item = (Listing<'a>, &'a Candidate)> + Clone,
+    guardians: impl ExactSizeIterator<Item = (Listing<'a>, &'a Candidate)> + Clone,
+    staff: impl ExactSizeIterator<Item = (Listing<'a>, &'a Candidate)> + Clone,
 ) -> Registry<'a> {
     let matched: HashSet<i64> = guardians
         .clone()
@@ -244,7 +244,7 @@ fn registry<'a>(
         .filter(|(id, ..)| !matched.contains(id))
         .collect();
     drop(matched);
-    let holders = guardians.clone().count() + staff.clone().count() + unlisted.len();
+    let holders = guardians.len() + staff.len() + unlisted.len();
     let mut registry = Registry::with_capacity(holders);
     for (listing, c) in guardians.chain(staff) {
         c.register(&listing, &mut registry);

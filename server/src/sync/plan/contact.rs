@@ -4,7 +4,7 @@
 
 use super::Plan;
 use super::credentials::{Checked, Holder, Registry};
-use crate::domain::{IssueCode, PhoneKind, RecordKind, Severity};
+use crate::domain::{IssueCode, PhoneKind, RecordKind};
 use crate::snapshot::{Issue, SourceRef};
 
 /// The contact fields of a guardian or staff member.
@@ -54,18 +54,6 @@ impl<'a> Listing<'a> {
     /// Who holds what this holder holds: its source id (R3.1).
     pub fn holder(&self) -> Holder<'a> {
         Holder::Person(self.source_id)
-    }
-
-    fn issue(&self, severity: Severity, code: IssueCode, field: &str, message: String) -> Issue {
-        Issue {
-            severity,
-            record_kind: self.kind,
-            code,
-            message,
-            at: self.at.clone(),
-            source_id: self.source_id.into(),
-            field: field.into(),
-        }
     }
 }
 
@@ -185,9 +173,11 @@ pub(super) fn resolve(
         return None;
     }
     for (code, field, message) in problems {
-        plan.issues.push(who.issue(
-            Severity::Warning,
+        plan.issues.push(Issue::warning(
+            who.kind,
             code,
+            who.at,
+            who.source_id,
             field,
             format!("{message}; left out"),
         ));
@@ -252,9 +242,11 @@ fn skip_guardian(who: &Listing, problems: &[Problem], plan: &mut Plan) {
         "no email and no SMS-capable phone number".into(),
     ));
     plan.count(RecordKind::Guardian).skipped += 1;
-    plan.issues.push(who.issue(
-        Severity::Error,
+    plan.issues.push(Issue::invalid(
+        RecordKind::Guardian,
         code,
+        who.at,
+        who.source_id,
         field,
         format!("guardian not added: no unique contact credential ({reason})"),
     ));

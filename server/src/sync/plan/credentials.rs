@@ -2,7 +2,7 @@
 //! unique among every guardian and staff member of the district, in the source or stored.
 
 use crate::domain::{PhoneKind, Text, normalize_email, parse_email, parse_phone};
-use foldhash::HashMap;
+use foldhash::{HashMap, HashMapExt};
 use std::borrow::Cow;
 
 /// Who holds a credential: a person of the source, by its source id, or a stored record
@@ -58,8 +58,8 @@ impl<'a> Registry<'a> {
     /// doubling, each map was held twice for a moment at the peak of planning.
     pub fn with_capacity(holders: usize) -> Self {
         Registry {
-            emails: HashMap::with_capacity_and_hasher(holders, Default::default()),
-            phones: HashMap::with_capacity_and_hasher(holders, Default::default()),
+            emails: HashMap::with_capacity(holders),
+            phones: HashMap::with_capacity(holders),
         }
     }
 

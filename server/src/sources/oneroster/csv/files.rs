@@ -3,9 +3,8 @@
 //! (`sync::settled`), and their size and time of change, so a run that read the files
 //! can tell whether they were the ones digested.
 
-use super::{CLASSES, CsvLimits};
-use super::{DEMOGRAPHICS, ENROLLMENTS, MANIFEST, ORGS, SESSIONS, USERS};
-use crate::snapshot::Digester;
+use super::CsvLimits;
+use crate::snapshot::{CsvFile, Digester};
 use crate::sources::SourceError;
 use std::fs::File;
 use std::io;
@@ -45,18 +44,7 @@ pub fn digest_path(
     let mut digester = Digester::new(salt);
     digester.update(format!("{limits:?}").as_bytes());
     let files: Vec<PathBuf> = if path.is_dir() {
-        [
-            MANIFEST,
-            ORGS.file.name(),
-            USERS.file.name(),
-            CLASSES.file.name(),
-            ENROLLMENTS.file.name(),
-            SESSIONS.file.name(),
-            DEMOGRAPHICS.file.name(),
-        ]
-        .iter()
-        .map(|name| path.join(name))
-        .collect()
+        CsvFile::ALL.iter().map(|f| path.join(f.name())).collect()
     } else {
         vec![path.to_owned()]
     };
