@@ -1,9 +1,8 @@
 //! Contact credentials: emails compared case-insensitively after trimming, phone numbers
 //! validated for the district's default region and stored in E.164 (R3.1).
 
-use super::{Error, Result};
-use phonenumber::metadata::DATABASE;
-use phonenumber::{PhoneNumber, Type, country};
+use super::{Error, Result, phone_types};
+use phonenumber::{Type, country};
 
 /// Emails compare case-insensitively after trimming (R1.4, R3.1).
 pub fn normalize_email(email: &str) -> String {
@@ -60,16 +59,21 @@ pub fn parse_phone(field: &str, number: &str, region: &str, kind: PhoneKind) -> 
         .map_err(|_| Error::invalid(field, format!("unknown phone region `{region}`")))?;
     let parsed = phonenumber::parse(Some(region_id), number)
         .map_err(|e| Error::invalid(field, format!("`{number}` is not a phone number ({e})")))?;
-    let kind_found = (kind == PhoneKind::Sms).then(|| parsed.number_type(&DATABASE));
-    if !is_valid(&parsed, kind_found) {
+    let found = phone_types::number_type(&parsed);
+    // The library's validity is the number's type not being unknown. Only a national
+    // number with leading zeros (Italy) is left to the library in full: it reads those
+    // zeros for validity and not for the type.
+    let valid = match parsed.national().zeros() {
+        0 => found != Type::Unknown,
+        _ => parsed.is_valid(),
+    };
+    if !valid {
         return Err(Error::invalid(
             field,
             format!("`{number}` is not a valid phone number for region {region}"),
         ));
     }
-    if let Some(found) = kind_found
-        && !matches!(found, Type::Mobile | Type::FixedLineOrMobile)
-    {
+    if kind == PhoneKind::Sms && !matches!(found, Type::Mobile | Type::FixedLineOrMobile) {
         return Err(Error::invalid(
             field,
             format!("`{number}` cannot receive SMS (not a mobile number)"),
@@ -80,17 +84,6 @@ pub fn parse_phone(field: &str, number: &str, region: &str, kind: PhoneKind) -> 
     Ok(format!("+{}{}", parsed.code().value(), parsed.national()))
 }
 
-/// Whether `parsed` is a valid number. The library's validity is its number type not
-/// being unknown, worked out again from scratch: with the type already known (`found`),
-/// it is not asked twice. Only a national number with leading zeros (Italy) is checked
-/// in full, as the library reads those zeros for validity and not for the type.
-fn is_valid(parsed: &PhoneNumber, found: Option<Type>) -> bool {
-    match found {
-        Some(found) if parsed.national().zeros() == 0 => found != Type::Unknown,
-        _ => parsed.is_valid(),
-    }
-}
-
 /// Whether `region` is an ISO 3166 region the phone library knows.
 pub fn is_phone_region(region: &str) -> bool {
     region.parse::<country::Id>().is_ok()
@@ -99,6 +92,7 @@ pub fn is_phone_region(region: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use phonenumber::metadata::DATABASE;
 
     #[test]
     fn emails_are_trimmed_and_checked() {

@@ -8,6 +8,7 @@ mod error;
 mod health;
 mod ids;
 mod page;
+mod phone_types;
 mod run;
 mod secret;
 pub mod settings;

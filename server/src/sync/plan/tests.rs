@@ -180,6 +180,38 @@ fn r3_1_a_shared_phone_is_left_out_and_a_guardian_with_nothing_else_is_skipped()
     assert_eq!(p.counts[&RecordKind::Guardian].skipped, 2);
 }
 
+/// A listing long enough to be checked in two halves on two threads: every guardian keeps
+/// its own number, and a number shared across the halves is still found shared.
+#[test]
+fn r3_1_a_long_listing_keeps_each_number_with_its_guardian_and_finds_one_shared() {
+    let mut snap = snapshot();
+    let number = |i: usize| format!("(603) 555-{:04}", i % 10_000);
+    snap.guardians = (0..=10_000)
+        .map(|i| snap_guardian(&format!("g{i}"), "", &number(i)))
+        .collect();
+    let p = plan(&State::default(), &snap, &policy(), &ctx());
+    let created: Vec<(&str, &str)> = p
+        .guardians
+        .new
+        .iter()
+        .map(|g| (g.family_name.as_str(), g.sms_number.as_str()))
+        .collect();
+    assert_eq!(created.len(), 9_999, "g0 and g10000 share a number");
+    for (i, (name, sms)) in (1..10_000).zip(&created) {
+        assert_eq!(
+            (*name, *sms),
+            (format!("g{i}").as_str(), format!("+1603555{i:04}").as_str())
+        );
+    }
+    let shared: Vec<&str> = p
+        .issues
+        .iter()
+        .filter(|i| i.code == IssueCode::DuplicatePhone)
+        .map(|i| i.source_id.as_str())
+        .collect();
+    assert_eq!(shared, ["g0", "g10000"]);
+}
+
 #[test]
 fn r3_1_a_stored_staff_email_makes_a_guardian_email_shared() {
     let mut snap = family();
