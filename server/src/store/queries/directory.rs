@@ -331,7 +331,11 @@ pub async fn staff_recipients(
         .filter(staff::district_id.eq(district_id).and(staff::id.gt(after)))
         .filter(staff::id.eq_any(
             school_staff::table
-                .filter(school_staff::district_id.eq(district_id))
+                .filter(school_staff::school_id.eq_any(
+                    schools::table
+                        .filter(schools::district_id.eq(district_id))
+                        .select(schools::id),
+                ))
                 .filter(school_staff::school_id.eq(school).or(any_school))
                 .select(school_staff::staff_id),
         ))
@@ -359,7 +363,11 @@ pub async fn guardian_recipients(
             family_links::table
                 .inner_join(students::table.on(students::id.eq(family_links::student_id)))
                 .inner_join(school_students::table.on(school_students::student_id.eq(students::id)))
-                .filter(school_students::district_id.eq(district_id))
+                .filter(school_students::school_id.eq_any(
+                    schools::table
+                        .filter(schools::district_id.eq(district_id))
+                        .select(schools::id),
+                ))
                 .filter(school_students::school_id.eq(school).or(any_school))
                 .filter(students::archived_at.is_null())
                 .select(family_links::guardian_id),

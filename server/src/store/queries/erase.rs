@@ -110,7 +110,8 @@ async fn memberships(c: &mut DbConn, person: Person) -> R<()> {
 const BATCH: i64 = 20_000;
 
 /// The tables of a district, children before parents; each with the condition that
-/// picks the district's rows.
+/// picks the district's rows. A link table's rows are picked through their parent, by the
+/// primary key that leads with it (links keep no index on district_id).
 const DISTRICT_TABLES: [(&str, &str); 22] = [
     (
         "sync_issues",
@@ -118,11 +119,26 @@ const DISTRICT_TABLES: [(&str, &str); 22] = [
     ),
     ("abandoned_records", "district_id = {d}"),
     ("record_history", "district_id = {d}"),
-    ("class_students", "district_id = {d}"),
-    ("class_teachers", "district_id = {d}"),
-    ("school_students", "district_id = {d}"),
-    ("school_staff", "district_id = {d}"),
-    ("family_links", "district_id = {d}"),
+    (
+        "class_students",
+        "class_id IN (SELECT id FROM classes WHERE district_id = {d})",
+    ),
+    (
+        "class_teachers",
+        "class_id IN (SELECT id FROM classes WHERE district_id = {d})",
+    ),
+    (
+        "school_students",
+        "school_id IN (SELECT id FROM schools WHERE district_id = {d})",
+    ),
+    (
+        "school_staff",
+        "school_id IN (SELECT id FROM schools WHERE district_id = {d})",
+    ),
+    (
+        "family_links",
+        "student_id IN (SELECT id FROM students WHERE district_id = {d})",
+    ),
     ("students", "district_id = {d}"),
     ("guardians", "district_id = {d}"),
     ("staff", "district_id = {d}"),

@@ -93,11 +93,30 @@ async fn load_groups(store: &Store, district: i64) -> R<State> {
     // through the async wrapper every row of a district was first copied into an owned
     // intermediate row, which doubled the memory of a resync and tripled its load time.
     macro_rules! all {
-        ($conn:expr, $table:ident, $row:ty) => {{
+        ($conn:expr, $table:ident, $row:ty) => {
+            all!($conn, $table, $row, $table::district_id.eq(district))
+        };
+        // A link table's rows, found through their parent's rows of the district and the
+        // primary key that leads with the parent (links keep no index on district_id).
+        ($conn:expr, $table:ident, $row:ty, $key:ident of $parent:ident) => {
+            all!(
+                $conn,
+                $table,
+                $row,
+                $table::district_id.eq(district).and(
+                    $table::$key.eq_any(
+                        $parent::table
+                            .filter($parent::district_id.eq(district))
+                            .select($parent::id)
+                    )
+                )
+            )
+        };
+        ($conn:expr, $table:ident, $row:ty, $which:expr) => {{
             // Written in each arm: the selection is typed by its backend.
             with_conn!(&mut $conn,
                 mysql: c => $table::table
-                    .filter($table::district_id.eq(district))
+                    .filter($which)
                     .select(<$row>::as_select())
                     .load(c)
                     .await,
@@ -105,7 +124,7 @@ async fn load_groups(store: &Store, district: i64) -> R<State> {
                     .spawn_blocking(move |c| {
                         diesel::RunQueryDsl::load::<$row>(
                             $table::table
-                                .filter($table::district_id.eq(district))
+                                .filter($which)
                                 .select(<$row>::as_select()),
                             c,
                         )
@@ -117,19 +136,19 @@ async fn load_groups(store: &Store, district: i64) -> R<State> {
     let students = Task::load(store, async move |mut c| {
         Ok((
             all!(c, students, Student),
-            all!(c, school_students, SchoolStudent),
+            all!(c, school_students, SchoolStudent, school_id of schools),
         ))
     });
     let families = Task::load(store, async move |mut c| {
         Ok((
             all!(c, guardians, Guardian),
-            all!(c, family_links, FamilyLink),
+            all!(c, family_links, FamilyLink, student_id of students),
         ))
     });
     let enrollments = Task::load(store, async move |mut c| {
         Ok((
-            all!(c, class_students, ClassStudent),
-            all!(c, class_teachers, ClassTeacher),
+            all!(c, class_students, ClassStudent, class_id of classes),
+            all!(c, class_teachers, ClassTeacher, class_id of classes),
         ))
     });
     let rest = Task::load(store, async move |mut c| {
@@ -142,7 +161,7 @@ async fn load_groups(store: &Store, district: i64) -> R<State> {
         Ok((
             all!(c, schools, School),
             all!(c, staff, Staff),
-            all!(c, school_staff, SchoolStaff),
+            all!(c, school_staff, SchoolStaff, school_id of schools),
             all!(c, classes, Class),
             open,
             suppressed,

@@ -893,7 +893,10 @@ fn r7_1_a_plan_in_key_order_adds_the_same_links() {
             .collect()
     };
     let mut expected = keys(&planned);
-    assert!(!expected.is_sorted(), "planned in source order: {expected:?}");
+    assert!(
+        !expected.is_sorted(),
+        "planned in source order: {expected:?}"
+    );
     expected.sort_unstable();
     assert_eq!(keys(&ordered), expected);
     assert_eq!(ordered.add_school_students.len(), 3);
