@@ -457,13 +457,12 @@ async fn apply_step(
     env: &Env,
     lease: Lease,
     control: &Control,
-    mut plan: Plan,
+    plan: Plan,
     trigger: Trigger,
 ) -> Result<()> {
     control
         .progress
         .set(RunPhase::Applying, 0, plan.change_count());
-    plan.in_key_order();
     let plan = Arc::new(plan);
     let end = outcome::run_end(&Outcome::Succeeded, Some(&plan))?;
     let mut conn = env.store.conn().await?;

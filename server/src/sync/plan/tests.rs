@@ -876,34 +876,3 @@ mod review {
         assert_ne!(a, d, "an edit of a touched record makes the plan stale");
     }
 }
-
-/// R7.1: a plan put in key order for writing holds the same links as before.
-#[test]
-fn r7_1_a_plan_in_key_order_adds_the_same_links() {
-    let mut snap = family();
-    snap.students.push(snap_student("third"));
-    snap.links.insert(0, link("third", "dad"));
-    let planned = plan(&State::default(), &snap, &policy(), &ctx());
-    let mut ordered = planned.clone();
-    ordered.in_key_order();
-    let keys = |p: &Plan| -> Vec<(i64, i64)> {
-        p.add_links
-            .iter()
-            .map(|l| (l.student_id, l.guardian_id))
-            .collect()
-    };
-    let mut expected = keys(&planned);
-    assert!(
-        !expected.is_sorted(),
-        "planned in source order: {expected:?}"
-    );
-    expected.sort_unstable();
-    assert_eq!(keys(&ordered), expected);
-    assert_eq!(ordered.add_school_students.len(), 3);
-    assert!(
-        ordered
-            .add_school_students
-            .is_sorted_by_key(|r| (r.school_id, r.student_id))
-    );
-    assert_eq!(ordered.change_count(), planned.change_count());
-}
