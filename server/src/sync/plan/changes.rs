@@ -49,6 +49,16 @@ pub fn review(plan: &Plan, state: &State) -> (Vec<Change>, String) {
 /// The plan's changes to records stored before it (the history a run journals, R9.3),
 /// in no order; new records and their memberships are left out, never even listed.
 pub fn of_stored(plan: &Plan, state: &State) -> Vec<Change> {
+    // A first sync: every record is new, and naming them all only to list nothing took a
+    // quarter of a second per 100k students.
+    let stored_nothing = state.schools.is_empty()
+        && state.students.is_empty()
+        && state.guardians.is_empty()
+        && state.staff.is_empty()
+        && state.classes.is_empty();
+    if stored_nothing {
+        return Vec::new();
+    }
     let mut names = Names::new(plan, state);
     names.only_stored = true;
     list(plan, state, &names)

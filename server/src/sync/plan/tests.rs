@@ -876,3 +876,20 @@ mod review {
         assert_ne!(a, d, "an edit of a touched record makes the plan stale");
     }
 }
+
+/// R9.3: a first sync journals nothing (every record is new, its creation is the run at
+/// its `created_at`); a later one journals its changes to stored records.
+#[test]
+fn r9_3_a_first_sync_journals_nothing_and_a_later_one_its_updates() {
+    let snap = family();
+    let first = plan(&State::default(), &snap, &policy(), &ctx());
+    assert!(!first.is_empty());
+    assert!(changes::of_stored(&first, &State::default()).is_empty());
+    let state = synced(&snap);
+    let mut renamed = family();
+    renamed.students[0].given_name = "Renamed".into();
+    let next = plan(&state, &renamed, &policy(), &ctx());
+    let journal = changes::of_stored(&next, &state);
+    assert_eq!(journal.len(), 1, "{journal:?}");
+    assert_eq!(journal[0].kind, RecordKind::Student);
+}
