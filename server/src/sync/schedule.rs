@@ -61,8 +61,15 @@ async fn start_due(store: &Store) -> Result<usize> {
                     };
                     match runs::start_on(c, request).await {
                         Ok(_) => Ok(true),
-                        // Rolled back, so the schedule stays due and fires after that run.
-                        Err(e @ Error::AlreadyExists { .. }) => Err(e),
+                        // Rolled back, so the schedule stays due: it fires after the
+                        // active run, or once the write goes through (a conflict is
+                        // tried again by the transaction, then by the next pass).
+                        // Committed, the advance would skip the schedule's due run.
+                        Err(
+                            e @ (Error::AlreadyExists { .. }
+                            | Error::Conflict(_)
+                            | Error::Unavailable(_)),
+                        ) => Err(e),
                         Err(e) => {
                             tracing::warn!(district_id, error = %e, "scheduled run not started");
                             Ok(false)
@@ -74,6 +81,9 @@ async fn start_due(store: &Store) -> Result<usize> {
         match result {
             Ok(true) => started += 1,
             Ok(false) | Err(Error::AlreadyExists { .. }) => {}
+            Err(e @ (Error::Conflict(_) | Error::Unavailable(_))) => {
+                tracing::warn!(district_id, error = %e, "scheduled run deferred to the next pass");
+            }
             Err(e) => return Err(e),
         }
     }
