@@ -17,37 +17,40 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-/// The type of `parsed`, as `parsed.number_type(&DATABASE)` gives it.
+/// The type of `parsed`, as `parsed.number_type(&DATABASE)` gives it. The metadata that
+/// applies is the country code's one region or, among the regions that share a code (the
+/// +1 of North America), the first whose leading digits the number starts with or, for a
+/// region without any, that knows the number; the type that told that region apart is
+/// the number's, not worked out twice.
 pub(super) fn number_type(parsed: &PhoneNumber) -> Type {
+    let code = parsed.code().value();
     let national = parsed.national().value().to_string();
-    match metadata(parsed.code().value(), &national) {
-        Some(meta) => region(meta).number_type(&national),
-        None => Type::Unknown,
-    }
-}
-
-/// The metadata that applies to a number of country code `code`: the code's one region,
-/// or among the regions that share it (the +1 of North America), the first whose leading
-/// digits the number starts with or, for a region without any, that knows the number.
-fn metadata(code: u16, national: &str) -> Option<&'static Metadata> {
-    let regions = DATABASE.region(&code)?;
+    let Some(regions) = DATABASE.region(&code) else {
+        return Type::Unknown;
+    };
     if let [only] = regions.as_slice() {
-        return if *only == "001" {
-            DATABASE.by_code(&code)?.into_iter().next()
+        let meta = if *only == "001" {
+            DATABASE.by_code(&code).and_then(|m| m.into_iter().next())
         } else {
-            let id: country::Id = only.parse().ok()?;
-            DATABASE.by_id(id.as_ref())
+            only.parse::<country::Id>()
+                .ok()
+                .and_then(|id| DATABASE.by_id(id.as_ref()))
         };
+        return meta.map_or(Type::Unknown, |meta| region(meta).number_type(&national));
     }
-    regions.into_iter().find_map(|id| {
-        let meta = DATABASE.by_id(id)?;
-        let compiled = region(meta);
-        let applies = match &compiled.leading_digits {
-            Some(leading) => starts_with(leading, national),
-            None => compiled.number_type(national) != Type::Unknown,
-        };
-        applies.then_some(meta)
-    })
+    regions
+        .into_iter()
+        .filter_map(|id| DATABASE.by_id(id))
+        .find_map(|meta| {
+            let compiled = region(meta);
+            match &compiled.leading_digits {
+                Some(leading) => {
+                    starts_with(leading, &national).then(|| compiled.number_type(&national))
+                }
+                None => Some(compiled.number_type(&national)).filter(|t| *t != Type::Unknown),
+            }
+        })
+        .unwrap_or(Type::Unknown)
 }
 
 /// One region's patterns, compiled.

@@ -61,15 +61,9 @@ async fn start_due(store: &Store) -> Result<usize> {
                     };
                     match runs::start_on(c, request).await {
                         Ok(_) => Ok(true),
-                        // Rolled back, so the schedule stays due: it fires after the
-                        // active run, or once the write goes through (a conflict is
-                        // tried again by the transaction, then by the next pass).
-                        // Committed, the advance would skip the schedule's due run.
-                        Err(
-                            e @ (Error::AlreadyExists { .. }
-                            | Error::Conflict(_)
-                            | Error::Unavailable(_)),
-                        ) => Err(e),
+                        // Rolled back: committed, the advance would skip the due run. A
+                        // conflict is tried again by the transaction, then by the next pass.
+                        Err(e) if stays_due(&e) => Err(e),
                         Err(e) => {
                             tracing::warn!(district_id, error = %e, "scheduled run not started");
                             Ok(false)
@@ -81,11 +75,21 @@ async fn start_due(store: &Store) -> Result<usize> {
         match result {
             Ok(true) => started += 1,
             Ok(false) | Err(Error::AlreadyExists { .. }) => {}
-            Err(e @ (Error::Conflict(_) | Error::Unavailable(_))) => {
+            Err(e) if stays_due(&e) => {
                 tracing::warn!(district_id, error = %e, "scheduled run deferred to the next pass");
             }
             Err(e) => return Err(e),
         }
     }
     Ok(started)
+}
+
+/// Whether a scheduled run that could not start leaves its schedule due, the advance
+/// rolled back: another run is active, or the store could not take the write now. Any
+/// other refusal would recur, and advances the schedule.
+fn stays_due(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::AlreadyExists { .. } | Error::Conflict(_) | Error::Unavailable(_)
+    )
 }

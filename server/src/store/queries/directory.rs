@@ -331,11 +331,7 @@ pub async fn staff_recipients(
         .filter(staff::district_id.eq(district_id).and(staff::id.gt(after)))
         .filter(staff::id.eq_any(
             school_staff::table
-                .filter(school_staff::school_id.eq_any(
-                    schools::table
-                        .filter(schools::district_id.eq(district_id))
-                        .select(schools::id),
-                ))
+                .filter(school_staff::school_id.eq_any(school_ids_of(district_id)))
                 .filter(school_staff::school_id.eq(school).or(any_school))
                 .select(school_staff::staff_id),
         ))
@@ -344,6 +340,16 @@ pub async fn staff_recipients(
         .select(Staff::as_select())
         .load(c)
         .await)?)
+}
+
+/// The ids of a district's schools: how a membership's rows of the district are found,
+/// through the primary key that leads with the school (links keep no index on
+/// district_id).
+#[diesel::dsl::auto_type]
+fn school_ids_of(district_id: i64) -> _ {
+    schools::table
+        .filter(schools::district_id.eq(district_id))
+        .select(schools::id)
 }
 
 /// Guardians linked to at least one active student of a school (or, with None, of any
@@ -363,11 +369,7 @@ pub async fn guardian_recipients(
             family_links::table
                 .inner_join(students::table.on(students::id.eq(family_links::student_id)))
                 .inner_join(school_students::table.on(school_students::student_id.eq(students::id)))
-                .filter(school_students::school_id.eq_any(
-                    schools::table
-                        .filter(schools::district_id.eq(district_id))
-                        .select(schools::id),
-                ))
+                .filter(school_students::school_id.eq_any(school_ids_of(district_id)))
                 .filter(school_students::school_id.eq(school).or(any_school))
                 .filter(students::archived_at.is_null())
                 .select(family_links::guardian_id),
