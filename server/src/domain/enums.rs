@@ -205,6 +205,16 @@ stored_enum!(
     }
 );
 
+impl IssueCode {
+    /// Whether a run of the same source would report the issue again once this run's
+    /// plan is applied: all do but those that describe a change the plan makes (a class
+    /// archived as ended, R5.10), so a run that settles the district (R7.4) carries
+    /// all others.
+    pub fn recurs(self) -> bool {
+        self != IssueCode::ClassTermEnded
+    }
+}
+
 /// Which records of a list to show, by archive state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StatusFilter {

@@ -11,7 +11,7 @@ use super::outcome;
 use super::plan::Plan;
 use crate::domain::RecordKind;
 use crate::store::fields::FieldChange;
-use crate::store::models::{HistoryRow, SettledRow};
+use crate::store::models::HistoryRow;
 use crate::store::queries::history;
 use crate::store::queries::roster as q;
 use crate::store::queries::runs::{Lease, RunEnd};
@@ -89,7 +89,7 @@ pub async fn apply(
                 Err(StoreError::Stopped) => return Err(ApplyError::Fenced),
                 wrote => wrote?,
             }
-            settled_after(c, &plan, lease.run_id, &end).await?;
+            settled_after(c, &plan, lease.run_id).await?;
             // A stop after the last statement: the fence reads only what reached the store.
             if stopped(&stopping) {
                 return Err(ApplyError::Fenced);
@@ -104,26 +104,16 @@ pub async fn apply(
     .await
 }
 
-/// A plan that changed the roster ends the district's settled source; a plan of nothing
-/// settles it on the run's source, unless a write came since the run claimed it.
-async fn settled_after(
-    c: &mut DbConn,
-    plan: &Plan,
-    run_id: i64,
-    end: &RunEnd,
-) -> Result<(), StoreError> {
-    if !plan.is_empty() {
-        return settled::forget(c, plan.district_id).await;
-    }
-    if let Some(digest) = &plan.settles {
-        let row = SettledRow {
-            district_id: plan.district_id,
-            run_id,
-            digest: digest.clone(),
-            counts: end.counts.clone(),
-            issue_count: end.issue_count,
-        };
-        settled::settle(c, &row).await?;
+/// The run leaves the district settled on the source it read (`super::settled`), unless
+/// it read no digest or a write to the roster came since it claimed the district; a plan
+/// that changed the roster and does not settle it ends whatever settled source stood.
+async fn settled_after(c: &mut DbConn, plan: &Plan, run_id: i64) -> Result<(), StoreError> {
+    let settles = match super::settled::proof(plan, run_id) {
+        Some(proof) => settled::settle(c, &proof).await?,
+        None => false,
+    };
+    if !settles && !plan.is_empty() {
+        settled::forget(c, plan.district_id).await?;
     }
     Ok(())
 }

@@ -221,8 +221,8 @@ enum Read {
     /// The district is settled on this source (`settled`): the report of the run that
     /// settled it.
     Settled(SettledRow, Vec<IssueRow>),
-    /// The snapshot to plan, the district's roster loading meanwhile, and the digest a
-    /// plan of nothing settles the district on.
+    /// The snapshot to plan, the district's roster loading meanwhile, and the digest the
+    /// applied plan settles the district on.
     Fetched(Box<Snapshot>, Loading, Option<String>),
 }
 
@@ -249,6 +249,8 @@ async fn read_step(env: &Env, input: &RunInput, control: &Control) -> Result<Ste
         None => None,
     };
     if let Some((row, issues)) = settled_on_files {
+        #[cfg(debug_assertions)]
+        check_settled(env, input, control, &row, &issues, None).await?;
         touch_upload(env, run).await;
         return Ok(settled_step(control, Read::Settled(row, issues)));
     }
@@ -270,7 +272,11 @@ async fn read_step(env: &Env, input: &RunInput, control: &Control) -> Result<Ste
         None => {
             let (snapshot, digest) = settled::snapshot_digest(run, settings, *snapshot).await?;
             match settled::find(&env.store, run.district_id, &digest).await? {
-                Some((row, issues)) => Read::Settled(row, issues),
+                Some((row, issues)) => {
+                    #[cfg(debug_assertions)]
+                    check_settled(env, input, control, &row, &issues, Some(snapshot)).await?;
+                    Read::Settled(row, issues)
+                }
                 None => {
                     let loading = claim_and_load(env, run).await?;
                     Read::Fetched(Box::new(snapshot), loading, Some(digest))
@@ -279,6 +285,72 @@ async fn read_step(env: &Env, input: &RunInput, control: &Control) -> Result<Ste
         }
     };
     Ok(settled_step(control, read))
+}
+
+/// Debug builds check every settled run against the plan it skips: the source, read
+/// and planned in full against the roster as stored, must plan nothing, with the counts
+/// and the issues the settled run reports (`settled::proof`). A mismatch means settled
+/// runs would not tell the truth about themselves (R7.6): the process stops, so that no
+/// test passes over it. A write to the roster meanwhile (the district no longer settled
+/// by the same run) leaves nothing to check.
+#[cfg(debug_assertions)]
+async fn check_settled(
+    env: &Env,
+    input: &RunInput,
+    control: &Control,
+    row: &SettledRow,
+    issues: &[IssueRow],
+    snapshot: Option<Snapshot>,
+) -> Result<()> {
+    let mut snapshot = match snapshot {
+        Some(snapshot) => snapshot,
+        None => match fetch_step(env, input, control).await {
+            Step::Next(snapshot) => snapshot,
+            _ => return Ok(()),
+        },
+    };
+    let run = &input.run;
+    let state = roster::start_loading(&env.store, run.district_id)
+        .join()
+        .await?;
+    plan::validate(&mut snapshot, &state);
+    let policy = Policy::of(&input.settings, run.override_threshold);
+    let plan = plan::plan(&state, &snapshot, &policy, &context(run));
+    let still = settled::find(&env.store, run.district_id, &row.digest).await?;
+    if still.is_none_or(|(now, _)| now.run_id != row.run_id) {
+        return Ok(());
+    }
+    let said = |rows: &[IssueRow]| {
+        let mut rows: Vec<IssueRow> = rows
+            .iter()
+            .map(|i| IssueRow {
+                id: 0,
+                run_id: 0,
+                ..i.clone()
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            (&a.code, &a.source_id, &a.message).cmp(&(&b.code, &b.source_id, &b.message))
+        });
+        rows
+    };
+    let planned = outcome::issue_rows(Some(&plan), 0);
+    let counts: crate::domain::CountsByKind = serde_json::from_str(&row.counts).unwrap_or_default();
+    if !plan.is_empty() || plan.counts != counts || said(&planned) != said(issues) {
+        eprintln!(
+            "run {} would end settled by run {} and not tell the truth: planned again, the \
+             source changes {} rows, counts {:?} (settled: {:?}), reports {:?} (settled: {:?})",
+            run.id,
+            row.run_id,
+            plan.change_count(),
+            plan.counts,
+            counts,
+            said(&planned),
+            said(issues),
+        );
+        std::process::abort();
+    }
+    Ok(())
 }
 
 /// Claims the district for a run that may settle it, then starts loading its roster.
@@ -307,7 +379,7 @@ async fn settled_end(
     tracing::info!(
         run_id = input.lease.run_id,
         settled_by = row.run_id,
-        "source unchanged since a run that planned nothing: nothing to plan"
+        "source unchanged since a run applied it: nothing to plan"
     );
     if outcome::end_settled(&env.store, input.lease, row, issues).await? {
         let counts = serde_json::from_str(&row.counts).unwrap_or_default();

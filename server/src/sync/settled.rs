@@ -1,24 +1,30 @@
 //! Runs that need not plan. Syncing the same source again changes nothing (R7.4), so
-//! when a district's roster has not been written since a run of a source planned
-//! nothing, a run of a source that reads the same plans nothing either: it ends
-//! SUCCEEDED at once, with the counts and issues of the run that proved it, without
-//! loading the roster or planning. "Reads the same" is a digest of what the source
+//! when a district's roster has not been written since a run of a source applied its
+//! plan (of changes or of nothing), a run of a source that reads the same plans nothing:
+//! it ends SUCCEEDED at once, with the counts and issues planning would give ([`proof`]:
+//! every record the source keeps counted unchanged, the same rows skipped and invalid,
+//! the same issues less those that described the proving run's own changes), without
+//! loading the roster or planning. This is what makes the resync right after a first
+//! sync, and every scheduled run of a district whose SIS did not change, cost a digest. "Reads the same" is a digest of what the source
 //! gave, of the planning settings and of this build (a new release may plan otherwise):
 //! a file source's bytes, digested before they are read, so a byte-identical export is
 //! not even parsed (and vouched for only if no file changed while the run read them); a
 //! live source's snapshot, its records.
-//! The planner reads the clock only for classes gone from the source (R5.10), which a
-//! plan of nothing has already archived, so no time passing unsettles a district.
+//! The planner reads the clock only for classes gone from the source (R5.10), which an
+//! applied plan has archived, so no time passing unsettles a district.
 //!
 //! The proof is kept per district (`store::queries::settled`): a run claims it before
-//! loading the roster; an empty plan settles the claim in the apply's transaction,
-//! unless a write to the roster replaced it meanwhile; every applied change and every
-//! edit, erasure or lifted suppression forgets it in its own transaction.
+//! loading the roster; the apply's transaction settles the claim, unless a write to the
+//! roster replaced it meanwhile (then a plan that changed something forgets it); every
+//! edit, erasure or lifted suppression forgets it in its own transaction. Debug builds
+//! plan every settled run in full as well and stop the process if the plan is not empty
+//! or reports otherwise (`pipeline::check_settled`): every test that syncs twice checks
+//! the proof.
 
 use super::env::Env;
 use super::fetch;
-use super::plan::Policy;
-use crate::domain::{Error, Result, Run, Source, SyncSettings, Trigger};
+use super::plan::{Plan, Policy};
+use crate::domain::{Error, IssueCode, Result, Run, Source, SyncSettings, Trigger};
 use crate::snapshot::Snapshot;
 use crate::sources::oneroster::csv::FilesDigest;
 use crate::store::Store;
@@ -83,11 +89,26 @@ pub async fn find(
     if row.digest != digest {
         return Ok(None);
     }
-    let issues = reports::issues_of(&mut conn, row.run_id).await?;
+    let mut issues = reports::issues_of(&mut conn, row.run_id).await?;
+    issues.retain(|i| IssueCode::parse(&i.code).is_none_or(IssueCode::recurs));
     if issues.len() as i64 != row.issue_count {
         return Ok(None);
     }
     Ok(Some((row, issues)))
+}
+
+/// The proof a run that applies `plan` leaves, when it read the source's digest: the
+/// roster is in step with that source from the commit on, so a run of it would plan
+/// nothing (R7.4) and would report the plan's counts again ([`Plan::counts_again`]) and
+/// the issues that recur. None when the run read no digest to vouch for.
+pub fn proof(plan: &Plan, run_id: i64) -> Option<SettledRow> {
+    Some(SettledRow {
+        district_id: plan.district_id,
+        run_id,
+        digest: plan.settles.clone()?,
+        counts: serde_json::to_string(&plan.counts_again).ok()?,
+        issue_count: plan.issues.iter().filter(|i| i.code.recurs()).count() as i64,
+    })
 }
 
 /// Claims the district for `run`, which is about to load its roster.

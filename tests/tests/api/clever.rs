@@ -283,8 +283,8 @@ async fn r8_5_a_resync_of_an_unchanged_clever_district_changes_nothing() {
         );
     }
 
-    // The district settled on what Clever served: read again and found the same, the
-    // records are not planned again, and the run reports the same.
+    // The first run settled the district on what Clever served: read again and found the
+    // same, the records are not planned again, and each run reports the same.
     let settled = |server: &TestServer| {
         let store = server.store();
         let district = district.parse::<i64>().unwrap();
@@ -296,11 +296,11 @@ async fn r8_5_a_resync_of_an_unchanged_clever_district_changes_nothing() {
                 .map(|r| r.run_id.to_string())
         }
     };
-    assert_eq!(settled(&server).await, Some(again.run_id.clone()));
+    assert_eq!(settled(&server).await, Some(first.run_id.clone()));
     let third = start_and_wait(&server, &district).await;
     assert_state(&third, pb::SyncState::Succeeded);
     assert_eq!(sorted_counts(&third), sorted_counts(&again));
-    assert_eq!(settled(&server).await, Some(again.run_id));
+    assert_eq!(settled(&server).await, Some(first.run_id));
 }
 
 // A provider's rate limit is waited out: 429 with Retry-After, then success.

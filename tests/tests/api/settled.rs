@@ -1,7 +1,9 @@
-//! A source unchanged since a run that planned nothing is not planned again (R7.4): the
-//! run ends SUCCEEDED with that run's counts and issues, without loading the roster or
-//! planning. Any write to the roster in between, or a change of the settings the
-//! planner reads, makes the next run of the same source plan again.
+//! A source unchanged since a run applied its plan is not planned again (R7.4): the run
+//! ends SUCCEEDED with the counts and issues planning it again would give (every record
+//! the source keeps unchanged, the same issues less those that described that run's own
+//! changes), without loading the roster or planning. Any write to the roster in between,
+//! or a change of the settings the planner reads, makes the next run of the same source
+//! plan again.
 
 use roster_client::pb;
 use roster_e2e::lookup::*;
@@ -33,45 +35,56 @@ async fn issue_rows(
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn r7_4_a_source_unchanged_since_a_run_that_planned_nothing_is_not_planned_again() {
+async fn r7_4_a_source_unchanged_since_a_run_applied_it_is_not_planned_again() {
     let server = TestServer::start().await;
     let district = server.district("D").await;
     // An issue to carry: Bart names a school that does not exist.
     let mut roster = springfield();
     roster.user_mut("stu-bart").orgs.push("sch-gone".into());
     let first = server.sync_ok(&district, &roster).await;
+    assert_eq!(counts(&first, Kind::Student).created, 5);
     assert_eq!(
         settled_by(&server, &district).await,
-        None,
-        "the first run changed the roster"
+        Some(first.run_id.clone()),
+        "the first run left the roster in step with its source"
     );
 
+    // The same source again: nothing created, every student unchanged, the same issues.
     let second = server.sync_ok(&district, &roster).await;
-    assert_eq!(counts(&second, Kind::Student).unchanged, 5);
-    assert_eq!(
-        settled_by(&server, &district).await,
-        Some(second.run_id.clone())
+    let students = counts(&second, Kind::Student);
+    assert_eq!((students.created, students.unchanged), (0, 5));
+    assert!(
+        second
+            .counts
+            .iter()
+            .all(|c| c.created == 0 && c.updated == 0)
     );
+    let issues = issue_rows(&server, &second.run_id).await;
+    assert!(issues.iter().any(|i| i.1 == "stu-bart"), "{issues:?}");
+    assert_eq!(issues, issue_rows(&server, &first.run_id).await);
 
     let third = server.sync_ok(&district, &roster).await;
     assert_ne!(third.run_id, second.run_id);
     assert_eq!(third.counts, second.counts);
     assert_eq!(third.issue_count, second.issue_count);
-    let issues = issue_rows(&server, &third.run_id).await;
-    assert!(issues.iter().any(|i| i.1 == "stu-bart"), "{issues:?}");
-    assert_eq!(issues, issue_rows(&server, &second.run_id).await);
-    assert_eq!(issues, issue_rows(&server, &first.run_id).await);
+    assert_eq!(issues, issue_rows(&server, &third.run_id).await);
     assert_eq!(
         settled_by(&server, &district).await,
-        Some(second.run_id.clone()),
+        Some(first.run_id.clone()),
         "still the run that proved it"
     );
 
-    // A changed source plans again, and its changes unsettle the district.
+    // A changed source plans again, and settles the district on itself.
     roster.user_mut("stu-bart").given = "Bartholomew".into();
     let changed = server.sync_ok(&district, &roster).await;
     assert_eq!(counts(&changed, Kind::Student).updated, 1);
-    assert_eq!(settled_by(&server, &district).await, None);
+    assert_eq!(
+        settled_by(&server, &district).await,
+        Some(changed.run_id.clone())
+    );
+    let after = server.sync_ok(&district, &roster).await;
+    let students = counts(&after, Kind::Student);
+    assert_eq!((students.updated, students.unchanged), (0, 5));
 }
 
 // R4.5: an invitee's contact details follow the source. An edit made after the district
@@ -82,7 +95,6 @@ async fn r4_5_an_edit_after_the_district_settled_is_synced_over_by_the_same_sour
     let server = TestServer::start().await;
     let district = server.district("D").await;
     let roster = springfield();
-    server.sync_ok(&district, &roster).await;
     let settling = server.sync_ok(&district, &roster).await;
     assert_eq!(settled_by(&server, &district).await, Some(settling.run_id));
 

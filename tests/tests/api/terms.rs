@@ -170,7 +170,9 @@ async fn r5_10_a_new_school_year_whose_old_terms_ended_applies_without_an_overri
         .sync_roster(&district, &school_year("new", RUNS_ON))
         .await;
     assert_new_year_applied(&server, &district, &run).await;
-    // R7.4: the same export again changes nothing.
+    // R7.4: the same export again changes nothing. The run before settled the district
+    // on it: this one reports this year's classes unchanged, and not last year's as ended
+    // again (they were archived once).
     let again = server
         .sync_ok(&district, &school_year("new", RUNS_ON))
         .await;
@@ -180,6 +182,12 @@ async fn r5_10_a_new_school_year_whose_old_terms_ended_applies_without_an_overri
             .iter()
             .all(|c| (c.created, c.updated, c.abandoned) == (0, 0, 0)),
         "{again:?}"
+    );
+    assert_eq!(counts(&again, Kind::Class).unchanged, 10);
+    let issues = server.issues(&again.run_id).await;
+    assert!(
+        issues.iter().all(|i| i.code != "CLASS_TERM_ENDED"),
+        "{issues:?}"
     );
 }
 

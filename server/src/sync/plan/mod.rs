@@ -120,6 +120,10 @@ pub struct Plan {
     /// left out of the thresholds with their enrollments.
     pub ended_classes: HashSet<i64>,
     pub counts: CountsByKind,
+    /// What planning the same source again would count once this plan is applied
+    /// ([`counts_again`]): a run that applies the plan settles the district on its
+    /// source with these (`sync::settled`).
+    pub counts_again: CountsByKind,
     pub issues: Vec<Issue>,
     /// The history the apply journals beside the changes (R9.3); set by the pipeline
     /// once the plan is made (`changes::of_stored`), empty for a plan not applied.
@@ -133,7 +137,7 @@ pub struct Plan {
     /// a person was erased while the run planned: the plan may name them, and the apply
     /// refuses to write it rather than bring them back.
     pub suppressions_seen: HashSet<i64>,
-    /// The digest of the source the run read, when a plan of nothing settles the
+    /// The digest of the source the run read, when applying the plan settles the
     /// district on it (`sync::settled`); set by the pipeline.
     pub settles: Option<String>,
 }
@@ -230,6 +234,8 @@ pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContex
     );
     accounts::plan(state, snapshot, policy, ctx, &mut plan, &mut resolved);
     resolved.add_unlisted(state, snapshot);
+    // Before the link steps count school moves and school memberships on people (R5.8).
+    let places_and_people = plan.counts.clone();
     let managed = Managed::new(state, &plan);
     let step = Step {
         state,
@@ -243,7 +249,48 @@ pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContex
     enrollments::plan(&step, &mut plan, &mut abandonments);
     families::plan(&step, &mut plan, &mut abandonments);
     plan.safety_block = safety::check(state, &plan, policy);
+    plan.counts.retain(|_, c| *c != Counts::default());
+    plan.counts_again = counts_again(&plan, places_and_people);
     plan
+}
+
+/// What planning the same source again would count once `plan` is applied. It would
+/// change nothing (R7.4): every record the plan keeps from the source (created, updated,
+/// restored or left as it was) counted unchanged, nothing created, updated, abandoned or
+/// restored, the same rows skipped and invalid. People are counted again once each, by
+/// their own step: `places_and_people` are the counts before the link steps added school
+/// moves and memberships to them. A class archived as ended (R5.10), counted updated now,
+/// is gone from the source and not counted again. Kinds left with nothing are left out,
+/// as [`plan`] leaves them out.
+fn counts_again(plan: &Plan, places_and_people: CountsByKind) -> CountsByKind {
+    let is_link = |kind: &RecordKind| {
+        matches!(
+            kind,
+            RecordKind::StudentEnrollment
+                | RecordKind::TeacherEnrollment
+                | RecordKind::FamilyRelationship
+        )
+    };
+    let links = plan.counts.iter().filter(|(kind, _)| is_link(kind));
+    places_and_people
+        .into_iter()
+        .filter(|(kind, _)| !is_link(kind))
+        .chain(links.map(|(kind, c)| (*kind, *c)))
+        .map(|(kind, c)| {
+            let ended = match kind {
+                RecordKind::Class => plan.ended_classes.len() as i64,
+                _ => 0,
+            };
+            let again = Counts {
+                unchanged: c.created + c.updated + c.unchanged + c.restored - ended,
+                skipped: c.skipped,
+                invalid: c.invalid,
+                ..Counts::default()
+            };
+            (kind, again)
+        })
+        .filter(|(_, c)| *c != Counts::default())
+        .collect()
 }
 
 /// What the link steps read: the district as stored, the source, and where each listed

@@ -143,6 +143,47 @@ fn r7_4_planning_the_same_source_twice_changes_nothing() {
     assert_eq!(again.counts[&RecordKind::Student].unchanged, 2);
 }
 
+/// `again`, the plan of the same source once `first` is applied, plans nothing and
+/// counts and reports what `first` said it would: what a run that settles the district
+/// on its source reports from then on (R7.4).
+fn assert_said_again(first: &Plan, again: &Plan) {
+    assert!(again.is_empty(), "{again:?}");
+    assert_eq!(again.counts, first.counts_again);
+    let recurring = |p: &Plan| -> Vec<(IssueCode, String, String)> {
+        p.issues
+            .iter()
+            .filter(|i| i.code.recurs())
+            .map(|i| (i.code, i.source_id.clone(), i.message.clone()))
+            .collect()
+    };
+    assert_eq!(recurring(again), recurring(first));
+}
+
+// R7.4: a first sync that creates, skips and leaves out says what a run of the same source
+// would count and report once it is applied: created records counted unchanged, the same
+// guardians skipped, the same shared number reported.
+#[test]
+fn r7_4_a_first_sync_counts_what_planning_it_again_would() {
+    let mut snap = family();
+    snap.guardians
+        .push(snap_guardian("a", "a@example.org", "603 555 0142"));
+    snap.guardians
+        .push(snap_guardian("b", "", "(603) 555-0142"));
+    snap.links.push(link("other", "a"));
+    let first = plan(&State::default(), &snap, &policy(), &ctx());
+    assert_eq!(first.counts[&RecordKind::Guardian].created, 3);
+    let again = plan(&synced(&snap), &snap, &policy(), &ctx());
+    assert_said_again(&first, &again);
+    let guardians = first.counts_again[&RecordKind::Guardian];
+    assert_eq!((guardians.unchanged, guardians.skipped), (3, 1));
+    assert!(
+        again
+            .issues
+            .iter()
+            .any(|i| i.code == IssueCode::DuplicatePhone && i.source_id == "a")
+    );
+}
+
 #[test]
 fn r3_1_a_shared_phone_is_left_out_and_a_guardian_with_nothing_else_is_skipped() {
     let mut snap = snapshot();
@@ -657,6 +698,9 @@ fn r5_10_a_new_school_year_whose_old_terms_ended_is_not_blocked() {
     after.class_teachers.extend(p.add_class_teachers.clone());
     let again = plan(&after, &this_year, &strict(), &ctx());
     assert!(again.is_empty(), "{again:?}");
+    // The ended classes are counted and reported by this run only.
+    assert_said_again(&p, &again);
+    assert_eq!(p.counts_again[&RecordKind::Class].unchanged, 10);
 }
 
 // R5.10, R7.2: classes gone while their term runs on (a truncated export) are abandoned
