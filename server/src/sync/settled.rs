@@ -5,11 +5,11 @@
 //! every record the source keeps counted unchanged, the same rows skipped and invalid,
 //! the same issues less those that described the proving run's own changes), without
 //! loading the roster or planning. This is what makes the resync right after a first
-//! sync, and every scheduled run of a district whose SIS did not change, cost a digest. "Reads the same" is a digest of what the source
-//! gave, of the planning settings and of this build (a new release may plan otherwise):
-//! a file source's bytes, digested before they are read, so a byte-identical export is
-//! not even parsed (and vouched for only if no file changed while the run read them); a
-//! live source's snapshot, its records.
+//! sync, and every scheduled run of a district whose SIS did not change, cost a digest.
+//! "Reads the same" is a digest of what the source gave, of the planning settings and of
+//! this build (a new release may plan otherwise): a file source's bytes, digested before
+//! they are read, so a byte-identical export is not even parsed (and vouched for only if
+//! no file changed while the run read them); a live source's snapshot, its records.
 //! The planner reads the clock only for classes gone from the source (R5.10), which an
 //! applied plan has archived, so no time passing unsettles a district.
 //!
