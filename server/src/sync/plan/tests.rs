@@ -146,9 +146,9 @@ fn r7_4_planning_the_same_source_twice_changes_nothing() {
 /// `again`, the plan of the same source once `first` is applied, plans nothing and
 /// counts and reports what `first` said it would: what a run that settles the district
 /// on its source reports from then on (R7.4).
-fn assert_said_again(first: &Plan, again: &Plan) {
-    assert!(again.is_empty(), "{again:?}");
-    assert_eq!(again.counts, first.counts_again);
+fn assert_said_again(what: &str, first: &Plan, again: &Plan) {
+    assert!(again.is_empty(), "{what}: {again:?}");
+    assert_eq!(again.counts, first.counts_again, "{what}");
     let recurring = |p: &Plan| -> Vec<(IssueCode, String, String)> {
         p.issues
             .iter()
@@ -156,7 +156,109 @@ fn assert_said_again(first: &Plan, again: &Plan) {
             .map(|i| (i.code, i.source_id.clone(), i.message.clone()))
             .collect()
     };
-    assert_eq!(recurring(again), recurring(first));
+    assert_eq!(recurring(again), recurring(first), "{what}");
+}
+
+/// `state` as applying `p` leaves it: the apply's statements, in memory.
+fn applied(state: &State, p: &Plan) -> State {
+    fn upsert<T: Clone>(rows: &mut Vec<T>, plan: &Rows<T>, id: impl Fn(&T) -> i64) {
+        for row in plan.new.iter().chain(&plan.changed) {
+            match rows.iter_mut().find(|r| id(r) == id(row)) {
+                Some(stored) => *stored = row.clone(),
+                None => rows.push(row.clone()),
+            }
+        }
+    }
+    let mut s = state.clone();
+    upsert(&mut s.schools, &p.schools, |r| r.id);
+    upsert(&mut s.students, &p.students, |r| r.id);
+    upsert(&mut s.guardians, &p.guardians, |r| r.id);
+    upsert(&mut s.staff, &p.staff, |r| r.id);
+    upsert(&mut s.classes, &p.classes, |r| r.id);
+    s.school_students.retain(|m| {
+        !p.remove_school_students
+            .contains(&(m.school_id, m.student_id))
+    });
+    s.school_staff
+        .retain(|m| !p.remove_school_staff.contains(&(m.school_id, m.staff_id)));
+    s.class_students.retain(|m| {
+        !p.remove_class_students
+            .contains(&(m.class_id, m.student_id))
+    });
+    s.class_teachers
+        .retain(|m| !p.remove_class_teachers.contains(&(m.class_id, m.staff_id)));
+    s.links
+        .retain(|l| !p.remove_links.contains(&(l.student_id, l.guardian_id)));
+    s.school_students
+        .extend(p.add_school_students.iter().cloned());
+    s.school_staff.extend(p.add_school_staff.iter().cloned());
+    s.class_students
+        .extend(p.add_class_students.iter().cloned());
+    s.class_teachers
+        .extend(p.add_class_teachers.iter().cloned());
+    s.links.extend(p.add_links.iter().cloned());
+    s.open_abandonments.retain(|a| !p.restored.contains(&a.id));
+    s.open_abandonments.extend(p.abandoned.iter().cloned());
+    s
+}
+
+// R7.4: whatever a run changes (a first sync, a guardian disconnected, a family gone and
+// back under either policy, a move to another school, a school year's end), planning the
+// same source once its plan is applied plans nothing, and counts and reports what the
+// plan said it would: what a run that settles the district reports from then on.
+#[test]
+fn r7_4_every_kind_of_change_counts_what_planning_it_again_would() {
+    let family = family_in_class();
+    let mut no_dad = family.clone();
+    no_dad.links.retain(|l| l.guardian_source_id != "dad");
+    let mut no_kid = family.clone();
+    no_kid.students.retain(|s| s.source_id != "kid");
+    no_kid.links.retain(|l| l.student_source_id != "kid");
+    no_kid.student_enrollments.clear();
+    let mut moved = family.clone();
+    moved.schools.push(SnapSchool {
+        source_id: "sch2".into(),
+        sis_id: Default::default(),
+        name: "Other school".into(),
+        at: at(),
+    });
+    moved.students[0].school_source_ids = vec!["sch2".into()];
+    moved.staff[0].school_source_ids = vec!["sch".into(), "sch2".into()];
+    let extreme = Policy {
+        family_policy: FamilyPolicy::Extreme,
+        ..policy()
+    };
+    let years = [
+        school_year("old", 3, day(2026, 6, 15)),
+        school_year("new", 3, day(2027, 6, 15)),
+    ];
+    // A delta that marks a student deleted and gives a guardian a number (R8.1).
+    let mut delta = snapshot();
+    delta.users = Coverage::Delta;
+    delta.deleted.users.insert("other".into());
+    delta.guardians = vec![snap_guardian("mum", "mum@example.org", "603 555 0142")];
+    let runs: [(&str, &Policy, Vec<&Snapshot>); 5] = [
+        ("delta", &policy(), vec![&family, &delta]),
+        (
+            "soft",
+            &policy(),
+            vec![&family, &no_dad, &family, &no_kid, &family],
+        ),
+        ("extreme", &extreme, vec![&family, &no_kid, &family]),
+        ("move", &policy(), vec![&family, &moved, &family]),
+        ("new year", &strict(), years.iter().collect()),
+    ];
+    for (name, policy, sources) in runs {
+        let mut state = State::default();
+        for (n, source) in sources.into_iter().enumerate() {
+            let p = plan(&state, source, policy, &ctx());
+            assert!(!p.is_empty(), "{name}, run {n}: changes something");
+            assert_eq!(p.safety_block, None, "{name}, run {n}");
+            state = applied(&state, &p);
+            let again = plan(&state, source, policy, &ctx());
+            assert_said_again(&format!("{name}, run {n}"), &p, &again);
+        }
+    }
 }
 
 // R7.4: a first sync that creates, skips and leaves out says what a run of the same source
@@ -173,7 +275,7 @@ fn r7_4_a_first_sync_counts_what_planning_it_again_would() {
     let first = plan(&State::default(), &snap, &policy(), &ctx());
     assert_eq!(first.counts[&RecordKind::Guardian].created, 3);
     let again = plan(&synced(&snap), &snap, &policy(), &ctx());
-    assert_said_again(&first, &again);
+    assert_said_again("a first sync", &first, &again);
     let guardians = first.counts_again[&RecordKind::Guardian];
     assert_eq!((guardians.unchanged, guardians.skipped), (3, 1));
     assert!(
@@ -359,8 +461,8 @@ fn r5_1_a_guardian_no_longer_listed_is_disconnected_only_while_the_student_stays
     );
 }
 
-#[test]
-fn r6_2_extreme_removes_the_student_from_school_and_classes() {
+/// The family, with the kid in a class.
+fn family_in_class() -> Snapshot {
     let mut snap = family();
     snap.classes = vec![SnapClass {
         source_id: "c".into(),
@@ -377,6 +479,12 @@ fn r6_2_extreme_removes_the_student_from_school_and_classes() {
         user_source_id: "kid".into(),
         at: at(),
     }];
+    snap
+}
+
+#[test]
+fn r6_2_extreme_removes_the_student_from_school_and_classes() {
+    let snap = family_in_class();
     let state = synced(&snap);
     let mut gone = snap.clone();
     gone.students.retain(|s| s.source_id != "kid");
@@ -699,7 +807,7 @@ fn r5_10_a_new_school_year_whose_old_terms_ended_is_not_blocked() {
     let again = plan(&after, &this_year, &strict(), &ctx());
     assert!(again.is_empty(), "{again:?}");
     // The ended classes are counted and reported by this run only.
-    assert_said_again(&p, &again);
+    assert_said_again("a new school year", &p, &again);
     assert_eq!(p.counts_again[&RecordKind::Class].unchanged, 10);
 }
 
