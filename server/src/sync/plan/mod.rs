@@ -249,6 +249,8 @@ pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContex
     enrollments::plan(&step, &mut plan, &mut abandonments);
     families::plan(&step, &mut plan, &mut abandonments);
     plan.safety_block = safety::check(state, &plan, policy);
+    // A kind touched but not counted (no school moved) is left out: a run reports the
+    // kinds it counted something of, and a settled run reports the same kinds.
     plan.counts.retain(|_, c| *c != Counts::default());
     plan.counts_again = counts_again(&plan, places_and_people);
     plan
