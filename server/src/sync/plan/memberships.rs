@@ -91,7 +91,8 @@ fn leaving(
 
 /// Counts each stored person whose schools changed (it moved, or joined one) once as
 /// updated: a school membership is part of its person. A person created or updated
-/// anyway is counted already.
+/// anyway is counted already. With no one to count, the kind is not counted at all: a
+/// run reports only the kinds it counted something of.
 fn count_school_changes(
     plan: &mut Plan,
     kind: RecordKind,
@@ -99,7 +100,9 @@ fn count_school_changes(
     counted: HashSet<i64>,
 ) {
     let n = touched.difference(&counted).count() as i64;
-    plan.count(kind).updated += n;
+    if n > 0 {
+        plan.count(kind).updated += n;
+    }
 }
 
 /// The (school, person) memberships the source lists for present people, those of them

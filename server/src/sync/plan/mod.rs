@@ -249,9 +249,6 @@ pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContex
     enrollments::plan(&step, &mut plan, &mut abandonments);
     families::plan(&step, &mut plan, &mut abandonments);
     plan.safety_block = safety::check(state, &plan, policy);
-    // A kind touched but not counted (no school moved) is left out: a run reports the
-    // kinds it counted something of, and a settled run reports the same kinds.
-    plan.counts.retain(|_, c| *c != Counts::default());
     plan.counts_again = counts_again(&plan, places_and_people);
     plan
 }
@@ -262,8 +259,8 @@ pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContex
 /// restored, the same rows skipped and invalid. People are counted again once each, by
 /// their own step: `places_and_people` are the counts before the link steps added school
 /// moves and memberships to them. A class archived as ended (R5.10), counted updated now,
-/// is gone from the source and not counted again. Kinds left with nothing are left out,
-/// as [`plan`] leaves them out.
+/// is gone from the source and not counted again. Kinds left with nothing (only
+/// abandoned, or only ended) are left out, as a plan counts only what it counted.
 fn counts_again(plan: &Plan, places_and_people: CountsByKind) -> CountsByKind {
     let is_link = |kind: &RecordKind| {
         matches!(

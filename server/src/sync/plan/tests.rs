@@ -105,58 +105,8 @@ fn link(student: &str, guardian: &str) -> SnapLink {
 
 /// The state a first sync of `snap` leaves behind (its plan, applied in memory).
 fn synced(snap: &Snapshot) -> State {
-    let p = plan(&State::default(), snap, &policy(), &ctx());
-    State {
-        schools: p.schools.new,
-        students: p.students.new,
-        guardians: p.guardians.new,
-        staff: p.staff.new,
-        classes: p.classes.new,
-        school_students: p.add_school_students,
-        school_staff: p.add_school_staff,
-        class_students: p.add_class_students,
-        class_teachers: p.add_class_teachers,
-        links: p.add_links,
-        open_abandonments: p.abandoned,
-        suppressed: Vec::new(),
-    }
-}
-
-fn family() -> Snapshot {
-    let mut s = snapshot();
-    s.students = vec![snap_student("kid"), snap_student("other")];
-    s.guardians = vec![
-        snap_guardian("mum", "mum@example.org", ""),
-        snap_guardian("dad", "dad@example.org", ""),
-    ];
-    s.links = vec![link("kid", "mum"), link("kid", "dad"), link("other", "mum")];
-    s.staff = vec![snap_staff("teach", StaffRole::Teacher)];
-    s
-}
-
-#[test]
-fn r7_4_planning_the_same_source_twice_changes_nothing() {
-    let snap = family();
-    let state = synced(&snap);
-    let again = plan(&state, &snap, &policy(), &ctx());
-    assert!(again.is_empty(), "{again:?}");
-    assert_eq!(again.counts[&RecordKind::Student].unchanged, 2);
-}
-
-/// `again`, the plan of the same source once `first` is applied, plans nothing and
-/// counts and reports what `first` said it would: what a run that settles the district
-/// on its source reports from then on (R7.4).
-fn assert_said_again(what: &str, first: &Plan, again: &Plan) {
-    assert!(again.is_empty(), "{what}: {again:?}");
-    assert_eq!(again.counts, first.counts_again, "{what}");
-    let recurring = |p: &Plan| -> Vec<(IssueCode, String, String)> {
-        p.issues
-            .iter()
-            .filter(|i| i.code.recurs())
-            .map(|i| (i.code, i.source_id.clone(), i.message.clone()))
-            .collect()
-    };
-    assert_eq!(recurring(again), recurring(first), "{what}");
+    let none = State::default();
+    applied(&none, &plan(&none, snap, &policy(), &ctx()))
 }
 
 /// `state` as applying `p` leaves it: the apply's statements, in memory.
@@ -200,6 +150,43 @@ fn applied(state: &State, p: &Plan) -> State {
     s.open_abandonments.retain(|a| !p.restored.contains(&a.id));
     s.open_abandonments.extend(p.abandoned.iter().cloned());
     s
+}
+
+fn family() -> Snapshot {
+    let mut s = snapshot();
+    s.students = vec![snap_student("kid"), snap_student("other")];
+    s.guardians = vec![
+        snap_guardian("mum", "mum@example.org", ""),
+        snap_guardian("dad", "dad@example.org", ""),
+    ];
+    s.links = vec![link("kid", "mum"), link("kid", "dad"), link("other", "mum")];
+    s.staff = vec![snap_staff("teach", StaffRole::Teacher)];
+    s
+}
+
+#[test]
+fn r7_4_planning_the_same_source_twice_changes_nothing() {
+    let snap = family();
+    let state = synced(&snap);
+    let again = plan(&state, &snap, &policy(), &ctx());
+    assert!(again.is_empty(), "{again:?}");
+    assert_eq!(again.counts[&RecordKind::Student].unchanged, 2);
+}
+
+/// `again`, the plan of the same source once `first` is applied, plans nothing and
+/// counts and reports what `first` said it would: what a run that settles the district
+/// on its source reports from then on (R7.4).
+fn assert_said_again(what: &str, first: &Plan, again: &Plan) {
+    assert!(again.is_empty(), "{what}: {again:?}");
+    assert_eq!(again.counts, first.counts_again, "{what}");
+    let recurring = |p: &Plan| -> Vec<(IssueCode, String, String)> {
+        p.issues
+            .iter()
+            .filter(|i| i.code.recurs())
+            .map(|i| (i.code, i.source_id.clone(), i.message.clone()))
+            .collect()
+    };
+    assert_eq!(recurring(again), recurring(first), "{what}");
 }
 
 // R7.4: whatever a run changes (a first sync, a guardian disconnected, a family gone and
@@ -556,18 +543,12 @@ fn r8_1_a_delta_source_abandons_only_what_it_marks_deleted() {
 #[test]
 fn r5_7_a_returning_student_is_restored_and_its_abandonment_closed() {
     let snap = family();
-    let mut state = synced(&snap);
+    let state = synced(&snap);
     let mut gone = snap.clone();
     gone.students.retain(|s| s.source_id != "other");
     gone.links.retain(|l| l.student_source_id != "other");
     let p = plan(&state, &gone, &policy(), &ctx());
-    for s in p.students.iter() {
-        if let Some(row) = state.students.iter_mut().find(|r| r.id == s.id) {
-            *row = s.clone();
-        }
-    }
-    state.open_abandonments = p.abandoned;
-    let back = plan(&state, &snap, &policy(), &ctx());
+    let back = plan(&applied(&state, &p), &snap, &policy(), &ctx());
     assert_eq!(back.counts[&RecordKind::Student].restored, 1);
     assert_eq!(back.restored.len(), 1);
     assert!(back.students.iter().all(|s| s.archived_at.is_none()));
@@ -795,16 +776,7 @@ fn r5_10_a_new_school_year_whose_old_terms_ended_is_not_blocked() {
     assert!(p.students.iter().all(|s| s.archived_at.is_none()));
     assert!(p.remove_school_students.is_empty());
     // Applied, the next run of the same source changes nothing (R7.4).
-    let mut after = state.clone();
-    for c in p.classes.iter() {
-        match after.classes.iter_mut().find(|r| r.id == c.id) {
-            Some(row) => *row = c.clone(),
-            None => after.classes.push(c.clone()),
-        }
-    }
-    after.class_students.extend(p.add_class_students.clone());
-    after.class_teachers.extend(p.add_class_teachers.clone());
-    let again = plan(&after, &this_year, &strict(), &ctx());
+    let again = plan(&applied(&state, &p), &this_year, &strict(), &ctx());
     assert!(again.is_empty(), "{again:?}");
     // The ended classes are counted and reported by this run only.
     assert_said_again("a new school year", &p, &again);
