@@ -165,6 +165,15 @@ pub struct ServeConfig {
     /// Runs worked on at once by this server.
     #[arg(long, env = "ROSTER_WORKER_CONCURRENCY", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
     pub worker_concurrency: u32,
+    /// Roster rows this server keeps loaded between runs, over every district (0: none).
+    /// A run that settles its district leaves the roster loaded for the district's next
+    /// run, which then reads its source without loading the roster beside it; about
+    /// 150 bytes of memory per row (a 100k-student district has about 900k rows).
+    #[arg(long, env = "ROSTER_WARM_ROSTER_ROWS", default_value_t = 2_000_000)]
+    pub warm_roster_rows: usize,
+    /// How long a roster is kept loaded without a run of its district, e.g. `30m`.
+    #[arg(long, env = "ROSTER_WARM_ROSTER_IDLE", default_value = "30m", value_parser = parse_duration)]
+    pub warm_roster_idle: Duration,
     /// How long a run stays this server's without a renewal (renewed every third of it);
     /// a crashed server's district is free again within it.
     #[arg(long, env = "ROSTER_RUN_LEASE", default_value = "30s", value_parser = parse_duration)]

@@ -16,6 +16,7 @@ use crate::sync::keeper::LiveRuns;
 use crate::sync::retention::Retention;
 use crate::sync::secrets::Sealer;
 use crate::sync::uploads::UploadLimits;
+use crate::sync::warm::{WarmLimits, WarmRosters};
 use crate::sync::watch::Watches;
 use crate::sync::worker::{self, WorkerConfig, WorkerHandle};
 use chrono::TimeDelta;
@@ -236,6 +237,10 @@ fn start_engine(
             sealer,
             outbound: outbound.clone(),
             live: live.clone(),
+            warm: WarmRosters::new(WarmLimits {
+                rows: config.warm_roster_rows,
+                idle: config.warm_roster_idle,
+            }),
             csv_limits: CsvLimits {
                 max_entry_bytes: config.max_zip_entry_bytes,
                 max_cell_bytes: config.max_csv_cell_bytes,

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use tokio::net::TcpListener;
 
 /// Every series the server records, with its help text (`# HELP` lines).
-const SERIES: [(&str, &str); 9] = [
+const SERIES: [(&str, &str); 10] = [
     (
         "roster_rpc_requests_total",
         "gRPC calls answered, by method and gRPC status code.",
@@ -43,6 +43,10 @@ const SERIES: [(&str, &str); 9] = [
         "HTTP requests to live sources, by source and HTTP status.",
     ),
     ("roster_runs_active", "Runs this server is working on now."),
+    (
+        "roster_warm_roster_rows",
+        "Roster rows this server keeps loaded between runs, for settled districts' next runs.",
+    ),
     (
         "roster_districts_needing_attention",
         "Districts whose sync needs attention (ListSyncHealth).",

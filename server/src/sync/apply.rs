@@ -52,7 +52,8 @@ impl crate::store::Conflict for ApplyError {
 /// out of [`Plan::change_count`]: the run's progress while it applies. Once `stopping`
 /// is set (the run was cancelled, or lost), the next statement rolls everything back and
 /// the apply is [`ApplyError::Fenced`]: on SQLite the apply holds the one write lock, so
-/// a cancel could not reach the store's fence before the commit.
+/// a cancel could not reach the store's fence before the commit. True when the run left
+/// the district settled on its source (`super::settled`).
 pub async fn apply(
     conn: &mut DbConn,
     plan: Arc<Plan>,
@@ -61,7 +62,7 @@ pub async fn apply(
     now: NaiveDateTime,
     written: Arc<AtomicI64>,
     stopping: Arc<AtomicBool>,
-) -> Result<(), ApplyError> {
+) -> Result<bool, ApplyError> {
     let issues = Arc::new(outcome::issue_rows(Some(&plan), lease.run_id));
     let stopped = move |stopping: &AtomicBool| stopping.load(Ordering::Relaxed);
     conn.transaction::<_, ApplyError, _>(move |c| {
@@ -89,13 +90,13 @@ pub async fn apply(
                 Err(StoreError::Stopped) => return Err(ApplyError::Fenced),
                 wrote => wrote?,
             }
-            settled_after(c, &plan, lease.run_id).await?;
+            let settled = settled_after(c, &plan, lease.run_id).await?;
             // A stop after the last statement: the fence reads only what reached the store.
             if stopped(&stopping) {
                 return Err(ApplyError::Fenced);
             }
             if outcome::write(c, lease, &end, &issues, true).await? {
-                Ok(())
+                Ok(settled)
             } else {
                 Err(ApplyError::Fenced)
             }
@@ -107,7 +108,8 @@ pub async fn apply(
 /// The run leaves the district settled on the source it read (`super::settled`), unless
 /// it read no digest or a write to the roster came since it claimed the district; a plan
 /// that changed the roster and does not settle it ends whatever settled source stood.
-async fn settled_after(c: &mut DbConn, plan: &Plan, run_id: i64) -> Result<(), StoreError> {
+/// True when it settled the district.
+async fn settled_after(c: &mut DbConn, plan: &Plan, run_id: i64) -> Result<bool, StoreError> {
     let settles = match super::settled::proof(plan, run_id) {
         Some(proof) => settled::settle(c, &proof).await?,
         None => false,
@@ -115,7 +117,7 @@ async fn settled_after(c: &mut DbConn, plan: &Plan, run_id: i64) -> Result<(), S
     if !settles && !plan.is_empty() {
         settled::forget(c, plan.district_id).await?;
     }
-    Ok(())
+    Ok(settles)
 }
 
 async fn write_plan(

@@ -3,6 +3,7 @@
 
 use super::keeper::LiveRuns;
 use super::secrets::Sealer;
+use super::warm::WarmRosters;
 use crate::sources::SourcePaths;
 use crate::sources::http::Outbound;
 use crate::sources::oneroster::csv::CsvLimits;
@@ -22,4 +23,6 @@ pub struct Env {
     pub csv_limits: CsvLimits,
     /// The progress of the runs this server works, as status reads give it.
     pub live: LiveRuns,
+    /// Rosters of settled districts, kept loaded for their next run.
+    pub warm: WarmRosters,
 }

@@ -3,7 +3,7 @@
 //! against the store, computes the `plan` (pure), checks safety, and `apply`s it in one
 //! transaction that also ends the run; any other end goes through `outcome`. `schedule`
 //! starts runs by themselves, `watch` lets callers follow them, `retention` deletes what
-//! outlived its time.
+//! outlived its time; `warm` keeps a settled district's roster loaded for its next run.
 
 pub mod apply;
 pub mod env;
@@ -25,5 +25,6 @@ pub mod settings;
 pub mod settled;
 pub mod telemetry;
 pub mod uploads;
+pub mod warm;
 pub mod watch;
 pub mod worker;

@@ -353,10 +353,80 @@ async fn check_settled(
     Ok(())
 }
 
-/// Claims the district for a run that may settle it, then starts loading its roster.
+/// Claims the district for a run that may settle it, then starts loading its roster:
+/// the one kept loaded since the run that settled the district (`super::warm`) if no
+/// write came since, or a fresh load.
 async fn claim_and_load(env: &Env, run: &Run) -> Result<Loading> {
+    if let Some(kept) = env.warm.take(run.district_id)
+        && settled::claim_after(&env.store, run, kept.settled_by).await?
+    {
+        tracing::debug!(
+            run_id = run.id,
+            settled_by = kept.settled_by,
+            "planning against the roster kept loaded since the run that settled it"
+        );
+        let loading = roster::resume_loading(&env.store, run.district_id, kept.loading);
+        #[cfg(debug_assertions)]
+        let loading = check_warm(env, run, loading);
+        return Ok(loading);
+    }
     settled::claim(&env.store, run).await?;
     Ok(roster::start_loading(&env.store, run.district_id))
+}
+
+/// Debug builds load the roster again beside every kept one a run uses, and stop the
+/// process if they differ while the run's claim still stands (no write came since it):
+/// a kept roster that was not the stored one would plan from a roster that is not there.
+#[cfg(debug_assertions)]
+fn check_warm(env: &Env, run: &Run, kept: Loading) -> Loading {
+    let (store, district, run_id) = (env.store.clone(), run.district_id, run.id);
+    roster::Task::spawn(async move {
+        let kept = kept.join().await?;
+        let fresh = roster::start_loading(&store, district).join().await?;
+        macro_rules! rows {
+            ($state:expr, $($field:ident),*) => {{
+                let mut rows = Vec::new();
+                $(rows.extend($state.$field.iter().map(|r| format!("{} {r:?}", stringify!($field))));)*
+                rows.sort();
+                rows
+            }};
+        }
+        let rows = |s: &State| {
+            rows!(
+                s,
+                schools,
+                students,
+                guardians,
+                staff,
+                classes,
+                school_students,
+                school_staff,
+                class_students,
+                class_teachers,
+                links,
+                open_abandonments,
+                suppressed
+            )
+        };
+        let mut conn = store.conn().await?;
+        let holder = crate::store::queries::settled::holder(&mut conn, district).await?;
+        if holder == Some(run_id) && rows(&kept) != rows(&fresh) {
+            let (kept, fresh) = (rows(&kept), rows(&fresh));
+            eprintln!(
+                "run {run_id} would plan against a kept roster the store does not hold: kept \
+                 only {:?}, stored only {:?}",
+                kept.iter()
+                    .filter(|r| !fresh.contains(r))
+                    .collect::<Vec<_>>(),
+                fresh
+                    .iter()
+                    .filter(|r| !kept.contains(r))
+                    .collect::<Vec<_>>(),
+            );
+            std::process::abort();
+        }
+        Ok(kept)
+    })
 }
 
 /// A settled run ends here: a cancel asked meanwhile ends it CANCELLED instead.
@@ -553,9 +623,18 @@ async fn apply_step(
     )
     .await;
     let refused = match applied {
-        Ok(()) => {
+        Ok(settled) => {
             tracing::info!(run_id = lease.run_id, "run applied");
             telemetry::run_ended(RunState::Succeeded, trigger, Some(&plan), false);
+            if settled {
+                let rows = plan.counts_again.values().map(|c| c.unchanged).sum::<i64>();
+                let district = plan.district_id;
+                // Freed before the roster loads again: a run's peak stays its own.
+                drop((plan, conn));
+                let loading = roster::start_loading(&env.store, district);
+                env.warm
+                    .keep(district, lease.run_id, rows as usize, loading);
+            }
             return Ok(());
         }
         Err(ApplyError::Fenced) => Outcome::Cancelled,

@@ -111,6 +111,13 @@ pub fn proof(plan: &Plan, run_id: i64) -> Option<SettledRow> {
     })
 }
 
+/// Claims the district for `run` only if run `settled_by` has it settled still: true
+/// when it did, and the roster is as that run left it (`super::warm`).
+pub async fn claim_after(store: &Store, run: &Run, settled_by: i64) -> Result<bool> {
+    let mut conn = store.conn().await?;
+    Ok(settled::claim_after(&mut conn, run.district_id, settled_by, run.id).await?)
+}
+
 /// Claims the district for `run`, which is about to load its roster.
 pub async fn claim(store: &Store, run: &Run) -> Result<()> {
     let mut conn = store.conn().await?;

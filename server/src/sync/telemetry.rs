@@ -1,5 +1,5 @@
 //! What the engine records for dashboards (the `roster_sync_*` series, `roster_runs_active`):
-//! runs by final state and trigger, the time of each phase, the records a run changed and
+//! runs by final state and trigger, the rosters kept loaded between runs, the time of each phase, the records a run changed and
 //! the issues it reported. Recorded once a run's end is committed, so a count never
 //! includes a run that rolled back. No-ops unless the server serves metrics.
 
@@ -68,6 +68,12 @@ fn ended<'a>(
 pub fn phase_done(phase: RunPhase, elapsed: Duration) {
     metrics::histogram!("roster_sync_phase_duration_seconds", "phase" => phase.as_str())
         .record(elapsed.as_secs_f64());
+}
+
+/// The roster rows this process keeps loaded between runs (`super::warm`): what its
+/// memory holds beyond the runs it works.
+pub fn warm_roster_rows(rows: usize) {
+    metrics::gauge!("roster_warm_roster_rows").set(rows as f64);
 }
 
 /// Counts a run as active on this server while it lives.

@@ -67,5 +67,7 @@ async fn metrics_show_a_runs_counts_after_a_sync() {
     let applying = [r#"phase="applying""#];
     assert!(value(&text, "roster_sync_phase_duration_seconds_count", &applying) >= 1.0);
     assert!(text.contains("roster_runs_active"), "{text}");
+    // The run settled the district: its roster is kept loaded for the next run.
+    assert!(text.contains("# HELP roster_warm_roster_rows"), "{text}");
     server.stop().await;
 }

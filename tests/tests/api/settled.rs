@@ -34,6 +34,27 @@ async fn issue_rows(
         .collect()
 }
 
+/// Edits invitee Kirk's email through the API: the email the source gave him.
+async fn edit_kirks_email(server: &TestServer) -> String {
+    let kirk = id_of(&server.store(), "guardians", "par-kirk").await;
+    let synced = access(server, "par-kirk").await.guardian.unwrap().email;
+    server
+        .dir()
+        .update_contact_details(pb::UpdateContactDetailsRequest {
+            user_id: kirk,
+            contact_details: Some(pb::ContactDetails {
+                email: "edited@example.org".into(),
+                ..Default::default()
+            }),
+            update_mask: Some(roster_client::prost_types::FieldMask {
+                paths: vec!["email".into()],
+            }),
+        })
+        .await
+        .expect("an invitee is editable");
+    synced
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn r7_4_a_source_unchanged_since_a_run_applied_it_is_not_planned_again() {
     let server = TestServer::start().await;
@@ -98,22 +119,7 @@ async fn r4_5_an_edit_after_the_district_settled_is_synced_over_by_the_same_sour
     let settling = server.sync_ok(&district, &roster).await;
     assert_eq!(settled_by(&server, &district).await, Some(settling.run_id));
 
-    let kirk = id_of(&server.store(), "guardians", "par-kirk").await;
-    let synced = access(&server, "par-kirk").await.guardian.unwrap().email;
-    server
-        .dir()
-        .update_contact_details(pb::UpdateContactDetailsRequest {
-            user_id: kirk,
-            contact_details: Some(pb::ContactDetails {
-                email: "edited@example.org".into(),
-                ..Default::default()
-            }),
-            update_mask: Some(roster_client::prost_types::FieldMask {
-                paths: vec!["email".into()],
-            }),
-        })
-        .await
-        .expect("an invitee is editable");
+    let synced = edit_kirks_email(&server).await;
     assert_eq!(settled_by(&server, &district).await, None);
 
     let again = server.sync_ok(&district, &roster).await;
@@ -163,6 +169,17 @@ async fn r4_6_turning_update_active_users_on_plans_the_same_source_again() {
     assert_eq!(email, "homer.new@example.org");
 }
 
+/// Run `run_id`'s proof that the district is settled, as the store keeps it.
+fn proof(district_id: i64, run_id: i64) -> SettledRow {
+    SettledRow {
+        district_id,
+        run_id,
+        digest: "d".repeat(64),
+        counts: "{}".into(),
+        issue_count: 0,
+    }
+}
+
 // A write that lands while a run plans replaces the run's claim: the run's plan was made
 // from a roster that write may have changed, so it cannot settle the district.
 #[tokio::test(flavor = "multi_thread")]
@@ -170,13 +187,7 @@ async fn r7_4_a_write_after_a_runs_claim_keeps_the_district_unsettled() {
     let server = TestServer::start().await;
     let district: i64 = server.district("D").await.parse().unwrap();
     let mut conn = server.store().conn().await.unwrap();
-    let proof = |run_id| SettledRow {
-        district_id: district,
-        run_id,
-        digest: "d".repeat(64),
-        counts: "{}".into(),
-        issue_count: 0,
-    };
+    let proof = |run_id| proof(district, run_id);
     settled::claim(&mut conn, district, 11).await.unwrap();
     settled::forget(&mut conn, district).await.unwrap();
     assert!(!settled::settle(&mut conn, &proof(11)).await.unwrap());
@@ -195,4 +206,81 @@ async fn r7_4_a_write_after_a_runs_claim_keeps_the_district_unsettled() {
     );
     settled::forget(&mut conn, district).await.unwrap();
     assert_eq!(settled::find(&mut conn, district).await.unwrap(), None);
+}
+
+// A run that settles its district leaves the roster loaded for the next run (`warm`),
+// which uses it only if the row that run left still stands when it claims the district.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_4_a_kept_roster_is_used_only_while_its_settling_run_stands() {
+    let server = TestServer::start().await;
+    let district: i64 = server.district("D").await.parse().unwrap();
+    let mut conn = server.store().conn().await.unwrap();
+    let proof = |run_id| proof(district, run_id);
+    assert!(
+        !settled::claim_after(&mut conn, district, 11, 12)
+            .await
+            .unwrap(),
+        "nothing settled"
+    );
+    settled::claim(&mut conn, district, 11).await.unwrap();
+    assert!(
+        !settled::claim_after(&mut conn, district, 11, 12)
+            .await
+            .unwrap(),
+        "a claim is no proof"
+    );
+    assert!(settled::settle(&mut conn, &proof(11)).await.unwrap());
+
+    assert!(
+        settled::claim_after(&mut conn, district, 11, 12)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        settled::find(&mut conn, district).await.unwrap(),
+        None,
+        "now run 12's claim"
+    );
+    assert!(
+        !settled::claim_after(&mut conn, district, 11, 13)
+            .await
+            .unwrap(),
+        "run 11's roster was taken"
+    );
+    assert!(
+        settled::settle(&mut conn, &proof(12)).await.unwrap(),
+        "run 12 can settle"
+    );
+
+    settled::forget(&mut conn, district).await.unwrap();
+    assert!(
+        !settled::claim_after(&mut conn, district, 12, 14)
+            .await
+            .unwrap(),
+        "a write came after run 12"
+    );
+}
+
+// R4.5 with a changed source: the run after an edit plans against the roster as stored,
+// edit included, not against the one kept loaded since the run before the edit.
+#[tokio::test(flavor = "multi_thread")]
+async fn r4_5_an_edit_after_a_settling_run_is_seen_by_the_next_run_of_a_changed_source() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    let mut roster = springfield();
+    let settling = server.sync_ok(&district, &roster).await;
+    assert_eq!(settled_by(&server, &district).await, Some(settling.run_id));
+
+    let synced = edit_kirks_email(&server).await;
+
+    roster.user_mut("stu-bart").given = "Bartholomew".into();
+    let changed = server.sync_ok(&district, &roster).await;
+    assert_eq!(counts(&changed, Kind::Student).updated, 1);
+    assert_eq!(
+        counts(&changed, Kind::Guardian).updated,
+        1,
+        "the edited email is put back"
+    );
+    let email = access(&server, "par-kirk").await.guardian.unwrap().email;
+    assert_eq!(email, synced);
 }

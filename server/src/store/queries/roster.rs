@@ -87,6 +87,24 @@ pub fn start_loading(store: &Store, district: i64) -> Loading {
     Task::spawn(async move { load_groups(&store, district).await })
 }
 
+/// A load started earlier and kept (`sync::warm`), or a fresh one if that load failed:
+/// a store that failed while nothing waited for it fails no run now.
+pub fn resume_loading(store: &Store, district: i64, kept: Loading) -> Loading {
+    let store = store.clone();
+    Task::spawn(async move {
+        match kept.join().await {
+            Ok(state) => Ok(state),
+            Err(e) => {
+                tracing::warn!(
+                    district,
+                    "the roster kept loaded failed ({e}): loading it again"
+                );
+                load_groups(&store, district).await
+            }
+        }
+    })
+}
+
 /// The load itself: its four groups of tables, each a task of its own.
 async fn load_groups(store: &Store, district: i64) -> R<State> {
     // On SQLite the rows are read on the connection's own thread straight into models:
@@ -201,7 +219,7 @@ pub struct Task<T>(tokio::task::JoinHandle<R<T>>);
 
 impl<T: Send + 'static> Task<T> {
     /// Runs `work` as a task.
-    fn spawn(work: impl Future<Output = R<T>> + Send + 'static) -> Self {
+    pub fn spawn(work: impl Future<Output = R<T>> + Send + 'static) -> Self {
         Task(tokio::spawn(work))
     }
 

@@ -22,6 +22,17 @@ pub async fn find(conn: &mut DbConn, district_id: i64) -> R<Option<SettledRow>> 
         .optional())?)
 }
 
+/// The run whose claim or proof the district's row holds (0: a write's), if any.
+#[cfg(debug_assertions)]
+pub async fn holder(conn: &mut DbConn, district_id: i64) -> R<Option<i64>> {
+    Ok(with_conn!(conn, c => settled_sources::table
+        .find(district_id)
+        .select(settled_sources::run_id)
+        .first(c)
+        .await
+        .optional())?)
+}
+
 /// The district's roster changed: whatever stood, or was claimed, no longer holds. It
 /// writes the row (as run 0's claim) rather than deleting it, so that on a multi-primary
 /// cluster a change committed on one node conflicts with a claim made on another
@@ -42,6 +53,33 @@ pub async fn claim(conn: &mut DbConn, district_id: i64, run_id: i64) -> R<()> {
     };
     with_conn!(conn, c => diesel::replace_into(settled_sources::table).values(&row).execute(c).await)?;
     Ok(())
+}
+
+/// Run `run_id` is about to plan against the roster as run `settled_by` left it: it
+/// claims the district only if `settled_by` settled it and no write came since (the row
+/// still holds that run's proof), in one statement, so that no write can slip between
+/// the check and the claim. True when it claimed; otherwise nothing changed.
+pub async fn claim_after(
+    conn: &mut DbConn,
+    district_id: i64,
+    settled_by: i64,
+    run_id: i64,
+) -> R<bool> {
+    let n = with_conn!(conn, c => diesel::update(
+        settled_sources::table
+            .find(district_id)
+            .filter(settled_sources::run_id.eq(settled_by))
+            .filter(settled_sources::digest.ne("")),
+    )
+    .set((
+        settled_sources::run_id.eq(run_id),
+        settled_sources::digest.eq(""),
+        settled_sources::counts.eq("{}"),
+        settled_sources::issue_count.eq(0),
+    ))
+    .execute(c)
+    .await)?;
+    Ok(n == 1)
 }
 
 /// Settles run `settled.run_id`'s claim, if it still stands: true when it did.

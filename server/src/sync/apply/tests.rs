@@ -56,7 +56,7 @@ async fn setup(test: &TestStore) -> (Lease, Arc<Plan>) {
     (lease, Arc::new(plan))
 }
 
-async fn applied(test: &TestStore, lease: Lease, plan: Arc<Plan>) -> Result<(), ApplyError> {
+async fn applied(test: &TestStore, lease: Lease, plan: Arc<Plan>) -> Result<bool, ApplyError> {
     let end = run_end(&Outcome::Succeeded, Some(&plan)).unwrap();
     let mut conn = test.store.conn().await.unwrap();
     apply(

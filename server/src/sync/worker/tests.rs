@@ -62,6 +62,10 @@ fn env(store: &Store) -> Env {
         outbound: crate::sources::http::Outbound::new(&[], 1 << 20, 10).unwrap(),
         csv_limits: Default::default(),
         live: Default::default(),
+        warm: crate::sync::warm::WarmRosters::new(crate::sync::warm::WarmLimits {
+            rows: 0,
+            idle: std::time::Duration::ZERO,
+        }),
     }
 }
 
