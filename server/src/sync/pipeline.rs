@@ -627,6 +627,7 @@ async fn apply_step(
             tracing::info!(run_id = lease.run_id, "run applied");
             telemetry::run_ended(RunState::Succeeded, trigger, Some(&plan), false);
             if settled {
+                // The records the source keeps, links included: about the roster's rows.
                 let rows = plan.counts_again.values().map(|c| c.unchanged).sum::<i64>();
                 let district = plan.district_id;
                 // Freed before the roster loads again: a run's peak stays its own.
