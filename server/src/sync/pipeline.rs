@@ -632,9 +632,9 @@ async fn apply_step(
                 let district = plan.district_id;
                 // Freed before the roster loads again: a run's peak stays its own.
                 drop((plan, conn));
-                let loading = roster::start_loading(&env.store, district);
-                env.warm
-                    .keep(district, lease.run_id, rows as usize, loading);
+                env.warm.keep(district, lease.run_id, rows as usize, || {
+                    roster::start_loading(&env.store, district)
+                });
             }
             return Ok(());
         }

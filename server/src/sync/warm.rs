@@ -55,15 +55,22 @@ impl WarmRosters {
         }
     }
 
-    /// Run `settled_by` settled `district`, whose roster has about `rows` rows and has
-    /// just started loading (`loading`, begun after the run's commit): it is kept, within
-    /// the limits, in place of any earlier one of the district.
-    pub fn keep(&self, district: i64, settled_by: i64, rows: usize, loading: Loading) {
+    /// Run `settled_by` settled `district`, whose roster has about `rows` rows: within
+    /// the limits, its roster starts loading now (`load`, called after the run's commit)
+    /// and is kept in place of any earlier one of the district. Over them, nothing loads.
+    pub fn keep(
+        &self,
+        district: i64,
+        settled_by: i64,
+        rows: usize,
+        load: impl FnOnce() -> Loading,
+    ) {
         let Ok(mut kept) = self.kept.lock() else {
             return;
         };
         kept.remove(&district);
         if rows == 0 || rows > self.limits.rows {
+            gauge(&kept);
             return;
         }
         while kept.values().map(|k| k.rows).sum::<usize>() + rows > self.limits.rows {
@@ -77,7 +84,7 @@ impl WarmRosters {
             district,
             Kept {
                 settled_by,
-                loading,
+                loading: load(),
                 rows,
                 since,
             },
