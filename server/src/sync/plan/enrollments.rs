@@ -249,13 +249,8 @@ fn diff<L: Enrolled, P: Person>(
         .memberships()
         .map(|m| desired.remove(&(m.class_id, m.person_id)).is_some())
         .collect();
-    // In the order of the table's primary key, (class, person): inserted in that order, a
-    // first sync's 600k memberships append to the table's B-tree instead of splitting
-    // its pages at random.
-    let mut desired: Vec<((i64, i64), usize)> = desired.into_iter().collect();
-    desired.sort_unstable_by_key(|(key, _)| *key);
     let mut added = Vec::new();
-    for ((class_id, person_id), index) in desired {
+    for (&(class_id, person_id), &index) in &desired {
         let sid = &side.listed[index].source_id;
         added.push((class_id, person_id, (!sid.is_empty()).then(|| sid.clone())));
         // A membership that comes back is restored, not created (R5.7).

@@ -31,11 +31,7 @@ pub(super) fn plan(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments
         .map(|l| (l.student_id, l.guardian_id))
         .collect();
     let kind = RecordKind::FamilyRelationship;
-    // In the order of the table's primary key, (student, guardian), for the B-tree's sake
-    // (see `enrollments::diff`).
-    let mut added: Vec<(i64, i64)> = desired.difference(&stored).copied().collect();
-    added.sort_unstable();
-    for (student_id, guardian_id) in added {
+    for &(student_id, guardian_id) in desired.difference(&stored) {
         plan.add_links.push(FamilyLink {
             student_id,
             guardian_id,

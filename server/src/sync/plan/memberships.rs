@@ -126,10 +126,7 @@ fn to_add<'a>(
         })
         .collect();
     let stored: HashSet<Pair> = stored.collect();
-    // In the order of the table's primary key, (school, person), for the B-tree's sake
-    // (see `enrollments::diff`).
-    let mut added: Vec<Pair> = desired.difference(&stored).copied().collect();
-    added.sort_unstable();
+    let added: Vec<Pair> = desired.difference(&stored).copied().collect();
     let mut joined = HashSet::default();
     for &(school_id, person_id) in &added {
         if abandonments.restore(plan, kind, person_id, Some(school_id)) {
