@@ -59,6 +59,30 @@ enum Pools {
     Sqlite(Pool<SqliteConn>),
 }
 
+impl Pools {
+    /// Checks a connection out in a task of its own. The pool tries each connection with
+    /// a query before lending it; were the caller to go away during that query, the pool
+    /// would take back a connection with half an answer in it. In its own task the check
+    /// always finishes, and a connection nobody waits for any more goes back clean.
+    async fn lend(&self) -> Result<Pooled, StoreError> {
+        let pools = self.clone();
+        tokio::spawn(async move {
+            match pools {
+                Pools::Mysql(p) => p.get_owned().await.map(Pooled::Mysql),
+                Pools::Sqlite(p) => p.get_owned().await.map(Pooled::Sqlite),
+            }
+            .map_err(|e| match e {
+                bb8::RunError::TimedOut => {
+                    StoreError::Busy("no connection came free in time".into())
+                }
+                bb8::RunError::User(e) => StoreError::Unavailable(e.to_string()),
+            })
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("checkout stopped: {e}")))?
+    }
+}
+
 /// A pooled store. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -75,6 +99,9 @@ pub struct Store {
 pub struct DbConn {
     /// The connection itself; outside the store only tests arranging raw rows use it.
     pub pooled: Pooled,
+    /// The pool it came from, which replaces it when its transaction state is broken;
+    /// see [`DbConn::mend`].
+    pools: Pools,
     /// Whether a query is in flight; see [`with_conn!`].
     pub(crate) busy: bool,
     /// Where batched writes count the rows they send, so a long apply shows progress
@@ -109,6 +136,13 @@ impl Drop for DbConn {
 fn mark_broken<C: AsyncConnection>(c: &mut C) {
     <C::TransactionManager as TransactionManager<C>>::transaction_manager_status_mut(c)
         .set_in_error();
+}
+
+/// Whether the connection's transaction state is broken (not merely in a transaction).
+fn in_error<C: AsyncConnection>(c: &mut C) -> bool {
+    <C::TransactionManager as TransactionManager<C>>::transaction_manager_status_mut(c)
+        .transaction_state()
+        .is_err()
 }
 
 impl std::fmt::Debug for Store {
@@ -300,28 +334,10 @@ impl Store {
         self.checkout().await
     }
 
-    /// Checks a connection out in a task of its own. The pool tries each connection with
-    /// a query before lending it; were the caller to go away during that query, the pool
-    /// would take back a connection with half an answer in it. In its own task the check
-    /// always finishes, and a connection nobody waits for any more goes back clean.
     async fn checkout(&self) -> Result<DbConn, StoreError> {
-        let pools = self.pools.clone();
-        let pooled = tokio::spawn(async move {
-            match pools {
-                Pools::Mysql(p) => p.get_owned().await.map(Pooled::Mysql),
-                Pools::Sqlite(p) => p.get_owned().await.map(Pooled::Sqlite),
-            }
-            .map_err(|e| match e {
-                bb8::RunError::TimedOut => {
-                    StoreError::Busy("no connection came free in time".into())
-                }
-                bb8::RunError::User(e) => StoreError::Unavailable(e.to_string()),
-            })
-        })
-        .await
-        .map_err(|e| StoreError::Unavailable(format!("checkout stopped: {e}")))??;
         Ok(DbConn {
-            pooled,
+            pooled: self.pools.lend().await?,
+            pools: self.pools.clone(),
             busy: false,
             rows_written: None,
             stop_writes: None,
@@ -442,6 +458,7 @@ impl DbConn {
         E: From<StoreError> + Send,
         T: Send,
     {
+        self.mend().await?;
         with_conn!(self,
             mysql: c => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN").await,
             sqlite: c => c
@@ -461,11 +478,33 @@ impl DbConn {
             }
             Err(e) => {
                 if let Err(rollback) = with_conn!(self, c => rollback(c).await) {
-                    tracing::warn!(error = %rollback, "rollback failed");
+                    tracing::warn!(error = %rollback, "rollback failed: the connection is replaced");
+                    if let Err(lend) = self.mend().await {
+                        tracing::warn!(error = %lend, "no connection to replace it yet");
+                    }
                 }
                 Err(e)
             }
         }
+    }
+
+    /// Replaces the connection with a fresh one from the pool when its transaction state
+    /// is broken: a ROLLBACK (or the one after a failed COMMIT) that failed, as one can on
+    /// Galera right after a certification conflict. Such a connection may still hold the
+    /// transaction open on the server, so a statement sent on it later would run inside
+    /// that transaction and never commit, and the transaction manager refuses to begin
+    /// another. The pool closes the old one (it reports itself broken), which makes the
+    /// server roll back whatever it still held.
+    async fn mend(&mut self) -> Result<(), StoreError> {
+        let broken = match &mut self.pooled {
+            Pooled::Mysql(c) => in_error(&mut **c),
+            Pooled::Sqlite(c) => in_error(&mut **c),
+        };
+        if broken {
+            self.pooled = self.pools.lend().await?;
+            self.loads_in_bulk = None;
+        }
+        Ok(())
     }
 }
 
@@ -564,6 +603,56 @@ mod tests {
             let n = with_conn!(&mut conn, c => diesel::sql_query(&sql).get_result::<N>(c).await);
             assert_eq!(n.map(|r| r.n).ok(), Some(round), "round {round}");
         }
+    }
+
+    /// R7.6: a write conflict whose ROLLBACK failed too (as on Galera right after a
+    /// certification failure) is tried again on a fresh connection: the retry neither
+    /// fails on the broken one nor runs inside the transaction it may have left open, and
+    /// what the lost try wrote never commits.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn r7_6_a_conflict_whose_rollback_failed_is_retried_on_a_fresh_connection() {
+        use diesel::result::{DatabaseErrorKind, Error as DieselError};
+        use diesel_async::RunQueryDsl;
+        let test = crate::store::testing::TestStore::new().await;
+        let mut conn = test.store.conn().await.unwrap();
+        let mut tries = 0_i64;
+        let out = conn
+            .transaction(|c| {
+                tries += 1;
+                let id = tries;
+                async move {
+                    let sql = format!(
+                        "INSERT INTO districts (id, display_name, created_at, updated_at) \
+                         VALUES ({id}, 'd', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                    );
+                    with_conn!(c, db => diesel::sql_query(&sql).execute(db).await)?;
+                    if id == 1 {
+                        with_conn!(c, db => mark_broken(db));
+                        let lost = "Deadlock found when trying to get lock; try restarting \
+                                    transaction";
+                        return Err(StoreError::Query(DieselError::DatabaseError(
+                            DatabaseErrorKind::Unknown,
+                            Box::new(lost.to_owned()),
+                        )));
+                    }
+                    Ok(id)
+                }
+                .boxed()
+            })
+            .await;
+        assert_eq!(out.ok(), Some(2), "the second try committed");
+        let count = "SELECT COUNT(*) AS n FROM districts";
+        let n = with_conn!(&mut conn, c => diesel::sql_query(count).get_result::<N>(c).await);
+        assert_eq!(n.map(|r| r.n).ok(), Some(1), "the same connection goes on");
+        drop(conn);
+        let mut other = test.store.conn().await.unwrap();
+        let ids = "SELECT MIN(id) AS n FROM districts";
+        let n = with_conn!(&mut other, c => diesel::sql_query(ids).get_result::<N>(c).await);
+        assert_eq!(
+            n.map(|r| r.n).ok(),
+            Some(2),
+            "only the second try's row committed"
+        );
     }
 
     #[test]

@@ -30,17 +30,28 @@ impl StoreError {
     /// ("Deadlock found ..."), or a transaction a replicated write aborted while it ran
     /// ("Deadlock: wsrep aborted transaction"; "WSREP detected deadlock/conflict ..." on
     /// Percona's build). MySQL's error numbers do not reach Diesel's error, its messages do.
+    /// A COMMIT that lost this way and whose ROLLBACK then failed too is still one: nothing
+    /// was committed, and the connection is replaced before the next try
+    /// (`DbConn::transaction`).
     pub fn is_conflict(&self) -> bool {
         match self {
-            StoreError::Query(DieselError::DatabaseError(_, info)) => {
-                let m = info.message();
-                m.starts_with("Deadlock")
-                    || m.starts_with("WSREP detected deadlock/conflict")
-                    || m.starts_with("Lock wait timeout exceeded")
-                    || m.contains("database is locked")
-            }
+            StoreError::Query(e) => is_conflict(e),
             _ => false,
         }
+    }
+}
+
+fn is_conflict(e: &DieselError) -> bool {
+    match e {
+        DieselError::DatabaseError(_, info) => {
+            let m = info.message();
+            m.starts_with("Deadlock")
+                || m.starts_with("WSREP detected deadlock/conflict")
+                || m.starts_with("Lock wait timeout exceeded")
+                || m.contains("database is locked")
+        }
+        DieselError::RollbackErrorOnCommit { commit_error, .. } => is_conflict(commit_error),
+        _ => false,
     }
 }
 
