@@ -471,21 +471,25 @@ impl DbConn {
                 .await
         )
         .map_err(StoreError::from)?;
-        match f(self).await {
-            Ok(value) => {
-                with_conn!(self, c => commit(c).await).map_err(StoreError::from)?;
-                Ok(value)
-            }
+        let out = match f(self).await {
+            Ok(value) => with_conn!(self, c => commit(c).await)
+                .map(|()| value)
+                .map_err(|e| StoreError::from(e).into()),
             Err(e) => {
                 if let Err(rollback) = with_conn!(self, c => rollback(c).await) {
-                    tracing::warn!(error = %rollback, "rollback failed: the connection is replaced");
-                    if let Err(lend) = self.mend().await {
-                        tracing::warn!(error = %lend, "no connection to replace it yet");
-                    }
+                    tracing::warn!(error = %rollback, "rollback failed");
                 }
                 Err(e)
             }
+        };
+        // A failed COMMIT or ROLLBACK can leave the connection broken: replaced now, so
+        // nothing the caller sends next runs inside what it may have left open.
+        if out.is_err()
+            && let Err(lend) = self.mend().await
+        {
+            tracing::warn!(error = %lend, "no connection to replace a broken one yet");
         }
+        out
     }
 
     /// Replaces the connection with a fresh one from the pool when its transaction state
