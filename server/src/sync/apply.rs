@@ -8,7 +8,7 @@
 //! only under the lease this worker claimed it with, and only if no cancel came first.
 
 use super::outcome;
-use super::plan::Plan;
+use super::plan::{Plan, Records};
 use crate::domain::RecordKind;
 use crate::store::fields::FieldChange;
 use crate::store::models::HistoryRow;
@@ -21,6 +21,9 @@ use crate::store::queries::undo;
 use crate::store::{DbConn, StoreError};
 use chrono::NaiveDateTime;
 use foldhash::HashSet;
+use futures::FutureExt;
+use futures::channel::oneshot;
+use futures::future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
@@ -37,6 +40,10 @@ pub enum ApplyError {
          written: start the run again"
     )]
     Erased,
+    /// The plan whose records were being written was not completed for the apply (it was
+    /// blocked, or planning stopped): rolled back.
+    #[error("the plan was withdrawn before it was complete; nothing was written")]
+    Withdrawn,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -47,26 +54,61 @@ impl crate::store::Conflict for ApplyError {
     }
 }
 
-/// Writes the plan and ends the run as `end` says, all in one transaction. `written`
-/// counts the plan's rows as they are sent (from 0 again if the transaction is retried),
-/// out of [`Plan::change_count`]: the run's progress while it applies. Once `stopping`
-/// is set (the run was cancelled, or lost), the next statement rolls everything back and
-/// the apply is [`ApplyError::Fenced`]: on SQLite the apply holds the one write lock, so
-/// a cancel could not reach the store's fence before the commit. True when the run left
-/// the district settled on its source (`super::settled`).
+/// What an apply writes: a plan's records, then the rest of the plan and how the run
+/// ends. A run applied as it plans ([`ToApply::streamed`]) hands over its records as soon
+/// as the planner has them and its rest once the links are planned: the store loads the
+/// records meanwhile, in the one transaction, so a first sync's planning of its links
+/// and its journal costs no time of its own.
+pub struct ToApply {
+    records: Arc<Records>,
+    rest: future::Shared<oneshot::Receiver<Rest>>,
+}
+
+/// The whole plan, once planned, and the run's end the apply commits with it.
+#[derive(Clone)]
+pub struct Rest {
+    pub plan: Arc<Plan>,
+    pub end: RunEnd,
+}
+
+impl ToApply {
+    /// A plan made already.
+    pub fn whole(plan: Arc<Plan>, end: RunEnd) -> ToApply {
+        let (to_apply, rest) = ToApply::streamed(plan.records());
+        // The receiver is held by `to_apply`, so the send cannot fail.
+        let _ = rest.send(Rest { plan, end });
+        to_apply
+    }
+
+    /// A plan's records now, its rest through the sender. A sender dropped without
+    /// sending withdraws the plan: the apply rolls back ([`ApplyError::Withdrawn`]).
+    pub fn streamed(records: Records) -> (ToApply, oneshot::Sender<Rest>) {
+        let (send, rest) = oneshot::channel();
+        let records = Arc::new(records);
+        let rest = rest.shared();
+        (ToApply { records, rest }, send)
+    }
+}
+
+/// Writes the plan and ends the run as the plan's [`Rest`] says, all in one transaction.
+/// `written` counts the plan's rows as they are sent (from 0 again if the transaction is
+/// retried), out of [`Plan::change_count`]: the run's progress while it applies. Once
+/// `stopping` is set (the run was cancelled, or lost), the next statement rolls
+/// everything back and the apply is [`ApplyError::Fenced`]: on SQLite the apply holds the
+/// one write lock, so a cancel could not reach the store's fence before the commit. True
+/// when the run left the district settled on its source (`super::settled`).
 pub async fn apply(
     conn: &mut DbConn,
-    plan: Arc<Plan>,
+    to_apply: ToApply,
     lease: Lease,
-    end: RunEnd,
     now: NaiveDateTime,
     written: Arc<AtomicI64>,
     stopping: Arc<AtomicBool>,
 ) -> Result<bool, ApplyError> {
-    let issues = Arc::new(outcome::issue_rows(Some(&plan), lease.run_id));
+    let ToApply { records, rest } = to_apply;
     let stopped = move |stopping: &AtomicBool| stopping.load(Ordering::Relaxed);
     conn.transaction::<_, ApplyError, _>(move |c| {
-        let (plan, end, issues) = (plan.clone(), end.clone(), issues.clone());
+        let (records, rest) = (records.clone(), rest.clone());
         let (written, stopping) = (written.clone(), stopping.clone());
         Box::pin(async move {
             if stopped(&stopping) {
@@ -74,27 +116,28 @@ pub async fn apply(
             }
             // First, and locked: an erasure committing from here on waits for this
             // transaction; one committed before it is seen.
-            let suppressions = suppressions::ids_locked(c, plan.district_id).await?;
+            let suppressions = suppressions::ids_locked(c, records.district_id).await?;
             if suppressions
                 .iter()
-                .any(|id| !plan.suppressions_seen.contains(id))
+                .any(|id| !records.suppressions_seen.contains(id))
             {
                 return Err(ApplyError::Erased);
             }
             c.count_rows_into(Some(written));
             c.stop_writes_when(Some(stopping.clone()));
-            let wrote = write_plan(c, &plan, lease.run_id, now).await;
+            let wrote = write_plan(c, &records, rest, lease.run_id, now).await;
             c.count_rows_into(None);
             c.stop_writes_when(None);
-            match wrote {
-                Err(StoreError::Stopped) => return Err(ApplyError::Fenced),
+            let Rest { plan, end } = match wrote {
+                Err(ApplyError::Store(StoreError::Stopped)) => return Err(ApplyError::Fenced),
                 wrote => wrote?,
-            }
+            };
             let settled = settled_after(c, &plan, lease.run_id).await?;
             // A stop after the last statement: the fence reads only what reached the store.
             if stopped(&stopping) {
                 return Err(ApplyError::Fenced);
             }
+            let issues = outcome::issue_rows(Some(&plan), lease.run_id);
             if outcome::write(c, lease, &end, &issues, true).await? {
                 Ok(settled)
             } else {
@@ -120,19 +163,35 @@ async fn settled_after(c: &mut DbConn, plan: &Plan, run_id: i64) -> Result<bool,
     Ok(settles)
 }
 
+/// Writes the records, then, once the plan is complete, the rest of it.
 async fn write_plan(
     c: &mut DbConn,
+    records: &Records,
+    rest: future::Shared<oneshot::Receiver<Rest>>,
+    run_id: i64,
+    now: NaiveDateTime,
+) -> Result<Rest, ApplyError> {
+    q::write_schools(c, &records.schools).await?;
+    q::write_classes(c, &records.classes).await?;
+    q::write_students(c, &records.students).await?;
+    let keep_contact = keep_contact(c, records).await?;
+    q::write_guardians(c, &records.guardians, &keep_contact).await?;
+    q::write_staff(c, &records.staff, &keep_contact).await?;
+    let rest = rest.await.map_err(|_| ApplyError::Withdrawn)?;
+    write_rest(c, &rest.plan, &keep_contact, run_id, now).await?;
+    Ok(rest)
+}
+
+/// Writes what links the records, what the run abandons and restores, its journal and
+/// its undo log.
+async fn write_rest(
+    c: &mut DbConn,
     plan: &Plan,
+    keep_contact: &HashSet<i64>,
     run_id: i64,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let district = plan.district_id;
-    q::write_schools(c, &plan.schools).await?;
-    q::write_classes(c, &plan.classes).await?;
-    q::write_students(c, &plan.students).await?;
-    let keep_contact = keep_contact(c, plan).await?;
-    q::write_guardians(c, &plan.guardians, &keep_contact).await?;
-    q::write_staff(c, &plan.staff, &keep_contact).await?;
     q::remove_school_students(c, district, &plan.remove_school_students).await?;
     q::remove_school_staff(c, district, &plan.remove_school_staff).await?;
     q::remove_class_students(c, district, &plan.remove_class_students).await?;
@@ -150,7 +209,7 @@ async fn write_plan(
     if keep_contact.len() == plan.keep_contact.len() {
         history::insert(c, &plan.journal).await?;
     } else {
-        let journal = without_contact(&plan.journal, &keep_contact, &plan.keep_contact);
+        let journal = without_contact(&plan.journal, keep_contact, &plan.keep_contact);
         history::insert(c, &journal).await?;
     }
     if !plan.deleted.is_empty() {
@@ -167,7 +226,7 @@ async fn write_plan(
 /// unless the district updates active users, those activated since the plan was made
 /// (R4.6): the plan took them for invitees, but from their activation on their contact
 /// is theirs.
-async fn keep_contact(c: &mut DbConn, plan: &Plan) -> Result<HashSet<i64>, StoreError> {
+async fn keep_contact(c: &mut DbConn, plan: &Records) -> Result<HashSet<i64>, StoreError> {
     let mut keep = plan.keep_contact.clone();
     if plan.update_active_users {
         return Ok(keep);

@@ -43,8 +43,14 @@ pub struct Progress {
 
 impl Progress {
     pub fn set(&self, phase: RunPhase, done: usize, total: usize) {
-        self.total.store(total as i64, Ordering::Relaxed);
         self.done.store(done as i64, Ordering::Relaxed);
+        self.set_phase(phase, total);
+    }
+
+    /// A new phase and total, the records done so far kept: an apply started while the
+    /// links were planned has written some already.
+    pub fn set_phase(&self, phase: RunPhase, total: usize) {
+        self.total.store(total as i64, Ordering::Relaxed);
         let index = RunPhase::ALL.iter().position(|p| *p == phase).unwrap_or(0) as u8;
         if self.phase.swap(index, Ordering::Relaxed) != index {
             self.changed.notify_one();

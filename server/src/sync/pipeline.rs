@@ -3,7 +3,7 @@
 //! worker; each step reads what the one before produced, and every way out goes through
 //! `outcome` (or, for an applied plan, through the apply's transaction).
 
-use super::apply::{ApplyError, apply};
+use super::apply::{ApplyError, Rest, ToApply, apply};
 use super::env::Env;
 use super::fetch::fetch;
 use super::history;
@@ -11,7 +11,7 @@ use super::keeper::{Control, Stop};
 use super::outcome::{self, Kept, Outcome};
 use super::plan::changes::{self, Change};
 use super::plan::undo::Undo;
-use super::plan::{self, Plan, Policy, RunContext};
+use super::plan::{self, Plan, Policy, Records, RunContext};
 use super::revert;
 use super::review;
 use super::settled;
@@ -52,7 +52,7 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
         dry_run = input.run.dry_run,
         "run started"
     );
-    let planned = if trigger == Trigger::Revert {
+    let (planned, mut applying) = if trigger == Trigger::Revert {
         let timer = Instant::now();
         let planned = match revert_step(env, &input, control).await? {
             Step::Next(p) => p,
@@ -60,7 +60,7 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
             Step::Lost => return Ok(()),
         };
         telemetry::phase_done(RunPhase::Planning, timer.elapsed());
-        planned
+        (planned, None)
     } else {
         let timer = Instant::now();
         let (snapshot, loading, settles) = match read_step(env, &input, control).await? {
@@ -80,10 +80,10 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
         };
         telemetry::phase_done(RunPhase::Validating, timer.elapsed());
         let timer = Instant::now();
-        let mut planned = plan_step(&input, control, snapshot, state).await?;
+        let (mut planned, applying) = plan_step(env, &input, control, snapshot, state).await?;
         planned.plan.settles = settles;
         telemetry::phase_done(RunPhase::Planning, timer.elapsed());
-        planned
+        (planned, applying)
     };
     let Planned {
         plan,
@@ -96,6 +96,9 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
         digest,
     };
     if let Some((changes, digest)) = review {
+        // Only a blocked plan's records can have been written: rolled back before anything
+        // else.
+        Applying::withdraw(&mut applying).await;
         let mut conn = env.store.conn().await?;
         if run.approved {
             let approved = runs::plan_digest(&mut conn, run.id).await?;
@@ -119,11 +122,16 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
     drop(snapshot);
     match must_stop::<()>(control) {
         None => {}
-        Some(Step::End(outcome)) => return ended(outcome, Some(plan)).await,
-        Some(_) => return Ok(()),
+        stop => {
+            Applying::withdraw(&mut applying).await;
+            return match stop {
+                Some(Step::End(outcome)) => ended(outcome, Some(plan)).await,
+                _ => Ok(()),
+            };
+        }
     }
     let timer = Instant::now();
-    let applied = apply_step(env, lease, control, plan, trigger).await;
+    let applied = apply_step(env, lease, control, plan, trigger, applying).await;
     telemetry::phase_done(RunPhase::Applying, timer.elapsed());
     if run.approved {
         // Applied or not, the plan is done with; an expiry sweep would drop it otherwise.
@@ -490,13 +498,15 @@ async fn validate_step(
 
 /// Computes the plan on a blocking thread: it is pure, CPU-bound work. A plan a person
 /// reviews (a dry run, a blocked one, one awaiting approval, an approved one) is also
-/// listed change by change, with its digest.
+/// listed change by change, with its digest. A plan applied as soon as it is made starts
+/// its apply with its records, while the planner goes on to the links (`Applying`).
 async fn plan_step(
+    env: &Env,
     input: &RunInput,
     control: &Control,
     snapshot: Snapshot,
     state: State,
-) -> Result<Planned> {
+) -> Result<(Planned, Option<Applying>)> {
     control
         .progress
         .set(RunPhase::Planning, 0, snapshot.record_count());
@@ -504,12 +514,69 @@ async fn plan_step(
     let policy = Policy::of(&input.settings, run.override_threshold);
     let ctx = context(run);
     let reviewed = reviewed(input);
-    tokio::task::spawn_blocking(move || {
-        let plan = plan::plan(&state, &snapshot, &policy, &ctx);
+    let streams = !reviewed.0 && reviewed.1;
+    let (records_done, records) = tokio::sync::oneshot::channel();
+    let planning = tokio::task::spawn_blocking(move || {
+        let records_done = streams.then_some(records_done);
+        let plan = plan::plan_with(&state, &snapshot, &policy, &ctx, |plan| {
+            if let Some(done) = records_done {
+                let _ = done.send(plan.records());
+            }
+        });
         finish(plan, &state, Some(snapshot), reviewed, &ctx)
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("planning stopped: {e}")))?
+    });
+    // No records come when the plan is not applied at once, or planning stopped.
+    let mut applying = match records.await {
+        Ok(records) => Some(Applying::start(env, input.lease, control, records).await?),
+        Err(_) => None,
+    };
+    let planned = planning
+        .await
+        .map_err(|e| Error::Internal(format!("planning stopped: {e}")))
+        .and_then(|planned| planned);
+    if planned.is_err() {
+        Applying::withdraw(&mut applying).await;
+    }
+    Ok((planned?, applying))
+}
+
+/// A run's apply, started with the plan's records (`apply::ToApply`): it writes them and
+/// waits, in its transaction, for the rest of the plan.
+struct Applying {
+    task: tokio::task::JoinHandle<std::result::Result<bool, ApplyError>>,
+    rest: futures::channel::oneshot::Sender<Rest>,
+}
+
+impl Applying {
+    /// Starts the apply of `records` on a connection of its own.
+    async fn start(env: &Env, lease: Lease, control: &Control, records: Records) -> Result<Self> {
+        let mut conn = env.store.conn().await?;
+        let (to_apply, rest) = ToApply::streamed(records);
+        let (written, stopping) = (control.progress.done_counter(), control.stopping());
+        let task = tokio::spawn(async move {
+            apply(&mut conn, to_apply, lease, now(), written, stopping).await
+        });
+        Ok(Applying { task, rest })
+    }
+
+    /// Hands the apply the rest of the plan and waits until it has committed or rolled
+    /// back.
+    async fn finish(self, rest: Rest) -> Result<std::result::Result<bool, ApplyError>> {
+        // A send that fails finds the apply ended already; its result says why.
+        let _ = self.rest.send(rest);
+        self.task
+            .await
+            .map_err(|e| Error::Internal(format!("the apply stopped: {e}")))
+    }
+
+    /// Withdraws the plan: the apply rolls back what it wrote, and is waited for, so that
+    /// nothing the run writes next waits behind it (SQLite's one write lock).
+    async fn withdraw(applying: &mut Option<Applying>) {
+        if let Some(Applying { task, rest }) = applying.take() {
+            drop(rest);
+            let _ = task.await;
+        }
+    }
 }
 
 /// Whether a person reviews the run's plan (a dry run, an approved one, or one of a
@@ -592,36 +659,35 @@ fn context(run: &Run) -> RunContext {
     }
 }
 
-/// Applies the plan and ends the run in one transaction. When the fence refused (a
-/// cancel came first, or the run was taken over), the run ends CANCELLED if it was
-/// cancelled, and is left to its new holder otherwise.
+/// Applies the plan and ends the run in one transaction, through the apply its records
+/// started (`applying`) or one started now. When the fence refused (a cancel came
+/// first, or the run was taken over), the run ends CANCELLED if it was cancelled, and is
+/// left to its new holder otherwise.
 async fn apply_step(
     env: &Env,
     lease: Lease,
     control: &Control,
     plan: Plan,
     trigger: Trigger,
+    applying: Option<Applying>,
 ) -> Result<()> {
+    // The rows an apply started with the records has written count already.
     control
         .progress
-        .set(RunPhase::Applying, 0, plan.change_count());
+        .set_phase(RunPhase::Applying, plan.change_count());
     let plan = Arc::new(plan);
     let end = outcome::run_end(&Outcome::Succeeded, Some(&plan))?;
-    let mut conn = env.store.conn().await?;
-    let written = control.progress.done_counter();
+    let applying = match applying {
+        Some(applying) => applying,
+        None => Applying::start(env, lease, control, plan.records()).await?,
+    };
     // A refused apply wrote nothing: the run ends CANCELLED if the fence refused it (left
     // to its new holder if it was taken over), FAILED if a person was erased meanwhile.
-    let stopping = control.stopping();
-    let applied = apply(
-        &mut conn,
-        plan.clone(),
-        lease,
+    let rest = Rest {
+        plan: plan.clone(),
         end,
-        now(),
-        written,
-        stopping,
-    )
-    .await;
+    };
+    let applied = applying.finish(rest).await?;
     let refused = match applied {
         Ok(settled) => {
             tracing::info!(run_id = lease.run_id, "run applied");
@@ -631,7 +697,7 @@ async fn apply_step(
                 let rows = plan.counts_again.values().map(|c| c.unchanged).sum::<i64>();
                 let district = plan.district_id;
                 // Freed before the roster loads again: a run's peak stays its own.
-                drop((plan, conn));
+                drop(plan);
                 env.warm.keep(district, lease.run_id, rows as usize, || {
                     roster::start_loading(&env.store, district)
                 });
@@ -639,10 +705,9 @@ async fn apply_step(
             return Ok(());
         }
         Err(ApplyError::Fenced) => Outcome::Cancelled,
-        Err(e @ ApplyError::Erased) => Outcome::Failed(e.to_string()),
+        Err(e @ (ApplyError::Erased | ApplyError::Withdrawn)) => Outcome::Failed(e.to_string()),
         Err(ApplyError::Store(e)) => return Err(e.into()),
     };
-    drop(conn);
     let state = refused.state();
     if outcome::end(&env.store, lease, refused, Some(&plan)).await? {
         telemetry::run_ended(state, trigger, Some(&plan), false);

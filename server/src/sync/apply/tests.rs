@@ -61,9 +61,8 @@ async fn applied(test: &TestStore, lease: Lease, plan: Arc<Plan>) -> Result<bool
     let mut conn = test.store.conn().await.unwrap();
     apply(
         &mut conn,
-        plan,
+        ToApply::whole(plan, end),
         lease,
-        end,
         now(),
         Default::default(),
         Default::default(),
@@ -122,9 +121,8 @@ async fn r7_6_a_cancel_told_in_memory_stops_the_apply() {
     let stopping = Arc::new(AtomicBool::new(true));
     let applied = apply(
         &mut conn,
-        plan.clone(),
+        ToApply::whole(plan.clone(), end),
         lease,
-        end,
         now(),
         Default::default(),
         stopping,
@@ -293,9 +291,8 @@ async fn the_apply_counts_the_rows_it_writes_for_progress() {
     let mut conn = test.store.conn().await.unwrap();
     apply(
         &mut conn,
-        plan.clone(),
+        ToApply::whole(plan.clone(), end),
         lease,
-        end,
         now(),
         written.clone(),
         Default::default(),
@@ -391,4 +388,82 @@ async fn s6_1_an_erasure_before_the_run_does_not_stop_its_apply() {
     assert_eq!(plan.suppressions_seen.len(), 1);
     applied(&test, lease, Arc::new(plan.clone())).await.unwrap();
     assert_eq!(schools(&test, plan.district_id).await, 1);
+}
+
+/// Starts the apply of `plan`'s records alone, as a run applied while its links are
+/// planned does, and waits until the records are written.
+async fn records_written(
+    test: &TestStore,
+    lease: Lease,
+    plan: &Plan,
+) -> (
+    tokio::task::JoinHandle<Result<bool, ApplyError>>,
+    oneshot::Sender<Rest>,
+) {
+    let (to_apply, rest) = ToApply::streamed(plan.records());
+    let written = Arc::new(AtomicI64::new(0));
+    let mut conn = test.store.conn().await.unwrap();
+    let counted = written.clone();
+    let task = tokio::spawn(async move {
+        apply(
+            &mut conn,
+            to_apply,
+            lease,
+            now(),
+            counted,
+            Default::default(),
+        )
+        .await
+    });
+    let records = plan.schools.len() as i64;
+    while written.load(Ordering::Relaxed) < records && !task.is_finished() {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    (task, rest)
+}
+
+// R7.1, R7.6: records written while the links are still planned are seen by no one
+// until the rest of the plan is written and the run's end commits with them.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_records_written_while_the_links_are_planned_commit_with_the_rest() {
+    let test = TestStore::new().await;
+    let (lease, plan) = setup(&test).await;
+    let (task, rest) = records_written(&test, lease, &plan).await;
+    assert_eq!(
+        schools(&test, plan.district_id).await,
+        0,
+        "not committed yet"
+    );
+    let end = run_end(&Outcome::Succeeded, Some(&plan)).unwrap();
+    let plan_again = plan.clone();
+    assert!(
+        rest.send(Rest {
+            plan: plan_again,
+            end
+        })
+        .is_ok()
+    );
+    task.await.unwrap().unwrap();
+    assert_eq!(schools(&test, plan.district_id).await, 1);
+    let run = q::require(&mut test.store.conn().await.unwrap(), lease.run_id)
+        .await
+        .unwrap();
+    assert_eq!(run.state, RunState::Succeeded);
+}
+
+// R7.2: a plan found blocked once its links are planned is withdrawn, and the records
+// its apply had written roll back: the run is left to end BLOCKED, having written
+// nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_2_a_withdrawn_plan_leaves_nothing_of_its_records() {
+    let test = TestStore::new().await;
+    let (lease, plan) = setup(&test).await;
+    let (task, rest) = records_written(&test, lease, &plan).await;
+    drop(rest);
+    assert!(matches!(task.await.unwrap(), Err(ApplyError::Withdrawn)));
+    assert_eq!(schools(&test, plan.district_id).await, 0, "rolled back");
+    let run = q::require(&mut test.store.conn().await.unwrap(), lease.run_id)
+        .await
+        .unwrap();
+    assert_eq!(run.state, RunState::Running, "left for its worker to end");
 }

@@ -42,6 +42,7 @@ use chrono::NaiveDateTime;
 use foldhash::HashSet;
 use managed::Managed;
 use resolve::Resolved;
+use std::sync::Arc;
 
 /// The district settings the planner needs.
 #[derive(Debug, Clone)]
@@ -81,11 +82,11 @@ pub struct RunContext {
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     pub district_id: i64,
-    pub schools: Rows<School>,
-    pub students: Rows<Student>,
-    pub guardians: Rows<Guardian>,
-    pub staff: Rows<Staff>,
-    pub classes: Rows<Class>,
+    pub schools: Shared<Rows<School>>,
+    pub students: Shared<Rows<Student>>,
+    pub guardians: Shared<Rows<Guardian>>,
+    pub staff: Shared<Rows<Staff>>,
+    pub classes: Shared<Rows<Class>>,
     pub add_school_students: Vec<SchoolStudent>,
     /// (school id, student id)
     pub remove_school_students: Vec<(i64, i64)>,
@@ -142,7 +143,70 @@ pub struct Plan {
     pub settles: Option<String>,
 }
 
+/// Rows the planner fills in its first steps and only reads after them, so that the apply
+/// can write them while the links are still planned ([`Records`]); reading them costs
+/// nothing, and were they changed once shared, the change would copy them
+/// (`Arc::make_mut`) rather than reach what the apply holds.
+#[derive(Debug, Default)]
+pub struct Shared<T>(Arc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: Clone> std::ops::DerefMut for Shared<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        Arc::make_mut(&mut self.0)
+    }
+}
+
+impl<T> From<T> for Shared<T> {
+    fn from(value: T) -> Self {
+        Shared(Arc::new(value))
+    }
+}
+
+/// The part of a plan its first steps settle: the records to write and what their write
+/// needs. A run applied as it plans (`sync::apply`) starts writing these while the
+/// planner goes on to the links, which only read them.
+#[derive(Debug, Clone)]
+pub struct Records {
+    pub district_id: i64,
+    pub schools: Shared<Rows<School>>,
+    pub students: Shared<Rows<Student>>,
+    pub guardians: Shared<Rows<Guardian>>,
+    pub staff: Shared<Rows<Staff>>,
+    pub classes: Shared<Rows<Class>>,
+    pub keep_contact: HashSet<i64>,
+    pub update_active_users: bool,
+    pub suppressions_seen: HashSet<i64>,
+}
+
 impl Plan {
+    /// Its records, sharing their rows with the plan.
+    pub fn records(&self) -> Records {
+        Records {
+            district_id: self.district_id,
+            schools: self.schools.clone(),
+            students: self.students.clone(),
+            guardians: self.guardians.clone(),
+            staff: self.staff.clone(),
+            classes: self.classes.clone(),
+            keep_contact: self.keep_contact.clone(),
+            update_active_users: self.update_active_users,
+            suppressions_seen: self.suppressions_seen.clone(),
+        }
+    }
+
     /// An empty plan of `ctx`'s district, made against `state`: both a sync's plan and a
     /// revert's start here, so each carries the suppressions its state held (S6.1).
     fn against(state: &State, ctx: &RunContext, update_active_users: bool) -> Plan {
@@ -209,6 +273,18 @@ pub fn validate(snapshot: &mut Snapshot, state: &State) {
 
 /// Computes the plan of a run.
 pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContext) -> Plan {
+    plan_with(state, snapshot, policy, ctx, |_| ())
+}
+
+/// Computes the plan of a run, handing its records to `records_done` as soon as they are
+/// planned, before the links (which change no record).
+pub fn plan_with(
+    state: &State,
+    snapshot: &Snapshot,
+    policy: &Policy,
+    ctx: &RunContext,
+    records_done: impl FnOnce(&Plan),
+) -> Plan {
     let mut plan = Plan::against(state, ctx, policy.update_active_users);
     report_source_issues(snapshot, &mut plan);
     let mut abandonments = Abandonments::new(&state.open_abandonments);
@@ -234,6 +310,7 @@ pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContex
     );
     accounts::plan(state, snapshot, policy, ctx, &mut plan, &mut resolved);
     resolved.add_unlisted(state, snapshot);
+    records_done(&plan);
     // Before the link steps count school moves and school memberships on people (R5.8).
     let places_and_people = plan.counts.clone();
     let managed = Managed::new(state, &plan);
