@@ -44,6 +44,10 @@ pub enum ApplyError {
     /// blocked, or planning stopped): rolled back.
     #[error("the plan was withdrawn before it was complete; nothing was written")]
     Withdrawn,
+    /// The finished plan no longer holds the records it handed over ([`Records::are_of`]):
+    /// a planner bug, caught before anything committed.
+    #[error("the plan changed records it had handed to the apply; nothing was written")]
+    Diverged,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -55,10 +59,11 @@ impl crate::store::Conflict for ApplyError {
 }
 
 /// What an apply writes: a plan's records, then the rest of the plan and how the run
-/// ends. A run applied as it plans ([`ToApply::streamed`]) hands over its records as soon
-/// as the planner has them and its rest once the links are planned: the store loads the
-/// records meanwhile, in the one transaction, so a first sync's planning of its links
-/// and its journal costs no time of its own.
+/// ends. A run applied as it plans ([`ToApply::streamed`]) hands over its records
+/// (schools, classes, students) as soon as the planner has them and its rest once the
+/// plan is complete: the store loads the records meanwhile, in the one transaction, on
+/// the core the planner leaves idle, so a first sync's planning of its accounts, links,
+/// journal and undo log costs little time of its own.
 pub struct ToApply {
     records: Arc<Records>,
     rest: future::Shared<oneshot::Receiver<Rest>>,
@@ -174,24 +179,26 @@ async fn write_plan(
     q::write_schools(c, &records.schools).await?;
     q::write_classes(c, &records.classes).await?;
     q::write_students(c, &records.students).await?;
-    let keep_contact = keep_contact(c, records).await?;
-    q::write_guardians(c, &records.guardians, &keep_contact).await?;
-    q::write_staff(c, &records.staff, &keep_contact).await?;
     let rest = rest.await.map_err(|_| ApplyError::Withdrawn)?;
-    write_rest(c, &rest.plan, &keep_contact, run_id, now).await?;
+    if !records.are_of(&rest.plan) {
+        return Err(ApplyError::Diverged);
+    }
+    write_rest(c, &rest.plan, run_id, now).await?;
     Ok(rest)
 }
 
-/// Writes what links the records, what the run abandons and restores, its journal and
-/// its undo log.
+/// Writes the accounts, what links the records, what the run abandons and restores, its
+/// journal and its undo log.
 async fn write_rest(
     c: &mut DbConn,
     plan: &Plan,
-    keep_contact: &HashSet<i64>,
     run_id: i64,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let district = plan.district_id;
+    let keep_contact = &keep_contact(c, plan).await?;
+    q::write_guardians(c, &plan.guardians, keep_contact).await?;
+    q::write_staff(c, &plan.staff, keep_contact).await?;
     q::remove_school_students(c, district, &plan.remove_school_students).await?;
     q::remove_school_staff(c, district, &plan.remove_school_staff).await?;
     q::remove_class_students(c, district, &plan.remove_class_students).await?;
@@ -226,7 +233,7 @@ async fn write_rest(
 /// unless the district updates active users, those activated since the plan was made
 /// (R4.6): the plan took them for invitees, but from their activation on their contact
 /// is theirs.
-async fn keep_contact(c: &mut DbConn, plan: &Records) -> Result<HashSet<i64>, StoreError> {
+async fn keep_contact(c: &mut DbConn, plan: &Plan) -> Result<HashSet<i64>, StoreError> {
     let mut keep = plan.keep_contact.clone();
     if plan.update_active_users {
         return Ok(keep);

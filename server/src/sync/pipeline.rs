@@ -496,10 +496,17 @@ async fn validate_step(
     Ok(Step::Next((snapshot, state)))
 }
 
+/// The fewest records (schools, classes and students to write) for which the apply starts
+/// while the rest is planned. Under it, the store's work on them would cover too little
+/// of the planner's to pay for a transaction held open beside it (a resync that changes
+/// a few hundred students): such a plan is applied whole, once made.
+const STREAM_FROM: usize = 10_000;
+
 /// Computes the plan on a blocking thread: it is pure, CPU-bound work. A plan a person
 /// reviews (a dry run, a blocked one, one awaiting approval, an approved one) is also
-/// listed change by change, with its digest. A plan applied as soon as it is made starts
-/// its apply with its records, while the planner goes on to the links (`Applying`).
+/// listed change by change, with its digest. A plan applied as soon as it is made, with
+/// enough records to write, starts its apply with them while the planner goes on to the
+/// accounts and the links (`Applying`).
 async fn plan_step(
     env: &Env,
     input: &RunInput,
@@ -519,8 +526,9 @@ async fn plan_step(
     let planning = tokio::task::spawn_blocking(move || {
         let records_done = streams.then_some(records_done);
         let plan = plan::plan_with(&state, &snapshot, &policy, &ctx, |plan| {
-            if let Some(done) = records_done {
-                let _ = done.send(plan.records());
+            let records = plan.records();
+            if let Some(done) = records_done.filter(|_| records.row_count() >= STREAM_FROM) {
+                let _ = done.send(records);
             }
         });
         finish(plan, &state, Some(snapshot), reviewed, &ctx)
@@ -705,7 +713,9 @@ async fn apply_step(
             return Ok(());
         }
         Err(ApplyError::Fenced) => Outcome::Cancelled,
-        Err(e @ (ApplyError::Erased | ApplyError::Withdrawn)) => Outcome::Failed(e.to_string()),
+        Err(e @ (ApplyError::Erased | ApplyError::Withdrawn | ApplyError::Diverged)) => {
+            Outcome::Failed(e.to_string())
+        }
         Err(ApplyError::Store(e)) => return Err(e.into()),
     };
     let state = refused.state();

@@ -4,7 +4,7 @@
 use roster_client::pb;
 use roster_client::tonic::Code;
 use roster_e2e::lookup::*;
-use roster_e2e::roster::springfield;
+use roster_e2e::roster::{Roster, springfield};
 use roster_e2e::{TestServer, insert_running_run};
 
 // R7.4: syncing the same source again changes nothing.
@@ -346,4 +346,64 @@ async fn r7_5_a_school_losing_its_staff_blocks_naming_the_school() {
     assert_eq!(block.school_id, school_id(&server, "small").await);
     assert_eq!(block.record_kind, pb::RecordKind::Staff as i32);
     assert_eq!((block.abandon_count, block.stored_count), (1, 1));
+}
+
+/// Students `from..to` of one school, named `given`: a district large enough that its
+/// apply starts while the rest of its plan is still made (over the server's
+/// `STREAM_FROM` records).
+fn large(from: usize, to: usize, given: &str) -> Roster {
+    let mut roster = Roster::default();
+    roster.school("sch-big", "Big School");
+    for i in from..to {
+        roster.student(&format!("stu-{i:05}"), given, &format!("Kid{i}"), "sch-big");
+    }
+    roster
+}
+
+/// How many people of the district a name prefix finds, on the first page.
+async fn found(server: &TestServer, district: &str, prefix: &str) -> usize {
+    let request = pb::SearchPeopleRequest {
+        district_id: district.into(),
+        query: prefix.into(),
+        kinds: vec![],
+        page_size: 100,
+        page_token: String::new(),
+    };
+    let response = server.dir().search_people(request).await.unwrap();
+    response.into_inner().people.len()
+}
+
+// R7.2, R7.6: a plan whose records the store writes while the rest is still planned is
+// applied whole, or, blocked, leaves nothing of what it had written; overridden, it
+// applies whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_2_a_plan_written_while_planned_is_applied_whole_or_not_at_all() {
+    let server = TestServer::start().await;
+    let district = server.district("D").await;
+    let first = server.sync_ok(&district, &large(0, 13_000, "Ann")).await;
+    assert_eq!(counts(&first, Kind::Student).created, 13_000);
+    assert_eq!(found(&server, &district, "Ann Kid12999").await, 1);
+
+    // 2,800 of 13,000 gone (21.5%, over the 20% threshold), the 10,200 others renamed.
+    let next = large(2_800, 13_000, "Renamed");
+    let blocked = server.sync_roster(&district, &next).await;
+    assert_eq!(blocked.state, pb::SyncState::Blocked as i32);
+    assert_eq!(
+        found(&server, &district, "Renamed").await,
+        0,
+        "nothing renamed"
+    );
+    assert_eq!(found(&server, &district, "Ann Kid12999").await, 1);
+    assert!(abandoned(&server, &district).await.is_empty());
+
+    let folder = server.put_roster(&next);
+    let run = server.start_sync(&district, &folder, false, true).await;
+    let run = server.wait(&run.run_id).await;
+    assert_eq!(run.state, pb::SyncState::Succeeded as i32, "{run:?}");
+    let students = counts(&run, Kind::Student);
+    assert_eq!((students.updated, students.abandoned), (10_200, 2_800));
+    assert_eq!(found(&server, &district, "Renamed Kid12999").await, 1);
+    assert_eq!(found(&server, &district, "Ann Kid12999").await, 0);
+    // Abandoned, archived, and still found by search (R6.2).
+    assert_eq!(found(&server, &district, "Ann Kid2799").await, 1);
 }

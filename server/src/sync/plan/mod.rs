@@ -84,8 +84,8 @@ pub struct Plan {
     pub district_id: i64,
     pub schools: Shared<Rows<School>>,
     pub students: Shared<Rows<Student>>,
-    pub guardians: Shared<Rows<Guardian>>,
-    pub staff: Shared<Rows<Staff>>,
+    pub guardians: Rows<Guardian>,
+    pub staff: Rows<Staff>,
     pub classes: Shared<Rows<Class>>,
     pub add_school_students: Vec<SchoolStudent>,
     /// (school id, student id)
@@ -144,9 +144,10 @@ pub struct Plan {
 }
 
 /// Rows the planner fills in its first steps and only reads after them, so that the apply
-/// can write them while the links are still planned ([`Records`]); reading them costs
-/// nothing, and were they changed once shared, the change would copy them
-/// (`Arc::make_mut`) rather than reach what the apply holds.
+/// can write them while the rest is still planned ([`Records`]); reading them costs
+/// nothing. Were they changed once shared, the change would copy them (`Arc::make_mut`)
+/// rather than reach what the apply holds, and the apply would refuse the plan
+/// ([`Records::are_of`]).
 #[derive(Debug, Default)]
 pub struct Shared<T>(Arc<T>);
 
@@ -175,20 +176,34 @@ impl<T> From<T> for Shared<T> {
     }
 }
 
-/// The part of a plan its first steps settle: the records to write and what their write
-/// needs. A run applied as it plans (`sync::apply`) starts writing these while the
-/// planner goes on to the links, which only read them.
+/// The part of a plan its first steps settle: the schools, classes and students, which
+/// nothing after them changes. A run applied as it plans (`sync::apply`) starts writing
+/// these while the planner goes on to the accounts, the links, the journal and the undo
+/// log: about a second and a half of a 100k-student first sync, which the store's own
+/// work on the records then covers.
 #[derive(Debug, Clone)]
 pub struct Records {
     pub district_id: i64,
     pub schools: Shared<Rows<School>>,
     pub students: Shared<Rows<Student>>,
-    pub guardians: Shared<Rows<Guardian>>,
-    pub staff: Shared<Rows<Staff>>,
     pub classes: Shared<Rows<Class>>,
-    pub keep_contact: HashSet<i64>,
-    pub update_active_users: bool,
     pub suppressions_seen: HashSet<i64>,
+}
+
+impl Records {
+    /// The rows the apply writes for them.
+    pub fn row_count(&self) -> usize {
+        self.schools.len() + self.classes.len() + self.students.len()
+    }
+
+    /// Whether these are the very rows `plan` holds, as planned: the apply writes the
+    /// records it was handed and the rest from the finished plan, so a plan whose records
+    /// changed after they were handed over must not be applied.
+    pub fn are_of(&self, plan: &Plan) -> bool {
+        Arc::ptr_eq(&self.schools.0, &plan.schools.0)
+            && Arc::ptr_eq(&self.students.0, &plan.students.0)
+            && Arc::ptr_eq(&self.classes.0, &plan.classes.0)
+    }
 }
 
 impl Plan {
@@ -198,11 +213,7 @@ impl Plan {
             district_id: self.district_id,
             schools: self.schools.clone(),
             students: self.students.clone(),
-            guardians: self.guardians.clone(),
-            staff: self.staff.clone(),
             classes: self.classes.clone(),
-            keep_contact: self.keep_contact.clone(),
-            update_active_users: self.update_active_users,
             suppressions_seen: self.suppressions_seen.clone(),
         }
     }
@@ -277,7 +288,7 @@ pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContex
 }
 
 /// Computes the plan of a run, handing its records to `records_done` as soon as they are
-/// planned, before the links (which change no record).
+/// planned ([`Records`]), before the accounts and the links (which change none of them).
 pub fn plan_with(
     state: &State,
     snapshot: &Snapshot,
@@ -308,9 +319,9 @@ pub fn plan_with(
         &mut resolved,
         &mut abandonments,
     );
+    records_done(&plan);
     accounts::plan(state, snapshot, policy, ctx, &mut plan, &mut resolved);
     resolved.add_unlisted(state, snapshot);
-    records_done(&plan);
     // Before the link steps count school moves and school memberships on people (R5.8).
     let places_and_people = plan.counts.clone();
     let managed = Managed::new(state, &plan);
