@@ -48,7 +48,7 @@ impl Progress {
     }
 
     /// A new phase and total, the records done so far kept: an apply started while the
-    /// links were planned has written some already.
+    /// rest of its plan was made has written some already.
     pub fn set_phase(&self, phase: RunPhase, total: usize) {
         self.total.store(total as i64, Ordering::Relaxed);
         let index = RunPhase::ALL.iter().position(|p| *p == phase).unwrap_or(0) as u8;

@@ -526,9 +526,11 @@ async fn plan_step(
     let planning = tokio::task::spawn_blocking(move || {
         let records_done = streams.then_some(records_done);
         let plan = plan::plan_with(&state, &snapshot, &policy, &ctx, |plan| {
-            let records = plan.records();
-            if let Some(done) = records_done.filter(|_| records.row_count() >= STREAM_FROM) {
-                let _ = done.send(records);
+            if let Some(done) = records_done {
+                let records = plan.records();
+                if records.row_count() >= STREAM_FROM {
+                    let _ = done.send(records);
+                }
             }
         });
         finish(plan, &state, Some(snapshot), reviewed, &ctx)

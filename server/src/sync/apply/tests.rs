@@ -390,8 +390,8 @@ async fn s6_1_an_erasure_before_the_run_does_not_stop_its_apply() {
     assert_eq!(schools(&test, plan.district_id).await, 1);
 }
 
-/// Starts the apply of `plan`'s records alone, as a run applied while its links are
-/// planned does, and waits until the records are written.
+/// Starts the apply of `plan`'s records alone, as a run applied while the rest of its
+/// plan is made does, and waits until the records are written.
 async fn records_written(
     test: &TestStore,
     lease: Lease,
@@ -422,10 +422,10 @@ async fn records_written(
     (task, rest)
 }
 
-// R7.1, R7.6: records written while the links are still planned are seen by no one
-// until the rest of the plan is written and the run's end commits with them.
+// R7.1, R7.6: records written while the rest of the plan is made are seen by no one
+// until the rest is written and the run's end commits with them.
 #[tokio::test(flavor = "multi_thread")]
-async fn r7_6_records_written_while_the_links_are_planned_commit_with_the_rest() {
+async fn r7_6_records_written_while_the_rest_is_planned_commit_with_the_rest() {
     let test = TestStore::new().await;
     let (lease, plan) = setup(&test).await;
     let (task, rest) = records_written(&test, lease, &plan).await;
@@ -451,7 +451,7 @@ async fn r7_6_records_written_while_the_links_are_planned_commit_with_the_rest()
     assert_eq!(run.state, RunState::Succeeded);
 }
 
-// R7.2: a plan found blocked once its links are planned is withdrawn, and the records
+// R7.2: a plan found blocked once it is complete is withdrawn, and the records
 // its apply had written roll back: the run is left to end BLOCKED, having written
 // nothing.
 #[tokio::test(flavor = "multi_thread")]

@@ -170,12 +170,6 @@ impl<T: Clone> std::ops::DerefMut for Shared<T> {
     }
 }
 
-impl<T> From<T> for Shared<T> {
-    fn from(value: T) -> Self {
-        Shared(Arc::new(value))
-    }
-}
-
 /// The part of a plan its first steps settle: the schools, classes and students, which
 /// nothing after them changes. A run applied as it plans (`sync::apply`) starts writing
 /// these while the planner goes on to the accounts, the links, the journal and the undo
