@@ -95,13 +95,12 @@ fn r9_2_a_first_sync_undo_log_stays_small() {
             .wrapping_add(1_442_695_040_888_963_407);
         (state >> 33) as usize
     };
-    let added: Vec<(i64, i64, i64)> = students
+    let mut added: Vec<(i64, i64, i64)> = students
         .iter()
         .flat_map(|&student| [student; 6])
         .map(|student| (classes[draw() % classes.len()], student, at))
         .collect();
     // A plan lists links in no useful order.
-    let mut added = added;
     added.sort_unstable_by_key(|&(class, student, _)| student.wrapping_mul(0x9E37_79B9) ^ class);
     let (back, bytes) = round_trip(created.clone(), added.clone());
     assert_eq!(sorted(back.students.created), sorted(created));
