@@ -8,7 +8,7 @@
 //! only under the lease this worker claimed it with, and only if no cancel came first.
 
 use super::outcome;
-use super::plan::{Plan, Records};
+use super::plan::{People, Plan, Records};
 use crate::domain::RecordKind;
 use crate::store::fields::FieldChange;
 use crate::store::models::HistoryRow;
@@ -58,14 +58,16 @@ impl crate::store::Conflict for ApplyError {
     }
 }
 
-/// What an apply writes: a plan's records, then the rest of the plan and how the run
-/// ends. A run applied as it plans ([`ToApply::streamed`]) hands over its records
-/// (schools, classes, students) as soon as the planner has them and its rest once the
-/// plan is complete: the store loads the records meanwhile, in the one transaction, on
-/// the core the planner leaves idle, so a first sync's planning of its accounts, links,
-/// journal and undo log costs little time of its own.
+/// What an apply writes: a plan's records, its accounts, then the rest of the plan and
+/// how the run ends. A run applied as it plans ([`ToApply::streamed`]) hands over its
+/// records (schools, classes, students) as soon as the planner has them, its accounts
+/// (guardians, staff) once planned, and its rest once the plan is complete: the store
+/// writes each part meanwhile, in the one transaction, on the core the planner leaves
+/// idle, so a first sync's planning of its accounts, links, journal and undo log costs
+/// little time of its own.
 pub struct ToApply {
     records: Arc<Records>,
+    people: future::Shared<oneshot::Receiver<Arc<People>>>,
     rest: future::Shared<oneshot::Receiver<Rest>>,
 }
 
@@ -76,22 +78,40 @@ pub struct Rest {
     pub end: RunEnd,
 }
 
+/// Where a streamed plan sends its parts after the records. A sender dropped without
+/// sending withdraws the plan: the apply rolls back ([`ApplyError::Withdrawn`]).
+pub struct Senders {
+    pub people: oneshot::Sender<Arc<People>>,
+    pub rest: oneshot::Sender<Rest>,
+}
+
 impl ToApply {
-    /// A plan made already.
+    /// A plan made already, and how its run ends.
     pub fn whole(plan: Arc<Plan>, end: RunEnd) -> ToApply {
-        let (to_apply, rest) = ToApply::streamed(plan.records());
+        let (to_apply, rest) = ToApply::planned(&plan);
         // The receiver is held by `to_apply`, so the send cannot fail.
         let _ = rest.send(Rest { plan, end });
         to_apply
     }
 
-    /// A plan's records now, its rest through the sender. A sender dropped without
-    /// sending withdraws the plan: the apply rolls back ([`ApplyError::Withdrawn`]).
-    pub fn streamed(records: Records) -> (ToApply, oneshot::Sender<Rest>) {
-        let (send, rest) = oneshot::channel();
-        let records = Arc::new(records);
-        let rest = rest.shared();
-        (ToApply { records, rest }, send)
+    /// A plan made already, its rest (the plan again, with how its run ends) through the
+    /// sender.
+    pub fn planned(plan: &Plan) -> (ToApply, oneshot::Sender<Rest>) {
+        let (to_apply, send) = ToApply::streamed(plan.records());
+        let _ = send.people.send(Arc::new(plan.people()));
+        (to_apply, send.rest)
+    }
+
+    /// A plan's records now, its accounts and its rest through the senders.
+    pub fn streamed(records: Records) -> (ToApply, Senders) {
+        let (people, people_rx) = oneshot::channel();
+        let (rest, rest_rx) = oneshot::channel();
+        let to_apply = ToApply {
+            records: Arc::new(records),
+            people: people_rx.shared(),
+            rest: rest_rx.shared(),
+        };
+        (to_apply, Senders { people, rest })
     }
 }
 
@@ -110,10 +130,14 @@ pub async fn apply(
     written: Arc<AtomicI64>,
     stopping: Arc<AtomicBool>,
 ) -> Result<bool, ApplyError> {
-    let ToApply { records, rest } = to_apply;
+    let ToApply {
+        records,
+        people,
+        rest,
+    } = to_apply;
     let stopped = move |stopping: &AtomicBool| stopping.load(Ordering::Relaxed);
     conn.transaction::<_, ApplyError, _>(move |c| {
-        let (records, rest) = (records.clone(), rest.clone());
+        let (records, people, rest) = (records.clone(), people.clone(), rest.clone());
         let (written, stopping) = (written.clone(), stopping.clone());
         Box::pin(async move {
             if stopped(&stopping) {
@@ -130,7 +154,7 @@ pub async fn apply(
             }
             c.count_rows_into(Some(written));
             c.stop_writes_when(Some(stopping.clone()));
-            let wrote = write_plan(c, &records, rest, lease.run_id, now).await;
+            let wrote = write_plan(c, &records, people, rest, lease.run_id, now).await;
             c.count_rows_into(None);
             c.stop_writes_when(None);
             let Rest { plan, end } = match wrote {
@@ -168,10 +192,12 @@ async fn settled_after(c: &mut DbConn, plan: &Plan, run_id: i64) -> Result<bool,
     Ok(settles)
 }
 
-/// Writes the records, then, once the plan is complete, the rest of it.
+/// Writes the records, then the accounts once planned, then, once the plan is complete,
+/// the rest of it.
 async fn write_plan(
     c: &mut DbConn,
     records: &Records,
+    people: future::Shared<oneshot::Receiver<Arc<People>>>,
     rest: future::Shared<oneshot::Receiver<Rest>>,
     run_id: i64,
     now: NaiveDateTime,
@@ -179,26 +205,28 @@ async fn write_plan(
     q::write_schools(c, &records.schools).await?;
     q::write_classes(c, &records.classes).await?;
     q::write_students(c, &records.students).await?;
+    let people = people.await.map_err(|_| ApplyError::Withdrawn)?;
+    let keep_contact = keep_contact(c, &people).await?;
+    q::write_guardians(c, &people.guardians, &keep_contact).await?;
+    q::write_staff(c, &people.staff, &keep_contact).await?;
     let rest = rest.await.map_err(|_| ApplyError::Withdrawn)?;
-    if !records.are_of(&rest.plan) {
+    if !records.are_of(&rest.plan) || !people.are_of(&rest.plan) {
         return Err(ApplyError::Diverged);
     }
-    write_rest(c, &rest.plan, run_id, now).await?;
+    write_rest(c, &rest.plan, &keep_contact, run_id, now).await?;
     Ok(rest)
 }
 
-/// Writes the accounts, what links the records, what the run abandons and restores, its
-/// journal and its undo log.
+/// Writes what links the records, what the run abandons and restores, its journal (less
+/// the contact changes `keep_contact` kept out beyond the plan's) and its undo log.
 async fn write_rest(
     c: &mut DbConn,
     plan: &Plan,
+    keep_contact: &HashSet<i64>,
     run_id: i64,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     let district = plan.district_id;
-    let keep_contact = &keep_contact(c, plan).await?;
-    q::write_guardians(c, &plan.guardians, keep_contact).await?;
-    q::write_staff(c, &plan.staff, keep_contact).await?;
     q::remove_school_students(c, district, &plan.remove_school_students).await?;
     q::remove_school_staff(c, district, &plan.remove_school_staff).await?;
     q::remove_class_students(c, district, &plan.remove_class_students).await?;
@@ -233,9 +261,9 @@ async fn write_rest(
 /// unless the district updates active users, those activated since the plan was made
 /// (R4.6): the plan took them for invitees, but from their activation on their contact
 /// is theirs.
-async fn keep_contact(c: &mut DbConn, plan: &Plan) -> Result<HashSet<i64>, StoreError> {
-    let mut keep = plan.keep_contact.clone();
-    if plan.update_active_users {
+async fn keep_contact(c: &mut DbConn, people: &People) -> Result<HashSet<i64>, StoreError> {
+    let mut keep = HashSet::clone(&people.keep_contact);
+    if people.update_active_users {
         return Ok(keep);
     }
     let changed = |ids: &mut Vec<i64>, id: i64| {
@@ -244,11 +272,13 @@ async fn keep_contact(c: &mut DbConn, plan: &Plan) -> Result<HashSet<i64>, Store
         }
     };
     let (mut guardians, mut staff) = (Vec::new(), Vec::new());
-    plan.guardians
+    people
+        .guardians
         .changed
         .iter()
         .for_each(|g| changed(&mut guardians, g.id));
-    plan.staff
+    people
+        .staff
         .changed
         .iter()
         .for_each(|s| changed(&mut staff, s.id));

@@ -11,7 +11,7 @@ use super::keeper::{Control, Stop};
 use super::outcome::{self, Kept, Outcome};
 use super::plan::changes::{self, Change};
 use super::plan::undo::Undo;
-use super::plan::{self, Plan, Policy, Records, RunContext};
+use super::plan::{self, Handoff, People, Plan, Policy, RunContext};
 use super::revert;
 use super::review;
 use super::settled;
@@ -23,6 +23,7 @@ use crate::store::models::{IssueRow, SettledRow};
 use crate::store::queries::roster::{self, Loading};
 use crate::store::queries::runs::Lease;
 use crate::store::queries::{plans, runs, uploads};
+use futures::channel::oneshot;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -524,20 +525,18 @@ async fn plan_step(
     let streams = !reviewed.0 && reviewed.1;
     let (records_done, records) = tokio::sync::oneshot::channel();
     let planning = tokio::task::spawn_blocking(move || {
-        let records_done = streams.then_some(records_done);
-        let plan = plan::plan_with(&state, &snapshot, &policy, &ctx, |plan| {
-            if let Some(done) = records_done {
-                let records = plan.records();
-                if records.row_count() >= STREAM_FROM {
-                    let _ = done.send(records);
-                }
-            }
-        });
+        let mut handoff = Streaming {
+            records: streams.then_some(records_done),
+            people: None,
+        };
+        let plan = plan::plan_with(&state, &snapshot, &policy, &ctx, &mut handoff);
         finish(plan, &state, Some(snapshot), reviewed, &ctx)
     });
     // No records come when the plan is not applied at once, or planning stopped.
     let mut applying = match records.await {
-        Ok(records) => Some(Applying::start(env, input.lease, control, records).await?),
+        Ok((to_apply, rest)) => {
+            Some(Applying::start(env, input.lease, control, to_apply, rest).await?)
+        }
         Err(_) => None,
     };
     let planned = planning
@@ -550,18 +549,53 @@ async fn plan_step(
     Ok((planned?, applying))
 }
 
+/// The planner's side of a run applied as it plans: with enough records, hands them to a
+/// new apply (through `records`, to be started by the pipeline), then its accounts.
+struct Streaming {
+    records: Option<tokio::sync::oneshot::Sender<(ToApply, oneshot::Sender<Rest>)>>,
+    people: Option<oneshot::Sender<Arc<People>>>,
+}
+
+impl Handoff for Streaming {
+    fn records(&mut self, plan: &Plan) {
+        let Some(done) = self.records.take() else {
+            return;
+        };
+        let records = plan.records();
+        if records.row_count() >= STREAM_FROM {
+            let (to_apply, send) = ToApply::streamed(records);
+            self.people = Some(send.people);
+            let _ = done.send((to_apply, send.rest));
+        }
+    }
+
+    fn people(&mut self, plan: &Plan) {
+        if let Some(people) = self.people.take() {
+            // A send that fails finds the apply ended already; its result says why.
+            let _ = people.send(Arc::new(plan.people()));
+        }
+    }
+}
+
 /// A run's apply, started with the plan's records (`apply::ToApply`): it writes them and
-/// waits, in its transaction, for the rest of the plan.
+/// its accounts as the planner hands them over, and waits, in its transaction, for the
+/// rest of the plan.
 struct Applying {
     task: tokio::task::JoinHandle<std::result::Result<bool, ApplyError>>,
-    rest: futures::channel::oneshot::Sender<Rest>,
+    rest: oneshot::Sender<Rest>,
 }
 
 impl Applying {
-    /// Starts the apply of `records` on a connection of its own.
-    async fn start(env: &Env, lease: Lease, control: &Control, records: Records) -> Result<Self> {
+    /// Starts the apply of `to_apply` on a connection of its own; `rest` hands it the
+    /// rest of the plan.
+    async fn start(
+        env: &Env,
+        lease: Lease,
+        control: &Control,
+        to_apply: ToApply,
+        rest: oneshot::Sender<Rest>,
+    ) -> Result<Self> {
         let mut conn = env.store.conn().await?;
-        let (to_apply, rest) = ToApply::streamed(records);
         let (written, stopping) = (control.progress.done_counter(), control.stopping());
         let task = tokio::spawn(async move {
             apply(&mut conn, to_apply, lease, now(), written, stopping).await
@@ -689,7 +723,10 @@ async fn apply_step(
     let end = outcome::run_end(&Outcome::Succeeded, Some(&plan))?;
     let applying = match applying {
         Some(applying) => applying,
-        None => Applying::start(env, lease, control, plan.records()).await?,
+        None => {
+            let (to_apply, rest) = ToApply::planned(&plan);
+            Applying::start(env, lease, control, to_apply, rest).await?
+        }
     };
     // A refused apply wrote nothing: the run ends CANCELLED if the fence refused it (left
     // to its new holder if it was taken over), FAILED if a person was erased meanwhile.

@@ -348,14 +348,20 @@ async fn r7_5_a_school_losing_its_staff_blocks_naming_the_school() {
     assert_eq!((block.abandon_count, block.stored_count), (1, 1));
 }
 
-/// Students `from..to` of one school, named `given`: a district large enough that its
-/// apply starts while the rest of its plan is still made (over the server's
-/// `STREAM_FROM` records).
+/// Students `from..to` of one school, named `given`, and a guardian of every tenth, named
+/// alike: a district large enough that its apply starts while the rest of its plan is
+/// still made (over the server's `STREAM_FROM` records), and writes the accounts as soon
+/// as they are planned.
 fn large(from: usize, to: usize, given: &str) -> Roster {
     let mut roster = Roster::default();
     roster.school("sch-big", "Big School");
     for i in from..to {
-        roster.student(&format!("stu-{i:05}"), given, &format!("Kid{i}"), "sch-big");
+        let student = format!("stu-{i:05}");
+        roster.student(&student, given, &format!("Kid{i}"), "sch-big");
+        if i % 10 == 0 {
+            let (id, email) = (format!("gua-{i:05}"), format!("parent{i}@example.org"));
+            roster.guardian(&id, given, &format!("Parent{i}"), &email, &[&student]);
+        }
     }
     roster
 }
@@ -383,8 +389,10 @@ async fn r7_2_a_plan_written_while_planned_is_applied_whole_or_not_at_all() {
     let first = server.sync_ok(&district, &large(0, 13_000, "Ann")).await;
     assert_eq!(counts(&first, Kind::Student).created, 13_000);
     assert_eq!(found(&server, &district, "Ann Kid12999").await, 1);
+    assert_eq!(counts(&first, Kind::Guardian).created, 1_300);
 
-    // 2,800 of 13,000 gone (21.5%, over the 20% threshold), the 10,200 others renamed.
+    // 2,800 of 13,000 gone (21.5%, over the 20% threshold), the 10,200 others renamed,
+    // and their guardians with them.
     let next = large(2_800, 13_000, "Renamed");
     let blocked = server.sync_roster(&district, &next).await;
     assert_eq!(blocked.state, pb::SyncState::Blocked as i32);
@@ -394,6 +402,7 @@ async fn r7_2_a_plan_written_while_planned_is_applied_whole_or_not_at_all() {
         "nothing renamed"
     );
     assert_eq!(found(&server, &district, "Ann Kid12999").await, 1);
+    assert_eq!(found(&server, &district, "Ann Parent12990").await, 1);
     assert!(abandoned(&server, &district).await.is_empty());
 
     let folder = server.put_roster(&next);
@@ -404,6 +413,9 @@ async fn r7_2_a_plan_written_while_planned_is_applied_whole_or_not_at_all() {
     assert_eq!((students.updated, students.abandoned), (10_200, 2_800));
     assert_eq!(found(&server, &district, "Renamed Kid12999").await, 1);
     assert_eq!(found(&server, &district, "Ann Kid12999").await, 0);
+    assert_eq!(counts(&run, Kind::Guardian).updated, 1_020);
+    assert_eq!(found(&server, &district, "Renamed Parent12990").await, 1);
+    assert_eq!(found(&server, &district, "Ann Parent12990").await, 0);
     // Abandoned, archived, and still found by search (R6.2).
     assert_eq!(found(&server, &district, "Ann Kid2799").await, 1);
 }

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::domain::{Origin, RecordKind, RunState, Source, Trigger, new_id, now};
-use crate::store::models::{District, School, Student, SuppressionRow};
+use crate::store::models::{District, Guardian, School, Student, SuppressionRow};
 use crate::store::queries::erase::{self, Person};
 use crate::store::queries::runs::{self as q, NewRun};
 use crate::store::queries::{districts, roster};
@@ -195,19 +195,11 @@ async fn r7_6_a_worker_whose_run_was_taken_over_applies_nothing() {
     assert_eq!(schools(&test, plan.district_id).await, 1);
 }
 
-/// R4.6: a guardian activated while the run was planning keeps the contact she now
-/// manages; the plan, made while she was an invitee, still renames her. Her history
-/// (R9.3) says what was written: the new name, not the email left alone.
-#[tokio::test(flavor = "multi_thread")]
-async fn r4_6_an_activation_during_the_run_keeps_the_users_contact() {
-    use crate::store::models::Guardian;
-    use diesel_async::RunQueryDsl;
-    let test = TestStore::new().await;
-    let (lease, plan) = setup(&test).await;
-    let mut plan = Arc::try_unwrap(plan).unwrap();
-    let stored = Guardian {
+/// A guardian of `district`, as synced: an invitee with an email.
+fn marge(district_id: i64) -> Guardian {
+    Guardian {
         id: new_id(),
-        district_id: plan.district_id,
+        district_id,
         source_id: Some("g1".into()),
         sis_id: String::new(),
         given_name: "Marge".into(),
@@ -220,7 +212,19 @@ async fn r4_6_an_activation_during_the_run_keeps_the_users_contact() {
         activated_at: None,
         created_at: now(),
         updated_at: now(),
-    };
+    }
+}
+
+/// R4.6: a guardian activated while the run was planning keeps the contact she now
+/// manages; the plan, made while she was an invitee, still renames her. Her history
+/// (R9.3) says what was written: the new name, not the email left alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn r4_6_an_activation_during_the_run_keeps_the_users_contact() {
+    use diesel_async::RunQueryDsl;
+    let test = TestStore::new().await;
+    let (lease, plan) = setup(&test).await;
+    let mut plan = Arc::try_unwrap(plan).unwrap();
+    let stored = marge(plan.district_id);
     let mut conn = test.store.conn().await.unwrap();
     let mut rows = crate::store::Rows::default();
     rows.new.push(stored.clone());
@@ -396,30 +400,76 @@ async fn records_written(
     test: &TestStore,
     lease: Lease,
     plan: &Plan,
-) -> (
-    tokio::task::JoinHandle<Result<bool, ApplyError>>,
-    oneshot::Sender<Rest>,
-) {
-    let (to_apply, rest) = ToApply::streamed(plan.records());
+) -> (tokio::task::JoinHandle<Result<bool, ApplyError>>, Senders) {
+    let (to_apply, send) = ToApply::streamed(plan.records());
     let written = Arc::new(AtomicI64::new(0));
+    let task = start(test, lease, to_apply, written.clone()).await;
+    let records = plan.schools.len() as i64;
+    rows_written(&task, &written, records).await;
+    (task, send)
+}
+
+/// Starts the apply of `to_apply`, counting the rows it writes into `written`.
+async fn start(
+    test: &TestStore,
+    lease: Lease,
+    to_apply: ToApply,
+    written: Arc<AtomicI64>,
+) -> tokio::task::JoinHandle<Result<bool, ApplyError>> {
     let mut conn = test.store.conn().await.unwrap();
-    let counted = written.clone();
-    let task = tokio::spawn(async move {
+    tokio::spawn(async move {
         apply(
             &mut conn,
             to_apply,
             lease,
             now(),
-            counted,
+            written,
             Default::default(),
         )
         .await
-    });
-    let records = plan.schools.len() as i64;
-    while written.load(Ordering::Relaxed) < records && !task.is_finished() {
+    })
+}
+
+/// Waits until the apply has written `rows` rows, or ended.
+async fn rows_written(
+    task: &tokio::task::JoinHandle<Result<bool, ApplyError>>,
+    written: &AtomicI64,
+    rows: i64,
+) {
+    while written.load(Ordering::Relaxed) < rows && !task.is_finished() {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
-    (task, rest)
+}
+
+/// `setup`'s plan, also creating one guardian.
+async fn with_new_guardian(test: &TestStore) -> (Lease, Arc<Plan>) {
+    let (lease, plan) = setup(test).await;
+    let mut plan = Arc::unwrap_or_clone(plan);
+    plan.guardians.new.push(marge(plan.district_id));
+    (lease, Arc::new(plan))
+}
+
+/// Starts the apply of `plan`, hands it the plan's accounts, and waits until its school
+/// and its guardian are written: the rest of the plan is to come.
+async fn accounts_written(
+    test: &TestStore,
+    lease: Lease,
+    plan: &Plan,
+) -> (
+    tokio::task::JoinHandle<Result<bool, ApplyError>>,
+    oneshot::Sender<Rest>,
+) {
+    let (to_apply, send) = ToApply::streamed(plan.records());
+    let written = Arc::new(AtomicI64::new(0));
+    let task = start(test, lease, to_apply, written.clone()).await;
+    assert!(send.people.send(Arc::new(plan.people())).is_ok());
+    rows_written(&task, &written, 2).await;
+    (task, send.rest)
+}
+
+async fn guardians(test: &TestStore, district: i64) -> usize {
+    let state: State = roster::load_state(&test.store, district).await.unwrap();
+    state.guardians.len()
 }
 
 // R7.1, R7.6: records written while the rest of the plan is made are seen by no one
@@ -428,20 +478,22 @@ async fn records_written(
 async fn r7_6_records_written_while_the_rest_is_planned_commit_with_the_rest() {
     let test = TestStore::new().await;
     let (lease, plan) = setup(&test).await;
-    let (task, rest) = records_written(&test, lease, &plan).await;
+    let (task, send) = records_written(&test, lease, &plan).await;
     assert_eq!(
         schools(&test, plan.district_id).await,
         0,
         "not committed yet"
     );
+    assert!(send.people.send(Arc::new(plan.people())).is_ok());
     let end = run_end(&Outcome::Succeeded, Some(&plan)).unwrap();
     let plan_again = plan.clone();
     assert!(
-        rest.send(Rest {
-            plan: plan_again,
-            end
-        })
-        .is_ok()
+        send.rest
+            .send(Rest {
+                plan: plan_again,
+                end
+            })
+            .is_ok()
     );
     task.await.unwrap().unwrap();
     assert_eq!(schools(&test, plan.district_id).await, 1);
@@ -451,6 +503,30 @@ async fn r7_6_records_written_while_the_rest_is_planned_commit_with_the_rest() {
     assert_eq!(run.state, RunState::Succeeded);
 }
 
+// R7.1, R7.6: accounts written while the links are planned are seen by no one until the
+// rest is written and the run's end commits with them.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_accounts_written_while_the_links_are_planned_commit_with_the_rest() {
+    let test = TestStore::new().await;
+    let (lease, plan) = with_new_guardian(&test).await;
+    let (task, rest_sender) = accounts_written(&test, lease, &plan).await;
+    assert!(!task.is_finished(), "waits for the rest of the plan");
+    assert_eq!(
+        guardians(&test, plan.district_id).await,
+        0,
+        "not committed yet"
+    );
+    let end = run_end(&Outcome::Succeeded, Some(&plan)).unwrap();
+    let rest = Rest {
+        plan: plan.clone(),
+        end,
+    };
+    assert!(rest_sender.send(rest).is_ok());
+    task.await.unwrap().unwrap();
+    assert_eq!(guardians(&test, plan.district_id).await, 1);
+    assert_eq!(schools(&test, plan.district_id).await, 1);
+}
+
 // R7.2: a plan found blocked once it is complete is withdrawn, and the records
 // its apply had written roll back: the run is left to end BLOCKED, having written
 // nothing.
@@ -458,12 +534,47 @@ async fn r7_6_records_written_while_the_rest_is_planned_commit_with_the_rest() {
 async fn r7_2_a_withdrawn_plan_leaves_nothing_of_its_records() {
     let test = TestStore::new().await;
     let (lease, plan) = setup(&test).await;
-    let (task, rest) = records_written(&test, lease, &plan).await;
-    drop(rest);
+    let (task, send) = records_written(&test, lease, &plan).await;
+    drop(send);
     assert!(matches!(task.await.unwrap(), Err(ApplyError::Withdrawn)));
     assert_eq!(schools(&test, plan.district_id).await, 0, "rolled back");
     let run = q::require(&mut test.store.conn().await.unwrap(), lease.run_id)
         .await
         .unwrap();
     assert_eq!(run.state, RunState::Running, "left for its worker to end");
+}
+
+// R7.2: a plan withdrawn once its accounts were handed over (it was blocked, or its
+// planning stopped) leaves nothing of its records or its accounts.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_2_a_plan_withdrawn_after_its_accounts_leaves_nothing() {
+    let test = TestStore::new().await;
+    let (lease, plan) = with_new_guardian(&test).await;
+    let (task, rest) = accounts_written(&test, lease, &plan).await;
+    drop(rest);
+    assert!(matches!(task.await.unwrap(), Err(ApplyError::Withdrawn)));
+    assert_eq!(schools(&test, plan.district_id).await, 0, "rolled back");
+    assert_eq!(guardians(&test, plan.district_id).await, 0, "rolled back");
+}
+
+// R7.1: a finished plan that no longer holds the accounts it handed over (a planner bug)
+// is not applied: the apply would commit accounts the plan does not say.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_1_a_plan_whose_accounts_changed_after_the_handoff_writes_nothing() {
+    let test = TestStore::new().await;
+    let (lease, plan) = with_new_guardian(&test).await;
+    let (to_apply, send) = ToApply::streamed(plan.records());
+    let task = start(&test, lease, to_apply, Default::default()).await;
+    assert!(send.people.send(Arc::new(plan.people())).is_ok());
+    let mut changed = Plan::clone(&plan);
+    changed.guardians.new[0].given_name = "Marjorie".into();
+    let end = run_end(&Outcome::Succeeded, Some(&plan)).unwrap();
+    let rest = Rest {
+        plan: Arc::new(changed),
+        end,
+    };
+    assert!(send.rest.send(rest).is_ok());
+    assert!(matches!(task.await.unwrap(), Err(ApplyError::Diverged)));
+    assert_eq!(guardians(&test, plan.district_id).await, 0, "rolled back");
+    assert_eq!(schools(&test, plan.district_id).await, 0, "rolled back");
 }

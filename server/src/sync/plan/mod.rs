@@ -84,8 +84,8 @@ pub struct Plan {
     pub district_id: i64,
     pub schools: Shared<Rows<School>>,
     pub students: Shared<Rows<Student>>,
-    pub guardians: Rows<Guardian>,
-    pub staff: Rows<Staff>,
+    pub guardians: Shared<Rows<Guardian>>,
+    pub staff: Shared<Rows<Staff>>,
     pub classes: Shared<Rows<Class>>,
     pub add_school_students: Vec<SchoolStudent>,
     /// (school id, student id)
@@ -104,7 +104,7 @@ pub struct Plan {
     pub remove_links: Vec<(i64, i64)>,
     /// Guardians and staff updated without a change to their contact details: the apply
     /// leaves their contact columns alone (an edit made during the run stands).
-    pub keep_contact: HashSet<i64>,
+    pub keep_contact: Shared<HashSet<i64>>,
     /// Whether the district updates active users' contact (R4.6); when not, the apply
     /// also leaves alone the contact of a user activated while the run was planning.
     pub update_active_users: bool,
@@ -200,6 +200,42 @@ impl Records {
     }
 }
 
+/// The part of a plan its account step settles next: the guardians and staff, and whose
+/// contact the apply leaves alone, which the link steps after it only read. Handed to a
+/// run applied as it plans once planned, so the store writes the accounts while the
+/// planner goes on to the links, the journal and the undo log.
+#[derive(Debug, Clone)]
+pub struct People {
+    pub guardians: Shared<Rows<Guardian>>,
+    pub staff: Shared<Rows<Staff>>,
+    pub keep_contact: Shared<HashSet<i64>>,
+    /// [`Plan::update_active_users`].
+    pub update_active_users: bool,
+}
+
+impl People {
+    /// Whether these are the very rows `plan` holds, as planned ([`Records::are_of`]).
+    pub fn are_of(&self, plan: &Plan) -> bool {
+        Arc::ptr_eq(&self.guardians.0, &plan.guardians.0)
+            && Arc::ptr_eq(&self.staff.0, &plan.staff.0)
+            && Arc::ptr_eq(&self.keep_contact.0, &plan.keep_contact.0)
+    }
+}
+
+/// Where a plan's steps hand over the parts they settle ([`plan_with`]), in this order.
+pub trait Handoff {
+    /// The records are planned ([`Records`]).
+    fn records(&mut self, plan: &Plan);
+    /// The accounts are planned ([`People`]).
+    fn people(&mut self, plan: &Plan);
+}
+
+/// A plan made whole, handing nothing over.
+impl Handoff for () {
+    fn records(&mut self, _: &Plan) {}
+    fn people(&mut self, _: &Plan) {}
+}
+
 impl Plan {
     /// Its records, sharing their rows with the plan.
     pub fn records(&self) -> Records {
@@ -209,6 +245,16 @@ impl Plan {
             students: self.students.clone(),
             classes: self.classes.clone(),
             suppressions_seen: self.suppressions_seen.clone(),
+        }
+    }
+
+    /// Its guardians and staff, sharing their rows with the plan.
+    pub fn people(&self) -> People {
+        People {
+            guardians: self.guardians.clone(),
+            staff: self.staff.clone(),
+            keep_contact: self.keep_contact.clone(),
+            update_active_users: self.update_active_users,
         }
     }
 
@@ -278,17 +324,18 @@ pub fn validate(snapshot: &mut Snapshot, state: &State) {
 
 /// Computes the plan of a run.
 pub fn plan(state: &State, snapshot: &Snapshot, policy: &Policy, ctx: &RunContext) -> Plan {
-    plan_with(state, snapshot, policy, ctx, |_| ())
+    plan_with(state, snapshot, policy, ctx, &mut ())
 }
 
-/// Computes the plan of a run, handing its records to `records_done` as soon as they are
-/// planned ([`Records`]), before the accounts and the links (which change none of them).
+/// Computes the plan of a run, handing `handoff` its records as soon as they are planned
+/// ([`Records`]), and its accounts once they are ([`People`]): no step after either
+/// changes them.
 pub fn plan_with(
     state: &State,
     snapshot: &Snapshot,
     policy: &Policy,
     ctx: &RunContext,
-    records_done: impl FnOnce(&Plan),
+    handoff: &mut impl Handoff,
 ) -> Plan {
     let mut plan = Plan::against(state, ctx, policy.update_active_users);
     report_source_issues(snapshot, &mut plan);
@@ -313,8 +360,9 @@ pub fn plan_with(
         &mut resolved,
         &mut abandonments,
     );
-    records_done(&plan);
+    handoff.records(&plan);
     accounts::plan(state, snapshot, policy, ctx, &mut plan, &mut resolved);
+    handoff.people(&plan);
     resolved.add_unlisted(state, snapshot);
     // Before the link steps count school moves and school memberships on people (R5.8).
     let places_and_people = plan.counts.clone();
