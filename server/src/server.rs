@@ -101,6 +101,7 @@ const SERVICES: [&str; 4] = [
 /// Starts the server in the background. Migrations run first unless disabled.
 pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
     crate::tune_allocator();
+    crate::domain::load_phone_metadata();
     let store = Store::connect(
         &config.database.database_url,
         config.database.db_pool_size,

@@ -84,6 +84,15 @@ pub fn parse_phone(field: &str, number: &str, region: &str, kind: PhoneKind) -> 
     Ok(format!("+{}{}", parsed.code().value(), parsed.national()))
 }
 
+/// Reads the phone library's metadata on a thread of its own. The library parses it on
+/// first use, about a tenth of a second: without this, the first run after a start pays
+/// it while it plans its accounts, which a first sync's apply may be waiting for.
+pub fn load_phone_metadata() {
+    std::thread::spawn(|| {
+        let _ = &*phonenumber::metadata::DATABASE;
+    });
+}
+
 /// Whether `region` is an ISO 3166 region the phone library knows.
 pub fn is_phone_region(region: &str) -> bool {
     region.parse::<country::Id>().is_ok()

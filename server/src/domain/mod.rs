@@ -15,7 +15,9 @@ pub mod settings;
 mod time;
 
 pub use access::{Caller, Need, Scope};
-pub use contact::{PhoneKind, is_phone_region, normalize_email, parse_email, parse_phone};
+pub use contact::{
+    PhoneKind, is_phone_region, load_phone_metadata, normalize_email, parse_email, parse_phone,
+};
 pub use enums::*;
 pub use error::{Error, Result, Violation, Violations};
 pub use health::{AttentionReason, SyncHealth, assess};

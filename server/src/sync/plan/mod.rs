@@ -143,11 +143,11 @@ pub struct Plan {
     pub settles: Option<String>,
 }
 
-/// Rows the planner fills in its first steps and only reads after them, so that the apply
-/// can write them while the rest is still planned ([`Records`]); reading them costs
+/// Rows the planner fills in one step and only reads after it, so that the apply can write
+/// them while the rest is still planned ([`Records`], [`People`]); reading them costs
 /// nothing. Were they changed once shared, the change would copy them (`Arc::make_mut`)
 /// rather than reach what the apply holds, and the apply would refuse the plan
-/// ([`Records::are_of`]).
+/// ([`Records::are_of`], [`People::are_of`]).
 #[derive(Debug, Default)]
 pub struct Shared<T>(Arc<T>);
 
