@@ -401,6 +401,29 @@ fn deleted_rows_and_dangling_agents() {
     assert!(snap.issues[0].message.contains("ghost"));
 }
 
+// R8.3: a relationship listed by both its student and its guardian is one link; the
+// links come out in one order whatever order the rows listed them in, so the same
+// source always reads the same.
+#[test]
+fn r8_3_a_link_listed_from_both_sides_is_one_link() {
+    let snap = users_source(
+        "par-2,,parent,Eva,Ruiz,,\"stu-2,stu-1\"\n\
+         stu-2,,student,Bo,Ruiz,sch-1,par-2\n\
+         stu-1,,student,Ana,Ruiz,sch-1,\"par-2,par-1\"\n\
+         par-1,,parent,Luis,Ruiz,,stu-1\n",
+    );
+    assert!(snap.issues.is_empty(), "{:?}", snap.issues);
+    let links: Vec<(&str, &str)> = snap
+        .links
+        .iter()
+        .map(|l| (l.student_source_id.as_str(), l.guardian_source_id.as_str()))
+        .collect();
+    assert_eq!(
+        links,
+        [("stu-1", "par-1"), ("stu-1", "par-2"), ("stu-2", "par-2")]
+    );
+}
+
 // A delta may name users stored by earlier syncs; the store check decides later.
 #[test]
 fn a_delta_keeps_links_to_users_outside_the_file() {

