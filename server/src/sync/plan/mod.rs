@@ -273,6 +273,24 @@ impl Plan {
         self.counts.entry(kind).or_default()
     }
 
+    /// Puts the memberships and links to add in their tables' primary-key order: they are
+    /// planned from hash sets, in no order, and a B-tree appends rows that come in key
+    /// order to its last pages but splits pages all over the tree for rows that come in
+    /// none. 600k enrollments loaded shuffled took MariaDB twice the CPU time of the same
+    /// rows in key order (or grouped by student, as the bench's export lists them).
+    fn in_key_order(&mut self) {
+        self.add_school_students
+            .sort_unstable_by_key(|m| (m.school_id, m.student_id));
+        self.add_school_staff
+            .sort_unstable_by_key(|m| (m.school_id, m.staff_id));
+        self.add_class_students
+            .sort_unstable_by_key(|m| (m.class_id, m.student_id));
+        self.add_class_teachers
+            .sort_unstable_by_key(|m| (m.class_id, m.staff_id));
+        self.add_links
+            .sort_unstable_by_key(|l| (l.student_id, l.guardian_id));
+    }
+
     /// How many row changes applying the plan makes, for progress.
     pub fn change_count(&self) -> usize {
         self.schools.len()
@@ -378,6 +396,7 @@ pub fn plan_with(
     memberships::plan(&step, &mut plan, &mut abandonments);
     enrollments::plan(&step, &mut plan, &mut abandonments);
     families::plan(&step, &mut plan, &mut abandonments);
+    plan.in_key_order();
     plan.safety_block = safety::check(state, &plan, policy);
     plan.counts_again = counts_again(&plan, places_and_people);
     plan

@@ -419,6 +419,7 @@ pub fn revert(undo: &Undo<'_>, state: &State, policy: &Policy, ctx: &RunContext)
         &taken_away(&plan, state, ctx, &students_taken, &classes_taken),
         policy,
     );
+    plan.in_key_order();
     plan
 }
 
