@@ -280,15 +280,13 @@ impl Plan {
     /// rows in key order (or grouped by student, as the bench's export lists them).
     fn in_key_order(&mut self) {
         self.add_school_students
-            .sort_unstable_by_key(|m| (m.school_id, m.student_id));
-        self.add_school_staff
-            .sort_unstable_by_key(|m| (m.school_id, m.staff_id));
+            .sort_unstable_by_key(Membership::key);
+        self.add_school_staff.sort_unstable_by_key(Membership::key);
         self.add_class_students
-            .sort_unstable_by_key(|m| (m.class_id, m.student_id));
+            .sort_unstable_by_key(Membership::key);
         self.add_class_teachers
-            .sort_unstable_by_key(|m| (m.class_id, m.staff_id));
-        self.add_links
-            .sort_unstable_by_key(|l| (l.student_id, l.guardian_id));
+            .sort_unstable_by_key(Membership::key);
+        self.add_links.sort_unstable_by_key(Membership::key);
     }
 
     /// How many row changes applying the plan makes, for progress.

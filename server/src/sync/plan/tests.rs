@@ -1019,8 +1019,8 @@ fn r9_3_a_first_sync_journals_nothing_and_a_later_one_its_updates() {
 }
 
 /// The apply writes memberships and links as the plan lists them, and the database
-/// stores them fastest in key order (`Plan::in_key_order`): a source that lists them in
-/// any order is planned in that order.
+/// stores them fastest in key order (`Plan::in_key_order`): whatever order the source
+/// lists them in, the plan lists them by key.
 #[test]
 fn r7_1_memberships_and_links_are_planned_in_key_order() {
     let mut snap = snapshot();
@@ -1035,18 +1035,10 @@ fn r7_1_memberships_and_links_are_planned_in_key_order() {
         .flat_map(|(i, k)| [link(k, &format!("g{i}")), link(k, &format!("g{}", 39 - i))])
         .collect();
     let p = plan(&State::default(), &snap, &policy(), &ctx());
-    let links: Vec<(i64, i64)> = p
-        .add_links
-        .iter()
-        .map(|l| (l.student_id, l.guardian_id))
-        .collect();
+    let links: Vec<(i64, i64)> = p.add_links.iter().map(Membership::key).collect();
     assert_eq!(links.len(), 80, "{:?}", p.counts);
     assert!(links.is_sorted(), "{links:?}");
-    let schools: Vec<(i64, i64)> = p
-        .add_school_students
-        .iter()
-        .map(|m| (m.school_id, m.student_id))
-        .collect();
+    let schools: Vec<(i64, i64)> = p.add_school_students.iter().map(Membership::key).collect();
     assert_eq!(schools.len(), 40);
     assert!(schools.is_sorted(), "{schools:?}");
 }
