@@ -17,6 +17,19 @@ pub struct Counts {
     pub invalid: i64,
 }
 
+/// Counts of one kind made in parts (a plan's steps on two threads) add up.
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, other: Counts) {
+        self.created += other.created;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.abandoned += other.abandoned;
+        self.restored += other.restored;
+        self.skipped += other.skipped;
+        self.invalid += other.invalid;
+    }
+}
+
 /// Counts per record kind.
 pub type CountsByKind = BTreeMap<RecordKind, Counts>;
 

@@ -72,6 +72,14 @@ impl<'a> Abandonments<'a> {
         }
     }
 
+    /// Moves the open abandonments of `kind` to an `Abandonments` of their own, for a step
+    /// that plans that kind apart from the others, on another thread.
+    pub fn split_off(&mut self, kind: RecordKind) -> Abandonments<'a> {
+        Abandonments {
+            open: self.open.extract_if(|(k, ..), _| *k == kind).collect(),
+        }
+    }
+
     /// Whether an abandonment of this record is already open (so it is not recorded twice).
     pub fn is_open(&self, kind: RecordKind, record_id: i64, related_id: Option<i64>) -> bool {
         self.open.contains_key(&(kind, record_id, related_id))

@@ -554,6 +554,51 @@ fn r5_7_a_returning_student_is_restored_and_its_abandonment_closed() {
     assert!(back.students.iter().all(|s| s.archived_at.is_none()));
 }
 
+/// The family links are planned beside the memberships and enrollments (on a thread of
+/// their own), so one run that brings back a disconnected guardian and a dropped class
+/// enrollment closes both abandonments, and each kind counts what it did, the links
+/// beside the invalid link row the source reported.
+#[test]
+fn r5_7_a_link_and_an_enrollment_come_back_in_one_run_each_counted() {
+    let snap = family_in_class();
+    let state = synced(&snap);
+    let mut gone = snap.clone();
+    gone.links.retain(|l| l.guardian_source_id != "dad");
+    gone.student_enrollments.clear();
+    let p = plan(&state, &gone, &policy(), &ctx());
+    assert_eq!(
+        (p.remove_links.len(), p.remove_class_students.len()),
+        (1, 1)
+    );
+    let state = applied(&state, &p);
+    assert_eq!(state.open_abandonments.len(), 2);
+
+    let mut back = snap.clone();
+    back.issues.push(Issue::invalid(
+        RecordKind::FamilyRelationship,
+        IssueCode::UnknownReference,
+        &at(),
+        "kid",
+        "agentSourcedIds",
+        "a link row naming nobody",
+    ));
+    let p = plan(&state, &back, &policy(), &ctx());
+    let links = p.counts[&RecordKind::FamilyRelationship];
+    assert_eq!(
+        (
+            links.restored,
+            links.unchanged,
+            links.invalid,
+            links.created
+        ),
+        (1, 2, 1, 0)
+    );
+    assert_eq!(p.counts[&RecordKind::StudentEnrollment].restored, 1);
+    assert_eq!(p.restored.len(), 2);
+    assert_eq!((p.add_links.len(), p.add_class_students.len()), (1, 1));
+    assert!(applied(&state, &p).open_abandonments.is_empty());
+}
+
 #[test]
 fn r3_3_an_unreadable_row_abandons_nothing() {
     let mut snap = family();
