@@ -64,7 +64,12 @@ impl Snapshot {
             check(RecordKind::School, &s.at, &s.source_id, &fields)
         });
         self.students.retain(|s| {
-            let attributes = serde_json::to_string(&s.attributes).unwrap_or_default();
+            // Written out only when too long, to be named: counting needs no copy.
+            let attributes = if json_len(&s.attributes) > ATTRIBUTES_BYTES {
+                serde_json::to_string(&s.attributes).unwrap_or_default()
+            } else {
+                String::new()
+            };
             let fields = [
                 ("sourcedId", s.source_id.as_str(), NAME),
                 ("identifier", &s.sis_id, NAME),
@@ -134,11 +139,14 @@ fn account_fields<'a>(names: [&'a str; 4], contact: [&'a str; 4]) -> [Field<'a>;
 fn too_long(kind: RecordKind, at: &SourceRef, id: &str, fields: &[Field<'_>]) -> Option<Issue> {
     fields.iter().find_map(|&(field, value, limit)| {
         let message = match limit {
-            // Counting stops just past the limit: a long value costs no more than that.
-            Limit::Chars(limit) if value.chars().nth(limit).is_some() => format!(
-                "{field}: {} characters, longer than the limit of {limit}",
-                value.chars().count()
-            ),
+            // No more characters than bytes: only a value of more bytes than the limit is
+            // counted, and counting stops just past the limit.
+            Limit::Chars(limit) if value.len() > limit && value.chars().nth(limit).is_some() => {
+                format!(
+                    "{field}: {} characters, longer than the limit of {limit}",
+                    value.chars().count()
+                )
+            }
             Limit::Bytes(limit) if value.len() > limit => format!(
                 "{field}: {} bytes as stored, longer than the limit of {limit}",
                 value.len()
@@ -155,6 +163,25 @@ fn too_long(kind: RecordKind, at: &SourceRef, id: &str, fields: &[Field<'_>]) ->
             message,
         ))
     })
+}
+
+/// The length in bytes of `value` written as JSON, as stored, counted without writing it.
+fn json_len(value: &impl serde::Serialize) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len();
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing into a counter fails only for a value JSON cannot hold, which a map of
+    // strings is not.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
 }
 
 /// Makes an issue fit the run's report: a source id or a field name too long for it is
