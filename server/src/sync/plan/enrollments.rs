@@ -9,6 +9,7 @@ use crate::domain::{AbandonAction, Origin, RecordKind, SourceId};
 use crate::snapshot::{Coverage, SnapEnrollment};
 use crate::store::models::{ClassStudent, ClassTeacher};
 use foldhash::{HashMap, HashMapExt, HashSet};
+use std::cell::OnceCell;
 
 /// A stored class membership of either side, as the diff needs it.
 struct Membership<'a> {
@@ -30,8 +31,11 @@ struct Side<'a, L, P> {
     people: &'a HashMap<SourceId, i64>,
     /// Stored memberships of any origin: a manual one is never added again.
     stored: &'a [L],
-    /// Stored people of the side, by id.
-    persons: HashMap<i64, &'a P>,
+    /// Stored people of the side.
+    persons: &'a [P],
+    /// The same by id, made for the first stored membership the source no longer lists:
+    /// a resync has few or none.
+    by_id: OnceCell<HashMap<i64, &'a P>>,
 }
 
 /// Whether a stored membership the source no longer lists goes.
@@ -150,8 +154,14 @@ impl<'a, L: Enrolled, P: Person> Side<'a, L, P> {
             listed,
             people,
             stored,
-            persons: persons.iter().map(|p| (p.id(), p)).collect(),
+            persons,
+            by_id: OnceCell::new(),
         }
+    }
+
+    fn person(&self, person_id: i64) -> Option<&'a P> {
+        let by_id = (self.by_id).get_or_init(|| self.persons.iter().map(|p| (p.id(), p)).collect());
+        by_id.get(&person_id).copied()
     }
 
     fn memberships(&self) -> impl Iterator<Item = Membership<'a>> {
@@ -165,7 +175,7 @@ impl<'a, L: Enrolled, P: Person> Side<'a, L, P> {
     }
 
     fn source_id(&self, person_id: i64) -> Option<&'a str> {
-        self.persons.get(&person_id).and_then(|p| p.source_id())
+        self.person(person_id).and_then(|p| p.source_id())
     }
 }
 
@@ -261,21 +271,22 @@ fn diff<L: Enrolled, P: Person>(
         }
     }
     let mut removed = Vec::new();
+    // Counted here, added once: most stored memberships of a resync are unchanged.
+    let mut unchanged = 0;
     let teacher = side.kind == RecordKind::TeacherEnrollment;
     for (m, listed) in side.memberships().zip(listed).filter(|(m, _)| {
         step.managed
             .enrollment(m.origin, m.class_id, m.person_id, teacher)
     }) {
         if listed {
-            plan.count(side.kind).unchanged += 1;
+            unchanged += 1;
         } else if match removable(side, &m) {
             Removal::Keep => false,
             Removal::Remove => classes.may_change(step, &m, false),
             Removal::EvenArchived => classes.may_change(step, &m, true),
         } {
             let name = side
-                .persons
-                .get(&m.person_id)
+                .person(m.person_id)
                 .map(|p| p.display_name())
                 .unwrap_or_default();
             plan.abandon(
@@ -292,6 +303,9 @@ fn diff<L: Enrolled, P: Person>(
             );
             removed.push((m.class_id, m.person_id));
         }
+    }
+    if unchanged > 0 {
+        plan.count(side.kind).unchanged += unchanged;
     }
     (added, removed)
 }

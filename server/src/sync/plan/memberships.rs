@@ -6,11 +6,13 @@
 
 use super::Plan;
 use super::Step;
-use super::abandon::{Abandoned, Abandonments, full_name};
+use super::abandon::{Abandoned, Abandonments};
+use super::resolve::Person;
 use crate::domain::{AbandonAction, FamilyPolicy, Origin, RecordKind, SourceId};
 use crate::snapshot::Coverage;
 use crate::store::models::{SchoolStaff, SchoolStudent};
 use foldhash::{HashMap, HashMapExt, HashSet};
+use std::cell::LazyCell;
 
 /// A (school or class, person) pair.
 type Pair = (i64, i64);
@@ -18,9 +20,10 @@ type Pair = (i64, i64);
 /// A stored person's name and source id, by id, for abandonment records.
 type Names = HashMap<i64, (String, Option<String>)>;
 
-fn names<'a>(people: impl Iterator<Item = (i64, &'a str, &'a str, Option<&'a str>)>) -> Names {
+fn names<P: Person>(people: &[P]) -> Names {
     people
-        .map(|(id, given, family, sid)| (id, (full_name(given, family), sid.map(str::to_owned))))
+        .iter()
+        .map(|p| (p.id(), (p.display_name(), p.source_id().map(str::to_owned))))
         .collect()
 }
 
@@ -193,17 +196,16 @@ fn students(
                     created_at: step.ctx.now,
                 }),
         );
-    let names = names(state.students.iter().map(|s| {
-        (
-            s.id,
-            s.given_name.as_str(),
-            s.family_name.as_str(),
-            s.source_id.as_deref(),
-        )
-    }));
+    // Built for the first stored membership the source no longer lists: a resync has few
+    // or none. Built for every student of the district each time, these (and the look at
+    // every enrollment below) took 1.4 s of a 1M-student resync's 1.9 s of memberships.
+    let names = LazyCell::new(|| names(&state.students));
     let mut removed_from: HashMap<i64, HashSet<i64>> = HashMap::new();
-    let listed_students: HashSet<&str> =
-        snap.students.iter().map(|s| s.source_id.as_str()).collect();
+    let listed_students = LazyCell::new(|| {
+        (snap.students.iter())
+            .map(|s| s.source_id.as_str())
+            .collect::<HashSet<_>>()
+    });
     for m in state.school_students.iter().filter(|m| {
         step.managed
             .school_student(m.origin, m.school_id, m.student_id)
@@ -246,17 +248,14 @@ fn students(
 
 /// R6.2: an EXTREME abandoned family also leaves every classroom of the schools it left.
 fn leave_classes(step: &Step, plan: &mut Plan, removed_from: &HashMap<i64, HashSet<i64>>) {
+    // No student left a school: no enrollment of the district to look at.
+    if removed_from.is_empty() {
+        return;
+    }
     let (state, resolved) = (step.state, step.resolved);
     let class_school: HashMap<i64, i64> =
         state.classes.iter().map(|c| (c.id, c.school_id)).collect();
-    let names = names(state.students.iter().map(|s| {
-        (
-            s.id,
-            s.given_name.as_str(),
-            s.family_name.as_str(),
-            s.source_id.as_deref(),
-        )
-    }));
+    let names = names(&state.students);
     for e in state.class_students.iter().filter(|e| {
         step.managed
             .enrollment(e.origin, e.class_id, e.student_id, false)
@@ -309,15 +308,13 @@ fn staff(step: &Step, plan: &mut Plan, abandonments: &mut Abandonments, unlisted
             origin: Origin::Sis,
             created_at: step.ctx.now,
         }));
-    let names = names(state.staff.iter().map(|s| {
-        (
-            s.id,
-            s.given_name.as_str(),
-            s.family_name.as_str(),
-            s.source_id.as_deref(),
-        )
-    }));
-    let listed_staff: HashSet<&str> = snap.staff.iter().map(|s| s.source_id.as_str()).collect();
+    // Built when first needed, as for students.
+    let names = LazyCell::new(|| names(&state.staff));
+    let listed_staff = LazyCell::new(|| {
+        (snap.staff.iter())
+            .map(|s| s.source_id.as_str())
+            .collect::<HashSet<_>>()
+    });
     for m in state
         .school_staff
         .iter()
