@@ -160,8 +160,8 @@ impl<'a, L: Enrolled, P: Person> Side<'a, L, P> {
     }
 
     fn person(&self, person_id: i64) -> Option<&'a P> {
-        let by_id = (self.by_id).get_or_init(|| self.persons.iter().map(|p| (p.id(), p)).collect());
-        by_id.get(&person_id).copied()
+        let by_id = || self.persons.iter().map(|p| (p.id(), p)).collect();
+        self.by_id.get_or_init(by_id).get(&person_id).copied()
     }
 
     fn memberships(&self) -> impl Iterator<Item = Membership<'a>> {
