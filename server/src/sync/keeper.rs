@@ -164,6 +164,8 @@ pub struct LiveRuns(Arc<Mutex<HashMap<i64, Live>>>);
 struct Live {
     progress: Arc<Progress>,
     stopper: Arc<Stopper>,
+    /// Closed when the work on the run here is over ([`KeeperGuard`] dropped).
+    over: watch::Receiver<()>,
 }
 
 impl LiveRuns {
@@ -189,6 +191,16 @@ impl LiveRuns {
         }
         run
     }
+
+    /// When this server works `run_id`: what resolves once that work is over, so that a
+    /// watcher reads the run's end at once rather than at its next poll. A run that ended
+    /// by its own steps has its end written by then; one that failed outside them is
+    /// written just after, and read at the poll after.
+    pub fn over(&self, run_id: i64) -> Option<impl Future<Output = ()> + Send + 'static> {
+        let mut over = self.0.lock().ok()?.get(&run_id)?.over.clone();
+        // Nothing is ever sent: the wait ends when the sender is dropped with the guard.
+        Some(async move { while over.changed().await.is_ok() {} })
+    }
 }
 
 /// Aborts the keeper when the run is over, whichever way it ended, and takes the run
@@ -197,6 +209,8 @@ pub struct KeeperGuard {
     task: JoinHandle<()>,
     live: LiveRuns,
     run_id: i64,
+    /// Dropped with the guard, after the run left `live`: ends [`LiveRuns::over`].
+    _over: watch::Sender<()>,
 }
 
 impl Drop for KeeperGuard {
@@ -223,10 +237,12 @@ pub fn keep(
         stop,
         stopping: stopper.stopping.clone(),
     };
+    let (over_tx, over) = watch::channel(());
     if let Ok(mut runs) = live.0.lock() {
         let live = Live {
             progress: progress.clone(),
             stopper: stopper.clone(),
+            over,
         };
         runs.insert(lease.run_id, live);
     }
@@ -235,6 +251,7 @@ pub fn keep(
         task,
         live: live.clone(),
         run_id: lease.run_id,
+        _over: over_tx,
     };
     (control, guard)
 }

@@ -739,12 +739,12 @@ async fn apply_step(
         Ok(settled) => {
             tracing::info!(run_id = lease.run_id, "run applied");
             telemetry::run_ended(RunState::Succeeded, trigger, Some(&plan), false);
+            // The records the source keeps, links included: about the roster's rows.
+            let rows = plan.counts_again.values().map(|c| c.unchanged).sum::<i64>();
+            let district = plan.district_id;
+            // Freed before the roster loads again: a run's peak stays its own.
+            free(plan).await;
             if settled {
-                // The records the source keeps, links included: about the roster's rows.
-                let rows = plan.counts_again.values().map(|c| c.unchanged).sum::<i64>();
-                let district = plan.district_id;
-                // Freed before the roster loads again: a run's peak stays its own.
-                drop(plan);
                 env.warm.keep(district, lease.run_id, rows as usize, || {
                     roster::start_loading(&env.store, district)
                 });
@@ -761,5 +761,13 @@ async fn apply_step(
     if outcome::end(&env.store, lease, refused, Some(&plan)).await? {
         telemetry::run_ended(state, trigger, Some(&plan), false);
     }
+    free(plan).await;
     Ok(())
+}
+
+/// Frees an applied plan on a blocking thread. A first sync's plan holds a million rows
+/// and takes tens of milliseconds to free; on one of the runtime's threads that held up
+/// the status reads of the run that had just ended, which then answered late.
+async fn free(plan: Arc<Plan>) {
+    let _ = tokio::task::spawn_blocking(move || drop(plan)).await;
 }

@@ -13,7 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// How often a watched run is read while it changes.
+/// How often a watched run is read while it changes; a run this server works is read
+/// again as soon as its work here is over.
 const POLL: Duration = Duration::from_millis(200);
 
 /// The watches of this server.
@@ -138,7 +139,15 @@ async fn poll(
     tx: watch::Sender<Run>,
 ) {
     loop {
-        tokio::time::sleep(POLL).await;
+        match live.over(run_id) {
+            Some(over) => {
+                tokio::select! {
+                    () = tokio::time::sleep(POLL) => {}
+                    () = over => {}
+                }
+            }
+            None => tokio::time::sleep(POLL).await,
+        }
         if nobody_watches(&polls, run_id, &tx) {
             return;
         }

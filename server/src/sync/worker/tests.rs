@@ -211,3 +211,28 @@ async fn r7_6_a_cancel_on_the_runs_own_server_reaches_it_in_memory() {
     drop(guard);
     live.cancel(input.run.id);
 }
+
+// A watch of a run this server works is woken as the work ends, rather than at its next
+// poll: `over` resolves once the run's guard is gone, and not before. A run not worked
+// here has nothing to wait on, and the watch polls the store as before.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_a_watch_of_a_run_worked_here_is_woken_as_its_work_ends() {
+    use futures::FutureExt;
+    let test = TestStore::new().await;
+    let store = &test.store;
+    let input = claimed(store).await;
+    let live = LiveRuns::default();
+    assert!(live.over(input.run.id).is_none(), "not worked here yet");
+    let (_control, guard) = keeper::keep(store.clone(), input.lease, config().lease, &live);
+    assert!(live.over(input.run.id + 1).is_none());
+    let over = live.over(input.run.id).expect("worked here");
+    let mut over = Box::pin(over);
+    assert!((&mut over).now_or_never().is_none(), "the work goes on");
+    let before = live.over(input.run.id).expect("worked here");
+    drop(guard);
+    tokio::time::timeout(Duration::from_secs(10), over)
+        .await
+        .expect("woken when the guard went");
+    before.now_or_never().expect("every waiter is woken");
+    assert!(live.over(input.run.id).is_none(), "no longer worked here");
+}
