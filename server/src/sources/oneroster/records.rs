@@ -68,6 +68,11 @@ pub(crate) trait Rows {
     /// Every (column, trimmed value) pair of the current record.
     fn cells(&self) -> impl Iterator<Item = (&str, &str)>;
 
+    /// Whether the current record has `column`, empty or not.
+    fn has(&self, column: &str) -> bool {
+        self.cells().any(|(name, _)| name == column)
+    }
+
     /// Where the current record was read, for issues.
     fn at(&self) -> SourceRef;
 
@@ -97,8 +102,12 @@ pub(crate) trait Rows {
     /// R3.4: one `INVALID_ENCODING` warning per value read with replacement characters,
     /// naming the field; the record is read all the same.
     fn report_encoding(&self, kind: RecordKind, issues: &mut Vec<Issue>) {
+        let replaced = self.replaced_columns();
+        if replaced.is_empty() {
+            return;
+        }
         let id = self.get("sourcedId");
-        for column in self.replaced_columns() {
+        for column in replaced {
             let value = self.get(&column);
             let message = format!(
                 "{column} holds bytes that are not UTF-8; they were replaced with U+FFFD: `{value}`"
@@ -318,9 +327,7 @@ pub(crate) fn read_classes(
             continue;
         };
         // A REST class with an empty `terms` list flattens to `terms`: no term.
-        let has_terms = rows
-            .cells()
-            .any(|(column, _)| column == TERMS || column == "terms");
+        let has_terms = rows.has(TERMS) || rows.has("terms");
         let term_end = match sessions {
             Some(sessions) if has_terms => {
                 sessions.class_end(&id, &rows.list(TERMS), &rows.at(), TERMS, &mut snap.issues)

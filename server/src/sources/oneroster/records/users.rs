@@ -13,12 +13,18 @@ enum UserRole {
 
 impl UserRole {
     fn parse(role: &str) -> Option<UserRole> {
-        match role.to_ascii_lowercase().as_str() {
-            "student" => Some(UserRole::Student),
-            "parent" | "guardian" | "relative" => Some(UserRole::Guardian),
-            "teacher" | "aide" | "proctor" => Some(UserRole::Staff(StaffRole::Teacher)),
-            "administrator" => Some(UserRole::Staff(StaffRole::Admin)),
-            _ => None,
+        // Compared ignoring case in place: a lowercased copy cost an allocation a user.
+        let is = |words: &[&str]| words.iter().any(|word| role.eq_ignore_ascii_case(word));
+        if is(&["student"]) {
+            Some(UserRole::Student)
+        } else if is(&["parent", "guardian", "relative"]) {
+            Some(UserRole::Guardian)
+        } else if is(&["teacher", "aide", "proctor"]) {
+            Some(UserRole::Staff(StaffRole::Teacher))
+        } else if is(&["administrator"]) {
+            Some(UserRole::Staff(StaffRole::Admin))
+        } else {
+            None
         }
     }
 
@@ -144,8 +150,7 @@ fn student(rows: &impl Rows, source_id: SourceId, person: Person) -> SnapStudent
 
 /// What the record's columns carry (R4.8).
 fn carried(rows: &impl Rows) -> Carried {
-    // Four names asked of a row's few columns: a scan, not a set built for every row.
-    Carried::columns(|c| rows.cells().any(|(column, _)| column == c))
+    Carried::columns(|column| rows.has(column))
 }
 
 /// The attribute keys of the record's `metadata.*` columns, values or not.
