@@ -7,7 +7,6 @@
 use super::{Deleted, Snapshot};
 use crate::domain::hex;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::io::{BufWriter, Write};
 
 /// The fields of a snapshot as they are digested.
@@ -30,14 +29,17 @@ struct Canonical<'a> {
     issues: &'a [super::Issue],
 }
 
-/// A SHA-256 digest of `salt` (what else the result depends on: settings, the build)
-/// and then of what is written to it: a snapshot's records, or a source's files.
-pub struct Digester(Sha256);
+/// A BLAKE3 digest of `salt` (what else the result depends on: settings, the build)
+/// and then of what is written to it: a snapshot's records, or a source's files. BLAKE3
+/// rather than SHA-256: a file source is digested before every run of it, and BLAKE3
+/// hashes a large input 4-8x faster here. The salt holds the build, so a digest stored
+/// by a build of another hash only costs the next run its shortcut.
+pub struct Digester(blake3::Hasher);
 
 impl Digester {
     pub fn new(salt: &[u8]) -> Digester {
-        let mut hash = Sha256::new();
-        hash.update((salt.len() as u64).to_le_bytes());
+        let mut hash = blake3::Hasher::new();
+        hash.update(&(salt.len() as u64).to_le_bytes());
         hash.update(salt);
         Digester(hash)
     }
@@ -48,7 +50,7 @@ impl Digester {
 
     /// The digest, in hex.
     pub fn finish(self) -> String {
-        hex(&self.0.finalize())
+        hex(self.0.finalize().as_bytes())
     }
 }
 

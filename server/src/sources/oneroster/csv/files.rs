@@ -34,6 +34,9 @@ fn stamp(path: &Path) -> Option<Stamp> {
     Some((meta.len(), meta.modified().ok()?))
 }
 
+/// Bytes read from a file at a time for its digest.
+const DIGEST_BLOCK: usize = 1 << 18;
+
 /// Digests the files [`super::read_path`] reads from `path` (a folder's files by name, a
 /// zip archive whole), after `salt` and the limits they are read within.
 pub fn digest_path(
@@ -60,8 +63,11 @@ pub fn digest_path(
         let unreadable = |err: io::Error| SourceError::Io(format!("cannot read {name}: {err}"));
         digester.update(format!("{name}\n").as_bytes());
         match File::open(&file) {
-            Ok(mut opened) => {
+            Ok(opened) => {
                 digester.update(&[1]);
+                // Read in large blocks: the hash works on many of its chunks at once only
+                // when given as many (`io::copy` hands on a `BufReader`'s whole buffer).
+                let mut opened = io::BufReader::with_capacity(DIGEST_BLOCK, opened);
                 let n = io::copy(&mut opened, &mut digester).map_err(unreadable)?;
                 // Its length after it: no two sets of files digest the same bytes.
                 digester.update(&n.to_le_bytes());
