@@ -7,6 +7,7 @@ use super::keeper::LiveRuns;
 use crate::domain::{Error, Result, Run};
 use crate::store::Store;
 use crate::store::queries::runs as q;
+use futures::future::OptionFuture;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -139,14 +140,11 @@ async fn poll(
     tx: watch::Sender<Run>,
 ) {
     loop {
-        match live.over(run_id) {
-            Some(over) => {
-                tokio::select! {
-                    () = tokio::time::sleep(POLL) => {}
-                    () = over => {}
-                }
-            }
-            None => tokio::time::sleep(POLL).await,
+        // A run not worked here has no end to wait on: that branch is disabled at once.
+        let over = OptionFuture::from(live.over(run_id));
+        tokio::select! {
+            () = tokio::time::sleep(POLL) => {}
+            Some(()) = over => {}
         }
         if nobody_watches(&polls, run_id, &tx) {
             return;
