@@ -5,14 +5,13 @@
 use super::contact::{self, Candidate, Contact, Listing, PhoneReader, StoredContact, Written};
 use super::credentials::{Holder, Registry};
 use super::matching::match_stored;
-use super::resolve::Resolved;
 use super::{Plan, Policy, RunContext};
-use crate::domain::{Origin, RecordKind, new_id};
+use crate::domain::{Origin, RecordKind, SourceId, new_id};
 use crate::snapshot::{SnapGuardian, SnapStaff, Snapshot, SourceRef};
 use crate::store::models::{Guardian, Staff};
 use crate::store::{Rows, State};
 use chrono::NaiveDateTime;
-use foldhash::HashSet;
+use foldhash::{HashMap, HashSet};
 
 /// A source account holder's fields.
 trait Source {
@@ -144,15 +143,23 @@ account!(
 // The role is set on create only (R4.3): a stored row keeps its own.
 account!(Staff, SnapStaff, RecordKind::Staff, false, staff, |s| { role: s.role, });
 
-/// Guardians and staff: matched, checked together, then planned.
+/// Which product record each listed guardian and staff member stands for (`Resolved`).
+#[derive(Debug, Default)]
+pub(super) struct Holders {
+    pub guardians: HashMap<SourceId, i64>,
+    pub staff: HashMap<SourceId, i64>,
+}
+
+/// Guardians and staff: matched, checked together, then planned. Reads nothing another
+/// step plans, so it plans on a plan of its own beside the students step
+/// (`super::plan_with`).
 pub(super) fn plan(
     state: &State,
     snap: &Snapshot,
     policy: &Policy,
     ctx: &RunContext,
     plan: &mut Plan,
-    resolved: &mut Resolved,
-) {
+) -> Holders {
     let (_, guardian_rows) = match_stored(&state.guardians, &snap.guardians);
     let (_, staff_rows) = match_stored(&state.staff, &snap.staff);
     let phones = PhoneReader::new(&policy.phone_region);
@@ -163,18 +170,20 @@ pub(super) fn plan(
         listings(&snap.guardians, &guardian_rows).zip(&guardians),
         listings(&snap.staff, &staff_rows).zip(&staff),
     );
-    resolved.guardians.reserve(snap.guardians.len());
+    let mut holders = Holders::default();
+    holders.guardians.reserve(snap.guardians.len());
     for ((src, row), cand) in snap.guardians.iter().zip(&guardian_rows).zip(&guardians) {
         if let Some(id) = plan_account(src, *row, cand, &registry, ctx, plan) {
-            resolved.guardians.insert(src.source_id.clone(), id);
+            holders.guardians.insert(src.source_id.clone(), id);
         }
     }
-    resolved.staff.reserve(snap.staff.len());
+    holders.staff.reserve(snap.staff.len());
     for ((src, row), cand) in snap.staff.iter().zip(&staff_rows).zip(&staff) {
         if let Some(id) = plan_account(src, *row, cand, &registry, ctx, plan) {
-            resolved.staff.insert(src.source_id.clone(), id);
+            holders.staff.insert(src.source_id.clone(), id);
         }
     }
+    holders
 }
 
 /// A listed holder with its stored row, as the contact rules see it.
