@@ -21,6 +21,9 @@
 //! cargo run --release -p roster-server --example bench_sync -- [--students N] [--database-url URL]
 //! ```
 //!
+//! The server's warnings and errors go to stderr (`RUST_LOG` for more): a figure from a
+//! run whose lease lapsed or whose apply was retried must say so.
+//!
 //! `N` defaults to 100000. The database defaults to a new SQLite file in the temp folder,
 //! removed at the end. For MySQL, pass an empty database; it is left in place, so drop and
 //! re-create it before the next run:
@@ -503,6 +506,12 @@ impl Drop for Cleanup {
 fn main() -> Res<()> {
     // SAFETY: the first thing the process does, before any other thread exists.
     unsafe { roster_server::tune_environment() };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .init();
     tokio::runtime::Runtime::new()?.block_on(bench())
 }
 
