@@ -96,7 +96,7 @@ fn child(args: &[&str]) -> Res<String> {
 /// In the child: reads the zip as a run does, then reports.
 fn read_child(zip: &Path) -> Res<()> {
     let started = Instant::now();
-    let result = read_path(zip, &CsvLimits::default(), &Default::default());
+    let result = read_path(zip, &CsvLimits::default());
     let took = started.elapsed();
     match result {
         Ok(snap) => println!(

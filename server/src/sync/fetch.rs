@@ -7,28 +7,27 @@ use super::env::Env;
 use crate::domain::{RestAuth, Secret, Source};
 use crate::snapshot::Snapshot;
 use crate::sources::http::{Auth, Fetcher, OAuth2Client, Outbound, RetryPolicy};
-use crate::sources::oneroster::csv::{self, CsvLimits, FilesDigest, Stamped};
+use crate::sources::oneroster::csv::{self, CsvLimits, FilesDigest};
 use crate::sources::{clever, oneroster};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::AtomicU64;
 
 /// Reads `source` with `secret`, the district's stored secret for it. `fetched` counts
-/// the records received so far, for the run's progress; once `halt` is set, a file
-/// source stops at its next row. Files come from the server's paths, read within its CSV
-/// limits; live sources are reached within its outbound limits.
+/// the records received so far, for the run's progress. Files come from the server's
+/// paths, read within its CSV limits; live sources are reached within its outbound limits.
 pub async fn fetch(
     source: &Source,
     secret: Option<Secret>,
     env: &Env,
     fetched: Arc<AtomicU64>,
-    halt: Arc<AtomicBool>,
 ) -> Result<Snapshot, String> {
     let fetcher = |fetched, source| fetcher(fetched, env.outbound.clone(), source);
-    let limits = env.csv_limits;
+    let (paths, limits) = (&env.paths, env.csv_limits);
     match source {
-        Source::OneRosterCsvPath { .. } | Source::OneRosterCsvUpload { .. } => {
-            read_csv(file_path(source, env)?, limits, halt).await
+        Source::OneRosterCsvPath { path } => read_csv(paths.import_path(path)?, limits).await,
+        Source::OneRosterCsvUpload { upload_id } => {
+            read_csv(paths.upload_path(*upload_id), limits).await
         }
         Source::Clever { base_url } => {
             let token = secret.ok_or(
@@ -49,32 +48,17 @@ pub async fn fetch(
     }
 }
 
-/// Where a file source's files are: a folder or archive under the import directory, or
-/// an upload's archive. A live source has none.
-fn file_path(source: &Source, env: &Env) -> Result<PathBuf, String> {
-    match source {
-        Source::OneRosterCsvPath { path } => env.paths.import_path(path),
-        Source::OneRosterCsvUpload { upload_id } => Ok(env.paths.upload_path(*upload_id)),
-        Source::Clever { .. } | Source::OneRosterRest { .. } => {
-            Err("a live source has no files".into())
-        }
-    }
-}
-
-/// A file source's files (a OneRoster CSV folder, archive or upload), stamped before
-/// anything reads them: none for a live source, or when the path is refused (the fetch
-/// then says why).
-pub fn stamp_files(source: &Source, env: &Env) -> Option<Stamped> {
-    file_path(source, env)
-        .ok()
-        .map(|path| csv::stamp_path(&path))
-}
-
-/// The digest of the files `stamped`, as the server's CSV limits read them, after `salt`:
-/// none when they cannot be read (the fetch then says why).
-pub async fn files_digest(stamped: Stamped, env: &Env, salt: Vec<u8>) -> Option<FilesDigest> {
+/// The digest of a file source's bytes (a OneRoster CSV folder, archive or upload) as
+/// the server's CSV limits read them, after `salt`: none for a live source, or when the
+/// files cannot be read (the fetch then says why).
+pub async fn files_digest(source: &Source, env: &Env, salt: Vec<u8>) -> Option<FilesDigest> {
+    let path = match source {
+        Source::OneRosterCsvPath { path } => env.paths.import_path(path).ok()?,
+        Source::OneRosterCsvUpload { upload_id } => env.paths.upload_path(*upload_id),
+        Source::Clever { .. } | Source::OneRosterRest { .. } => return None,
+    };
     let limits = env.csv_limits;
-    tokio::task::spawn_blocking(move || csv::digest_path(stamped, &limits, &salt).ok())
+    tokio::task::spawn_blocking(move || csv::digest_path(&path, &limits, &salt).ok())
         .await
         .ok()
         .flatten()
@@ -112,12 +96,8 @@ fn rest_auth(auth: &RestAuth, secret: Option<Secret>) -> Result<Auth, String> {
     })
 }
 
-async fn read_csv(
-    path: PathBuf,
-    limits: CsvLimits,
-    halt: Arc<AtomicBool>,
-) -> Result<Snapshot, String> {
-    tokio::task::spawn_blocking(move || csv::read_path(&path, &limits, &halt))
+async fn read_csv(path: PathBuf, limits: CsvLimits) -> Result<Snapshot, String> {
+    tokio::task::spawn_blocking(move || csv::read_path(&path, &limits))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())

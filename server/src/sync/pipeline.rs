@@ -25,7 +25,7 @@ use crate::store::queries::runs::Lease;
 use crate::store::queries::{plans, runs, uploads};
 use futures::channel::oneshot;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// What a run needs, loaded once when a worker claims it.
@@ -181,12 +181,7 @@ fn must_stop<T>(control: &Control) -> Option<Step<T>> {
 /// Reads the source. A live source can take minutes: a cancel stops the fetch itself,
 /// not only the next step, and the records received so far show as progress. An
 /// approved run reads the snapshot its plan was made from instead (R9.1).
-async fn fetch_step(
-    env: &Env,
-    input: &RunInput,
-    control: &Control,
-    halt: Arc<AtomicBool>,
-) -> Step<Snapshot> {
+async fn fetch_step(env: &Env, input: &RunInput, control: &Control) -> Step<Snapshot> {
     control.progress.set(RunPhase::Fetching, 0, 0);
     if input.run.approved {
         let kept = match env.store.conn().await {
@@ -210,7 +205,7 @@ async fn fetch_step(
     };
     touch_upload(env, &input.run).await;
     let fetched = Arc::new(AtomicU64::new(0));
-    let reading = fetch(source, secret, env, fetched.clone(), halt);
+    let reading = fetch(source, secret, env, fetched.clone());
     tokio::pin!(reading);
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {
@@ -241,48 +236,28 @@ enum Read {
 }
 
 /// Reads the source, unless the district is settled on it. A file source is digested
-/// while the read starts: byte for byte the settled one, its read stops there, and it
-/// vouches for what the fetch read only if no file changed from before either began
-/// (`settled::stamp_files`) to the end of the read. A live source's snapshot is digested
-/// once read.
+/// before it is read: byte for byte the settled one, it is not even parsed, and it
+/// vouches for what the fetch read only if no file changed meanwhile. A live source's
+/// snapshot is digested once read.
 ///
 /// The district's roster loads while the source is read, as soon as no settled run can
-/// end this one: at once for a run that does not settle, once a file source's digest is
-/// not the settled one, after the fetch for a live source. A run that may settle claims
-/// the district first (`settled`), so that a write to the roster from here on is seen. A
-/// claim made before the fetch and not followed by a settling plan (the files changed
-/// while read, the run failed) only costs the next run its shortcut.
+/// end this one: at once for a run that does not settle, after the digest of a file
+/// source that is not the settled one, after the fetch for a live source. A run that
+/// may settle claims the district first (`settled`), so that a write to the roster from
+/// here on is seen. A claim made before the fetch and not followed by a settling plan
+/// (the files changed while read, the run failed) only costs the next run its shortcut.
 async fn read_step(env: &Env, input: &RunInput, control: &Control) -> Result<Step<Read>> {
     let (run, settings) = (&input.run, &input.settings);
     let settling = settled::may_settle(run, settings);
-    let stamped = match (settling, run.source.as_ref()) {
-        (true, Some(source)) => settled::stamp_files(env, source),
+    let files = match (settling, run.source.as_ref()) {
+        (true, Some(source)) => settled::files_digest(env, run, settings, source).await,
         _ => None,
-    };
-    let halt = Arc::new(AtomicBool::new(false));
-    let mut fetch = std::pin::pin!(fetch_step(env, input, control, halt.clone()));
-    let mut fetched = None;
-    // The digest of a file source, with its read started beside it: the digest alone
-    // left the other core idle, a tenth of a 100k-student resync.
-    let files = match stamped {
-        Some(stamped) => {
-            let mut digest = std::pin::pin!(settled::files_digest(env, run, settings, stamped));
-            loop {
-                tokio::select! {
-                    files = &mut digest => break files,
-                    step = &mut fetch, if fetched.is_none() => fetched = Some(step),
-                }
-            }
-        }
-        None => None,
     };
     let settled_on_files = match &files {
         Some(files) => settled::find(&env.store, run.district_id, &files.hex).await?,
         None => None,
     };
     if let Some((row, issues)) = settled_on_files {
-        // The read stops at its next row; what it read is let go.
-        halt.store(true, Ordering::Relaxed);
         #[cfg(debug_assertions)]
         check_settled(env, input, control, &row, &issues, None).await?;
         touch_upload(env, run).await;
@@ -293,11 +268,7 @@ async fn read_step(env: &Env, input: &RunInput, control: &Control) -> Result<Ste
         (None, false) => Some(roster::start_loading(&env.store, run.district_id)),
         (None, true) => None,
     };
-    let fetched = match fetched {
-        Some(step) => step,
-        None => fetch.await,
-    };
-    let snapshot = match fetched {
+    let snapshot = match fetch_step(env, input, control).await {
         Step::Next(snapshot) => Box::new(snapshot),
         Step::End(outcome) => return Ok(Step::End(outcome)),
         Step::Lost => return Ok(Step::Lost),
@@ -342,7 +313,7 @@ async fn check_settled(
 ) -> Result<()> {
     let mut snapshot = match snapshot {
         Some(snapshot) => snapshot,
-        None => match fetch_step(env, input, control, Default::default()).await {
+        None => match fetch_step(env, input, control).await {
             Step::Next(snapshot) => snapshot,
             _ => return Ok(()),
         },

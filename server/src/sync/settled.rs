@@ -7,10 +7,9 @@
 //! loading the roster or planning. This is what makes the resync right after a first
 //! sync, and every scheduled run of a district whose SIS did not change, cost a digest.
 //! "Reads the same" is a digest of what the source gave, of the planning settings and of
-//! this build (a new release may plan otherwise): a file source's bytes, digested while
-//! the run starts reading them, so a byte-identical export is read no further than the
-//! digest took (and vouched for only if no file changed from before either read them to
-//! the end of the run's read); a live source's snapshot, its records.
+//! this build (a new release may plan otherwise): a file source's bytes, digested before
+//! they are read, so a byte-identical export is not even parsed (and vouched for only if
+//! no file changed while the run read them); a live source's snapshot, its records.
 //! The planner reads the clock only for classes gone from the source (R5.10), which an
 //! applied plan has archived, so no time passing unsettles a district.
 //!
@@ -27,7 +26,7 @@ use super::fetch;
 use super::plan::{Plan, Policy};
 use crate::domain::{Error, IssueCode, Result, Run, Source, SyncSettings, Trigger};
 use crate::snapshot::Snapshot;
-use crate::sources::oneroster::csv::{FilesDigest, Stamped};
+use crate::sources::oneroster::csv::FilesDigest;
 use crate::store::Store;
 use crate::store::models::{IssueRow, SettledRow};
 use crate::store::queries::{reports, settled};
@@ -47,20 +46,15 @@ fn salt(run: &Run, settings: &SyncSettings, what: &str) -> Vec<u8> {
     format!("{what} {} {policy:?}", env!("ROSTER_BUILD_ID")).into_bytes()
 }
 
-/// A file source's files, stamped before anything reads them ([`files_digest`]).
-pub fn stamp_files(env: &Env, source: &Source) -> Option<Stamped> {
-    fetch::stamp_files(source, env)
-}
-
-/// The digest of a file source's bytes, taken while the run reads them: when it is the
-/// settled one, the run stops reading them.
+/// The digest of a file source's bytes, taken before they are read: when it is the
+/// settled one, the run need not read them at all.
 pub async fn files_digest(
     env: &Env,
     run: &Run,
     settings: &SyncSettings,
-    stamped: Stamped,
+    source: &Source,
 ) -> Option<FilesDigest> {
-    fetch::files_digest(stamped, env, salt(run, settings, "files")).await
+    fetch::files_digest(source, env, salt(run, settings, "files")).await
 }
 
 /// The digest of the snapshot a live source gave (on a blocking thread: it reads every

@@ -15,7 +15,7 @@
 mod files;
 mod stream;
 
-pub use files::{FilesDigest, Stamped, digest_path, stamp_path};
+pub use files::{FilesDigest, digest_path};
 
 use super::records::{
     Rows, read_classes, read_demographics, read_enrollments, read_orgs, read_sessions, read_users,
@@ -65,15 +65,9 @@ impl Default for CsvLimits {
 const ONEROSTER_VERSION: &str = "1.1";
 
 /// Reads a OneRoster export from a folder, or from a zip archive when `path` is a file.
-/// Once `halt` is set, each file stops at its next row and the read fails: a run whose
-/// files digest as the settled ones stops reading them (`sync::settled`).
-pub fn read_path(
-    path: &Path,
-    limits: &CsvLimits,
-    halt: &AtomicBool,
-) -> Result<Snapshot, SourceError> {
+pub fn read_path(path: &Path, limits: &CsvLimits) -> Result<Snapshot, SourceError> {
     if path.is_dir() {
-        return read_files(|| Ok(Folder(path)), limits, halt);
+        return read_files(|| Ok(Folder(path)), limits);
     }
     let name = path
         .file_name()
@@ -84,7 +78,7 @@ pub fn read_path(
             .map_err(|err| SourceError::Io(format!("cannot open {}: {err}", path.display())))?;
         Zip::new(BufReader::new(file), &name, limits)
     };
-    read_files(open, limits, halt)
+    read_files(open, limits)
 }
 
 /// Reads a OneRoster export from a zip archive held in memory.
@@ -92,7 +86,6 @@ pub fn read_zip_bytes(bytes: &[u8], limits: &CsvLimits) -> Result<Snapshot, Sour
     read_files(
         || Zip::new(Cursor::new(bytes), "the upload", limits),
         limits,
-        &AtomicBool::new(false),
     )
 }
 
@@ -255,16 +248,14 @@ const MANIFEST_SPEC: FileSpec = FileSpec {
     required: &["propertyName", "value"],
 };
 
-/// Reads the files `open` gives, until `halt` is set. `enrollments.csv`, most of an
-/// export's rows and read into lists of its own, is read on a second thread from its own
-/// opening of the source, while this one reads the others: a source's reading takes
-/// about the longer of the two, not their sum. What is reported is as if the files were
-/// read one after another: the first file's error fails the run, and issues keep file
-/// order.
+/// Reads the files `open` gives. `enrollments.csv`, most of an export's rows and read into
+/// lists of its own, is read on a second thread from its own opening of the source, while
+/// this one reads the others: a source's reading takes about the longer of the two, not
+/// their sum. What is reported is as if the files were read one after another: the
+/// first file's error fails the run, and issues keep file order.
 fn read_files<F: Files>(
     open: impl Fn() -> Result<F, SourceError> + Sync,
     limits: &CsvLimits,
-    halt: &AtomicBool,
 ) -> Result<Snapshot, SourceError> {
     let mut files = open()?;
     let manifest = read_manifest(&mut files, limits)?;
@@ -276,12 +267,13 @@ fn read_files<F: Files>(
         attributes_supported: true,
         ..Snapshot::default()
     };
+    // Set when the other files failed: their error fails the run, so the enrollments stop
+    // at their next row rather than be read, and held, for nothing (S5.1).
+    let halt = AtomicBool::new(false);
     let (read, enrollments) = std::thread::scope(|scope| {
         let enrollments =
-            scope.spawn(|| read_enrollments_file(&open, limits, manifest.enrollments, halt));
-        let read = read_places_and_people(&mut files, limits, &manifest, &mut snap, halt);
-        // Their error fails the run, so the enrollments stop at their next row rather
-        // than be read, and held, for nothing (S5.1).
+            scope.spawn(|| read_enrollments_file(&open, limits, manifest.enrollments, &halt));
+        let read = read_places_and_people(&mut files, limits, &manifest, &mut snap);
         if read.is_err() {
             halt.store(true, Ordering::Relaxed);
         }
@@ -297,36 +289,29 @@ fn read_files<F: Files>(
         snap.deleted.enrollments = part.deleted.enrollments;
         snap.issues.append(&mut part.issues);
     }
-    let demographics = open_listed(
-        &mut files,
-        &DEMOGRAPHICS,
-        limits,
-        manifest.demographics,
-        halt,
-    );
-    if let Some(mut table) = demographics? {
+    if let Some(mut table) = open_listed(&mut files, &DEMOGRAPHICS, limits, manifest.demographics)?
+    {
         let bulk = manifest.demographics == Coverage::Bulk;
         read_demographics(&mut table, &mut snap, bulk)?;
     }
     Ok(snap)
 }
 
-/// Orgs, users, sessions and classes, in that order, into `snap`, until `halt` is set.
+/// Orgs, users, sessions and classes, in that order, into `snap`.
 fn read_places_and_people<F: Files>(
     files: &mut F,
     limits: &CsvLimits,
     manifest: &Manifest,
     snap: &mut Snapshot,
-    halt: &AtomicBool,
 ) -> Result<(), SourceError> {
-    if let Some(mut table) = open_listed(files, &ORGS, limits, manifest.orgs, halt)? {
+    if let Some(mut table) = open_listed(files, &ORGS, limits, manifest.orgs)? {
         read_orgs(&mut table, snap)?;
     }
-    if let Some(mut table) = open_listed(files, &USERS, limits, manifest.users, halt)? {
+    if let Some(mut table) = open_listed(files, &USERS, limits, manifest.users)? {
         read_users(&mut table, snap)?;
     }
     let sessions = read_sessions_file(files, limits, manifest.sessions, snap)?;
-    if let Some(mut table) = open_listed(files, &CLASSES, limits, manifest.classes, halt)? {
+    if let Some(mut table) = open_listed(files, &CLASSES, limits, manifest.classes)? {
         read_classes(&mut table, snap, sessions.as_ref())?;
     }
     Ok(())
@@ -344,7 +329,7 @@ fn read_enrollments_file<F: Files>(
         return Ok(None);
     }
     let mut files = open()?;
-    let Some(mut table) = open_listed(&mut files, &ENROLLMENTS, limits, coverage, halt)? else {
+    let Some(mut table) = open_listed(&mut files, &ENROLLMENTS, limits, coverage)? else {
         return Ok(None);
     };
     table.halt = Some(halt);
@@ -449,27 +434,24 @@ fn parse_coverage(value: &str) -> Option<Coverage> {
     }
 }
 
-/// Opens a file the manifest lists, to be read until `halt` is set; `None` when the
-/// manifest says the file is absent.
+/// Opens a file the manifest lists; `None` when it says the file is absent.
 fn open_listed<'a, F: Files>(
     files: &'a mut F,
     spec: &FileSpec,
     limits: &CsvLimits,
     coverage: Coverage,
-    halt: &'a AtomicBool,
 ) -> Result<Option<Table<'a>>, SourceError> {
     let listed_as = match coverage {
         Coverage::Absent => return Ok(None),
         Coverage::Bulk => "bulk",
         Coverage::Delta => "delta",
     };
-    let mut table = Table::open(files, spec, limits)?.ok_or_else(|| {
+    let table = Table::open(files, spec, limits)?.ok_or_else(|| {
         SourceError::Invalid(format!(
             "manifest lists {} as {listed_as} but the file is missing",
             spec.file
         ))
     })?;
-    table.halt = Some(halt);
     Ok(Some(table))
 }
 
@@ -482,8 +464,7 @@ struct Table<'a> {
     rows: RowReader<'a>,
     /// The file's size in bytes, when known (else 0), for [`Rows::rows_left`].
     size: u64,
-    /// Once set, the file ends at the next row: another file's error fails the run, or
-    /// the run needs nothing more of it.
+    /// Once set, the file ends at the next row: another file's error fails the run.
     halt: Option<&'a AtomicBool>,
 }
 
@@ -539,7 +520,7 @@ impl Rows for Table<'_> {
     fn advance(&mut self) -> Result<bool, SourceError> {
         if self.halt.is_some_and(|halt| halt.load(Ordering::Relaxed)) {
             return Err(SourceError::Invalid(format!(
-                "{}: not read to its end, as the read was stopped",
+                "{}: not read to its end, as another file failed",
                 self.file
             )));
         }

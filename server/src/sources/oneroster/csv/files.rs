@@ -1,7 +1,7 @@
-//! A OneRoster export's files as bytes, apart from reading them as CSV: their digest, so
-//! a run of an export byte for byte the same as a settled one stops reading it
-//! (`sync::settled`), and their size and time of change before either began, so a run
-//! that read the files can tell whether they were the ones digested.
+//! A OneRoster export's files as bytes, before any is read as CSV: their digest, so a
+//! run of an export byte for byte the same as a settled one need not read it
+//! (`sync::settled`), and their size and time of change, so a run that read the files
+//! can tell whether they were the ones digested.
 
 use super::CsvLimits;
 use crate::snapshot::{CsvFile, Digester};
@@ -11,7 +11,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-/// The digest of an export's files, and what each file was before it was taken.
+/// The digest of an export's files, and what each file was when it was taken.
 #[derive(Debug, Clone)]
 pub struct FilesDigest {
     pub hex: String,
@@ -37,42 +37,24 @@ fn stamp(path: &Path) -> Option<Stamp> {
 /// Bytes read from a file at a time for its digest.
 const DIGEST_BLOCK: usize = 1 << 18;
 
-/// The files [`super::read_path`] reads from a path (a folder's files by name, a zip
-/// archive whole), each with its size and time of change, taken before anything reads
-/// them: a run reads its files while they are digested, and a write after this changes
-/// a stamp, whichever of the two read the file first.
-#[derive(Debug, Clone)]
-pub struct Stamped {
-    files: Vec<(PathBuf, Option<Stamp>)>,
-}
-
-/// Stamps the files [`super::read_path`] reads from `path`.
-pub fn stamp_path(path: &Path) -> Stamped {
-    let files: Vec<PathBuf> = if path.is_dir() {
-        CsvFile::ALL.iter().map(|f| path.join(f.name())).collect()
-    } else {
-        vec![path.to_owned()]
-    };
-    Stamped {
-        files: files
-            .into_iter()
-            .map(|file| {
-                let was = stamp(&file);
-                (file, was)
-            })
-            .collect(),
-    }
-}
-
-/// Digests the files `stamped`, after `salt` and the limits they are read within.
+/// Digests the files [`super::read_path`] reads from `path` (a folder's files by name, a
+/// zip archive whole), after `salt` and the limits they are read within.
 pub fn digest_path(
-    stamped: Stamped,
+    path: &Path,
     limits: &CsvLimits,
     salt: &[u8],
 ) -> Result<FilesDigest, SourceError> {
     let mut digester = Digester::new(salt);
     digester.update(format!("{limits:?}").as_bytes());
-    for (file, _) in &stamped.files {
+    let files: Vec<PathBuf> = if path.is_dir() {
+        CsvFile::ALL.iter().map(|f| path.join(f.name())).collect()
+    } else {
+        vec![path.to_owned()]
+    };
+    let mut stamps = Vec::with_capacity(files.len());
+    for file in files {
+        // Taken before the bytes: a write while they are read changes it.
+        let was = stamp(&file);
         let name = file
             .file_name()
             .unwrap_or_default()
@@ -80,7 +62,7 @@ pub fn digest_path(
             .into_owned();
         let unreadable = |err: io::Error| SourceError::Io(format!("cannot read {name}: {err}"));
         digester.update(format!("{name}\n").as_bytes());
-        match File::open(file) {
+        match File::open(&file) {
             Ok(opened) => {
                 digester.update(&[1]);
                 // Read in large blocks: the hash works on many of its chunks at once only
@@ -93,9 +75,10 @@ pub fn digest_path(
             Err(err) if err.kind() == io::ErrorKind::NotFound => digester.update(&[0]),
             Err(err) => return Err(unreadable(err)),
         }
+        stamps.push((file, was));
     }
     Ok(FilesDigest {
         hex: digester.finish(),
-        stamps: stamped.files,
+        stamps,
     })
 }

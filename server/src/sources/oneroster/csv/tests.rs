@@ -19,12 +19,7 @@ mod fuzz;
 mod hostile;
 
 fn read_fixture(name: &str) -> Snapshot {
-    read_path(
-        &Path::new(FIXTURES).join(name),
-        &CsvLimits::default(),
-        &Default::default(),
-    )
-    .expect("the fixture reads")
+    read_path(&Path::new(FIXTURES).join(name), &CsvLimits::default()).expect("the fixture reads")
 }
 
 /// A source folder under the system temp dir, removed when dropped.
@@ -42,7 +37,7 @@ impl Source {
     }
 
     fn read(&self) -> Result<Snapshot, SourceError> {
-        read_path(&self.0, &CsvLimits::default(), &Default::default())
+        read_path(&self.0, &CsvLimits::default())
     }
 }
 
@@ -574,7 +569,6 @@ fn a_file_that_is_not_a_zip_fails_the_run() {
     let message = invalid_message(read_path(
         &source.0.join("roster.zip"),
         &CsvLimits::default(),
-        &Default::default(),
     ));
     assert!(
         message.starts_with("roster.zip is not a zip archive"),
@@ -750,7 +744,7 @@ fn r5_10_without_sessions_the_term_end_is_unknown() {
 }
 
 fn digest(dir: &Path) -> FilesDigest {
-    digest_path(stamp_path(dir), &CsvLimits::default(), b"salt").unwrap()
+    digest_path(dir, &CsvLimits::default(), b"salt").unwrap()
 }
 
 const EXPORT: [(&str, &str); 2] = [
@@ -779,7 +773,7 @@ fn r7_4_the_same_bytes_digest_the_same_and_any_change_differs() {
         digest(c.0.as_path()).hex,
         "an empty file is not a missing one"
     );
-    let other = digest_path(stamp_path(a.0.as_path()), &CsvLimits::default(), b"other").unwrap();
+    let other = digest_path(a.0.as_path(), &CsvLimits::default(), b"other").unwrap();
     assert_ne!(digest(a.0.as_path()).hex, other.hex);
 }
 
@@ -795,40 +789,6 @@ fn r7_4_a_file_written_after_the_digest_unsettles_it() {
     let taken = digest(dir.0.as_path());
     std::fs::write(dir.0.join("orgs.csv"), "sourcedId,name,type\n").unwrap();
     assert!(!taken.unchanged(), "a file rewritten");
-}
-
-// A run whose files digest as the settled ones stops reading them: a read halted fails
-// rather than give part of the export.
-#[test]
-fn r7_4_a_halted_read_fails_rather_than_give_part_of_the_export() {
-    let dir = Source::new(&EXPORT);
-    let halt = std::sync::atomic::AtomicBool::new(true);
-    let Err(SourceError::Invalid(message)) = read_path(&dir.0, &CsvLimits::default(), &halt) else {
-        panic!("a halted read must fail");
-    };
-    assert!(
-        message.contains("orgs.csv: not read to its end"),
-        "{message}"
-    );
-}
-
-// A run reads its files while they are digested: a file written after they were stamped,
-// even before its bytes were digested, no longer vouches for what the run read, which may
-// be the bytes before.
-#[test]
-fn r7_4_a_file_written_between_its_stamp_and_its_digest_unsettles_it() {
-    let dir = Source::new(&EXPORT);
-    let stamped = stamp_path(dir.0.as_path());
-    std::fs::write(dir.0.join("orgs.csv"), "sourcedId,name,type\n").unwrap();
-    let taken = digest_path(stamped, &CsvLimits::default(), b"salt").unwrap();
-    assert!(
-        !taken.unchanged(),
-        "a file rewritten before it was digested"
-    );
-    let stamped = stamp_path(dir.0.as_path());
-    std::fs::write(dir.0.join("users.csv"), "sourcedId\n").unwrap();
-    let taken = digest_path(stamped, &CsvLimits::default(), b"salt").unwrap();
-    assert!(!taken.unchanged(), "a file that appeared before the digest");
 }
 
 /// A large file's records are held in room made once for what the rest of the file holds,

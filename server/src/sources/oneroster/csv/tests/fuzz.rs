@@ -192,7 +192,7 @@ proptest! {
         for (name, body) in named(&export) {
             fs::write(source.0.join(name), body).unwrap();
         }
-        judge(read_path(&source.0, &limits, &Default::default()))?;
+        judge(read_path(&source.0, &limits))?;
     }
 
     // The zip reader, on the same files zipped (at the root or in a folder), and on the

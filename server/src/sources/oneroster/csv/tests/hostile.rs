@@ -162,11 +162,7 @@ fn s5_1_an_endless_cell_is_refused_while_streaming() {
         }
     };
     let files = || Ok(Streams(open.clone()));
-    let message = invalid_message(read_files(
-        files,
-        &CsvLimits::default(),
-        &Default::default(),
-    ));
+    let message = invalid_message(read_files(files, &CsvLimits::default()));
     assert_eq!(
         message,
         "users.csv line 2: a cell is longer than 65536 bytes, the limit"
@@ -192,7 +188,7 @@ fn s5_1_a_row_with_too_many_cells_fails_the_run() {
         ..CsvLimits::default()
     };
     assert_eq!(
-        invalid_message(read_path(&source.0, &limits, &Default::default())),
+        invalid_message(read_path(&source.0, &limits)),
         "users.csv line 3: a row has more than 8 cells, the limit"
     );
 }
@@ -205,15 +201,11 @@ fn s5_1_a_file_with_too_many_rows_fails_the_run() {
         ..CsvLimits::default()
     };
     let two = with_header(b"stu-1,,student,Ana,Ruiz,sch-1,\n\n\nstu-2,,student,Bo,Ruiz,sch-1,\n\n");
-    let snap = read_path(&users_bytes(&two).0, &limits, &Default::default()).unwrap();
+    let snap = read_path(&users_bytes(&two).0, &limits).unwrap();
     assert_eq!(snap.students.len(), 2);
     let three = [two.as_slice(), b"stu-3,,student,Cy,Ruiz,sch-1,\n"].concat();
     assert_eq!(
-        invalid_message(read_path(
-            &users_bytes(&three).0,
-            &limits,
-            &Default::default()
-        )),
+        invalid_message(read_path(&users_bytes(&three).0, &limits)),
         "users.csv line 7: the file has more than 2 rows, the limit"
     );
 }
@@ -298,7 +290,7 @@ fn s5_1_a_zip_entry_is_never_written_to_disk() {
     let source = Source::new(&[]);
     let archive = source.0.join("roster.zip");
     fs::write(&archive, bytes).unwrap();
-    let snap = read_path(&archive, &CsvLimits::default(), &Default::default()).unwrap();
+    let snap = read_path(&archive, &CsvLimits::default()).unwrap();
     assert_eq!(snap.students.len(), 1);
     let written: Vec<_> = fs::read_dir(&source.0)
         .unwrap()
@@ -470,12 +462,7 @@ fn r8_1_a_file_read_a_byte_at_a_time_reads_the_same() {
     for fixture in ["full", "minimal", "templates"] {
         let path = Path::new(FIXTURES).join(fixture);
         let whole = read_fixture(fixture);
-        let trickled = read_files(
-            || Ok(Trickle(Folder(&path))),
-            &CsvLimits::default(),
-            &Default::default(),
-        )
-        .unwrap();
+        let trickled = read_files(|| Ok(Trickle(Folder(&path))), &CsvLimits::default()).unwrap();
         assert_eq!(trickled.schools, whole.schools, "{fixture}");
         assert_eq!(trickled.students, whole.students, "{fixture}");
         assert_eq!(trickled.guardians, whole.guardians, "{fixture}");
@@ -494,12 +481,7 @@ fn r8_1_a_file_read_a_byte_at_a_time_reads_the_same() {
     ]
     .concat();
     let source = users_bytes(&bom);
-    let snap = read_files(
-        || Ok(Trickle(Folder(&source.0))),
-        &CsvLimits::default(),
-        &Default::default(),
-    )
-    .unwrap();
+    let snap = read_files(|| Ok(Trickle(Folder(&source.0))), &CsvLimits::default()).unwrap();
     assert_eq!(names(&snap.students), [("stu-1", "Ana", 2)]);
 }
 
@@ -531,11 +513,7 @@ fn s5_1_a_failed_file_stops_the_enrollments_read_beside_it() {
         max_rows: 1_000_000,
         ..CsvLimits::default()
     };
-    let message = invalid_message(read_files(
-        || Ok(Streams(open.clone())),
-        &limits,
-        &Default::default(),
-    ));
+    let message = invalid_message(read_files(|| Ok(Streams(open.clone())), &limits));
     assert!(message.starts_with("users.csv has no"), "{message}");
     let pulled = pulled.load(Ordering::Relaxed);
     assert!(pulled < 4 << 20, "pulled {pulled} bytes");
