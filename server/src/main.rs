@@ -33,7 +33,7 @@ async fn run() -> ExitCode {
         None => cli.serve.log_format,
         Some(_) => LogFormat::Text,
     };
-    init_tracing(format);
+    roster_server::telemetry::init_logs(format, "info");
     let result = match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(config)) => serve(*config).await,
@@ -48,18 +48,6 @@ async fn run() -> ExitCode {
             eprintln!("roster-server: {e}");
             ExitCode::FAILURE
         }
-    }
-}
-
-fn init_tracing(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Text => builder.init(),
     }
 }
 

@@ -6,7 +6,10 @@
 //!
 //! The recorder is process-wide (the facade's design), so it is installed once; several
 //! servers in one process (the tests) share it and each serves the same text.
+//!
+//! The process's logs are set up here too ([`init_logs`]), for the server and the bench.
 
+use crate::config::LogFormat;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::net::SocketAddr;
 use std::sync::OnceLock;
@@ -52,6 +55,20 @@ const SERIES: [(&str, &str); 10] = [
         "Districts whose sync needs attention (ListSyncHealth).",
     ),
 ];
+
+/// Sends the process's logs to stderr in `format`, at the levels `RUST_LOG` names, else
+/// at `default` (`info` for the server; the bench shows only warnings and errors).
+pub fn init_logs(format: LogFormat, default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
 
 /// Bucket bounds, in seconds: RPCs take milliseconds, phases up to minutes.
 const RPC_BUCKETS: [f64; 12] = [

@@ -40,7 +40,7 @@ use roster_proto::tonic::transport::Channel;
 use roster_proto::v1 as pb;
 use roster_proto::v1::directory_service_client::DirectoryServiceClient;
 use roster_proto::v1::sync_service_client::SyncServiceClient;
-use roster_server::config::ServeConfig;
+use roster_server::config::{LogFormat, ServeConfig};
 use std::error::Error;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -506,12 +506,7 @@ impl Drop for Cleanup {
 fn main() -> Res<()> {
     // SAFETY: the first thing the process does, before any other thread exists.
     unsafe { roster_server::tune_environment() };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(io::stderr)
-        .init();
+    roster_server::telemetry::init_logs(LogFormat::Text, "warn");
     tokio::runtime::Runtime::new()?.block_on(bench())
 }
 

@@ -531,7 +531,7 @@ async fn plan_step(
         };
         let plan = plan::plan_with(&state, &snapshot, &policy, &ctx, &mut handoff);
         let planned = finish(plan, &state, Some(snapshot), reviewed, &ctx);
-        let_go(state);
+        drop(let_go(state));
         planned
     });
     // No records come when the plan is not applied at once, or planning stopped.
@@ -651,7 +651,7 @@ fn finish(
     // applied: at a first sync, the snapshot is about half of what the run holds.
     let snapshot = match snapshot {
         Some(unkept) if review.is_none() => {
-            let_go(unkept);
+            drop(let_go(unkept));
             None
         }
         kept => kept,
@@ -751,7 +751,7 @@ async fn apply_step(
             let rows = plan.counts_again.values().map(|c| c.unchanged).sum::<i64>();
             let district = plan.district_id;
             // Freed before the roster loads again: a run's peak stays its own.
-            free(plan).await;
+            let _ = let_go(plan).await;
             if settled {
                 env.warm.keep(district, lease.run_id, rows as usize, || {
                     roster::start_loading(&env.store, district)
@@ -769,20 +769,17 @@ async fn apply_step(
     if outcome::end(&env.store, lease, refused, Some(&plan)).await? {
         telemetry::run_ended(state, trigger, Some(&plan), false);
     }
-    free(plan).await;
+    let _ = let_go(plan).await;
     Ok(())
 }
 
-/// Frees `value` on a blocking thread, not waited for. The roster a run planned against
-/// and the source it read hold hundreds of thousands of strings each: freed in place,
-/// they took 30-45 ms each of a 100k-student resync, between its plan and its apply.
-fn let_go<T: Send + 'static>(value: T) {
-    drop(tokio::task::spawn_blocking(move || drop(value)));
-}
-
-/// Frees an applied plan on a blocking thread. A first sync's plan holds a million rows
-/// and takes tens of milliseconds to free; on one of the runtime's threads that held up
-/// the status reads of the run that had just ended, which then answered late.
-async fn free(plan: Arc<Plan>) {
-    let _ = tokio::task::spawn_blocking(move || drop(plan)).await;
+/// Frees `value` on a blocking thread; the handle says when it is freed. A run's plan,
+/// the roster it planned against and the source it read each hold up to a million rows:
+/// freed on one of the runtime's threads, a first sync's plan held up the status reads
+/// of the run that had just ended (55 ms), and freeing the roster and the source in
+/// place took 30-45 ms each of a 100k-student resync, between its plan and its apply.
+/// An applied plan's freeing is waited for, so that a run's peak stays its own before
+/// the roster loads again; the roster's and the source's is not.
+fn let_go<T: Send + 'static>(value: T) -> tokio::task::JoinHandle<()> {
+    tokio::task::spawn_blocking(move || drop(value))
 }

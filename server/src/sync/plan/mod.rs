@@ -282,9 +282,7 @@ impl Plan {
         self.staff = accounts.staff;
         self.keep_contact = accounts.keep_contact;
         self.issues.extend(accounts.issues);
-        for (kind, counts) in accounts.counts {
-            *self.count(kind) += counts;
-        }
+        self.add_counts(accounts.counts);
     }
 
     /// Takes in the family links planned apart, on a plan of their own
@@ -296,7 +294,12 @@ impl Plan {
         self.remove_links = links.remove_links;
         self.abandoned.extend(links.abandoned);
         self.restored.extend(links.restored);
-        for (kind, counts) in links.counts {
+        self.add_counts(links.counts);
+    }
+
+    /// Adds the counts of a part planned apart to this plan's.
+    fn add_counts(&mut self, counts: CountsByKind) {
+        for (kind, counts) in counts {
             *self.count(kind) += counts;
         }
     }
