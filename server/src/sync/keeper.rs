@@ -179,6 +179,13 @@ impl LiveRuns {
         }
     }
 
+    /// Whether this server is working `run_id` now. Its lease may still have lapsed: a
+    /// store that takes no write for a whole lease (a stall flushing a large apply's
+    /// pages) holds back the keeper's renewals, though the run is alive here.
+    pub fn works(&self, run_id: i64) -> bool {
+        self.0.lock().is_ok_and(|l| l.contains_key(&run_id))
+    }
+
     /// `run` with its phase and progress as this server's worker has them now, when it is
     /// running here; as read otherwise.
     pub fn overlay(&self, mut run: Run) -> Run {
@@ -267,13 +274,28 @@ async fn run(
     let renew_every = length / 3;
     let mut last_renewal = tokio::time::Instant::now();
     let mut written = None;
+    // Whether the renewal now overdue was told: once per delay, not every 250 ms.
+    let mut told = false;
     loop {
         tokio::select! {
             () = tokio::time::sleep(PROGRESS_EVERY) => {}
             () = progress.changed.notified() => {}
         }
-        let Ok(mut conn) = store.conn().await else {
-            continue;
+        let mut conn = match store.conn().await {
+            Ok(conn) => conn,
+            Err(e) => {
+                let since = last_renewal.elapsed();
+                if since > length / 2 && !std::mem::replace(&mut told, true) {
+                    tracing::warn!(
+                        run_id = lease.run_id,
+                        error = %e,
+                        since_renewal_s = since.as_secs(),
+                        lease_s = length.as_secs(),
+                        "lease renewal overdue: no connection to the store"
+                    );
+                }
+                continue;
+            }
         };
         let current = progress.read();
         if written != Some(current) {
@@ -290,8 +312,20 @@ async fn run(
         }
         let renewal = if last_renewal.elapsed() >= renew_every {
             let renewed = q::renew(&mut conn, lease, now(), lease_length).await;
-            if renewed.is_ok() {
+            if let Ok(Renewal::Held { .. }) = renewed {
+                let since = last_renewal.elapsed();
+                if since > length / 2 {
+                    // The store took the renewal late: another server may have taken the
+                    // run over meanwhile (this one never does, `LiveRuns::works`).
+                    tracing::warn!(
+                        run_id = lease.run_id,
+                        since_renewal_s = since.as_secs(),
+                        lease_s = length.as_secs(),
+                        "lease renewed late: the store answered slowly"
+                    );
+                }
                 last_renewal = tokio::time::Instant::now();
+                told = false;
             }
             renewed
         } else {

@@ -121,6 +121,12 @@ async fn claim_next(env: &Env, config: &WorkerConfig) -> Result<Option<RunInput>
             }
             continue;
         }
+        if env.live.works(id) {
+            // Lapsed while this server still works it: the store took no renewal in
+            // time. Its keeper renews it once the store answers; taking it over here
+            // would start it again beside itself.
+            continue;
+        }
         let Some(lease) = q::claim(&mut conn, id, &config.owner, now(), length).await? else {
             continue;
         };

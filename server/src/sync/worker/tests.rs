@@ -121,6 +121,59 @@ async fn r7_6_an_error_in_a_run_fails_it_and_its_keeper_stops() {
     assert_eq!(q::require(&mut conn, run_id).await.unwrap(), ended);
 }
 
+/// Makes `run_id`'s lease lapse, as a store that took no renewal for a whole lease does.
+async fn lapse(store: &Store, run_id: i64) {
+    use crate::store::schema::sync_runs;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let mut conn = store.conn().await.unwrap();
+    let past = now() - chrono::TimeDelta::seconds(1);
+    let n = with_conn!(&mut conn, c => diesel::update(sync_runs::table.find(run_id))
+        .set(sync_runs::lease_expires_at.eq(past))
+        .execute(c)
+        .await)
+    .unwrap();
+    assert_eq!(n, 1);
+}
+
+// A store that takes no write for a whole lease (a stall while it flushes a large
+// apply's pages) lets a run's lease lapse while its server still works it. That server
+// does not take the run over: it would start it again beside itself, with two plans in
+// memory, and the first would be cut off. Its keeper renews the lease once the store
+// answers. Another server, which cannot know the run is alive, still takes it over.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_a_server_does_not_take_over_a_run_it_still_works() {
+    let test = TestStore::new().await;
+    let store = &test.store;
+    let input = claimed(store).await;
+    let run_id = input.run.id;
+    let here = env(store);
+    // Renewed every 300 ms.
+    let length = Duration::from_millis(900);
+    let (control, _keeper) = keeper::keep(store.clone(), input.lease, length, &here.live);
+    lapse(store, run_id).await;
+    let mut conn = store.conn().await.unwrap();
+    let lapsed = q::claimable(&mut conn, now(), 16).await.unwrap();
+    assert_eq!(lapsed, vec![(run_id, 1)], "the lease lapsed");
+    assert!(
+        claim_next(&here, &config()).await.unwrap().is_none(),
+        "its own server took the run over"
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        q::claimable(&mut conn, now(), 16).await.unwrap(),
+        vec![],
+        "the keeper renewed the lease it still holds"
+    );
+    assert_eq!(control.stop(), Stop::No);
+
+    lapse(store, run_id).await;
+    let elsewhere = claim_next(&env(store), &config()).await.unwrap();
+    assert_eq!(elsewhere.map(|i| i.run.id), Some(run_id), "another server");
+    let stopped = tokio::time::timeout(Duration::from_secs(5), control.stopped()).await;
+    assert_eq!(stopped.unwrap(), Stop::Lost);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn s4_2_a_run_past_its_deadline_fails_and_frees_its_district() {
     let test = TestStore::new().await;
