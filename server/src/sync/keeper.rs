@@ -180,8 +180,8 @@ impl LiveRuns {
     }
 
     /// Whether this server is working `run_id` now. Its lease may still have lapsed: a
-    /// store that takes no write for a whole lease (a stall flushing a large apply's
-    /// pages) holds back the keeper's renewals, though the run is alive here.
+    /// store that takes no write for a whole lease (a stall, a failover) holds back the
+    /// keeper's renewals, though the run is alive here.
     pub fn works(&self, run_id: i64) -> bool {
         self.0.lock().is_ok_and(|l| l.contains_key(&run_id))
     }

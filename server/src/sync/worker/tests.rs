@@ -136,11 +136,11 @@ async fn lapse(store: &Store, run_id: i64) {
     assert_eq!(n, 1);
 }
 
-// A store that takes no write for a whole lease (a stall while it flushes a large
-// apply's pages) lets a run's lease lapse while its server still works it. That server
-// does not take the run over: it would start it again beside itself, with two plans in
-// memory, and the first would be cut off. Its keeper renews the lease once the store
-// answers. Another server, which cannot know the run is alive, still takes it over.
+// A store that takes no write for a whole lease (a stall, a failover) lets a run's lease
+// lapse while its server still works it. That server does not take the run over: it
+// would start it again beside itself, with two plans in memory, and the first would be
+// cut off. Its keeper renews the lease once the store answers. Another server, which
+// cannot know the run is alive, still takes it over.
 #[tokio::test(flavor = "multi_thread")]
 async fn r7_6_a_server_does_not_take_over_a_run_it_still_works() {
     let test = TestStore::new().await;
