@@ -107,6 +107,12 @@ async fn claim_next(env: &Env, config: &WorkerConfig) -> Result<Option<RunInput>
     let mut conn = env.store.conn().await?;
     let length = TimeDelta::from_std(config.lease).unwrap_or(TimeDelta::seconds(30));
     for (id, attempts) in q::claimable(&mut conn, now(), 16).await? {
+        if env.live.works(id) {
+            // Lapsed while this server still works it: the store took no renewal in
+            // time. Its keeper renews it once the store answers; taking it over (or
+            // failing it as abandoned) here would end or repeat a run that is alive.
+            continue;
+        }
         if attempts >= config.max_attempts {
             let message = format!(
                 "interrupted {attempts} times: the servers running it stopped each time; \
@@ -119,12 +125,6 @@ async fn claim_next(env: &Env, config: &WorkerConfig) -> Result<Option<RunInput>
                     "failed a run whose servers kept stopping"
                 );
             }
-            continue;
-        }
-        if env.live.works(id) {
-            // Lapsed while this server still works it: the store took no renewal in
-            // time. Its keeper renews it once the store answers; taking it over here
-            // would start it again beside itself.
             continue;
         }
         let Some(lease) = q::claim(&mut conn, id, &config.owner, now(), length).await? else {

@@ -136,11 +136,12 @@ async fn lapse(store: &Store, run_id: i64) {
     assert_eq!(n, 1);
 }
 
-// A store that takes no write for a whole lease (a stall, a failover) lets a run's lease
-// lapse while its server still works it. That server does not take the run over: it
-// would start it again beside itself, with two plans in memory, and the first would be
-// cut off. Its keeper renews the lease once the store answers. Another server, which
-// cannot know the run is alive, still takes it over.
+// A store that takes no write for a whole lease (a stall, a failover) lets a run's
+// lease lapse while its server still works it. That server does not take the run over:
+// it would start it again beside itself, with two plans in memory, and the first would
+// be cut off; nor does it fail it as abandoned. Its keeper renews the lease once the
+// store answers. Another server, which cannot know the run is alive, still takes it
+// over.
 #[tokio::test(flavor = "multi_thread")]
 async fn r7_6_a_server_does_not_take_over_a_run_it_still_works() {
     let test = TestStore::new().await;
@@ -159,6 +160,14 @@ async fn r7_6_a_server_does_not_take_over_a_run_it_still_works() {
         claim_next(&here, &config()).await.unwrap().is_none(),
         "its own server took the run over"
     );
+    // Nor does it fail the run as abandoned, at its last attempt.
+    let last = WorkerConfig {
+        max_attempts: 1,
+        ..config()
+    };
+    assert!(claim_next(&here, &last).await.unwrap().is_none());
+    let stored = q::require(&mut conn, run_id).await.unwrap();
+    assert_eq!(stored.state, RunState::Running, "{}", stored.error_message);
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(
         q::claimable(&mut conn, now(), 16).await.unwrap(),
