@@ -149,9 +149,10 @@ async fn r7_6_a_server_does_not_take_over_a_run_it_still_works() {
     let input = claimed(store).await;
     let run_id = input.run.id;
     let here = env(store);
-    // Renewed every 300 ms.
-    let length = Duration::from_millis(900);
+    // Renewed every second: the first renewal comes after the claims below.
+    let length = Duration::from_secs(3);
     let (control, _keeper) = keeper::keep(store.clone(), input.lease, length, &here.live);
+    let kept = tokio::time::Instant::now();
     lapse(store, run_id).await;
     let mut conn = store.conn().await.unwrap();
     let lapsed = q::claimable(&mut conn, now(), 16).await.unwrap();
@@ -168,7 +169,7 @@ async fn r7_6_a_server_does_not_take_over_a_run_it_still_works() {
     assert!(claim_next(&here, &last).await.unwrap().is_none());
     let stored = q::require(&mut conn, run_id).await.unwrap();
     assert_eq!(stored.state, RunState::Running, "{}", stored.error_message);
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    tokio::time::sleep_until(kept + Duration::from_millis(2200)).await;
     assert_eq!(
         q::claimable(&mut conn, now(), 16).await.unwrap(),
         vec![],
