@@ -272,6 +272,9 @@ async fn run(
 ) {
     let lease_length = TimeDelta::from_std(length).unwrap_or(TimeDelta::seconds(30));
     let renew_every = length / 3;
+    // A renewal is late once half the lease is gone, or, for a lease under 1.5 s, once
+    // past the tick its schedule allows: the warnings below never fire on schedule.
+    let late_after = (length / 2).max(renew_every + PROGRESS_EVERY);
     let mut last_renewal = tokio::time::Instant::now();
     let mut written = None;
     // Whether the renewal now overdue was told: once per delay, not every 250 ms.
@@ -285,7 +288,7 @@ async fn run(
             Ok(conn) => conn,
             Err(e) => {
                 let since = last_renewal.elapsed();
-                if since > length / 2 && !std::mem::replace(&mut told, true) {
+                if since > late_after && !std::mem::replace(&mut told, true) {
                     tracing::warn!(
                         run_id = lease.run_id,
                         error = %e,
@@ -314,7 +317,7 @@ async fn run(
             let renewed = q::renew(&mut conn, lease, now(), lease_length).await;
             if let Ok(Renewal::Held { .. }) = renewed {
                 let since = last_renewal.elapsed();
-                if since > length / 2 {
+                if since > late_after {
                     // The store took the renewal late: another server may have taken the
                     // run over meanwhile (this one never does, `LiveRuns::works`).
                     tracing::warn!(
