@@ -19,7 +19,7 @@ use super::telemetry;
 use crate::domain::{Error, Result, Run, RunPhase, RunState, Source, SyncSettings, Trigger, now};
 use crate::snapshot::Snapshot;
 use crate::store::State;
-use crate::store::models::{IssueRow, SettledRow};
+use crate::store::models::{IssueRow, SettledRow, SuppressionRow};
 use crate::store::queries::roster::{self, Loading};
 use crate::store::queries::runs::Lease;
 use crate::store::queries::{plans, runs, uploads};
@@ -90,6 +90,7 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
         plan,
         snapshot,
         review,
+        blank,
     } = planned;
     let run = &input.run;
     let kept = |digest: String| Kept {
@@ -132,7 +133,7 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
         }
     }
     let timer = Instant::now();
-    let applied = apply_step(env, lease, control, plan, trigger, applying).await;
+    let applied = apply_step(env, lease, control, plan, blank, trigger, applying).await;
     telemetry::phase_done(RunPhase::Applying, timer.elapsed());
     if run.approved {
         // Applied or not, the plan is done with; an expiry sweep would drop it otherwise.
@@ -150,6 +151,10 @@ struct Planned {
     plan: Plan,
     snapshot: Option<Snapshot>,
     review: Option<(Vec<Change>, String)>,
+    /// Made against a district with no roster yet (its first sync): the suppressions
+    /// that stood, with which the applied plan is the roster it leaves
+    /// (`Plan::take_first_roster`).
+    blank: Option<Vec<SuppressionRow>>,
 }
 
 /// A run that fails on `e`, its reason code (PLAN_STALE) leading the message.
@@ -392,35 +397,10 @@ fn check_warm(env: &Env, run: &Run, kept: Loading) -> Loading {
     roster::Task::spawn(async move {
         let kept = kept.join().await?;
         let fresh = roster::start_loading(&store, district).join().await?;
-        macro_rules! rows {
-            ($state:expr, $($field:ident),*) => {{
-                let mut rows = Vec::new();
-                $(rows.extend($state.$field.iter().map(|r| format!("{} {r:?}", stringify!($field))));)*
-                rows.sort();
-                rows
-            }};
-        }
-        let rows = |s: &State| {
-            rows!(
-                s,
-                schools,
-                students,
-                guardians,
-                staff,
-                classes,
-                school_students,
-                school_staff,
-                class_students,
-                class_teachers,
-                links,
-                open_abandonments,
-                suppressed
-            )
-        };
         let mut conn = store.conn().await?;
         let holder = crate::store::queries::settled::holder(&mut conn, district).await?;
-        if holder == Some(run_id) && rows(&kept) != rows(&fresh) {
-            let (kept, fresh) = (rows(&kept), rows(&fresh));
+        if holder == Some(run_id) && kept.listed() != fresh.listed() {
+            let (kept, fresh) = (kept.listed(), fresh.listed());
             eprintln!(
                 "run {run_id} would plan against a kept roster the store does not hold: kept \
                  only {:?}, stored only {:?}",
@@ -672,6 +652,7 @@ fn finish(
         plan,
         snapshot,
         review,
+        blank: state.is_blank().then(|| state.suppressed.clone()),
     })
 }
 
@@ -720,6 +701,7 @@ async fn apply_step(
     lease: Lease,
     control: &Control,
     plan: Plan,
+    blank: Option<Vec<SuppressionRow>>,
     trigger: Trigger,
     applying: Option<Applying>,
 ) -> Result<()> {
@@ -749,13 +731,29 @@ async fn apply_step(
             telemetry::run_ended(RunState::Succeeded, trigger, Some(&plan), false);
             // The records the source keeps, links included: about the roster's rows.
             let rows = plan.counts_again.values().map(|c| c.unchanged).sum::<i64>();
-            let district = plan.district_id;
+            let (district, rows) = (plan.district_id, rows as usize);
+            // A first sync's roster is its plan's rows: kept, not loaded back.
+            let mut plan = plan;
+            let written = match (settled && env.warm.would_keep(rows), blank) {
+                (true, Some(suppressed)) => {
+                    Arc::get_mut(&mut plan).and_then(|p| p.take_first_roster(suppressed))
+                }
+                _ => None,
+            };
+            if written.is_some() {
+                tracing::debug!(
+                    run_id = lease.run_id,
+                    "the roster this first sync leaves is kept from its plan, not loaded back"
+                );
+            }
             // Freed before the roster loads again: a run's peak stays its own.
             let _ = let_go(plan).await;
             if settled {
-                env.warm.keep(district, lease.run_id, rows as usize, || {
-                    roster::start_loading(&env.store, district)
-                });
+                env.warm
+                    .keep(district, lease.run_id, rows, || match written {
+                        Some(roster) => roster::Task::ready(roster),
+                        None => roster::start_loading(&env.store, district),
+                    });
             }
             return Ok(());
         }

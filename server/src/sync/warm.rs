@@ -1,7 +1,8 @@
 //! Rosters kept loaded between runs. A run that settles its district (`super::settled`)
 //! leaves the roster exactly as the next run would load it, until something writes to
 //! it; so once its transaction commits, the roster starts loading again in the
-//! background and is kept here. The district's next run that plans (its source changed)
+//! background and is kept here. A first sync's roster is not loaded: it is the rows its
+//! plan added, taken from the applied plan (`Plan::take_first_roster`). The district's next run that plans (its source changed)
 //! takes it instead of loading the roster while it reads the source: on two cores the
 //! load and the read each slow the other, and a 1%-changed resync of a 100k-student
 //! district reads its source in about 0.9 s where it took 1.5 s beside the load.
@@ -69,7 +70,7 @@ impl WarmRosters {
             return;
         };
         kept.remove(&district);
-        if rows == 0 || rows > self.limits.rows {
+        if !self.would_keep(rows) {
             gauge(&kept);
             return;
         }
@@ -103,6 +104,11 @@ impl WarmRosters {
                 gauge(&kept);
             }
         });
+    }
+
+    /// Whether a roster of `rows` rows is within the limits, kept by [`Self::keep`].
+    pub fn would_keep(&self, rows: usize) -> bool {
+        rows != 0 && rows <= self.limits.rows
     }
 
     /// The district's kept roster, no longer kept: the run taking it uses it only if

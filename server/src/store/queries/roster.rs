@@ -35,6 +35,52 @@ pub struct State {
     pub suppressed: Vec<SuppressionRow>,
 }
 
+impl State {
+    /// Whether the district has no roster yet: no row of it at all, nor an abandonment
+    /// open; suppressions aside, which outlive the people they name (S6.1).
+    pub fn is_blank(&self) -> bool {
+        self.schools.is_empty()
+            && self.students.is_empty()
+            && self.guardians.is_empty()
+            && self.staff.is_empty()
+            && self.classes.is_empty()
+            && self.school_students.is_empty()
+            && self.school_staff.is_empty()
+            && self.class_students.is_empty()
+            && self.class_teachers.is_empty()
+            && self.links.is_empty()
+            && self.open_abandonments.is_empty()
+    }
+
+    /// Every row, each as its table and its fields, in order: two states hold the same
+    /// rows when these are equal, whatever order they were loaded in.
+    #[cfg(any(test, debug_assertions))]
+    pub fn listed(&self) -> Vec<String> {
+        macro_rules! rows {
+            ($($field:ident),*) => {{
+                let mut rows = Vec::new();
+                $(rows.extend(self.$field.iter().map(|r| format!("{} {r:?}", stringify!($field))));)*
+                rows.sort();
+                rows
+            }};
+        }
+        rows!(
+            schools,
+            students,
+            guardians,
+            staff,
+            classes,
+            school_students,
+            school_staff,
+            class_students,
+            class_teachers,
+            links,
+            open_abandonments,
+            suppressed
+        )
+    }
+}
+
 /// Rows of one table a plan writes: new ones, inserted, and stored ones that changed,
 /// updated in place.
 #[derive(Debug, Clone)]
@@ -221,6 +267,11 @@ impl<T: Send + 'static> Task<T> {
     /// Runs `work` as a task.
     pub fn spawn(work: impl Future<Output = R<T>> + Send + 'static) -> Self {
         Task(tokio::spawn(work))
+    }
+
+    /// A task whose value is there already: a roster known without loading it.
+    pub fn ready(value: T) -> Self {
+        Task::spawn(std::future::ready(Ok(value)))
     }
 
     /// Runs `load` on a connection of its own.

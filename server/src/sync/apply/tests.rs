@@ -10,6 +10,7 @@ use crate::store::queries::{districts, roster};
 use crate::store::testing::TestStore;
 use crate::store::{Rows, State};
 use crate::sync::outcome::{Outcome, run_end};
+use crate::sync::plan as planner;
 use chrono::TimeDelta;
 
 /// A district with one claimed run, and a plan creating one school.
@@ -577,4 +578,74 @@ async fn r7_1_a_plan_whose_accounts_changed_after_the_handoff_writes_nothing() {
     assert!(matches!(task.await.unwrap(), Err(ApplyError::Diverged)));
     assert_eq!(guardians(&test, plan.district_id).await, 0, "rolled back");
     assert_eq!(schools(&test, plan.district_id).await, 0, "rolled back");
+}
+
+/// The repository's full sample export, as read for a run.
+fn full_export() -> crate::snapshot::Snapshot {
+    let folder = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/oneroster/full"
+    );
+    crate::sources::oneroster::csv::read_path(std::path::Path::new(folder), &Default::default())
+        .unwrap()
+}
+
+// R7.4: a first sync's roster is kept for the district's next run from the applied plan,
+// not loaded back, so it must be the roster the store holds, row for row: every record,
+// membership and link (terms' ends, attributes and phones as written), with the
+// suppressions that stood. A later run's plan, which changes rows, gives none.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_4_a_first_syncs_roster_taken_from_its_plan_is_the_stored_one() {
+    let test = TestStore::new().await;
+    let (lease, _) = setup(&test).await;
+    let district = q::require(&mut test.store.conn().await.unwrap(), lease.run_id)
+        .await
+        .unwrap()
+        .district_id;
+    let suppressed = SuppressionRow {
+        id: new_id(),
+        district_id: district,
+        record_kind: RecordKind::Student,
+        source_id: "stu-haddad".into(),
+        created_at: now(),
+    };
+    let mut conn = test.store.conn().await.unwrap();
+    crate::store::queries::suppressions::insert(&mut conn, &suppressed)
+        .await
+        .unwrap();
+    let blank = roster::load_state(&test.store, district).await.unwrap();
+    assert!(blank.is_blank());
+    let settings = crate::domain::SyncSettings::defaults(district, now());
+    let policy = planner::Policy::of(&settings, false);
+    let ctx = planner::RunContext {
+        district_id: district,
+        run_id: lease.run_id,
+        now: now(),
+    };
+    let mut snapshot = full_export();
+    planner::validate(&mut snapshot, &blank);
+    let plan = Arc::new(planner::plan(&blank, &snapshot, &policy, &ctx));
+    assert!(applied(&test, lease, plan.clone()).await.is_ok());
+
+    let mut plan = Arc::try_unwrap(plan).expect("the apply holds nothing of the plan");
+    let kept = plan
+        .take_first_roster(blank.suppressed.clone())
+        .expect("a first sync's plan only adds rows");
+    let stored = roster::load_state(&test.store, district).await.unwrap();
+    assert_eq!(kept.listed(), stored.listed());
+    assert!(
+        !stored.students.is_empty()
+            && !stored.guardians.is_empty()
+            && !stored.class_students.is_empty()
+            && !stored.links.is_empty()
+            && stored.classes.iter().any(|c| c.term_end_date.is_some())
+            && stored.suppressed == [suppressed],
+        "{stored:#?}"
+    );
+
+    let mut changed = full_export();
+    changed.students[0].given_name = "Renamed".into();
+    planner::validate(&mut changed, &stored);
+    let mut later = planner::plan(&stored, &changed, &policy, &ctx);
+    assert!(later.take_first_roster(Vec::new()).is_none());
 }
