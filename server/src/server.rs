@@ -3,14 +3,14 @@
 
 use crate::access::{Access, Mode, RateLimits};
 use crate::config::ServeConfig;
-use crate::domain::{now, set_node};
+use crate::domain::set_node;
 use crate::grpc::{AccessApi, AuthLayer, DeadlineLayer, DirectoryApi, RpcSpanLayer, SyncApi};
 use crate::sources::SourcePaths;
 use crate::sources::http::Outbound;
 use crate::sources::oneroster::csv::CsvLimits;
 use crate::store::queries::nodes;
 use crate::store::queries::{keys, settings};
-use crate::store::{Store, StoreError};
+use crate::store::{DbConn, Store, StoreError};
 use crate::sync::env::Env;
 use crate::sync::keeper::LiveRuns;
 use crate::sync::retention::Retention;
@@ -109,6 +109,10 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
     )?;
     if !config.no_migrate {
         store.migrate().await?;
+    }
+    // Before any lease is judged; a store down now is measured once it answers.
+    if let Ok(Ok(mut conn)) = tokio::time::timeout(Duration::from_secs(1), store.conn()).await {
+        measure_clock(&store, &mut conn).await;
     }
     let listener = TcpListener::bind(config.listen)
         .await
@@ -394,6 +398,19 @@ fn process_owner(addr: SocketAddr) -> String {
     )
 }
 
+/// Measures the store's clock (`store::clock`), saying so when it is far from this
+/// host's: leases are judged by the store's, but a host that far off has a broken clock.
+async fn measure_clock(store: &Store, conn: &mut DbConn) {
+    match store.measure_clock(conn).await {
+        Ok(offset) if offset.abs() > TimeDelta::seconds(5) => tracing::warn!(
+            offset_ms = offset.num_milliseconds(),
+            "this host's clock is off the database's: leases go by the database's"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "the database's clock not read"),
+    }
+}
+
 /// How long this process holds its id node without a renewal.
 const NODE_LEASE: TimeDelta = TimeDelta::seconds(60);
 
@@ -406,13 +423,16 @@ fn hold_id_node(store: Store, owner: String) {
         let mut node: Option<i32> = None;
         loop {
             if let Ok(mut conn) = store.conn().await {
+                measure_clock(&store, &mut conn).await;
                 let held = match node {
-                    Some(n) => nodes::renew(&mut conn, n, &owner, now(), NODE_LEASE).await,
+                    Some(n) => nodes::renew(&mut conn, n, &owner, store.now(), NODE_LEASE).await,
                     None => Ok(false),
                 };
                 match held {
                     Ok(true) => {}
-                    Ok(false) => match nodes::lease(&mut conn, &owner, now(), NODE_LEASE).await {
+                    Ok(false) => match nodes::lease(&mut conn, &owner, store.now(), NODE_LEASE)
+                        .await
+                    {
                         Ok(Some(taken)) => {
                             if node.is_some() {
                                 tracing::error!(taken, "lost the id node lease: took a node again");

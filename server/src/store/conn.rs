@@ -93,6 +93,8 @@ pub struct Store {
     up: Arc<AtomicBool>,
     /// SQLite's checkpointing thread, which lives as long as a clone of the store does.
     _checkpoints: Option<Checkpointer>,
+    /// The store's clock, which leases are judged by (`store::clock`).
+    clock: Arc<super::clock::Clock>,
 }
 
 /// A connection checked out of the pool. Query code reaches it through [`with_conn!`].
@@ -300,7 +302,34 @@ impl Store {
             url: url.to_owned(),
             up: Arc::new(AtomicBool::new(true)),
             _checkpoints: checkpoints,
+            clock: Default::default(),
         })
+    }
+
+    /// Now, by the store's clock as last measured (`store::clock`): what every replica
+    /// judges leases by.
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.clock.now()
+    }
+
+    /// Measures the store's clock again through `conn` (`store::clock`); how far ahead of
+    /// this process's it is.
+    pub async fn measure_clock(&self, conn: &mut DbConn) -> Result<chrono::TimeDelta, StoreError> {
+        self.clock.measure(conn).await
+    }
+
+    /// The same store, seen by a process whose clock is `skew` off (and not measured yet).
+    #[cfg(test)]
+    pub fn with_skewed_clock(&self, skew: chrono::TimeDelta) -> Store {
+        let clock = super::clock::Clock::default();
+        clock.skew.store(
+            skew.num_microseconds().unwrap_or(0),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        Store {
+            clock: Arc::new(clock),
+            ..self.clone()
+        }
     }
 
     /// The backend a URL names, or a clear error for any other scheme.

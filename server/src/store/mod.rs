@@ -7,6 +7,7 @@
 mod conn;
 mod bulk;
 mod checkpoint;
+mod clock;
 mod error;
 pub mod fields;
 mod migrate;

@@ -4,7 +4,7 @@
 //! run row while the run works, it writes only under the run's lease, and it ends with
 //! the run (its guard aborts it), so nothing rewrites a run that has ended.
 
-use crate::domain::{Run, RunPhase, RunState, now};
+use crate::domain::{Run, RunPhase, RunState};
 use crate::store::Store;
 use crate::store::queries::runs::{self as q, Lease, Renewal};
 use chrono::TimeDelta;
@@ -314,7 +314,7 @@ async fn run(
             }
         }
         let renewal = if last_renewal.elapsed() >= renew_every {
-            let renewed = q::renew(&mut conn, lease, now(), lease_length).await;
+            let renewed = q::renew(&mut conn, lease, store.now(), lease_length).await;
             if let Ok(Renewal::Held { .. }) = renewed {
                 let since = last_renewal.elapsed();
                 if since > late_after {

@@ -9,7 +9,7 @@ use super::keeper::{self, Control};
 use super::outcome::{self, Outcome};
 use super::pipeline::{self, RunInput};
 use super::telemetry;
-use crate::domain::{Result, RunState, Trigger, now, short_duration};
+use crate::domain::{Result, RunState, Trigger, short_duration};
 use crate::store::queries::runs::{self as q, Lease};
 use crate::store::queries::settings;
 use chrono::TimeDelta;
@@ -106,7 +106,7 @@ async fn work(env: Env, config: WorkerConfig, notify: Arc<Notify>) {
 async fn claim_next(env: &Env, config: &WorkerConfig) -> Result<Option<RunInput>> {
     let mut conn = env.store.conn().await?;
     let length = TimeDelta::from_std(config.lease).unwrap_or(TimeDelta::seconds(30));
-    for (id, attempts) in q::claimable(&mut conn, now(), 16).await? {
+    for (id, attempts) in q::claimable(&mut conn, env.store.now(), 16).await? {
         if env.live.works(id) {
             // Lapsed while this server still works it: the store took no renewal in
             // time. Its keeper renews it once the store answers; taking it over (or
@@ -118,7 +118,7 @@ async fn claim_next(env: &Env, config: &WorkerConfig) -> Result<Option<RunInput>
                 "interrupted {attempts} times: the servers running it stopped each time; \
                  nothing was applied"
             );
-            if q::fail_abandoned(&mut conn, id, now(), &message).await? {
+            if q::fail_abandoned(&mut conn, id, env.store.now(), &message).await? {
                 tracing::warn!(
                     run_id = id,
                     attempts,
@@ -127,7 +127,8 @@ async fn claim_next(env: &Env, config: &WorkerConfig) -> Result<Option<RunInput>
             }
             continue;
         }
-        let Some(lease) = q::claim(&mut conn, id, &config.owner, now(), length).await? else {
+        let Some(lease) = q::claim(&mut conn, id, &config.owner, env.store.now(), length).await?
+        else {
             continue;
         };
         if attempts > 0 {

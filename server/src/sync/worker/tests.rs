@@ -2,7 +2,7 @@
 //! message, and stops its keeper.
 
 use super::*;
-use crate::domain::{Run, RunPhase, RunState, Source, Trigger, new_id};
+use crate::domain::{Run, RunPhase, RunState, Source, Trigger, new_id, now};
 use crate::sources::SourcePaths;
 use crate::store::Store;
 use crate::store::models::District;
@@ -182,6 +182,35 @@ async fn r7_6_a_server_does_not_take_over_a_run_it_still_works() {
     assert_eq!(elsewhere.map(|i| i.run.id), Some(run_id), "another server");
     let stopped = tokio::time::timeout(Duration::from_secs(5), control.stopped()).await;
     assert_eq!(stopped.unwrap(), Stop::Lost);
+}
+
+// R7.6 across replicas: leases are judged by the store's clock. A replica whose host
+// clock runs two minutes ahead would see every live lease as lapsed (30 s) and take the
+// run over, starting it again beside the server that works it. Measured against the
+// store, its clock is put right, and it leaves the run alone.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_a_replica_whose_clock_runs_ahead_leaves_a_live_run_alone() {
+    let test = TestStore::new().await;
+    let input = claimed(&test.store).await;
+    let ahead = test.store.with_skewed_clock(chrono::TimeDelta::minutes(2));
+    let mut conn = ahead.conn().await.unwrap();
+    let offset = ahead.measure_clock(&mut conn).await.unwrap();
+    assert!(
+        (offset + chrono::TimeDelta::minutes(2)).abs() < chrono::TimeDelta::seconds(1),
+        "{offset}"
+    );
+    let ahead_env = env(&ahead);
+    assert!(
+        claim_next(&ahead_env, &config()).await.unwrap().is_none(),
+        "the run was taken over under a live lease"
+    );
+    let lapsed = q::claimable(&mut conn, ahead.now(), 16).await.unwrap();
+    assert_eq!(lapsed, vec![], "by the store's clock the lease stands");
+
+    // By its own clock, the same replica would have taken it.
+    let unmeasured = env(&test.store.with_skewed_clock(chrono::TimeDelta::minutes(2)));
+    let taken = claim_next(&unmeasured, &config()).await.unwrap();
+    assert_eq!(taken.map(|i| i.run.id), Some(input.run.id));
 }
 
 #[tokio::test(flavor = "multi_thread")]
