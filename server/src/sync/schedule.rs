@@ -6,7 +6,7 @@
 use super::review;
 use super::runs::{self, StartRequest};
 use super::worker::WorkerHandle;
-use crate::domain::{Error, Result, Trigger, now};
+use crate::domain::{Error, Result, Trigger};
 use crate::store::Store;
 use crate::store::queries::{runs as run_rows, schedules};
 use std::time::Duration;
@@ -38,12 +38,12 @@ pub fn spawn(store: Store, worker: WorkerHandle) {
 async fn start_due(store: &Store) -> Result<usize> {
     let mut conn = store.conn().await?;
     let mut started = 0;
-    for (settings, due) in schedules::due(&mut conn, now()).await? {
+    for (settings, due) in schedules::due(&mut conn, store.now()).await? {
         let district_id = settings.district_id;
         if run_rows::active(&mut conn, district_id).await?.is_some() {
             continue; // deferred until the active run ends
         }
-        let next = settings.schedule.next_after(now());
+        let next = settings.schedule.next_after(store.now());
         let result = conn
             .transaction::<_, Error, _>(|c| {
                 Box::pin(async move {
