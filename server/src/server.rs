@@ -3,7 +3,7 @@
 
 use crate::access::{Access, Mode, RateLimits};
 use crate::config::ServeConfig;
-use crate::domain::set_node;
+use crate::domain::{set_clock_offset, set_node};
 use crate::grpc::{AccessApi, AuthLayer, DeadlineLayer, DirectoryApi, RpcSpanLayer, SyncApi};
 use crate::sources::SourcePaths;
 use crate::sources::http::Outbound;
@@ -112,7 +112,7 @@ pub async fn start(config: ServeConfig) -> Result<Running, StartError> {
     }
     // Before any lease is judged; a store down now is measured once it answers.
     if let Ok(Ok(mut conn)) = tokio::time::timeout(Duration::from_secs(1), store.conn()).await {
-        measure_clock(&store, &mut conn).await;
+        measure_clock(&store, &mut conn, &mut false).await;
     }
     let listener = TcpListener::bind(config.listen)
         .await
@@ -398,15 +398,28 @@ fn process_owner(addr: SocketAddr) -> String {
     )
 }
 
-/// Measures the store's clock (`store::clock`), saying so when it is far from this
-/// host's: leases are judged by the store's, but a host that far off has a broken clock.
-async fn measure_clock(store: &Store, conn: &mut DbConn) {
+/// How far this host's clock may be from the database's before the server says so.
+const CLOCK_OFF: TimeDelta = TimeDelta::seconds(5);
+
+/// Measures the store's clock (`store::clock`), which ids count by too
+/// (`domain::set_clock_offset`). Says so when it is far from this host's, once until it
+/// comes back (`told`): leases go by the store's, but a host that far off has a broken
+/// clock.
+async fn measure_clock(store: &Store, conn: &mut DbConn, told: &mut bool) {
     match store.measure_clock(conn).await {
-        Ok(offset) if offset.abs() > TimeDelta::seconds(5) => tracing::warn!(
-            offset_ms = offset.num_milliseconds(),
-            "this host's clock is off the database's: leases go by the database's"
-        ),
-        Ok(_) => {}
+        Ok(Some(offset)) => {
+            set_clock_offset(offset);
+            let off = offset.abs() > CLOCK_OFF;
+            if off && !*told {
+                tracing::warn!(
+                    offset_ms = offset.num_milliseconds(),
+                    "this host's clock is off the database's: leases and ids go by the \
+                     database's"
+                );
+            }
+            *told = off;
+        }
+        Ok(None) => tracing::debug!("the database's clock answered too slowly to be read"),
         Err(e) => tracing::warn!(error = %e, "the database's clock not read"),
     }
 }
@@ -420,10 +433,10 @@ const NODE_LEASE: TimeDelta = TimeDelta::seconds(60);
 /// node as soon as the store answers.
 fn hold_id_node(store: Store, owner: String) {
     tokio::spawn(async move {
-        let mut node: Option<i32> = None;
+        let (mut node, mut told): (Option<i32>, bool) = (None, false);
         loop {
             if let Ok(mut conn) = store.conn().await {
-                measure_clock(&store, &mut conn).await;
+                measure_clock(&store, &mut conn, &mut told).await;
                 let held = match node {
                     Some(n) => nodes::renew(&mut conn, n, &owner, store.now(), NODE_LEASE).await,
                     None => Ok(false),

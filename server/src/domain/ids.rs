@@ -6,9 +6,11 @@
 //! holds by a lease in the database (`store::queries::nodes`), so two live processes never
 //! share one; within a process the sequence counts up and never runs ahead of the clock,
 //! so a process that takes over a node after its lease lapsed (tens of seconds later)
-//! cannot repeat an id the previous holder made. Ids therefore cannot collide across
-//! replicas; a write of a new row is an INSERT all the same, which would fail rather than
-//! overwrite if one ever did.
+//! cannot repeat an id the previous holder made. That holds across hosts whose clocks
+//! disagree because the milliseconds are the database's, as the node leases are
+//! (`store::clock`): the server sets how far the database's clock is from its host's
+//! ([`set_clock_offset`]). Ids therefore cannot collide across replicas; a write of a new
+//! row is an INSERT all the same, which would fail rather than overwrite if one ever did.
 
 use super::{Error, Result};
 use std::sync::Mutex;
@@ -34,6 +36,15 @@ pub fn set_node(node: i64) {
     NODE.store(node & ((1 << NODE_BITS) - 1), Ordering::SeqCst);
 }
 
+/// How far the database's clock is ahead of this host's, in milliseconds.
+static CLOCK_OFFSET_MS: AtomicI64 = AtomicI64::new(0);
+
+/// Sets how far the database's clock is ahead of this host's: ids count the database's
+/// milliseconds from now on, never fewer than the last id's (a smaller offset waits).
+pub fn set_clock_offset(offset: chrono::TimeDelta) {
+    CLOCK_OFFSET_MS.store(offset.num_milliseconds(), Ordering::Relaxed);
+}
+
 fn node() -> i64 {
     match NODE.load(Ordering::Relaxed) {
         n if n >= 0 => n,
@@ -51,6 +62,7 @@ fn now_ms() -> i64 {
         .map(|d| d.as_millis() as i64)
         .unwrap_or(EPOCH_MS)
         - EPOCH_MS
+        + CLOCK_OFFSET_MS.load(Ordering::Relaxed)
 }
 
 /// A new id, strictly greater than every id this process generated before.

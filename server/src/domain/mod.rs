@@ -21,7 +21,7 @@ pub use contact::{
 pub use enums::*;
 pub use error::{Error, Result, Violation, Violations};
 pub use health::{AttentionReason, SyncHealth, assess};
-pub use ids::{NODE_BITS, hex, new_id, parse_id, set_node};
+pub use ids::{NODE_BITS, hex, new_id, parse_id, set_clock_offset, set_node};
 pub use page::{Page, PageRequest};
 pub use run::{AbandonedFilter, Counts, CountsByKind, Run, SafetyBlock};
 pub use secret::{Secret, StoredSecret};

@@ -6,12 +6,16 @@
 //! differ by backend (MySQL's `UTC_TIMESTAMP(6)`, SQLite's `strftime` to the millisecond);
 //! instead the process measures how far the store's clock is from its own, at start-up
 //! and with each renewal of its id node (every 10 seconds), and adds that to its clock.
+//! A step of the host's clock between two measurements counts until the next one.
 
 use crate::store::{DbConn, StoreError};
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::dsl::sql;
 use diesel::sql_types::Timestamp;
 use std::sync::atomic::{AtomicI64, Ordering};
+
+/// The slowest round trip a measurement is kept from: its middle is within half of it.
+const SLOWEST: TimeDelta = TimeDelta::seconds(1);
 
 /// How far the store's clock is ahead of this process's, in microseconds.
 #[derive(Debug, Default)]
@@ -42,8 +46,10 @@ impl Clock {
     }
 
     /// Reads the store's clock through `conn` and keeps its offset from this process's,
-    /// taken at the middle of the round trip.
-    pub async fn measure(&self, conn: &mut DbConn) -> Result<TimeDelta, StoreError> {
+    /// taken at the middle of the round trip: the offset kept, or `None` when the round
+    /// trip took over [`SLOWEST`], whose middle could be that far off (the offset measured
+    /// before stands).
+    pub async fn measure(&self, conn: &mut DbConn) -> Result<Option<TimeDelta>, StoreError> {
         use diesel_async::RunQueryDsl;
         let before = self.own();
         let store: NaiveDateTime = with_conn!(conn,
@@ -53,9 +59,12 @@ impl Clock {
                 .await
         )?;
         let after = self.own();
+        if after - before > SLOWEST {
+            return Ok(None);
+        }
         let offset = store - (before + (after - before) / 2);
         let micros = offset.num_microseconds().unwrap_or(0);
         self.offset.store(micros, Ordering::Relaxed);
-        Ok(offset)
+        Ok(Some(offset))
     }
 }

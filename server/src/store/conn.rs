@@ -313,8 +313,11 @@ impl Store {
     }
 
     /// Measures the store's clock again through `conn` (`store::clock`); how far ahead of
-    /// this process's it is.
-    pub async fn measure_clock(&self, conn: &mut DbConn) -> Result<chrono::TimeDelta, StoreError> {
+    /// this process's it is, `None` when the round trip was too slow to tell.
+    pub async fn measure_clock(
+        &self,
+        conn: &mut DbConn,
+    ) -> Result<Option<chrono::TimeDelta>, StoreError> {
         self.clock.measure(conn).await
     }
 

@@ -5,7 +5,7 @@ use super::secrets::Sealer;
 use super::uploads;
 use crate::domain::{
     Error, FamilyPolicy, PLAN_TTL_RANGE, Result, Schedule, Secret, Source, StoredSecret,
-    SyncSettings, is_phone_region, now,
+    SyncSettings, is_phone_region,
 };
 use crate::sources::http::Outbound;
 use crate::store::Store;
@@ -104,7 +104,8 @@ pub async fn update(
         schedule.validate().map_err(|e| e.within("settings"))?;
         settings.schedule = schedule;
     }
-    settings.updated_at = now();
+    // The next scheduled time counts from it, and is judged by the store's clock.
+    settings.updated_at = store.now();
     q::save(&mut conn, &settings).await?;
     Ok(settings)
 }

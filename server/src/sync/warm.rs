@@ -2,10 +2,11 @@
 //! leaves the roster exactly as the next run would load it, until something writes to
 //! it; so once its transaction commits, the roster starts loading again in the
 //! background and is kept here. A first sync's roster is not loaded: it is the rows its
-//! plan added, taken from the applied plan (`Plan::take_first_roster`). The district's next run that plans (its source changed)
-//! takes it instead of loading the roster while it reads the source: on two cores the
-//! load and the read each slow the other, and a 1%-changed resync of a 100k-student
-//! district reads its source in about 0.9 s where it took 1.5 s beside the load.
+//! plan added, taken from the applied plan (`Plan::take_first_roster`). The district's
+//! next run that plans (its source changed) takes it instead of loading the roster while
+//! it reads the source: on two cores the load and the read each slow the other, and a
+//! 1%-changed resync of a 100k-student district reads its source in about 0.9 s where
+//! it took 1.5 s beside the load.
 //!
 //! The store, not this process, says whether a kept roster still holds: the run claims
 //! the district only if the row the settling run left still stands
