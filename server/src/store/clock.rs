@@ -37,12 +37,7 @@ impl Clock {
 
     /// Now, by the store's clock as last measured.
     pub fn now(&self) -> NaiveDateTime {
-        self.own() + self.offset()
-    }
-
-    /// How far the store's clock was ahead of this process's when last measured.
-    pub fn offset(&self) -> TimeDelta {
-        TimeDelta::microseconds(self.offset.load(Ordering::Relaxed))
+        self.own() + TimeDelta::microseconds(self.offset.load(Ordering::Relaxed))
     }
 
     /// Reads the store's clock through `conn` and keeps its offset from this process's,

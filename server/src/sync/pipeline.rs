@@ -730,16 +730,13 @@ async fn apply_step(
             tracing::info!(run_id = lease.run_id, "run applied");
             telemetry::run_ended(RunState::Succeeded, trigger, Some(&plan), false);
             // The records the source keeps, links included: about the roster's rows.
-            let rows = plan.counts_again.values().map(|c| c.unchanged).sum::<i64>();
-            let (district, rows) = (plan.district_id, rows as usize);
+            let rows = plan.counts_again.values().map(|c| c.unchanged).sum::<i64>() as usize;
+            let district = plan.district_id;
             // A first sync's roster is its plan's rows: kept, not loaded back.
             let mut plan = plan;
-            let written = match (settled && env.warm.would_keep(rows), blank) {
-                (true, Some(suppressed)) => {
-                    Arc::get_mut(&mut plan).and_then(|p| p.take_first_roster(suppressed))
-                }
-                _ => None,
-            };
+            let written = blank
+                .filter(|_| settled && env.warm.would_keep(rows))
+                .and_then(|suppressed| Arc::get_mut(&mut plan)?.take_first_roster(suppressed));
             if written.is_some() {
                 tracing::debug!(
                     run_id = lease.run_id,

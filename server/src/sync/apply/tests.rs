@@ -597,11 +597,8 @@ fn full_export() -> crate::snapshot::Snapshot {
 #[tokio::test(flavor = "multi_thread")]
 async fn r7_4_a_first_syncs_roster_taken_from_its_plan_is_the_stored_one() {
     let test = TestStore::new().await;
-    let (lease, _) = setup(&test).await;
-    let district = q::require(&mut test.store.conn().await.unwrap(), lease.run_id)
-        .await
-        .unwrap()
-        .district_id;
+    let (lease, setup) = setup(&test).await;
+    let district = setup.district_id;
     let suppressed = SuppressionRow {
         id: new_id(),
         district_id: district,
