@@ -113,6 +113,9 @@ pub struct DbConn {
     stop_writes: Option<Arc<AtomicBool>>,
     /// Whether inserts here take MySQL's bulk path (`store::bulk`), once asked.
     loads_in_bulk: Option<bool>,
+    /// The store's clock, so that what writes a time through this connection writes the
+    /// store's (`store::clock`).
+    clock: Arc<super::clock::Clock>,
 }
 
 pub enum Pooled {
@@ -374,6 +377,7 @@ impl Store {
             rows_written: None,
             stop_writes: None,
             loads_in_bulk: None,
+            clock: self.clock.clone(),
         })
     }
 
@@ -405,6 +409,11 @@ impl Store {
 }
 
 impl DbConn {
+    /// Now, by the store's clock as last measured: [`Store::now`].
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        self.clock.now()
+    }
+
     /// From now on the batched writes on this connection add the rows they send to
     /// `counter` (restarted at 0); `None` stops counting.
     pub fn count_rows_into(&mut self, counter: Option<Arc<AtomicI64>>) {

@@ -3,10 +3,11 @@
 //! Replicas starting together must not race them: the first takes a lock row (a lease,
 //! so a replica killed while migrating does not block the others for ever), the others
 //! wait for it, then find nothing left to do. A row rather than `GET_LOCK`, because a
-//! Galera cluster does not support named locks.
+//! Galera cluster does not support named locks. The lease is judged by the database's own
+//! clock, in the statements: replicas' clocks may disagree (`store::clock`), and none has
+//! measured the store's yet when it migrates.
 
 use super::{Backend, StoreError};
-use crate::domain::now;
 use chrono::TimeDelta;
 use diesel::SqliteConnection;
 use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
@@ -33,7 +34,7 @@ pub async fn run(backend: Backend, url: &str) -> Result<(), StoreError> {
             let mut lock = AsyncMysqlConnection::establish(url)
                 .await
                 .map_err(unreachable)?;
-            with_lock(&mut lock, &owner, async {
+            with_lock(&mut lock, backend, &owner, async {
                 let conn = AsyncMysqlConnection::establish(url)
                     .await
                     .map_err(unreachable)?;
@@ -43,7 +44,7 @@ pub async fn run(backend: Backend, url: &str) -> Result<(), StoreError> {
         }
         Backend::Sqlite => {
             let mut lock = sqlite(url).await?;
-            with_lock(&mut lock, &owner, async {
+            with_lock(&mut lock, backend, &owner, async {
                 apply(AsyncMigrationHarness::new(sqlite(url).await?), SQLITE)
             })
             .await
@@ -81,6 +82,7 @@ fn apply<H: MigrationHarness<B>, B: diesel::backend::Backend>(
 /// Runs `work` while holding the migration lock row.
 async fn with_lock<C: SimpleAsyncConnection + Send>(
     conn: &mut C,
+    backend: Backend,
     owner: &str,
     work: impl Future<Output = Result<(), StoreError>>,
 ) -> Result<(), StoreError> {
@@ -92,11 +94,10 @@ async fn with_lock<C: SimpleAsyncConnection + Send>(
     .await?;
     let waited = std::time::Instant::now();
     loop {
-        let at = now();
         let taken = conn
             .batch_execute(&format!(
-                "INSERT INTO roster_migration_lock (id, owner, expires_at) VALUES (1, '{owner}', '{}')",
-                stamp(at + LOCK_LEASE)
+                "INSERT INTO roster_migration_lock (id, owner, expires_at) VALUES (1, '{owner}', {})",
+                store_now(backend, LOCK_LEASE)
             ))
             .await;
         if taken.is_ok() {
@@ -104,8 +105,8 @@ async fn with_lock<C: SimpleAsyncConnection + Send>(
         }
         // A lock whose holder died long ago is cleared; a live one is waited for.
         conn.batch_execute(&format!(
-            "DELETE FROM roster_migration_lock WHERE id = 1 AND expires_at < '{}'",
-            stamp(at)
+            "DELETE FROM roster_migration_lock WHERE id = 1 AND expires_at < {}",
+            store_now(backend, TimeDelta::zero())
         ))
         .await?;
         if waited.elapsed() > LOCK_WAIT {
@@ -127,16 +128,28 @@ async fn with_lock<C: SimpleAsyncConnection + Send>(
     Ok(())
 }
 
-/// A time as text that sorts as the time does.
-fn stamp(at: chrono::NaiveDateTime) -> String {
-    at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+/// SQL for the database's now, `later` on, as text that sorts as the time does.
+fn store_now(backend: Backend, later: TimeDelta) -> String {
+    let seconds = later.num_seconds();
+    match backend {
+        Backend::Mysql => format!(
+            "DATE_FORMAT(UTC_TIMESTAMP(6) + INTERVAL {seconds} SECOND, '%Y-%m-%d %H:%i:%S.%f')"
+        ),
+        Backend::Sqlite => format!("strftime('%Y-%m-%d %H:%M:%f', 'now', '{seconds:+} seconds')"),
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Backend, run};
+    use super::{Backend, run, store_now};
+    use crate::store::Store;
+    use crate::store::testing::TestStore;
+    use chrono::TimeDelta;
     use diesel::connection::SimpleConnection;
+    use diesel::dsl::sql;
+    use diesel::sql_types::BigInt;
     use diesel::{Connection, SqliteConnection};
+    use diesel_async::SimpleAsyncConnection;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::Duration;
@@ -183,5 +196,69 @@ mod tests {
         }
         assert!(reads > 0, "the reader never held its lock");
         migrated.expect("migrations wait for the reader's lock");
+    }
+
+    /// Writes the lock row of another replica, its lease ending `later` by the database's
+    /// clock, as the lock itself writes it.
+    async fn held_by_another(store: &Store, later: TimeDelta) {
+        let sql = format!(
+            "INSERT INTO roster_migration_lock (id, owner, expires_at) VALUES (1, 'another', {})",
+            store_now(store.backend(), later)
+        );
+        let mut conn = store.conn().await.unwrap();
+        with_conn!(&mut conn, c => c.batch_execute(&sql).await).unwrap();
+    }
+
+    async fn lock_rows(store: &Store) -> i64 {
+        use diesel_async::RunQueryDsl;
+        let mut conn = store.conn().await.unwrap();
+        with_conn!(&mut conn, c => diesel::select(sql::<BigInt>(
+            "(SELECT COUNT(*) FROM roster_migration_lock)"
+        )).get_result::<i64>(c).await)
+        .unwrap()
+    }
+
+    /// A replica killed while migrating leaves its lock row: once its lease has run out by
+    /// the database's clock, the next replica to start clears it and migrates.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn r7_6_a_migration_lock_whose_lease_ran_out_is_cleared() {
+        let db = TestStore::new().await;
+        held_by_another(&db.store, TimeDelta::seconds(-60)).await;
+        db.store
+            .migrate()
+            .await
+            .expect("a lapsed lock is taken over");
+        assert_eq!(lock_rows(&db.store).await, 0, "the lock is released after");
+    }
+
+    /// A replica migrating now holds its lock for its lease: another starting meanwhile
+    /// waits for it to let go, and then finds nothing left to do.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn r7_6_a_live_migration_lock_is_waited_for() {
+        let db = TestStore::new().await;
+        held_by_another(&db.store, TimeDelta::minutes(5)).await;
+        let released = Arc::new(AtomicBool::new(false));
+        let releasing = tokio::spawn({
+            let (store, released) = (db.store.clone(), released.clone());
+            async move {
+                tokio::time::sleep(Duration::from_millis(700)).await;
+                released.store(true, Ordering::SeqCst);
+                let mut conn = store.conn().await.unwrap();
+                with_conn!(&mut conn, c => c.batch_execute(
+                    "DELETE FROM roster_migration_lock WHERE owner = 'another'"
+                ).await)
+                .unwrap();
+            }
+        });
+        db.store
+            .migrate()
+            .await
+            .expect("migrates once the lock is let go");
+        assert!(
+            released.load(Ordering::SeqCst),
+            "migrated while another replica held the lock"
+        );
+        releasing.await.unwrap();
+        assert_eq!(lock_rows(&db.store).await, 0);
     }
 }

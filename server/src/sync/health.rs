@@ -1,7 +1,7 @@
 //! Sync health (GetSyncHealth, ListSyncHealth): which districts need attention, and why;
 //! and, when the server serves metrics, `roster_districts_needing_attention`.
 
-use crate::domain::{Error, Page, PageRequest, Result, SyncHealth, SyncSettings, assess, now};
+use crate::domain::{Error, Page, PageRequest, Result, SyncHealth, SyncSettings, assess};
 use crate::store::Store;
 use crate::store::models::District;
 use crate::store::queries::{districts, health as q};
@@ -13,7 +13,7 @@ async fn of(store: &Store, list: &[District]) -> Result<Vec<SyncHealth>> {
     let mut conn = store.conn().await?;
     let mut runs = q::recent_runs(&mut conn, &ids).await?;
     let mut settings = q::settings(&mut conn, &ids).await?;
-    let now = now();
+    let now = conn.now();
     Ok(list
         .iter()
         .map(|d| {

@@ -3,7 +3,7 @@
 //! through [`write`], under the run's lease: a worker that lost its run writes nothing.
 
 use super::plan::Plan;
-use crate::domain::{Error, Result, RunState, SafetyBlock, new_id, now};
+use crate::domain::{Error, Result, RunState, SafetyBlock, new_id};
 use crate::store::models::{IssueRow, SettledRow};
 use crate::store::queries::roster;
 use crate::store::queries::runs::{self as q, Lease, RunEnd};
@@ -67,7 +67,6 @@ pub fn run_end(outcome: &Outcome, plan: Option<&Plan>) -> Result<RunEnd> {
     let total = plan.map_or(0, |p| p.change_count() as i64);
     Ok(RunEnd {
         state,
-        finished_at: now(),
         progress_done: if state == RunState::Succeeded {
             total
         } else {
@@ -173,7 +172,6 @@ pub async fn end_settled(
 ) -> Result<bool> {
     let record = RunEnd {
         state: RunState::Succeeded,
-        finished_at: now(),
         progress_done: 0,
         progress_total: 0,
         counts: settled.counts.clone(),

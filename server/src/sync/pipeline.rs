@@ -94,7 +94,7 @@ pub async fn run(env: &Env, input: RunInput, control: &Control) -> Result<()> {
     } = planned;
     let run = &input.run;
     let kept = |digest: String| Kept {
-        expires_at: now() + input.settings.plan_ttl,
+        expires_at: env.store.now() + input.settings.plan_ttl,
         digest,
     };
     if let Some((changes, digest)) = review {
@@ -455,7 +455,8 @@ async fn touch_upload(env: &Env, run: &Run) {
     if let Some(Source::OneRosterCsvUpload { upload_id }) = &run.source
         && let Ok(mut conn) = env.store.conn().await
     {
-        let _ = uploads::touch(&mut conn, *upload_id, now()).await;
+        let at = conn.now();
+        let _ = uploads::touch(&mut conn, *upload_id, at).await;
     }
 }
 

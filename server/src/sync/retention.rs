@@ -3,7 +3,7 @@
 //! counts as a use), and upload files left half-written by a server that died. Every
 //! replica sweeps; the deletes are idempotent and batched, so they never hold locks long.
 
-use crate::domain::{Result, now};
+use crate::domain::Result;
 use crate::sources::SourcePaths;
 use crate::store::Store;
 use crate::store::queries::{retention as q, runs, uploads};
@@ -37,7 +37,7 @@ pub fn spawn(store: Store, paths: SourcePaths, retention: Retention) {
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_secs(30)).await;
         loop {
-            match sweep(&store, &paths, retention, now()).await {
+            match sweep(&store, &paths, retention, store.now()).await {
                 Ok(swept) if swept != Swept::default() => {
                     tracing::info!(?swept, "deleted what outlived its retention")
                 }

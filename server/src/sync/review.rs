@@ -122,7 +122,7 @@ pub async fn approve(store: &Store, run_id: i64) -> Result<Run> {
     if !run.state.is_approvable() {
         return Err(not_approvable(&run));
     }
-    if run.plan_expires_at.is_none_or(|at| at <= now()) {
+    if run.plan_expires_at.is_none_or(|at| at <= conn.now()) {
         if run.state == RunState::AwaitingApproval {
             close(
                 &mut conn,
@@ -184,7 +184,8 @@ fn not_approvable(run: &Run) -> Error {
 
 /// Ends a run whose plan will not be applied, and drops its snapshot.
 async fn close(conn: &mut DbConn, run: &Run, message: &str) -> Result<()> {
-    if !runs::close_plan(conn, run, now(), message).await? {
+    let at = conn.now();
+    if !runs::close_plan(conn, run, at, message).await? {
         return Err(Error::Conflict(format!(
             "sync run {} changed meanwhile",
             run.id
@@ -198,7 +199,7 @@ async fn close(conn: &mut DbConn, run: &Run, message: &str) -> Result<()> {
 /// (blocked ones too) no one can approve any more; how many runs it ended.
 pub async fn expire(store: &Store) -> Result<usize> {
     let mut conn = store.conn().await?;
-    let at = now();
+    let at = conn.now();
     let mut ended = 0;
     for run in runs::expired_awaiting(&mut conn, at).await? {
         if runs::close_plan(

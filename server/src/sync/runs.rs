@@ -2,9 +2,7 @@
 //! district), revert (R9.2), read, list, cancel.
 
 use super::keeper::LiveRuns;
-use crate::domain::{
-    Error, Page, PageRequest, Result, Run, RunState, Source, Trigger, new_id, now,
-};
+use crate::domain::{Error, Page, PageRequest, Result, Run, RunState, Source, Trigger, new_id};
 use crate::store::queries::runs::{self as q, NewRun};
 use crate::store::queries::{districts, settings, undo};
 use crate::store::{DbConn, Store};
@@ -67,7 +65,7 @@ pub async fn start_on(conn: &mut DbConn, req: StartRequest) -> Result<Run> {
         override_threshold: req.override_threshold,
         request_id: req.request_id.clone(),
         source,
-        created_at: now(),
+        created_at: conn.now(),
         reverts_run_id: req.reverts_run_id,
     };
     match q::insert(conn, &new).await {
@@ -205,7 +203,8 @@ pub async fn cancel(store: &Store, live: &LiveRuns, run_id: i64) -> Result<Run> 
     }
     conn.transaction::<_, Error, _>(|c| {
         async move {
-            if !q::cancel_queued(c, run_id, now()).await? {
+            let at = c.now();
+            if !q::cancel_queued(c, run_id, at).await? {
                 q::request_cancel(c, run_id).await?;
             }
             Ok(())

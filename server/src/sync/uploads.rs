@@ -5,7 +5,7 @@
 //! written under a `.part` name, removed when dropped unfinished, and renamed only once
 //! whole.
 
-use crate::domain::{Error, Result, new_id, now};
+use crate::domain::{Error, Result, new_id};
 use crate::sources::SourcePaths;
 use crate::store::Store;
 use crate::store::models::UploadRow;
@@ -121,7 +121,7 @@ impl Upload {
             id: self.id,
             district_id: self.district_id,
             size_bytes: self.size as i64,
-            created_at: now(),
+            created_at: store.now(),
             last_used_at: None,
         };
         let recorded = match store.conn().await {

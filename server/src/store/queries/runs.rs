@@ -300,7 +300,6 @@ pub async fn set_progress(
 #[derive(Debug, Clone)]
 pub struct RunEnd {
     pub state: RunState,
-    pub finished_at: NaiveDateTime,
     pub progress_done: i64,
     pub progress_total: i64,
     /// Counts per record kind as JSON.
@@ -319,8 +318,10 @@ pub struct RunEnd {
 /// Ends a run held by `lease`; the district is free again. With `unless_cancelled`
 /// (an apply ending SUCCEEDED) it ends only if CancelSync did not ask first: a cancel
 /// before the commit wins. False when nothing was ended: the caller's transaction, if
-/// any, must roll back.
+/// any, must roll back. The run's finish time is the store's time of this write: an apply
+/// ends its run in its last statement, long after its end was made.
 pub async fn end(conn: &mut DbConn, lease: Lease, end: &RunEnd, unless_cancelled: bool) -> R<bool> {
+    let finished_at = conn.now();
     // `cancel_requested = false OR cancel_requested = true` when a cancel does not matter.
     let n = with_conn!(conn, c => diesel::update(held!(lease).filter(
             sync_runs::cancel_requested.eq(false).or(sync_runs::cancel_requested.eq(!unless_cancelled)),
@@ -329,7 +330,7 @@ pub async fn end(conn: &mut DbConn, lease: Lease, end: &RunEnd, unless_cancelled
             sync_runs::state.eq(end.state),
             sync_runs::phase.eq(RunPhase::None),
             sync_runs::active_district_id.eq(end.holds_district),
-            sync_runs::finished_at.eq(end.finished_at),
+            sync_runs::finished_at.eq(finished_at),
             sync_runs::progress_done.eq(end.progress_done),
             sync_runs::progress_total.eq(end.progress_total),
             sync_runs::counts.eq(&end.counts),

@@ -88,6 +88,37 @@ async fn r7_6_the_roster_and_the_runs_end_commit_together() {
     assert_eq!(schools(&test, plan.district_id).await, 1);
 }
 
+// R7.6: a run's finish time is when its apply committed. Its end is made as the plan is
+// completed, while the apply may go on writing for minutes (the accounts and links of a
+// large district): that moment is not when the run finished.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_a_runs_finish_time_is_its_commits_not_its_plans() {
+    let test = TestStore::new().await;
+    let (lease, plan) = setup(&test).await;
+    let end = run_end(&Outcome::Succeeded, Some(&plan)).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let applying = test.store.now();
+    let mut conn = test.store.conn().await.unwrap();
+    let to_apply = ToApply::whole(plan, end);
+    apply(
+        &mut conn,
+        to_apply,
+        lease,
+        now(),
+        Default::default(),
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let run = q::require(&mut conn, lease.run_id).await.unwrap();
+    assert_eq!(run.state, RunState::Succeeded);
+    let finished = run.finished_at.expect("finished");
+    assert!(
+        finished >= applying,
+        "finished {finished}, applied from {applying}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn r7_6_a_cancel_before_the_commit_wins() {
     let test = TestStore::new().await;

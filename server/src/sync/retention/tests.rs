@@ -1,7 +1,7 @@
 //! S2.2 on both backends: what is older than its retention goes, the rest stays.
 
 use super::*;
-use crate::domain::{ChangeAction, RecordKind, Severity, Source, Trigger, new_id};
+use crate::domain::{ChangeAction, RecordKind, Severity, Source, Trigger, new_id, now};
 use crate::store::models::{AuditRow, District, IssueRow, PlannedChangeRow, UploadRow};
 use crate::store::queries::{audit, districts, plans, reports};
 use crate::store::schema::sync_issues;

@@ -10,6 +10,7 @@ use crate::store::queries::districts;
 use crate::store::queries::runs::NewRun;
 use crate::store::testing::TestStore;
 use crate::sync::keeper::{LiveRuns, Stop};
+use chrono::NaiveDateTime;
 use std::sync::atomic::Ordering;
 
 fn config() -> WorkerConfig {
@@ -211,6 +212,135 @@ async fn r7_6_a_replica_whose_clock_runs_ahead_leaves_a_live_run_alone() {
     let unmeasured = env(&test.store.with_skewed_clock(chrono::TimeDelta::minutes(2)));
     let taken = claim_next(&unmeasured, &config()).await.unwrap();
     assert_eq!(taken.map(|i| i.run.id), Some(input.run.id));
+}
+
+/// A district of its own, stored.
+async fn district(store: &Store) -> i64 {
+    let district = District {
+        id: new_id(),
+        display_name: "D".into(),
+        created_at: now(),
+        updated_at: now(),
+    };
+    districts::insert(&mut store.conn().await.unwrap(), &district)
+        .await
+        .unwrap();
+    district.id
+}
+
+/// The store as a replica whose host clock is `skew` off sees it, once it has measured
+/// the store's clock.
+async fn measured(store: &Store, skew: chrono::TimeDelta) -> Store {
+    let replica = store.with_skewed_clock(skew);
+    let mut conn = replica.conn().await.unwrap();
+    replica.measure_clock(&mut conn).await.unwrap().unwrap();
+    replica
+}
+
+/// Starts, claims and works a run through `replica` (its source is missing: it fails at
+/// once); its created, started and finished times as stored.
+async fn times_of_a_run(replica: &Store) -> [NaiveDateTime; 3] {
+    let district_id = district(replica).await;
+    let run = crate::sync::runs::start(
+        replica,
+        crate::sync::runs::StartRequest {
+            district_id,
+            source: Some(Source::OneRosterCsvPath {
+                path: "no-such-folder".into(),
+            }),
+            dry_run: false,
+            override_threshold: false,
+            request_id: None,
+            trigger: Trigger::Manual,
+            reverts_run_id: None,
+        },
+    )
+    .await
+    .unwrap();
+    let env = env(replica);
+    let input = claim_next(&env, &config())
+        .await
+        .unwrap()
+        .expect("claimable");
+    execute(&env, &config(), input).await;
+    let run = q::require(&mut replica.conn().await.unwrap(), run.id)
+        .await
+        .unwrap();
+    assert_eq!(run.state, RunState::Failed, "{}", run.error_message);
+    let ended = "an ended run has every time set";
+    [
+        run.created_at,
+        run.started_at.expect(ended),
+        run.finished_at.expect(ended),
+    ]
+}
+
+// R7.6: a run's times are the store's, whichever replica wrote them. A replica whose
+// host clock runs two minutes behind, measured against the store, stamps the run it
+// starts, claims and ends with the store's time, as every other replica does; by its own
+// clock its runs would seem to have ended two minutes before the others' began.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_a_replica_whose_clock_runs_behind_stamps_its_runs_by_the_stores_clock() {
+    let test = TestStore::new().await;
+    let two = chrono::TimeDelta::minutes(2);
+    let slack = chrono::TimeDelta::seconds(5);
+    for (replica, off) in [
+        (measured(&test.store, -two).await, chrono::TimeDelta::zero()),
+        // By its own clock, the same replica's times would be two minutes off.
+        (test.store.with_skewed_clock(-two), -two),
+    ] {
+        let before = test.store.now() + off;
+        let times = times_of_a_run(&replica).await;
+        let after = test.store.now() + off;
+        for at in times {
+            assert!(
+                before - slack <= at && at <= after + slack,
+                "{at} is not within {before} to {after} ({off} off the store's): {times:?}"
+            );
+        }
+        assert!(times.is_sorted(), "created, started, finished: {times:?}");
+    }
+}
+
+// R9.1 across replicas: a kept plan expires by the store's clock. A replica whose clock
+// runs two minutes ahead, measured, leaves a plan with a minute to go alone in its sweep;
+// by its own clock it would have ended it, and the person reviewing it would find it gone.
+#[tokio::test(flavor = "multi_thread")]
+async fn r9_1_a_replica_whose_clock_runs_ahead_leaves_an_unexpired_plan_alone() {
+    let test = TestStore::new().await;
+    let store = &test.store;
+    let district_id = district(store).await;
+    let run = NewRun {
+        id: new_id(),
+        district_id,
+        trigger: Trigger::Manual,
+        dry_run: false,
+        override_threshold: false,
+        request_id: None,
+        source: Source::OneRosterCsvPath { path: "x".into() },
+        created_at: store.now(),
+        reverts_run_id: None,
+    };
+    let mut conn = store.conn().await.unwrap();
+    q::insert(&mut conn, &run).await.unwrap();
+    let awaiting = format!(
+        "UPDATE sync_runs SET state = 'awaiting_approval', plan_expires_at = '{}' WHERE id = {}",
+        (store.now() + chrono::TimeDelta::minutes(1)).format("%Y-%m-%d %H:%M:%S%.6f"),
+        run.id
+    );
+    with_conn!(&mut conn, c => diesel_async::RunQueryDsl::execute(diesel::sql_query(&awaiting), c).await)
+        .unwrap();
+    let state =
+        async |conn: &mut crate::store::DbConn| q::require(conn, run.id).await.unwrap().state;
+
+    let ahead = measured(store, chrono::TimeDelta::minutes(2)).await;
+    assert_eq!(crate::sync::review::expire(&ahead).await.unwrap(), 0);
+    assert_eq!(state(&mut conn).await, RunState::AwaitingApproval);
+
+    // By its own clock, the same replica would have ended it.
+    let unmeasured = store.with_skewed_clock(chrono::TimeDelta::minutes(2));
+    assert_eq!(crate::sync::review::expire(&unmeasured).await.unwrap(), 1);
+    assert_eq!(state(&mut conn).await, RunState::Cancelled);
 }
 
 #[tokio::test(flavor = "multi_thread")]
