@@ -19,21 +19,21 @@ pub async fn erase_person(store: &Store, person_id: i64) -> Result<Option<Suppre
                 Person::Student(s.id),
                 RecordKind::Student,
                 s.district_id,
-                s.source_id,
+                s.source_id.map(String::from),
             )
         } else if let Some(g) = q::get_guardian(&mut conn, person_id).await? {
             (
                 Person::Guardian(g.id),
                 RecordKind::Guardian,
                 g.district_id,
-                g.source_id,
+                g.source_id.map(String::from),
             )
         } else if let Some(s) = q::get_staff(&mut conn, person_id).await? {
             (
                 Person::Staff(s.id),
                 RecordKind::Staff,
                 s.district_id,
-                s.source_id,
+                s.source_id.map(String::from),
             )
         } else {
             return Err(Error::not_found(format!("person {person_id}")));

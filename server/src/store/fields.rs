@@ -115,11 +115,11 @@ impl Reviewed for Student {
     archivable!();
     fn fields(&self, _: &Labels) -> Vec<(&'static str, String)> {
         vec![
-            ("sis_id", self.sis_id.clone()),
-            ("given_name", self.given_name.clone()),
-            ("family_name", self.family_name.clone()),
-            ("email", self.email.clone()),
-            ("grade", self.grade.clone()),
+            ("sis_id", self.sis_id.to_string()),
+            ("given_name", self.given_name.to_string()),
+            ("family_name", self.family_name.to_string()),
+            ("email", self.email.to_string()),
+            ("grade", self.grade.to_string()),
             ("attributes", attributes(&self.attributes)),
         ]
     }
@@ -137,13 +137,13 @@ fn attributes(json: &str) -> String {
 macro_rules! contact_fields {
     ($row:expr) => {
         [
-            ("sis_id", $row.sis_id.clone()),
-            ("given_name", $row.given_name.clone()),
-            ("family_name", $row.family_name.clone()),
-            ("email", $row.email.clone()),
-            ("sms_number", $row.sms_number.clone()),
-            ("home_phone", $row.home_phone.clone()),
-            ("language", $row.language.clone()),
+            ("sis_id", $row.sis_id.to_string()),
+            ("given_name", $row.given_name.to_string()),
+            ("family_name", $row.family_name.to_string()),
+            ("email", $row.email.to_string()),
+            ("sms_number", $row.sms_number.to_string()),
+            ("home_phone", $row.home_phone.to_string()),
+            ("language", $row.language.to_string()),
         ]
     };
 }

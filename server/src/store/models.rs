@@ -6,7 +6,7 @@ use super::schema::*;
 use super::stamp::Stamp;
 use crate::domain::{
     AbandonAction, ApiKeyRole, ChangeAction, FamilyPolicy, Origin, RecordKind, RunPhase, RunState,
-    ScheduleKind, Severity, SourceId, StaffRole, Trigger,
+    ScheduleKind, Severity, SourceId, StaffRole, Text, Trigger,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -73,12 +73,12 @@ pub struct School {
 pub struct Student {
     pub id: i64,
     pub district_id: i64,
-    pub source_id: Option<String>,
-    pub sis_id: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub email: String,
-    pub grade: String,
+    pub source_id: Option<SourceId>,
+    pub sis_id: Text,
+    pub given_name: Text,
+    pub family_name: Text,
+    pub email: Text,
+    pub grade: Text,
     /// JSON object of attribute name to value (R2.6).
     pub attributes: String,
     pub origin: Origin,
@@ -97,14 +97,14 @@ pub struct Student {
 pub struct Guardian {
     pub id: i64,
     pub district_id: i64,
-    pub source_id: Option<String>,
-    pub sis_id: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub email: String,
-    pub sms_number: String,
-    pub home_phone: String,
-    pub language: String,
+    pub source_id: Option<SourceId>,
+    pub sis_id: Text,
+    pub given_name: Text,
+    pub family_name: Text,
+    pub email: Text,
+    pub sms_number: Text,
+    pub home_phone: Text,
+    pub language: Text,
     pub origin: Origin,
     pub activated_at: Option<NaiveDateTime>,
     #[diesel(deserialize_as = Stamp, serialize_as = Stamp)]
@@ -121,14 +121,14 @@ pub struct Guardian {
 pub struct Staff {
     pub id: i64,
     pub district_id: i64,
-    pub source_id: Option<String>,
-    pub sis_id: String,
-    pub given_name: String,
-    pub family_name: String,
-    pub email: String,
-    pub sms_number: String,
-    pub home_phone: String,
-    pub language: String,
+    pub source_id: Option<SourceId>,
+    pub sis_id: Text,
+    pub given_name: Text,
+    pub family_name: Text,
+    pub email: Text,
+    pub sms_number: Text,
+    pub home_phone: Text,
+    pub language: Text,
     pub role: StaffRole,
     pub origin: Origin,
     pub activated_at: Option<NaiveDateTime>,

@@ -55,11 +55,11 @@ fn student(district_id: i64, i: usize) -> Student {
     Student {
         id: new_id(),
         district_id,
-        source_id: i.is_multiple_of(2).then(|| format!("stu-{i}")),
-        sis_id: format!("S{i}"),
+        source_id: i.is_multiple_of(2).then(|| format!("stu-{i}").into()),
+        sis_id: format!("S{i}").into(),
         given_name: text.into(),
-        family_name: format!("{text}-{i}"),
-        email: String::new(),
+        family_name: format!("{text}-{i}").into(),
+        email: Default::default(),
         grade: "05".into(),
         attributes: format!(r#"{{"note":"{}"}}"#, text.escape_default()),
         origin: if i.is_multiple_of(3) {
@@ -103,12 +103,12 @@ async fn r7_1_rows_the_apply_inserts_read_back_exactly() {
         id: new_id(),
         district_id: d,
         source_id: None,
-        sis_id: String::new(),
+        sis_id: Default::default(),
         given_name: AWKWARD[4].into(),
         family_name: AWKWARD[1].into(),
         email: "marge@example.org".into(),
         sms_number: "+16035550100".into(),
-        home_phone: String::new(),
+        home_phone: Default::default(),
         language: "es".into(),
         origin: Origin::Manual,
         activated_at: Some(at(999_999)),
@@ -123,9 +123,9 @@ async fn r7_1_rows_the_apply_inserts_read_back_exactly() {
         given_name: AWKWARD[2].into(),
         family_name: "Krabappel".into(),
         email: "edna@example.org".into(),
-        sms_number: String::new(),
+        sms_number: Default::default(),
         home_phone: "+16035550199".into(),
-        language: String::new(),
+        language: Default::default(),
         role: StaffRole::Admin,
         origin: Origin::Sis,
         activated_at: None,
@@ -416,7 +416,7 @@ async fn s5_bulk_loads_send_no_file_and_cut_no_value() {
     );
 
     let long = Student {
-        given_name: "a".repeat(300),
+        given_name: "a".repeat(300).into(),
         ..student(d, 1)
     };
     let rows = new(vec![long]);

@@ -6,7 +6,7 @@ use super::contact::{self, Candidate, Contact, Listing, PhoneReader, StoredConta
 use super::credentials::{Holder, Registry};
 use super::matching::match_stored;
 use super::{Plan, Policy, RunContext};
-use crate::domain::{Origin, RecordKind, SourceId, new_id};
+use crate::domain::{Origin, RecordKind, SourceId, Text, new_id};
 use crate::snapshot::{SnapGuardian, SnapStaff, Snapshot, SourceRef};
 use crate::store::models::{Guardian, Staff};
 use crate::store::{Rows, State};
@@ -82,13 +82,13 @@ macro_rules! account {
                     id: new_id(),
                     district_id: ctx.district_id,
                     source_id: None,
-                    sis_id: String::new(),
-                    given_name: String::new(),
-                    family_name: String::new(),
-                    email: String::new(),
-                    sms_number: String::new(),
-                    home_phone: String::new(),
-                    language: $s.language.to_string(),
+                    sis_id: Text::default(),
+                    given_name: Text::default(),
+                    family_name: Text::default(),
+                    email: Text::default(),
+                    sms_number: Text::default(),
+                    home_phone: Text::default(),
+                    language: $s.language.clone(),
                     origin: Origin::Sis,
                     activated_at: None,
                     created_at: ctx.now,
@@ -104,13 +104,13 @@ macro_rules! account {
             }
             fn synced(self, src: &$src, contact: Contact) -> Self {
                 $row {
-                    source_id: Some(src.source_id.to_string()),
-                    sis_id: src.sis_id.to_string(),
-                    given_name: src.given_name.to_string(),
-                    family_name: src.family_name.to_string(),
-                    email: contact.email,
-                    sms_number: contact.sms_number,
-                    home_phone: contact.home_phone,
+                    source_id: Some(src.source_id.clone()),
+                    sis_id: src.sis_id.clone(),
+                    given_name: src.given_name.clone(),
+                    family_name: src.family_name.clone(),
+                    email: contact.email.into(),
+                    sms_number: contact.sms_number.into(),
+                    home_phone: contact.home_phone.into(),
                     origin: Origin::Sis,
                     ..self
                 }

@@ -7,7 +7,7 @@ use super::grades;
 use super::matching::match_stored;
 use super::resolve::{Resolved, gone};
 use super::{Plan, Policy, RunContext};
-use crate::domain::{AbandonAction, FamilyPolicy, Origin, RecordKind, new_id};
+use crate::domain::{AbandonAction, FamilyPolicy, Origin, RecordKind, Text, new_id};
 use crate::snapshot::{SnapStudent, Snapshot};
 use crate::store::State;
 use crate::store::models::Student;
@@ -40,12 +40,12 @@ pub(super) fn plan(
                 let row = Student {
                     id: new_id(),
                     district_id: ctx.district_id,
-                    source_id: Some(src.source_id.to_string()),
-                    sis_id: src.sis_id.to_string(),
-                    given_name: src.given_name.to_string(),
-                    family_name: src.family_name.to_string(),
+                    source_id: Some(src.source_id.clone()),
+                    sis_id: src.sis_id.clone(),
+                    given_name: src.given_name.clone(),
+                    family_name: src.family_name.clone(),
                     email: carried_email(src, None),
-                    grade,
+                    grade: grade.into(),
                     attributes,
                     origin: Origin::Sis,
                     archived_at: None,
@@ -66,11 +66,11 @@ pub(super) fn plan(
 
 /// The student's email: the source's, or the stored one when the source does not carry
 /// emails (R4.8).
-fn carried_email(src: &SnapStudent, stored: Option<&str>) -> String {
+fn carried_email(src: &SnapStudent, stored: Option<&str>) -> Text {
     if src.carried.email {
-        src.email.to_string()
+        src.email.clone()
     } else {
-        stored.unwrap_or_default().to_owned()
+        stored.unwrap_or_default().into()
     }
 }
 
@@ -101,12 +101,12 @@ fn update(
     abandonments: &mut Abandonments,
 ) -> i64 {
     let next = Student {
-        source_id: Some(src.source_id.to_string()),
-        sis_id: src.sis_id.to_string(),
-        given_name: src.given_name.to_string(),
-        family_name: src.family_name.to_string(),
+        source_id: Some(src.source_id.clone()),
+        sis_id: src.sis_id.clone(),
+        given_name: src.given_name.clone(),
+        family_name: src.family_name.clone(),
         email: carried_email(src, Some(&row.email)),
-        grade,
+        grade: grade.into(),
         attributes,
         origin: Origin::Sis,
         archived_at: None,
