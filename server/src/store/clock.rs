@@ -4,23 +4,28 @@
 //! ahead would take over runs, and id nodes, that live replicas still hold. So every
 //! replica judges leases by the database's clock. Reading it in each statement would
 //! differ by backend (MySQL's `UTC_TIMESTAMP(6)`, SQLite's `strftime` to the millisecond);
-//! instead the process measures how far the store's clock is from its own, at start-up
-//! and with each renewal of its id node (every 10 seconds), and adds that to its clock.
-//! A step of the host's clock between two measurements counts until the next one.
+//! instead the process reads it at start-up and with each renewal of its id node (every
+//! 10 seconds), and counts on from the last reading by its monotonic clock: a step of the
+//! host's clock in between (a time service correcting it, a virtual machine resumed)
+//! moves nothing.
 
 use crate::store::{DbConn, StoreError};
 use chrono::{NaiveDateTime, TimeDelta};
 use diesel::dsl::sql;
 use diesel::sql_types::Timestamp;
+#[cfg(test)]
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
 
 /// The slowest round trip a measurement is kept from: its middle is within half of it.
-const SLOWEST: TimeDelta = TimeDelta::seconds(1);
+const SLOWEST: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// How far the store's clock is ahead of this process's, in microseconds.
+/// The store's clock: its time at an instant of this process's monotonic clock, as last
+/// read; this process's own clock until the first reading.
 #[derive(Debug, Default)]
 pub struct Clock {
-    offset: AtomicI64,
+    reading: Mutex<Option<(Instant, NaiveDateTime)>>,
     /// Added to this process's clock, to stand for a host whose clock is off.
     #[cfg(test)]
     pub(crate) skew: AtomicI64,
@@ -35,31 +40,38 @@ impl Clock {
         now
     }
 
-    /// Now, by the store's clock as last measured.
-    pub fn now(&self) -> NaiveDateTime {
-        self.own() + TimeDelta::microseconds(self.offset.load(Ordering::Relaxed))
+    fn last_reading(&self) -> Option<(Instant, NaiveDateTime)> {
+        *self.reading.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Reads the store's clock through `conn` and keeps its offset from this process's,
-    /// taken at the middle of the round trip: the offset kept, or `None` when the round
-    /// trip took over [`SLOWEST`], whose middle could be that far off (the offset measured
+    /// Now, by the store's clock: its last reading and the time elapsed since.
+    pub fn now(&self) -> NaiveDateTime {
+        match self.last_reading() {
+            Some((at, store)) => store + TimeDelta::from_std(at.elapsed()).unwrap_or_default(),
+            None => self.own(),
+        }
+    }
+
+    /// Reads the store's clock through `conn`, as of the middle of the round trip, and
+    /// keeps the reading: how far it is ahead of this process's clock, or `None` when the
+    /// round trip took over [`SLOWEST`], whose middle could be that far off (the reading
     /// before stands).
     pub async fn measure(&self, conn: &mut DbConn) -> Result<Option<TimeDelta>, StoreError> {
         use diesel_async::RunQueryDsl;
-        let before = self.own();
+        let (sent, own) = (Instant::now(), self.own());
         let store: NaiveDateTime = with_conn!(conn,
             mysql: c => diesel::select(sql::<Timestamp>("UTC_TIMESTAMP(6)")).get_result(c).await,
             sqlite: c => diesel::select(sql::<Timestamp>("strftime('%Y-%m-%d %H:%M:%f', 'now')"))
                 .get_result(c)
                 .await
         )?;
-        let after = self.own();
-        if after - before > SLOWEST {
+        let took = sent.elapsed();
+        if took > SLOWEST {
             return Ok(None);
         }
-        let offset = store - (before + (after - before) / 2);
-        let micros = offset.num_microseconds().unwrap_or(0);
-        self.offset.store(micros, Ordering::Relaxed);
-        Ok(Some(offset))
+        let middle = sent + took / 2;
+        *self.reading.lock().unwrap_or_else(PoisonError::into_inner) = Some((middle, store));
+        let own_then = own + TimeDelta::from_std(took / 2).unwrap_or_default();
+        Ok(Some(store - own_then))
     }
 }

@@ -327,15 +327,21 @@ impl Store {
     /// The same store, seen by a process whose clock is `skew` off (and not measured yet).
     #[cfg(test)]
     pub fn with_skewed_clock(&self, skew: chrono::TimeDelta) -> Store {
-        let clock = super::clock::Clock::default();
-        clock.skew.store(
-            skew.num_microseconds().unwrap_or(0),
+        let store = Store {
+            clock: Default::default(),
+            ..self.clone()
+        };
+        store.step_clock(skew);
+        store
+    }
+
+    /// This process's clock, as this store sees it, steps `by`.
+    #[cfg(test)]
+    pub fn step_clock(&self, by: chrono::TimeDelta) {
+        self.clock.skew.fetch_add(
+            by.num_microseconds().unwrap_or(0),
             std::sync::atomic::Ordering::Relaxed,
         );
-        Store {
-            clock: Arc::new(clock),
-            ..self.clone()
-        }
     }
 
     /// The backend a URL names, or a clear error for any other scheme.

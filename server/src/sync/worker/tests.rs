@@ -343,6 +343,31 @@ async fn r9_1_a_replica_whose_clock_runs_ahead_leaves_an_unexpired_plan_alone() 
     assert_eq!(state(&mut conn).await, RunState::Cancelled);
 }
 
+// R7.6 across replicas: once measured, the store's time counts on by the monotonic clock.
+// A replica whose host clock steps two minutes ahead (a time service correcting it, a
+// virtual machine resumed) between two measurements still leaves a live run alone; going
+// by its stepped clock plus the offset measured before, it would take the run over.
+#[tokio::test(flavor = "multi_thread")]
+async fn r7_6_a_replica_whose_clock_steps_ahead_after_measuring_leaves_a_live_run_alone() {
+    let test = TestStore::new().await;
+    let input = claimed(&test.store).await;
+    let replica = measured(&test.store, chrono::TimeDelta::zero()).await;
+    replica.step_clock(chrono::TimeDelta::minutes(2));
+    let drift = replica.now() - test.store.now();
+    assert!(drift.abs() < chrono::TimeDelta::seconds(1), "{drift}");
+    assert!(
+        claim_next(&env(&replica), &config())
+            .await
+            .unwrap()
+            .is_none(),
+        "the run was taken over under a live lease"
+    );
+    // Stepped and not measured, the same replica would have taken it.
+    let unmeasured = test.store.with_skewed_clock(chrono::TimeDelta::minutes(2));
+    let taken = claim_next(&env(&unmeasured), &config()).await.unwrap();
+    assert_eq!(taken.map(|i| i.run.id), Some(input.run.id));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn s4_2_a_run_past_its_deadline_fails_and_frees_its_district() {
     let test = TestStore::new().await;
