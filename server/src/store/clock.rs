@@ -44,10 +44,11 @@ impl Clock {
         *self.reading.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Now, by the store's clock: its last reading and the time elapsed since.
+    /// Now, by the store's clock: its last reading and the time elapsed since, to the
+    /// microsecond, as the store keeps times (and [`crate::domain::now`] gives them).
     pub fn now(&self) -> NaiveDateTime {
         match self.last_reading() {
-            Some((at, store)) => store + TimeDelta::from_std(at.elapsed()).unwrap_or_default(),
+            Some((at, store)) => store + micros(at.elapsed()),
             None => self.own(),
         }
     }
@@ -71,7 +72,11 @@ impl Clock {
         }
         let middle = sent + took / 2;
         *self.reading.lock().unwrap_or_else(PoisonError::into_inner) = Some((middle, store));
-        let own_then = own + TimeDelta::from_std(took / 2).unwrap_or_default();
-        Ok(Some(store - own_then))
+        Ok(Some(store - (own + micros(took / 2))))
     }
+}
+
+/// A monotonic span as whole microseconds.
+fn micros(span: std::time::Duration) -> TimeDelta {
+    TimeDelta::microseconds(i64::try_from(span.as_micros()).unwrap_or(i64::MAX))
 }
