@@ -168,7 +168,8 @@ pub struct ServeConfig {
     /// Roster rows this server keeps loaded between runs, over every district (0: none).
     /// A run that settles its district leaves the roster loaded for the district's next
     /// run, which then reads its source without loading the roster beside it; about
-    /// 150 bytes of memory per row (a 100k-student district counts about a million).
+    /// 125 bytes of memory per row (a 100k-student district counts about a million, a 1M
+    /// one about ten million).
     #[arg(long, env = "ROSTER_WARM_ROSTER_ROWS", default_value_t = 2_000_000)]
     pub warm_roster_rows: usize,
     /// How long a roster is kept loaded without a run of its district, e.g. `30m`.
