@@ -6,8 +6,9 @@
 //! differ by backend (MySQL's `UTC_TIMESTAMP(6)`, SQLite's `strftime` to the millisecond);
 //! instead the process reads it at start-up and with each renewal of its id node (every
 //! 10 seconds), and counts on from the last reading by its monotonic clock: a step of the
-//! host's clock in between (a time service correcting it, a virtual machine resumed)
-//! moves nothing.
+//! host's clock in between (a time service correcting it) moves nothing. The monotonic
+//! clock stops while the host is suspended: a resumed host is behind by the time it slept
+//! until its next reading, as its leases, not renewed meanwhile, have lapsed anyway.
 
 use crate::store::{DbConn, StoreError};
 use chrono::{NaiveDateTime, TimeDelta};
@@ -32,7 +33,7 @@ pub struct Clock {
 }
 
 impl Clock {
-    /// This process's clock: the one ids and a run's own timing use.
+    /// This process's clock, until the store's is read.
     fn own(&self) -> NaiveDateTime {
         let now = crate::domain::now();
         #[cfg(test)]

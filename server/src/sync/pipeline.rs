@@ -580,9 +580,11 @@ impl Applying {
     ) -> Result<Self> {
         let mut conn = env.store.conn().await?;
         let (written, stopping) = (control.progress.done_counter(), control.stopping());
-        let task = tokio::spawn(async move {
-            apply(&mut conn, to_apply, lease, now(), written, stopping).await
-        });
+        let at = conn.now();
+        let task =
+            tokio::spawn(
+                async move { apply(&mut conn, to_apply, lease, at, written, stopping).await },
+            );
         Ok(Applying { task, rest })
     }
 

@@ -5,7 +5,7 @@
 //! not apply again what was undone, until ResumeSchedule.
 
 use super::plan::{self, Plan, Policy, RunContext, changes, undo::Undo};
-use crate::domain::{Error, Result, Run, SyncSettings, now};
+use crate::domain::{Error, Result, Run, SyncSettings};
 use crate::store::Store;
 use crate::store::queries::{roster, settings, undo as q};
 
@@ -16,7 +16,7 @@ pub async fn resume(store: &Store, district_id: i64) -> Result<SyncSettings> {
     let mut s = settings::load(&mut conn, district_id).await?;
     if s.schedule_paused {
         s.schedule_paused = false;
-        s.updated_at = now();
+        s.updated_at = conn.now();
         settings::save(&mut conn, &s).await?;
     }
     Ok(s)
@@ -48,7 +48,7 @@ pub async fn replan(store: &Store, run: &Run, settings: &SyncSettings) -> Result
     let ctx = RunContext {
         district_id: run.district_id,
         run_id: run.id,
-        now: now(),
+        now: store.now(),
     };
     tokio::task::spawn_blocking(move || {
         let plan = plan::revert(&undo, &state, &policy, &ctx);

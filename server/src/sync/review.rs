@@ -9,7 +9,7 @@ use super::plan::changes::{self, Change};
 use super::plan::{self, Plan};
 use crate::domain::{
     ChangeAction, Error, Page, PageRequest, RecordKind, Result, Run, RunState, SyncSettings,
-    Trigger, now,
+    Trigger,
 };
 use crate::snapshot::Snapshot;
 use crate::store::fields::FieldChange;
@@ -88,7 +88,7 @@ async fn replan(store: &Store, run: &Run, settings: &SyncSettings) -> Result<(Pl
     let ctx = plan::RunContext {
         district_id: run.district_id,
         run_id: run.id,
-        now: now(),
+        now: store.now(),
     };
     tokio::task::spawn_blocking(move || {
         let plan = plan::plan(&state, &snapshot, &policy, &ctx);

@@ -2,7 +2,7 @@
 //! [`SyncSettings`]. The source is kept as JSON without its secret; the secret has
 //! columns of its own, sealed (and, for a secret of the previous release, plain).
 
-use crate::domain::{Error, Schedule, Secret, StoredSecret, SyncSettings, now};
+use crate::domain::{Error, Schedule, Secret, StoredSecret, SyncSettings};
 use crate::store::models::SettingsRow;
 use crate::store::schema::sync_settings;
 use crate::store::{Backend, DbConn, StoreError};
@@ -14,7 +14,7 @@ use diesel_async::RunQueryDsl;
 pub async fn load(conn: &mut DbConn, district_id: i64) -> Result<SyncSettings, Error> {
     match get(conn, district_id).await? {
         Some(row) => from_row(row),
-        None => Ok(SyncSettings::defaults(district_id, now())),
+        None => Ok(SyncSettings::defaults(district_id, conn.now())),
     }
 }
 
