@@ -23,29 +23,42 @@ fn config() -> WorkerConfig {
     }
 }
 
-/// A district with one queued run, claimed: what a worker holds when it runs it.
-async fn claimed(store: &Store) -> RunInput {
-    let mut conn = store.conn().await.unwrap();
+/// A district of its own, stored.
+async fn district(store: &Store) -> i64 {
     let district = District {
         id: new_id(),
         display_name: "D".into(),
         created_at: now(),
         updated_at: now(),
     };
-    districts::insert(&mut conn, &district).await.unwrap();
+    districts::insert(&mut store.conn().await.unwrap(), &district)
+        .await
+        .unwrap();
+    district.id
+}
+
+/// A new district with one run queued; the run's id.
+async fn queued(store: &Store) -> i64 {
     let run = NewRun {
         id: new_id(),
-        district_id: district.id,
+        district_id: district(store).await,
         trigger: Trigger::Manual,
         dry_run: false,
         override_threshold: false,
         request_id: None,
         source: Source::OneRosterCsvPath { path: "x".into() },
-        created_at: now(),
+        created_at: store.now(),
         reverts_run_id: None,
     };
-    q::insert(&mut conn, &run).await.unwrap();
-    drop(conn);
+    q::insert(&mut store.conn().await.unwrap(), &run)
+        .await
+        .unwrap();
+    run.id
+}
+
+/// A district with one queued run, claimed: what a worker holds when it runs it.
+async fn claimed(store: &Store) -> RunInput {
+    queued(store).await;
     claim_next(&env(store), &config())
         .await
         .unwrap()
@@ -214,20 +227,6 @@ async fn r7_6_a_replica_whose_clock_runs_ahead_leaves_a_live_run_alone() {
     assert_eq!(taken.map(|i| i.run.id), Some(input.run.id));
 }
 
-/// A district of its own, stored.
-async fn district(store: &Store) -> i64 {
-    let district = District {
-        id: new_id(),
-        display_name: "D".into(),
-        created_at: now(),
-        updated_at: now(),
-    };
-    districts::insert(&mut store.conn().await.unwrap(), &district)
-        .await
-        .unwrap();
-    district.id
-}
-
 /// The store as a replica whose host clock is `skew` off sees it, once it has measured
 /// the store's clock.
 async fn measured(store: &Store, skew: chrono::TimeDelta) -> Store {
@@ -309,29 +308,16 @@ async fn r7_6_a_replica_whose_clock_runs_behind_stamps_its_runs_by_the_stores_cl
 async fn r9_1_a_replica_whose_clock_runs_ahead_leaves_an_unexpired_plan_alone() {
     let test = TestStore::new().await;
     let store = &test.store;
-    let district_id = district(store).await;
-    let run = NewRun {
-        id: new_id(),
-        district_id,
-        trigger: Trigger::Manual,
-        dry_run: false,
-        override_threshold: false,
-        request_id: None,
-        source: Source::OneRosterCsvPath { path: "x".into() },
-        created_at: store.now(),
-        reverts_run_id: None,
-    };
+    let run_id = queued(store).await;
     let mut conn = store.conn().await.unwrap();
-    q::insert(&mut conn, &run).await.unwrap();
     let awaiting = format!(
-        "UPDATE sync_runs SET state = 'awaiting_approval', plan_expires_at = '{}' WHERE id = {}",
+        "UPDATE sync_runs SET state = 'awaiting_approval', plan_expires_at = '{}' WHERE id = {run_id}",
         (store.now() + chrono::TimeDelta::minutes(1)).format("%Y-%m-%d %H:%M:%S%.6f"),
-        run.id
     );
     with_conn!(&mut conn, c => diesel_async::RunQueryDsl::execute(diesel::sql_query(&awaiting), c).await)
         .unwrap();
     let state =
-        async |conn: &mut crate::store::DbConn| q::require(conn, run.id).await.unwrap().state;
+        async |conn: &mut crate::store::DbConn| q::require(conn, run_id).await.unwrap().state;
 
     let ahead = measured(store, chrono::TimeDelta::minutes(2)).await;
     assert_eq!(crate::sync::review::expire(&ahead).await.unwrap(), 0);
@@ -344,8 +330,8 @@ async fn r9_1_a_replica_whose_clock_runs_ahead_leaves_an_unexpired_plan_alone() 
 }
 
 // R7.6 across replicas: once measured, the store's time counts on by the monotonic clock.
-// A replica whose host clock steps two minutes ahead (a time service correcting it, a
-// virtual machine resumed) between two measurements still leaves a live run alone; going
+// A replica whose host clock steps two minutes ahead (a time service correcting it)
+// between two measurements still leaves a live run alone; going
 // by its stepped clock plus the offset measured before, it would take the run over.
 #[tokio::test(flavor = "multi_thread")]
 async fn r7_6_a_replica_whose_clock_steps_ahead_after_measuring_leaves_a_live_run_alone() {
